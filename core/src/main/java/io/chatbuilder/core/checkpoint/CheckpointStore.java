@@ -1,0 +1,58 @@
+package io.chatbuilder.core.checkpoint;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persists apps' append-only checkpoint histories and their content-addressed revisions.
+ *
+ * <p>Contract (checked by {@code CheckpointStoreContract} in the testkit):
+ * <ul>
+ *   <li>{@link #append} is atomic and compare-and-set on the app's head;
+ *   <li>blobs are content-addressed: equal bytes are stored once; a checkpoint that changes k
+ *       files costs O(k) writes, not O(size of the app);
+ *   <li>nothing is ever deleted or rewritten: every revision stays readable byte for byte.
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface CheckpointStore {
+
+  /**
+   * The content address this store gives {@code content}; equal bytes always give equal ids. Lets
+   * callers compare files with a revision without reading blobs.
+   */
+  String blobIdOf(byte[] content);
+
+  /**
+   * Appends a checkpoint; see {@link CheckpointDraft} for the all-or-nothing and compare-and-set
+   * rules.
+   *
+   * @throws io.chatbuilder.core.ConflictException if the head is not the expected one
+   * @throws io.chatbuilder.core.NotFoundException if the base revision does not exist
+   */
+  Checkpoint append(CheckpointDraft draft);
+
+  /** The latest checkpoint of an app, empty if it has none. */
+  Optional<Checkpoint> head(String appId);
+
+  /** One checkpoint of an app, empty if the app has no such checkpoint. */
+  Optional<Checkpoint> find(String appId, String checkpointId);
+
+  /**
+   * Checkpoints of an app, newest first: at most {@code limit}, starting after
+   * {@code beforeId} (exclusive) when given, for paging.
+   */
+  List<Checkpoint> list(String appId, int limit, Optional<String> beforeId);
+
+  /** The full file set of a revision. @throws io.chatbuilder.core.NotFoundException if unknown */
+  Revision revision(String revisionId);
+
+  /** One file of a revision without reading the others; empty if the revision lacks the path. */
+  Optional<byte[]> readFile(String revisionId, String path);
+
+  /** The bytes of a blob. @throws io.chatbuilder.core.NotFoundException if unknown */
+  byte[] readBlob(String blobId);
+
+  /** Ids of apps that have at least one checkpoint. */
+  List<String> apps();
+}

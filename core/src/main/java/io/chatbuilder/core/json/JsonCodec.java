@@ -1,0 +1,396 @@
+package io.chatbuilder.core.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.checkpoint.ChangeKind;
+import io.chatbuilder.core.checkpoint.ChangeStats;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.FileChange;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.ToolCall;
+import io.chatbuilder.core.model.Usage;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The JSON wire form of events, checkpoints, file changes and conversation messages: snake_case
+ * names, ISO-8601 UTC timestamps, absent optionals left out. Written by hand rather than by
+ * annotations so the wire format cannot drift when a record gains a field. Thread-safe.
+ */
+public final class JsonCodec {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final ObjectMapper mapper;
+
+  public JsonCodec() {
+    this.mapper = new ObjectMapper();
+  }
+
+  /** The mapper used for parsing and printing; do not reconfigure it. */
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  public String toJson(Event event) {
+    return write(toTree(event));
+  }
+
+  public ObjectNode toTree(Event event) {
+    if (event instanceof Event.Unknown unknown) {
+      return (ObjectNode) unknown.json().deepCopy();
+    }
+    ObjectNode o = NODES.objectNode();
+    o.put("type", event.type());
+    o.put("app_id", event.appId());
+    o.put("run_id", event.runId());
+    o.put("seq", event.seq());
+    o.put("at", event.at().toString());
+    if (event instanceof Event.RunStarted e) {
+      o.put("message", e.message());
+      o.put("model", e.model());
+    } else if (event instanceof Event.AssistantDelta e) {
+      o.put("step", e.step());
+      o.put("text", e.text());
+    } else if (event instanceof Event.AssistantMessage e) {
+      o.put("step", e.step());
+      o.put("text", e.text());
+      o.set("usage", usageToTree(e.usage()));
+    } else if (event instanceof Event.ToolStarted e) {
+      o.put("call_id", e.callId());
+      o.put("tool_name", e.toolName());
+      o.set("arguments", e.arguments());
+    } else if (event instanceof Event.ToolCompleted e) {
+      o.put("call_id", e.callId());
+      o.put("tool_name", e.toolName());
+      o.put("summary", e.summary());
+      o.put("duration_ms", e.durationMs());
+    } else if (event instanceof Event.ToolFailed e) {
+      o.put("call_id", e.callId());
+      o.put("tool_name", e.toolName());
+      o.put("error", e.error());
+      o.put("error_code", e.errorCode());
+      o.put("duration_ms", e.durationMs());
+    } else if (event instanceof Event.FileChanges e) {
+      ArrayNode changes = o.putArray("changes");
+      e.changes().forEach(c -> changes.add(fileChangeToTree(c)));
+    } else if (event instanceof Event.CheckpointCreated e) {
+      o.set("checkpoint", checkpointToTree(e.checkpoint()));
+    } else if (event instanceof Event.Status e) {
+      o.put("message", e.message());
+    } else if (event instanceof Event.RunCompleted e) {
+      o.put("steps", e.steps());
+      o.set("usage", usageToTree(e.usage()));
+      o.set("tool_summary", countsToTree(e.toolSummary()));
+    } else if (event instanceof Event.RunFailed e) {
+      o.put("error", e.error());
+      o.put("error_code", e.errorCode());
+    } else if (event instanceof Event.RunCancelled e) {
+      o.put("reason", e.reason());
+    }
+    return o;
+  }
+
+  /**
+   * Reads an event; a type this version does not know becomes {@link Event.Unknown}.
+   *
+   * @throws InvalidArgumentException if the JSON is malformed or a known type lacks a field
+   */
+  public Event eventFromJson(String json) {
+    return eventFromTree(read(json));
+  }
+
+  public Event eventFromTree(JsonNode o) {
+    try {
+      String type = text(o, "type");
+      String appId = text(o, "app_id");
+      String runId = text(o, "run_id");
+      long seq = longValue(o, "seq");
+      Instant at = instant(o, "at");
+      return switch (type) {
+        case Event.RunStarted.TYPE -> new Event.RunStarted(appId, runId, seq, at, text(o, "message"), optText(o, "model").orElse(""));
+        case Event.AssistantDelta.TYPE -> new Event.AssistantDelta(appId, runId, seq, at, (int) longValue(o, "step"), text(o, "text"));
+        case Event.AssistantMessage.TYPE -> new Event.AssistantMessage(appId, runId, seq, at, (int) longValue(o, "step"),
+            text(o, "text"), usageFromTree(o.get("usage")));
+        case Event.ToolStarted.TYPE -> new Event.ToolStarted(appId, runId, seq, at, text(o, "call_id"), text(o, "tool_name"),
+            required(o, "arguments"));
+        case Event.ToolCompleted.TYPE -> new Event.ToolCompleted(appId, runId, seq, at, text(o, "call_id"), text(o, "tool_name"),
+            text(o, "summary"), longValue(o, "duration_ms"));
+        case Event.ToolFailed.TYPE -> new Event.ToolFailed(appId, runId, seq, at, text(o, "call_id"), text(o, "tool_name"),
+            text(o, "error"), optText(o, "error_code").orElse("internal"), longValue(o, "duration_ms"));
+        case Event.FileChanges.TYPE -> {
+          List<FileChange> changes = new ArrayList<>();
+          for (JsonNode c : array(o, "changes")) {
+            changes.add(fileChangeFromTree(c));
+          }
+          yield new Event.FileChanges(appId, runId, seq, at, changes);
+        }
+        case Event.CheckpointCreated.TYPE -> new Event.CheckpointCreated(appId, runId, seq, at, checkpointFromTree(required(o, "checkpoint")));
+        case Event.Status.TYPE -> new Event.Status(appId, runId, seq, at, text(o, "message"));
+        case Event.RunCompleted.TYPE -> new Event.RunCompleted(appId, runId, seq, at, (int) longValue(o, "steps"),
+            usageFromTree(o.get("usage")), countsFromTree(o.get("tool_summary")));
+        case Event.RunFailed.TYPE -> new Event.RunFailed(appId, runId, seq, at, text(o, "error"), optText(o, "error_code").orElse("internal"));
+        case Event.RunCancelled.TYPE -> new Event.RunCancelled(appId, runId, seq, at, optText(o, "reason").orElse(""));
+        default -> new Event.Unknown(type, appId, runId, seq, at, o);
+      };
+    } catch (IllegalArgumentException | NullPointerException e) {
+      if (e instanceof InvalidArgumentException iae) {
+        throw iae;
+      }
+      throw new InvalidArgumentException("malformed event: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  public ObjectNode checkpointToTree(Checkpoint c) {
+    ObjectNode o = NODES.objectNode();
+    o.put("id", c.id());
+    o.put("app_id", c.appId());
+    c.parentId().ifPresent(p -> o.put("parent_id", p));
+    o.put("result_revision_id", c.resultRevisionId());
+    o.put("checkpoint_type", c.type().wireName());
+    o.put("checkpoint_label", c.label());
+    o.set("tool_summary", countsToTree(c.toolSummary()));
+    c.runId().ifPresent(r -> o.put("run_id", r));
+    c.runOutcome().ifPresent(r -> o.put("run_outcome", r.wireName()));
+    c.sourceCheckpointId().ifPresent(s -> o.put("source_checkpoint_id", s));
+    o.put("conversation_length", c.conversationLength());
+    o.set("stats", statsToTree(c.stats()));
+    o.put("created_at", c.createdAt().toString());
+    return o;
+  }
+
+  public Checkpoint checkpointFromTree(JsonNode o) {
+    return new Checkpoint(
+        text(o, "id"),
+        text(o, "app_id"),
+        optText(o, "parent_id"),
+        text(o, "result_revision_id"),
+        CheckpointType.fromWireName(text(o, "checkpoint_type")),
+        optText(o, "checkpoint_label").orElse(""),
+        countsFromTree(o.get("tool_summary")),
+        optText(o, "run_id"),
+        optText(o, "run_outcome").map(RunOutcome::fromWireName),
+        optText(o, "source_checkpoint_id"),
+        o.hasNonNull("conversation_length") ? o.get("conversation_length").asInt() : 0,
+        statsFromTree(o.get("stats")),
+        instant(o, "created_at"));
+  }
+
+  public String toJson(Checkpoint checkpoint) {
+    return write(checkpointToTree(checkpoint));
+  }
+
+  public Checkpoint checkpointFromJson(String json) {
+    return checkpointFromTree(read(json));
+  }
+
+  public ObjectNode statsToTree(ChangeStats s) {
+    ObjectNode o = NODES.objectNode();
+    o.put("files_added", s.filesAdded());
+    o.put("files_modified", s.filesModified());
+    o.put("files_deleted", s.filesDeleted());
+    o.put("files_renamed", s.filesRenamed());
+    o.put("lines_added", s.linesAdded());
+    o.put("lines_removed", s.linesRemoved());
+    o.put("bytes_written", s.bytesWritten());
+    return o;
+  }
+
+  public ChangeStats statsFromTree(JsonNode o) {
+    if (o == null || o.isNull()) {
+      return ChangeStats.EMPTY;
+    }
+    return new ChangeStats(o.path("files_added").asInt(), o.path("files_modified").asInt(), o.path("files_deleted").asInt(),
+        o.path("files_renamed").asInt(), o.path("lines_added").asLong(), o.path("lines_removed").asLong(),
+        o.path("bytes_written").asLong());
+  }
+
+  public ObjectNode fileChangeToTree(FileChange c) {
+    ObjectNode o = NODES.objectNode();
+    o.put("path", c.path());
+    o.put("kind", c.kind().wireName());
+    c.previousPath().ifPresent(p -> o.put("previous_path", p));
+    o.put("bytes_before", c.bytesBefore());
+    o.put("bytes_after", c.bytesAfter());
+    o.put("lines_added", c.linesAdded());
+    o.put("lines_removed", c.linesRemoved());
+    o.put("binary", c.binary());
+    return o;
+  }
+
+  public FileChange fileChangeFromTree(JsonNode o) {
+    return new FileChange(text(o, "path"), ChangeKind.fromWireName(text(o, "kind")), optText(o, "previous_path"),
+        o.path("bytes_before").asLong(), o.path("bytes_after").asLong(), o.path("lines_added").asInt(),
+        o.path("lines_removed").asInt(), o.path("binary").asBoolean());
+  }
+
+  // ---------------------------------------------------------------- conversation
+
+  public ObjectNode messageToTree(ChatMessage message) {
+    ObjectNode o = NODES.objectNode();
+    if (message instanceof ChatMessage.User m) {
+      o.put("role", "user");
+      o.put("text", m.text());
+    } else if (message instanceof ChatMessage.Assistant m) {
+      o.put("role", "assistant");
+      o.put("text", m.text());
+      ArrayNode calls = o.putArray("tool_calls");
+      for (ToolCall call : m.toolCalls()) {
+        calls.addObject().put("id", call.id()).put("name", call.name()).put("arguments", call.arguments());
+      }
+    } else if (message instanceof ChatMessage.ToolResult m) {
+      o.put("role", "tool");
+      o.put("call_id", m.callId());
+      o.put("tool_name", m.toolName());
+      o.put("content", m.content());
+      o.put("error", m.error());
+    } else if (message instanceof ChatMessage.Note m) {
+      o.put("role", "note");
+      o.put("text", m.text());
+    }
+    return o;
+  }
+
+  public ChatMessage messageFromTree(JsonNode o) {
+    String role = text(o, "role");
+    return switch (role) {
+      case "user" -> new ChatMessage.User(text(o, "text"));
+      case "assistant" -> {
+        List<ToolCall> calls = new ArrayList<>();
+        for (JsonNode c : o.path("tool_calls")) {
+          calls.add(new ToolCall(text(c, "id"), text(c, "name"), text(c, "arguments")));
+        }
+        yield new ChatMessage.Assistant(text(o, "text"), calls);
+      }
+      case "tool" -> new ChatMessage.ToolResult(text(o, "call_id"), text(o, "tool_name"), text(o, "content"), o.path("error").asBoolean());
+      case "note" -> new ChatMessage.Note(text(o, "text"));
+      default -> throw new InvalidArgumentException("unknown message role: " + role);
+    };
+  }
+
+  public String toJson(ChatMessage message) {
+    return write(messageToTree(message));
+  }
+
+  public ChatMessage messageFromJson(String json) {
+    return messageFromTree(read(json));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  public ObjectNode usageToTree(Usage usage) {
+    ObjectNode o = NODES.objectNode();
+    o.put("input_tokens", usage.inputTokens());
+    o.put("output_tokens", usage.outputTokens());
+    return o;
+  }
+
+  public Usage usageFromTree(JsonNode o) {
+    if (o == null || o.isNull()) {
+      return Usage.ZERO;
+    }
+    return new Usage(o.path("input_tokens").asLong(), o.path("output_tokens").asLong());
+  }
+
+  private static ObjectNode countsToTree(Map<String, Integer> counts) {
+    ObjectNode o = NODES.objectNode();
+    new TreeMap<>(counts).forEach(o::put);
+    return o;
+  }
+
+  private static Map<String, Integer> countsFromTree(JsonNode o) {
+    Map<String, Integer> counts = new TreeMap<>();
+    if (o != null && o.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = o.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> f = fields.next();
+        counts.put(f.getKey(), f.getValue().asInt());
+      }
+    }
+    return counts;
+  }
+
+  /** Parses JSON text. @throws InvalidArgumentException if it is not valid JSON */
+  public JsonNode read(String json) {
+    try {
+      JsonNode node = mapper.readTree(json);
+      if (node == null) {
+        throw new InvalidArgumentException("empty JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidArgumentException("malformed JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Prints compact JSON. */
+  public String write(JsonNode node) {
+    try {
+      return mapper.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print JSON", e);
+    }
+  }
+
+  private static JsonNode required(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidArgumentException("missing field '" + field + "'");
+    }
+    return v;
+  }
+
+  private static String text(JsonNode o, String field) {
+    JsonNode v = required(o, field);
+    if (!v.isTextual()) {
+      throw new InvalidArgumentException("field '" + field + "' must be a string");
+    }
+    return v.asText();
+  }
+
+  private static Optional<String> optText(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asText());
+  }
+
+  private static long longValue(JsonNode o, String field) {
+    JsonNode v = required(o, field);
+    if (!v.canConvertToLong()) {
+      throw new InvalidArgumentException("field '" + field + "' must be an integer");
+    }
+    return v.asLong();
+  }
+
+  private static Instant instant(JsonNode o, String field) {
+    try {
+      return Instant.parse(text(o, field));
+    } catch (DateTimeParseException e) {
+      throw new InvalidArgumentException("field '" + field + "' is not an ISO-8601 instant", e);
+    }
+  }
+
+  private static Iterable<JsonNode> array(JsonNode o, String field) {
+    JsonNode v = required(o, field);
+    if (!v.isArray()) {
+      throw new InvalidArgumentException("field '" + field + "' must be an array");
+    }
+    return v;
+  }
+}

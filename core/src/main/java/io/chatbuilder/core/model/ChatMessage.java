@@ -1,0 +1,42 @@
+package io.chatbuilder.core.model;
+
+import java.util.List;
+import java.util.Objects;
+
+/** One message of an app's conversation, in provider-neutral form. */
+public sealed interface ChatMessage {
+
+  /** What the person typed. */
+  record User(String text) implements ChatMessage {
+    public User {
+      Objects.requireNonNull(text, "text == null");
+    }
+  }
+
+  /** A model turn: its text and the tool calls it asked for (either may be empty). */
+  record Assistant(String text, List<ToolCall> toolCalls) implements ChatMessage {
+    public Assistant {
+      Objects.requireNonNull(text, "text == null");
+      toolCalls = List.copyOf(toolCalls);
+    }
+  }
+
+  /** The result of one tool call, sent back to the model under the call's id. */
+  record ToolResult(String callId, String toolName, String content, boolean error) implements ChatMessage {
+    public ToolResult {
+      Objects.requireNonNull(callId, "callId == null");
+      Objects.requireNonNull(toolName, "toolName == null");
+      Objects.requireNonNull(content, "content == null");
+    }
+  }
+
+  /**
+   * Context the host adds between turns, such as "the person undid your last change". Providers
+   * send it as a user-side message marked as coming from the system.
+   */
+  record Note(String text) implements ChatMessage {
+    public Note {
+      Objects.requireNonNull(text, "text == null");
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package io.chatbuilder.core.model;
+
+import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.CancelledException;
+import io.chatbuilder.core.ModelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A model that replays a scripted conversation: each call to {@link #stream} plays the next
+ * {@link Turn}. Used by tests, benchmarks and the offline demo. Keeps every request it received so
+ * tests can assert what the agent loop sent.
+ *
+ * <pre>{@code
+ * ScriptedModel model = ScriptedModel.builder()
+ *     .turn(t -> t.text("Creating the page.").toolCall("write_file", "{\"path\":\"index.html\",\"content\":\"<h1>Hi</h1>\"}"))
+ *     .turn(t -> t.text("Done."))
+ *     .build();
+ * }</pre>
+ */
+public final class ScriptedModel implements ModelClient {
+  private final Function<ModelRequest, Optional<Turn>> responder;
+  private final List<ModelRequest> requests = new CopyOnWriteArrayList<>();
+  private final String name;
+
+  private ScriptedModel(String name, Function<ModelRequest, Optional<Turn>> responder) {
+    this.name = name;
+    this.responder = responder;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A model whose turns are computed from each request, e.g. to answer every tool result with the
+   * next tool call. An empty result ends the script with a clear error.
+   */
+  public static ScriptedModel responding(Function<ModelRequest, Optional<Turn>> responder) {
+    return new ScriptedModel("scripted", Objects.requireNonNull(responder, "responder == null"));
+  }
+
+  /** Every request received so far, in order. */
+  public List<ModelRequest> requests() {
+    return List.copyOf(requests);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public ModelResponse stream(ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
+    Objects.requireNonNull(request, "request == null");
+    Objects.requireNonNull(listener, "listener == null");
+    Objects.requireNonNull(cancellation, "cancellation == null");
+    requests.add(request);
+    Turn turn = responder.apply(request)
+        .orElseThrow(() -> new ModelException("scripted model has no turn left for request #" + requests.size(), false));
+    CountDownLatch cancelled = new CountDownLatch(1);
+    try (Cancellation.Registration ignored = cancellation.onCancel(cancelled::countDown)) {
+      StringBuilder text = new StringBuilder();
+      for (String chunk : turn.chunks) {
+        cancellation.throwIfCancelled();
+        if (!turn.chunkDelay.isZero()) {
+          awaitQuietly(cancelled, turn.chunkDelay);
+          cancellation.throwIfCancelled();
+        }
+        text.append(chunk);
+        listener.onTextDelta(chunk);
+      }
+      if (turn.holdUntilCancelled) {
+        awaitQuietly(cancelled, Duration.ofMinutes(10));
+        throw new CancelledException("model stream cancelled");
+      }
+      if (turn.failure != null) {
+        throw new ModelException(turn.failure, turn.failureRetryable);
+      }
+      cancellation.throwIfCancelled();
+      return new ModelResponse(text.toString(), turn.toolCalls, turn.finishReason(), turn.usage);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch, Duration duration) {
+    try {
+      latch.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancelledException("interrupted");
+    }
+  }
+
+  /** One scripted model turn. Build with {@link Turn#builder()} or the {@link Builder#turn} lambda. */
+  public static final class Turn {
+    private final List<String> chunks;
+    private final List<ToolCall> toolCalls;
+    private final FinishReason finishReason;
+    private final Usage usage;
+    private final Duration chunkDelay;
+    private final boolean holdUntilCancelled;
+    private final String failure;
+    private final boolean failureRetryable;
+
+    private Turn(TurnBuilder b) {
+      this.chunks = List.copyOf(b.chunks);
+      this.toolCalls = List.copyOf(b.toolCalls);
+      this.finishReason = b.finishReason;
+      this.usage = b.usage;
+      this.chunkDelay = b.chunkDelay;
+      this.holdUntilCancelled = b.holdUntilCancelled;
+      this.failure = b.failure;
+      this.failureRetryable = b.failureRetryable;
+    }
+
+    public static TurnBuilder builder() {
+      return new TurnBuilder();
+    }
+
+    FinishReason finishReason() {
+      if (finishReason != null) {
+        return finishReason;
+      }
+      return toolCalls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
+    }
+  }
+
+  /** Builds a {@link Turn}. */
+  public static final class TurnBuilder {
+    private final List<String> chunks = new ArrayList<>();
+    private final List<ToolCall> toolCalls = new ArrayList<>();
+    private FinishReason finishReason;
+    private Usage usage = Usage.ZERO;
+    private Duration chunkDelay = Duration.ZERO;
+    private boolean holdUntilCancelled;
+    private String failure;
+    private boolean failureRetryable;
+    private String callIdPrefix = "call_";
+
+    /** Streams {@code text} as one delta; call repeatedly for several deltas. */
+    public TurnBuilder text(String text) {
+      chunks.add(Objects.requireNonNull(text, "text == null"));
+      return this;
+    }
+
+    /**
+     * A tool call with a generated id ({@code call_<turn>_<n>} inside {@link Builder#turn}).
+     * {@code argumentsJson} is passed through unparsed, so tests can send malformed JSON.
+     */
+    public TurnBuilder toolCall(String name, String argumentsJson) {
+      return toolCall(callIdPrefix + (toolCalls.size() + 1), name, argumentsJson);
+    }
+
+    public TurnBuilder toolCall(String id, String name, String argumentsJson) {
+      toolCalls.add(new ToolCall(id, name, argumentsJson));
+      return this;
+    }
+
+    public TurnBuilder finishReason(FinishReason finishReason) {
+      this.finishReason = Objects.requireNonNull(finishReason, "finishReason == null");
+      return this;
+    }
+
+    public TurnBuilder usage(long inputTokens, long outputTokens) {
+      this.usage = new Usage(inputTokens, outputTokens);
+      return this;
+    }
+
+    /** Waits this long before each text delta (cancellable), to simulate a slow stream. */
+    public TurnBuilder chunkDelay(Duration delay) {
+      this.chunkDelay = Objects.requireNonNull(delay, "delay == null");
+      return this;
+    }
+
+    /** After the text, blocks until the run is cancelled, like a stalled stream. */
+    public TurnBuilder holdUntilCancelled() {
+      this.holdUntilCancelled = true;
+      return this;
+    }
+
+    /** After the text, fails the turn like an error event mid-stream. */
+    public TurnBuilder fail(String message, boolean retryable) {
+      this.failure = Objects.requireNonNull(message, "message == null");
+      this.failureRetryable = retryable;
+      return this;
+    }
+
+    public Turn build() {
+      return new Turn(this);
+    }
+  }
+
+  /** Builds a {@link ScriptedModel} that plays its turns in order. */
+  public static final class Builder {
+    private final List<Turn> turns = new ArrayList<>();
+    private String name = "scripted";
+
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name == null");
+      return this;
+    }
+
+    public Builder turn(Consumer<TurnBuilder> turn) {
+      TurnBuilder builder = new TurnBuilder();
+      builder.callIdPrefix = "call_" + (turns.size() + 1) + "_";
+      turn.accept(builder);
+      turns.add(builder.build());
+      return this;
+    }
+
+    public Builder turn(Turn turn) {
+      turns.add(Objects.requireNonNull(turn, "turn == null"));
+      return this;
+    }
+
+    public ScriptedModel build() {
+      List<Turn> script = List.copyOf(turns);
+      int[] next = {0};
+      return new ScriptedModel(name, request -> {
+        synchronized (next) {
+          return next[0] < script.size() ? Optional.of(script.get(next[0]++)) : Optional.empty();
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.chatbuilder.core.sandbox;
+
+import io.chatbuilder.core.Cancellation;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * The workspace of one app: the files of a Vite web app and a way to run commands on them.
+ *
+ * <p>Rules every implementation follows (checked by {@code SandboxContract} in the testkit):
+ * <ul>
+ *   <li>Paths are relative, {@code /}-separated, and confined to the root. Absolute paths, {@code ..}
+ *       escapes, NUL bytes, device names and symlinks that lead outside are refused with
+ *       {@link io.chatbuilder.core.PathRefusedException} (see {@link SandboxPaths}).
+ *   <li>Excluded directories ({@link Exclusions}: {@code node_modules}, {@code dist}, {@code .git},
+ *       caches) are never listed by {@link #files()}, scanned, or searched, and cannot be written.
+ *   <li>Change tracking: {@link #scanChanges()} never misses a path that changed since the last
+ *       acknowledged scan, whoever changed it (the SDK, a command, a person).
+ *   <li>Commands run as an argument vector under a {@link CommandPolicy}.
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface Sandbox extends AutoCloseable {
+
+  /** Identifies this sandbox (usually the app id). */
+  String id();
+
+  /**
+   * Files and directories under {@code directory} ({@code ""} for the root), sorted by path,
+   * without excluded directories; at most {@code limit} entries.
+   */
+  List<FileEntry> list(String directory, boolean recursive, int limit);
+
+  /**
+   * The content of a file.
+   *
+   * @throws io.chatbuilder.core.NotFoundException if there is no such file
+   * @throws io.chatbuilder.core.TooLargeException if it exceeds the sandbox's size cap
+   */
+  FileContent read(String path);
+
+  /** The content of a file, or empty if there is no file at {@code path}. */
+  Optional<FileContent> tryRead(String path);
+
+  /** Creates or replaces a file, creating parent directories. Writes nothing if the bytes are equal. */
+  WriteOutcome write(String path, byte[] content);
+
+  /**
+   * Deletes a file, or a directory with everything in it.
+   *
+   * @return the files deleted, sorted
+   * @throws io.chatbuilder.core.NotFoundException if nothing exists at {@code path}
+   */
+  List<String> delete(String path);
+
+  /**
+   * Moves a file or directory. Refuses to overwrite an existing target.
+   *
+   * @throws io.chatbuilder.core.NotFoundException if {@code from} does not exist
+   * @throws io.chatbuilder.core.InvalidArgumentException if {@code to} exists
+   */
+  void rename(String from, String to);
+
+  /** Searches text files (excluded and binary files are skipped). */
+  SearchResult search(SearchQuery query);
+
+  /**
+   * Runs a command under the sandbox's policy, streaming output to {@code listener}, until it exits,
+   * times out or {@code cancellation} fires (then the whole process tree is killed).
+   *
+   * @throws io.chatbuilder.core.CommandDeniedException if the policy refuses it
+   */
+  CommandResult run(CommandRequest request, CommandListener listener, Cancellation cancellation);
+
+  /** The policy commands run under. */
+  CommandPolicy policy();
+
+  /** Every checkpointable file (exclusions left out): path to size in bytes, sorted by path. */
+  SortedMap<String, Long> files();
+
+  /** Paths that may have changed since the last acknowledged scan; see {@link ChangeScan}. */
+  ChangeScan scanChanges();
+
+  /** Forgets the changes reported by the scan of {@code generation} and earlier ones. */
+  void acknowledgeChanges(long generation);
+
+  /**
+   * Sets files to the given contents (empty = delete), writing only those that differ so untouched
+   * files keep their modification time. Used to restore a checkpoint's files.
+   */
+  void apply(Map<String, Optional<byte[]>> files);
+
+  /** Releases resources (processes, watchers). The files stay. */
+  @Override
+  void close();
+}

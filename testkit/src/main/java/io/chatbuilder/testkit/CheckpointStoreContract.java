@@ -1,0 +1,462 @@
+package io.chatbuilder.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.checkpoint.ChangeStats;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.Revision;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link CheckpointStore} must have. Extend it and implement
+ * {@link #createStore()}; each test uses fresh random app ids, so a store backed by a shared
+ * database does not need to be emptied between tests.
+ */
+public abstract class CheckpointStoreContract {
+
+  /** A store to test. Called once before each test. */
+  protected abstract CheckpointStore createStore() throws Exception;
+
+  /** Releases what {@link #createStore()} opened. */
+  protected void closeStore(CheckpointStore store) throws Exception {
+    if (store instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
+  }
+
+  protected CheckpointStore store;
+
+  @BeforeEach
+  void openStore() throws Exception {
+    store = createStore();
+  }
+
+  @AfterEach
+  void releaseStore() throws Exception {
+    closeStore(store);
+  }
+
+  protected static String newAppId() {
+    return "app-" + UUID.randomUUID();
+  }
+
+  protected static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A draft with only the required parts; tests fill in the rest with {@link DraftBuilder}. */
+  protected static DraftBuilder draft(String appId) {
+    return new DraftBuilder(appId);
+  }
+
+  /** Appends an initial checkpoint with {@code files}. */
+  protected Checkpoint appendInitial(String appId, Map<String, byte[]> files) {
+    DraftBuilder d = draft(appId).type(CheckpointType.INITIAL);
+    files.forEach(d::put);
+    return store.append(d.build());
+  }
+
+  @Test
+  void emptyAppHasNoHeadNoHistory() {
+    String app = newAppId();
+    assertThat(store.head(app)).isEmpty();
+    assertThat(store.list(app, 10, Optional.empty())).isEmpty();
+    assertThat(store.find(app, "does-not-exist")).isEmpty();
+  }
+
+  @Test
+  void initialCheckpointRecordsFilesByteForByte() {
+    String app = newAppId();
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("index.html", utf8("<!doctype html><h1>Hi</h1>\n"));
+    files.put("src/main.js", utf8("console.log('héllo ✓');\n"));
+    files.put("src/assets/logo.bin", new byte[] {0, 1, 2, (byte) 0xff, 0, 10, 13});
+    files.put("empty.txt", new byte[0]);
+    Checkpoint c = appendInitial(app, files);
+
+    assertThat(c.appId()).isEqualTo(app);
+    assertThat(c.parentId()).isEmpty();
+    assertThat(c.type()).isEqualTo(CheckpointType.INITIAL);
+    assertThat(store.head(app)).contains(c);
+    Revision revision = store.revision(c.resultRevisionId());
+    assertThat(revision.files().keySet()).containsExactly("empty.txt", "index.html", "src/assets/logo.bin", "src/main.js");
+    files.forEach((path, bytes) -> {
+      FileRef ref = revision.files().get(path);
+      assertThat(ref.size()).as(path).isEqualTo(bytes.length);
+      assertThat(ref.blobId()).as(path).isEqualTo(store.blobIdOf(bytes));
+      assertThat(store.readBlob(ref.blobId())).as(path).isEqualTo(bytes);
+      assertThat(store.readFile(c.resultRevisionId(), path)).as(path).hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes));
+    });
+    assertThat(store.readFile(c.resultRevisionId(), "missing.txt")).isEmpty();
+  }
+
+  @Test
+  void everyFieldRoundTrips() {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("a.txt", utf8("a")));
+    Instant at = Instant.parse("2026-11-24T10:15:30.123Z");
+    Checkpoint second = store.append(draft(app)
+        .expectedHead(first.id())
+        .base(first.resultRevisionId())
+        .put("a.txt", utf8("b"))
+        .type(CheckpointType.AGENT_RUN)
+        .label("Add a dark-mode toggle — “quotes” & ünïcode")
+        .toolSummary(Map.of("write_file", 3, "read_file", 1))
+        .runId("run-42")
+        .runOutcome(RunOutcome.CANCELLED)
+        .source(first.id())
+        .conversationLength(7)
+        .stats(new ChangeStats(1, 2, 3, 4, 50, 60, 7000))
+        .createdAt(at)
+        .build());
+
+    Checkpoint read = store.find(app, second.id()).orElseThrow();
+    assertThat(read).isEqualTo(second);
+    assertThat(read.parentId()).contains(first.id());
+    assertThat(read.type()).isEqualTo(CheckpointType.AGENT_RUN);
+    assertThat(read.label()).isEqualTo("Add a dark-mode toggle — “quotes” & ünïcode");
+    assertThat(read.toolSummary()).isEqualTo(Map.of("write_file", 3, "read_file", 1));
+    assertThat(read.runId()).contains("run-42");
+    assertThat(read.runOutcome()).contains(RunOutcome.CANCELLED);
+    assertThat(read.sourceCheckpointId()).contains(first.id());
+    assertThat(read.conversationLength()).isEqualTo(7);
+    assertThat(read.stats()).isEqualTo(new ChangeStats(1, 2, 3, 4, 50, 60, 7000));
+    assertThat(read.createdAt()).isEqualTo(at);
+    assertThat(store.head(app)).contains(second);
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(second, first);
+  }
+
+  @Test
+  void changesApplyOnTheBaseRevisionAndOldRevisionsStayIntact() {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("keep.txt", utf8("keep"), "edit.txt", utf8("v1"), "gone.txt", utf8("bye")));
+    Checkpoint second = store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId())
+        .put("edit.txt", utf8("v2"))
+        .delete("gone.txt")
+        .put("new/dir/file.txt", utf8("new"))
+        .delete("never-existed.txt")
+        .build());
+
+    SortedMap<String, FileRef> after = store.revision(second.resultRevisionId()).files();
+    assertThat(after.keySet()).containsExactly("edit.txt", "keep.txt", "new/dir/file.txt");
+    assertThat(store.readFile(second.resultRevisionId(), "edit.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("v2")));
+    assertThat(store.readFile(second.resultRevisionId(), "gone.txt")).isEmpty();
+    assertThat(after.get("keep.txt")).isEqualTo(store.revision(first.resultRevisionId()).files().get("keep.txt"));
+
+    SortedMap<String, FileRef> before = store.revision(first.resultRevisionId()).files();
+    assertThat(before.keySet()).containsExactly("edit.txt", "gone.txt", "keep.txt");
+    assertThat(store.readFile(first.resultRevisionId(), "edit.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("v1")));
+  }
+
+  @Test
+  void checkpointWithoutFileChangesKeepsTheRevisionContent() {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("a.txt", utf8("a")));
+    Checkpoint second = store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId())
+        .type(CheckpointType.MANUAL).label("named point").build());
+    assertThat(store.revision(second.resultRevisionId()).files())
+        .isEqualTo(store.revision(first.resultRevisionId()).files());
+  }
+
+  @Test
+  void contentAddressingIsDeterministic() {
+    byte[] a = utf8("same bytes");
+    assertThat(store.blobIdOf(a)).isEqualTo(store.blobIdOf(utf8("same bytes")));
+    assertThat(store.blobIdOf(a)).isNotEqualTo(store.blobIdOf(utf8("same bytes!")));
+    String app = newAppId();
+    Checkpoint c = appendInitial(app, Map.of("one.txt", a, "two/copy.txt", a.clone()));
+    Revision r = store.revision(c.resultRevisionId());
+    assertThat(r.files().get("one.txt").blobId()).isEqualTo(r.files().get("two/copy.txt").blobId());
+  }
+
+  @Test
+  void staleExpectedHeadIsAConflictAndWritesNothing() {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("a.txt", utf8("1")));
+    Checkpoint second = store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId()).put("a.txt", utf8("2")).build());
+
+    assertThatThrownBy(() -> store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId())
+        .put("a.txt", utf8("lost?")).build()))
+        .isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> store.append(draft(app).base(first.resultRevisionId()).put("a.txt", utf8("x")).build()))
+        .as("an app with a head cannot take a draft that expects none")
+        .isInstanceOf(ConflictException.class);
+
+    assertThat(store.head(app)).contains(second);
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(second, first);
+  }
+
+  @Test
+  void expectingAHeadOfAnEmptyAppIsAConflict() {
+    String app = newAppId();
+    assertThatThrownBy(() -> store.append(draft(app).expectedHead("c-that-does-not-exist").put("a", utf8("a")).build()))
+        .isInstanceOf(ConflictException.class);
+    assertThat(store.head(app)).isEmpty();
+  }
+
+  @Test
+  void unknownIdsAreNotFound() {
+    assertThatThrownBy(() -> store.revision("no-such-revision")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.readBlob(store.blobIdOf(utf8("never stored " + UUID.randomUUID()))))
+        .isInstanceOf(NotFoundException.class);
+    String app = newAppId();
+    assertThatThrownBy(() -> store.append(draft(app).base("no-such-revision").put("a", utf8("a")).build()))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(store.head(app)).isEmpty();
+  }
+
+  @Test
+  void appsAreIsolated() {
+    String a = newAppId();
+    String b = newAppId();
+    Checkpoint ca = appendInitial(a, Map.of("f.txt", utf8("a")));
+    Checkpoint cb = appendInitial(b, Map.of("f.txt", utf8("b")));
+    assertThat(store.find(b, ca.id())).isEmpty();
+    assertThat(store.find(a, cb.id())).isEmpty();
+    assertThat(store.list(a, 10, Optional.empty())).containsExactly(ca);
+    assertThat(store.apps()).contains(a, b);
+  }
+
+  @Test
+  void listPagesNewestFirst() {
+    String app = newAppId();
+    List<Checkpoint> made = new ArrayList<>();
+    Checkpoint head = appendInitial(app, Map.of("n.txt", utf8("0")));
+    made.add(head);
+    for (int i = 1; i < 25; i++) {
+      head = store.append(draft(app).expectedHead(head.id()).base(head.resultRevisionId())
+          .put("n.txt", utf8(Integer.toString(i))).label("step " + i).build());
+      made.add(head);
+    }
+    List<Checkpoint> newestFirst = new ArrayList<>(made);
+    java.util.Collections.reverse(newestFirst);
+
+    List<Checkpoint> page1 = store.list(app, 10, Optional.empty());
+    assertThat(page1).containsExactlyElementsOf(newestFirst.subList(0, 10));
+    List<Checkpoint> page2 = store.list(app, 10, Optional.of(page1.get(9).id()));
+    assertThat(page2).containsExactlyElementsOf(newestFirst.subList(10, 20));
+    List<Checkpoint> page3 = store.list(app, 10, Optional.of(page2.get(9).id()));
+    assertThat(page3).containsExactlyElementsOf(newestFirst.subList(20, 25));
+    assertThat(store.list(app, 0, Optional.empty())).isEmpty();
+    for (int i = 1; i < made.size(); i++) {
+      assertThat(made.get(i).parentId()).contains(made.get(i - 1).id());
+    }
+  }
+
+  @Test
+  void longRandomHistoryReadsBackExactly() {
+    String app = newAppId();
+    Random random = new Random(42);
+    Map<String, byte[]> model = new TreeMap<>();
+    for (int i = 0; i < 150; i++) {
+      model.put("src/dir" + (i % 7) + "/file" + i + ".js", utf8("export const v" + i + " = " + i + ";\n"));
+    }
+    Checkpoint head = appendInitial(app, model);
+    List<Map.Entry<String, Map<String, byte[]>>> states = new ArrayList<>();
+    states.add(Map.entry(head.resultRevisionId(), new TreeMap<>(model)));
+    List<String> paths = new ArrayList<>(model.keySet());
+    for (int step = 0; step < 60; step++) {
+      DraftBuilder d = draft(app).expectedHead(head.id()).base(head.resultRevisionId());
+      int changes = 1 + random.nextInt(3);
+      for (int c = 0; c < changes; c++) {
+        int action = random.nextInt(3);
+        if (action == 0 || paths.isEmpty()) {
+          String p = "gen/s" + step + "/n" + c + ".txt";
+          byte[] bytes = utf8("new " + step + "/" + c);
+          d.put(p, bytes);
+          model.put(p, bytes);
+          paths.add(p);
+        } else if (action == 1) {
+          String p = paths.get(random.nextInt(paths.size()));
+          byte[] bytes = new byte[random.nextInt(64)];
+          random.nextBytes(bytes);
+          d.put(p, bytes);
+          model.put(p, bytes);
+        } else {
+          String p = paths.remove(random.nextInt(paths.size()));
+          d.delete(p);
+          model.remove(p);
+        }
+      }
+      head = store.append(d.build());
+      states.add(Map.entry(head.resultRevisionId(), new TreeMap<>(model)));
+    }
+    for (Map.Entry<String, Map<String, byte[]>> state : states) {
+      Revision r = store.revision(state.getKey());
+      assertThat(r.files().keySet()).containsExactlyElementsOf(state.getValue().keySet());
+      state.getValue().forEach((path, bytes) -> {
+        assertThat(store.readBlob(r.files().get(path).blobId())).as(path).isEqualTo(bytes);
+        assertThat(store.readFile(state.getKey(), path)).as(path).hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes));
+      });
+    }
+  }
+
+  @Test
+  void largeAndBinaryFilesRoundTrip() {
+    String app = newAppId();
+    byte[] big = new byte[3 * 1024 * 1024];
+    new Random(7).nextBytes(big);
+    byte[] text = utf8("line\n".repeat(200_000));
+    Checkpoint c = appendInitial(app, Map.of("assets/big.bin", big, "big.txt", text));
+    assertThat(store.readFile(c.resultRevisionId(), "assets/big.bin")).hasValueSatisfying(b -> assertThat(b).isEqualTo(big));
+    assertThat(store.readFile(c.resultRevisionId(), "big.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text));
+  }
+
+  @Test
+  void concurrentAppendsOnOneHeadHaveExactlyOneWinner() throws Exception {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("a.txt", utf8("0")));
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<Optional<Checkpoint>>> results = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        int n = i;
+        Callable<Optional<Checkpoint>> task = () -> {
+          start.await();
+          try {
+            return Optional.of(store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId())
+                .put("a.txt", utf8("writer " + n)).label("writer " + n).build()));
+          } catch (ConflictException e) {
+            return Optional.empty();
+          }
+        };
+        results.add(pool.submit(task));
+      }
+      start.countDown();
+      List<Checkpoint> winners = new ArrayList<>();
+      for (Future<Optional<Checkpoint>> f : results) {
+        f.get(60, TimeUnit.SECONDS).ifPresent(winners::add);
+      }
+      assertThat(winners).hasSize(1);
+      assertThat(store.head(app)).contains(winners.get(0));
+      assertThat(store.list(app, 100, Optional.empty())).containsExactly(winners.get(0), first);
+      String label = winners.get(0).label();
+      assertThat(store.readFile(winners.get(0).resultRevisionId(), "a.txt"))
+          .hasValueSatisfying(b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo(label));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Fluent construction of {@link CheckpointDraft}s for tests. */
+  public static final class DraftBuilder {
+    private final String appId;
+    private Optional<String> expectedHead = Optional.empty();
+    private Optional<String> base = Optional.empty();
+    private final Map<String, Optional<byte[]>> changes = new HashMap<>();
+    private CheckpointType type = CheckpointType.AGENT_RUN;
+    private String label = "";
+    private Map<String, Integer> toolSummary = Map.of();
+    private Optional<String> runId = Optional.empty();
+    private Optional<RunOutcome> outcome = Optional.empty();
+    private Optional<String> source = Optional.empty();
+    private int conversationLength;
+    private ChangeStats stats = ChangeStats.EMPTY;
+    private Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    DraftBuilder(String appId) {
+      this.appId = appId;
+    }
+
+    public DraftBuilder expectedHead(String id) {
+      expectedHead = Optional.of(id);
+      return this;
+    }
+
+    public DraftBuilder base(String revisionId) {
+      base = Optional.of(revisionId);
+      return this;
+    }
+
+    public DraftBuilder put(String path, byte[] content) {
+      changes.put(path, Optional.of(content));
+      return this;
+    }
+
+    public DraftBuilder delete(String path) {
+      changes.put(path, Optional.empty());
+      return this;
+    }
+
+    public DraftBuilder type(CheckpointType type) {
+      this.type = type;
+      return this;
+    }
+
+    public DraftBuilder label(String label) {
+      this.label = label;
+      return this;
+    }
+
+    public DraftBuilder toolSummary(Map<String, Integer> toolSummary) {
+      this.toolSummary = toolSummary;
+      return this;
+    }
+
+    public DraftBuilder runId(String runId) {
+      this.runId = Optional.of(runId);
+      return this;
+    }
+
+    public DraftBuilder runOutcome(RunOutcome outcome) {
+      this.outcome = Optional.of(outcome);
+      return this;
+    }
+
+    public DraftBuilder source(String checkpointId) {
+      this.source = Optional.of(checkpointId);
+      return this;
+    }
+
+    public DraftBuilder conversationLength(int length) {
+      this.conversationLength = length;
+      return this;
+    }
+
+    public DraftBuilder stats(ChangeStats stats) {
+      this.stats = stats;
+      return this;
+    }
+
+    public DraftBuilder createdAt(Instant at) {
+      this.createdAt = at;
+      return this;
+    }
+
+    public CheckpointDraft build() {
+      return new CheckpointDraft(appId, expectedHead, base, changes, type, label, toolSummary, runId, outcome,
+          source, conversationLength, stats, createdAt);
+    }
+  }
+}

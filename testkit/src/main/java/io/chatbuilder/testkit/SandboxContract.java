@@ -1,0 +1,298 @@
+package io.chatbuilder.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.CommandDeniedException;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.PathRefusedException;
+import io.chatbuilder.core.TimeoutException;
+import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.CommandListener;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SearchQuery;
+import io.chatbuilder.core.sandbox.SearchResult;
+import io.chatbuilder.core.sandbox.WriteOutcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The behaviour every {@link Sandbox} must have: confined paths, exclusions, change tracking,
+ * restore, search and the command policy. Extend it and implement {@link #createSandbox()}, which
+ * returns an empty sandbox with the default policy and exclusions.
+ */
+public abstract class SandboxContract {
+
+  /** An empty sandbox with default policy and exclusions. Called before each test. */
+  protected abstract Sandbox createSandbox() throws Exception;
+
+  /** The size cap of the sandbox {@link #createSandbox()} returns. */
+  protected abstract long maxFileBytes();
+
+  protected Sandbox sandbox;
+
+  @BeforeEach
+  void openSandbox() throws Exception {
+    sandbox = createSandbox();
+  }
+
+  @AfterEach
+  void closeSandbox() {
+    sandbox.close();
+  }
+
+  protected static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  protected String readText(String path) {
+    return sandbox.read(path).text().orElseThrow();
+  }
+
+  @Test
+  void writeReadRoundTripWithOutcomes() {
+    assertThat(sandbox.write("src/components/App.jsx", utf8("export default 1;\n"))).isEqualTo(WriteOutcome.CREATED);
+    assertThat(sandbox.write("src/components/App.jsx", utf8("export default 1;\n"))).isEqualTo(WriteOutcome.UNCHANGED);
+    assertThat(sandbox.write("src/components/App.jsx", utf8("export default 2;\n"))).isEqualTo(WriteOutcome.MODIFIED);
+    FileContent content = sandbox.read("src/components/App.jsx");
+    assertThat(content.path()).isEqualTo("src/components/App.jsx");
+    assertThat(content.text()).contains("export default 2;\n");
+    assertThat(content.binary()).isFalse();
+    assertThat(sandbox.tryRead("./src//components/App.jsx")).isPresent();
+    assertThat(sandbox.tryRead("nope.txt")).isEmpty();
+    assertThatThrownBy(() -> sandbox.read("nope.txt")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void binaryAndEmptyFilesAreKeptExactly() {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, (byte) 0xff};
+    sandbox.write("public/logo.png", png);
+    sandbox.write("empty.txt", new byte[0]);
+    FileContent read = sandbox.read("public/logo.png");
+    assertThat(read.binary()).isTrue();
+    assertThat(read.text()).isEmpty();
+    assertThat(read.bytes()).isEqualTo(png);
+    assertThat(sandbox.read("empty.txt").bytes()).isEmpty();
+    assertThat(sandbox.read("empty.txt").binary()).isFalse();
+  }
+
+  @Test
+  void unicodeContentAndNames() {
+    sandbox.write("docs/naïve café ✓.md", utf8("# Grüße 👋\n"));
+    assertThat(readText("docs/naïve café ✓.md")).isEqualTo("# Grüße 👋\n");
+    assertThat(sandbox.files()).containsKey("docs/naïve café ✓.md");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "/etc/passwd", "../outside.txt", "src/../../outside.txt", "a/../../b", "..", "src/..", "~/secret",
+      "a\u0000b", "a\\..\\b", "C:/windows/system32", "con", "src/NUL.txt", "aux.js", "com1", "lpt9.txt",
+      "%2e%2e/outside.txt", "src/%2E%2E/%2e%2e/x", "..%2f..%2fetc%2fpasswd", "a%00b", "name.", "trailing ",
+      "bad|pipe", "q?.txt", "star*.js", "line\nbreak", ""})
+  void hostilePathsAreRefusedEverywhere(String hostile) {
+    assertThatThrownBy(() -> sandbox.write(hostile, utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.read(hostile)).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.tryRead(hostile)).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.delete(hostile)).isInstanceOf(PathRefusedException.class);
+    sandbox.write("ok.txt", utf8("ok"));
+    assertThatThrownBy(() -> sandbox.rename("ok.txt", hostile)).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.rename(hostile, "ok2.txt")).isInstanceOf(PathRefusedException.class);
+    assertThat(sandbox.files()).containsOnlyKeys("ok.txt");
+  }
+
+  @Test
+  void refusalsSayWhy() {
+    assertThatThrownBy(() -> sandbox.write("../x", utf8("x"))).hasMessageContaining("..");
+    assertThatThrownBy(() -> sandbox.write("/abs", utf8("x"))).hasMessageContaining("absolute");
+    assertThatThrownBy(() -> sandbox.write("a\u0000b", utf8("x"))).hasMessageContaining("NUL");
+  }
+
+  @Test
+  void excludedDirectoriesAreNeverListedScannedOrWritable() {
+    sandbox.write("src/main.js", utf8("x"));
+    assertThatThrownBy(() -> sandbox.write("node_modules/evil/index.js", utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.write("dist/index.html", utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.write("sub/.git/config", utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThat(sandbox.files()).containsOnlyKeys("src/main.js");
+    assertThat(sandbox.list("", true, 1000)).extracting(FileEntry::path).containsExactly("src", "src/main.js");
+  }
+
+  @Test
+  void listIsSortedAndRespectsRecursionAndLimit() {
+    sandbox.write("b.txt", utf8("b"));
+    sandbox.write("a/x.txt", utf8("xx"));
+    sandbox.write("a/deep/y.txt", utf8("yyy"));
+    assertThat(sandbox.list("", false, 100)).extracting(FileEntry::path).containsExactly("a", "b.txt");
+    List<FileEntry> all = sandbox.list("", true, 100);
+    assertThat(all).extracting(FileEntry::path).containsExactly("a", "a/deep", "a/deep/y.txt", "a/x.txt", "b.txt");
+    assertThat(all).filteredOn(e -> e.path().equals("a/deep/y.txt")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.kind()).isEqualTo(FileEntry.Kind.FILE);
+          assertThat(e.size()).isEqualTo(3);
+        });
+    assertThat(all).filteredOn(e -> e.path().equals("a")).singleElement()
+        .extracting(FileEntry::kind).isEqualTo(FileEntry.Kind.DIRECTORY);
+    assertThat(sandbox.list("a", false, 100)).extracting(FileEntry::path).containsExactly("a/deep", "a/x.txt");
+    assertThat(sandbox.list("", true, 2)).hasSize(2);
+    assertThatThrownBy(() -> sandbox.list("missing", false, 10)).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void deleteFilesAndDirectories() {
+    sandbox.write("a/one.txt", utf8("1"));
+    sandbox.write("a/b/two.txt", utf8("2"));
+    sandbox.write("keep.txt", utf8("k"));
+    assertThat(sandbox.delete("a/one.txt")).containsExactly("a/one.txt");
+    assertThat(sandbox.delete("a")).containsExactly("a/b/two.txt");
+    assertThat(sandbox.files()).containsOnlyKeys("keep.txt");
+    assertThatThrownBy(() -> sandbox.delete("a")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void renameFilesAndDirectoriesWithoutOverwriting() {
+    sandbox.write("src/old.js", utf8("old"));
+    sandbox.write("src/lib/x.js", utf8("x"));
+    sandbox.write("other.js", utf8("other"));
+    sandbox.rename("src/old.js", "src/new/place.js");
+    assertThat(readText("src/new/place.js")).isEqualTo("old");
+    assertThat(sandbox.tryRead("src/old.js")).isEmpty();
+    sandbox.rename("src/lib", "lib2");
+    assertThat(readText("lib2/x.js")).isEqualTo("x");
+    assertThatThrownBy(() -> sandbox.rename("other.js", "lib2/x.js")).isInstanceOf(InvalidArgumentException.class);
+    assertThat(readText("lib2/x.js")).isEqualTo("x");
+    assertThatThrownBy(() -> sandbox.rename("missing.js", "m.js")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void writesOverTheSizeCapAreRefused() {
+    byte[] tooBig = new byte[(int) maxFileBytes() + 1];
+    assertThatThrownBy(() -> sandbox.write("big.bin", tooBig)).isInstanceOf(TooLargeException.class);
+    assertThat(sandbox.files()).isEmpty();
+  }
+
+  @Test
+  void changeTrackingReportsEveryChangeUntilAcknowledged() {
+    sandbox.write("a.txt", utf8("a"));
+    sandbox.write("b.txt", utf8("b"));
+    ChangeScan first = sandbox.scanChanges();
+    assertThat(first.paths()).contains("a.txt", "b.txt");
+    sandbox.acknowledgeChanges(first.generation());
+    assertThat(sandbox.scanChanges().paths()).isEmpty();
+
+    sandbox.write("a.txt", utf8("a2"));
+    sandbox.delete("b.txt");
+    sandbox.write("c/d.txt", utf8("d"));
+    sandbox.rename("c/d.txt", "e.txt");
+    ChangeScan second = sandbox.scanChanges();
+    assertThat(second.paths()).contains("a.txt", "b.txt", "c/d.txt", "e.txt");
+    assertThat(second.generation()).isGreaterThan(first.generation());
+
+    sandbox.write("late.txt", utf8("after the scan"));
+    sandbox.acknowledgeChanges(second.generation());
+    assertThat(sandbox.scanChanges().paths()).as("a change after the scan survives its acknowledgement").contains("late.txt");
+  }
+
+  @Test
+  void unchangedWritesAreNotReportedAsChanges() {
+    sandbox.write("a.txt", utf8("a"));
+    sandbox.acknowledgeChanges(sandbox.scanChanges().generation());
+    assertThat(sandbox.write("a.txt", utf8("a"))).isEqualTo(WriteOutcome.UNCHANGED);
+    assertThat(sandbox.scanChanges().paths()).doesNotContain("a.txt");
+  }
+
+  @Test
+  void applyRestoresAFileSetWritingOnlyWhatDiffers() {
+    sandbox.write("same.txt", utf8("same"));
+    sandbox.write("edit.txt", utf8("v1"));
+    sandbox.write("remove.txt", utf8("bye"));
+    sandbox.acknowledgeChanges(sandbox.scanChanges().generation());
+    sandbox.apply(Map.of(
+        "same.txt", Optional.of(utf8("same")),
+        "edit.txt", Optional.of(utf8("v0")),
+        "remove.txt", Optional.empty(),
+        "added/new.txt", Optional.of(utf8("new")),
+        "absent.txt", Optional.empty()));
+    assertThat(sandbox.files()).containsOnlyKeys("same.txt", "edit.txt", "added/new.txt");
+    assertThat(readText("edit.txt")).isEqualTo("v0");
+    assertThat(readText("added/new.txt")).isEqualTo("new");
+    assertThat(sandbox.scanChanges().paths()).doesNotContain("same.txt").contains("edit.txt", "remove.txt", "added/new.txt");
+  }
+
+  @Test
+  void searchLiteralRegexCaseGlobsContextAndLimits() {
+    sandbox.write("src/App.jsx", utf8("import React from 'react';\nexport function App() {\n  return <h1>Hello</h1>;\n}\n"));
+    sandbox.write("src/util.js", utf8("export const hello = 'hello';\n"));
+    sandbox.write("README.md", utf8("Say HELLO\n"));
+    sandbox.write("logo.bin", new byte[] {0, 'h', 'e', 'l', 'l', 'o'});
+
+    SearchResult literal = sandbox.search(SearchQuery.literal("Hello"));
+    assertThat(literal.matches()).extracting(SearchResult.Match::path, SearchResult.Match::line)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("src/App.jsx", 3));
+
+    SearchResult insensitive = sandbox.search(new SearchQuery("hello", false, true, List.of(), 100, 0, Duration.ofSeconds(5)));
+    assertThat(insensitive.matches()).extracting(SearchResult.Match::path)
+        .containsExactly("README.md", "src/App.jsx", "src/util.js");
+
+    SearchResult regex = sandbox.search(new SearchQuery("export (function|const) \\w+", true, false, List.of("*.js"), 100, 0, Duration.ofSeconds(5)));
+    assertThat(regex.matches()).extracting(SearchResult.Match::path).containsExactly("src/util.js");
+
+    SearchResult withContext = sandbox.search(new SearchQuery("return", false, false, List.of("src/**/*.jsx"), 100, 1, Duration.ofSeconds(5)));
+    assertThat(withContext.matches()).singleElement().satisfies(m -> {
+      assertThat(m.before()).containsExactly("export function App() {");
+      assertThat(m.after()).containsExactly("}");
+    });
+
+    SearchResult limited = sandbox.search(new SearchQuery("e", false, false, List.of(), 2, 0, Duration.ofSeconds(5)));
+    assertThat(limited.matches()).hasSize(2);
+    assertThat(limited.truncated()).isTrue();
+  }
+
+  @Test
+  void searchSkipsBinaryAndRejectsBadPatterns() {
+    sandbox.write("logo.bin", new byte[] {0, 'n', 'e', 'e', 'd', 'l', 'e'});
+    assertThat(sandbox.search(SearchQuery.literal("needle")).matches()).isEmpty();
+    assertThatThrownBy(() -> sandbox.search(SearchQuery.regex("(unclosed"))).isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void catastrophicRegexIsStoppedByTheTimeLimit() {
+    sandbox.write("evil.txt", utf8("a".repeat(40) + "!\n"));
+    // Polynomial of degree 12 in the line length: minutes without a time limit.
+    SearchQuery query = new SearchQuery("(.*a){12}$", true, false, List.of(), 10, 0, Duration.ofMillis(300));
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> sandbox.search(query)).isInstanceOf(TimeoutException.class).hasMessageContaining("search");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "sh -c ls", "bash -c id", "rm -rf .", "env sh -c id", "time rm x", "/usr/bin/time rm x", "/bin/sh",
+      "curl http://example.com", "python3 -c print(1)", "xargs rm", "sudo npm install"})
+  void deniedProgramsAreRefusedBeforeAnythingRuns(String command) {
+    List<String> argv = List.of(command.split(" "));
+    assertThatThrownBy(() -> sandbox.run(new CommandRequest(argv, "", Map.of(), Optional.empty()), CommandListener.NONE, new Cancellation()))
+        .isInstanceOf(CommandDeniedException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"&&", ";", "|", "$(id)", "`id`", ">out.txt", "<in.txt", "a\nb"})
+  void shellSyntaxInArgumentsIsRefused(String syntax) {
+    List<String> argv = List.of("npm", "run", "build", syntax, "rm");
+    assertThatThrownBy(() -> sandbox.run(new CommandRequest(argv, "", Map.of(), Optional.empty()), CommandListener.NONE, new Cancellation()))
+        .isInstanceOf(CommandDeniedException.class);
+  }
+}
