@@ -1,0 +1,165 @@
+package io.chatbuilder.models;
+
+import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.CancelledException;
+import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.model.ModelRequest;
+import io.chatbuilder.core.model.ModelResponse;
+import io.chatbuilder.core.model.ModelStreamListener;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one model turn over HTTP for any {@link WireProtocol}: sends the request, reads the event
+ * stream, closes the connection on cancel, and retries failures while no text reached the caller.
+ */
+final class StreamingEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamingEngine.class);
+  private static final long MAX_ERROR_BODY = 64 * 1024;
+
+  private final OkHttpClient client;
+  private final WireProtocol protocol;
+  private final RetryPolicy retryPolicy;
+  private final Duration idleTimeout;
+  private final long maxLineBytes;
+  private final Redactor redactor;
+  private final Sleeper sleeper;
+  private final Clock clock;
+  private final DoubleSupplier random;
+
+  StreamingEngine(OkHttpClient client, WireProtocol protocol, RetryPolicy retryPolicy, Duration idleTimeout,
+      long maxLineBytes, Redactor redactor, Sleeper sleeper, Clock clock, DoubleSupplier random) {
+    this.client = client;
+    this.protocol = protocol;
+    this.retryPolicy = retryPolicy;
+    this.idleTimeout = idleTimeout;
+    this.maxLineBytes = maxLineBytes;
+    this.redactor = redactor;
+    this.sleeper = sleeper;
+    this.clock = clock;
+    this.random = random == null ? () -> ThreadLocalRandom.current().nextDouble() : random;
+  }
+
+  ModelResponse stream(ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
+    Objects.requireNonNull(request, "request == null");
+    Objects.requireNonNull(listener, "listener == null");
+    Objects.requireNonNull(cancellation, "cancellation == null");
+    Request httpRequest = protocol.httpRequest(request);
+    for (int retry = 0; ; retry++) {
+      cancellation.throwIfCancelled();
+      DeliveryTracker tracker = new DeliveryTracker(listener);
+      try {
+        return attempt(httpRequest, tracker, cancellation);
+      } catch (ModelException e) {
+        if (cancellation.isCancelled()) {
+          throw new CancelledException("model stream cancelled");
+        }
+        if (!e.retryable() || tracker.delivered || retry >= retryPolicy.maxRetries()) {
+          throw e;
+        }
+        Optional<Duration> hint = e instanceof ProviderFailure f ? f.retryAfter() : Optional.empty();
+        if (hint.isPresent() && hint.get().compareTo(retryPolicy.maxRetryAfter()) > 0) {
+          throw new ModelException(e.getMessage() + " (the provider asked to retry after " + hint.get().toMillis()
+              + " ms, more than the configured maximum of " + retryPolicy.maxRetryAfter().toMillis() + " ms)", true, e);
+        }
+        Duration delay = hint.isPresent() ? hint.get() : retryPolicy.jitteredBackoff(retry, random.getAsDouble());
+        LOG.warn("{} request failed ({}); retry {} of {} in {} ms", protocol.provider(), e.getMessage(), retry + 1,
+            retryPolicy.maxRetries(), delay.toMillis());
+        sleeper.sleep(delay, cancellation);
+      }
+    }
+  }
+
+  private ModelResponse attempt(Request httpRequest, DeliveryTracker tracker, Cancellation cancellation) {
+    Call call = client.newCall(httpRequest);
+    try (Cancellation.Registration ignored = cancellation.onCancel(call::cancel)) {
+      try (Response response = call.execute()) {
+        if (!response.isSuccessful()) {
+          throw httpFailure(response);
+        }
+        SseReader reader = new SseReader(response.body().source(), maxLineBytes, protocol.provider());
+        TurnParser turn = protocol.newTurn(tracker);
+        boolean ended = false;
+        SseEvent event;
+        while ((event = reader.next()) != null) {
+          cancellation.throwIfCancelled();
+          if (turn.onEvent(event)) {
+            ended = true;
+            break;
+          }
+        }
+        cancellation.throwIfCancelled();
+        return turn.finish(ended);
+      } catch (IOException e) {
+        throw ioFailure(e, cancellation);
+      }
+    }
+  }
+
+  private RuntimeException ioFailure(IOException e, Cancellation cancellation) {
+    if (cancellation.isCancelled()) {
+      return new CancelledException("model stream cancelled", e);
+    }
+    if (e instanceof SocketTimeoutException || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()))) {
+      return new ProviderFailure(protocol.provider() + " sent nothing for " + idleTimeout.toMillis()
+          + " ms (idle timeout); the stream was abandoned", true, null, e);
+    }
+    return new ProviderFailure("network error talking to " + protocol.provider() + ": "
+        + redactor.redact(e.getClass().getSimpleName() + ": " + e.getMessage()), true, null, e);
+  }
+
+  private ProviderFailure httpFailure(Response response) {
+    int code = response.code();
+    String body;
+    try {
+      body = response.peekBody(MAX_ERROR_BODY).string();
+    } catch (IOException e) {
+      body = "";
+    }
+    String message = redactor.redact(protocol.errorMessage(body)).strip();
+    if (message.length() > 1000) {
+      message = message.substring(0, 1000) + "...";
+    }
+    boolean retryable = code == 408 || code == 409 || code == 429 || code >= 500;
+    String shouldRetry = response.header("x-should-retry");
+    if ("true".equalsIgnoreCase(shouldRetry)) {
+      retryable = true;
+    } else if ("false".equalsIgnoreCase(shouldRetry)) {
+      retryable = false;
+    }
+    Duration hint = retryable ? RetryAfter.parse(response.headers(), clock).orElse(null) : null;
+    return new ProviderFailure(protocol.provider() + " returned HTTP " + code
+        + (message.isEmpty() ? "" : ": " + message), retryable, hint, null);
+  }
+
+  /** Passes text on and remembers whether any reached the caller (after which nothing is retried). */
+  private static final class DeliveryTracker implements ModelStreamListener {
+    private final ModelStreamListener delegate;
+    private boolean delivered;
+
+    DeliveryTracker(ModelStreamListener delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void onTextDelta(String text) {
+      if (!text.isEmpty()) {
+        delivered = true;
+        delegate.onTextDelta(text);
+      }
+    }
+  }
+}
