@@ -21,6 +21,8 @@ public enum ErrorCode {
   CONFLICT("conflict"),
   /** There is nothing to undo or redo (HTTP 409). */
   NOTHING_TO_DO("nothing_to_do"),
+  /** A run used all its model turns before the model finished (HTTP 500). */
+  STEP_LIMIT("step_limit"),
   /** An operation ran out of time (HTTP 504). */
   TIMEOUT("timeout"),
   /** The operation was cancelled by the caller. */

@@ -1,7 +1,10 @@
 package io.chatbuilder.core.checkpoint;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Persists apps' append-only checkpoint histories and their content-addressed revisions.
@@ -55,4 +58,46 @@ public interface CheckpointStore {
 
   /** Ids of apps that have at least one checkpoint. */
   List<String> apps();
+
+  /**
+   * The entries of some paths in a revision (absent paths are left out), without materializing the
+   * whole revision. Called with the few paths a run changed, so a checkpoint stays O(changes); the
+   * default reads the whole revision, stores should override it.
+   */
+  default SortedMap<String, FileRef> lookup(String revisionId, Collection<String> paths) {
+    SortedMap<String, FileRef> all = revision(revisionId).files();
+    SortedMap<String, FileRef> out = new TreeMap<>();
+    for (String path : paths) {
+      FileRef ref = all.get(path);
+      if (ref != null) {
+        out.put(path, ref);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The paths whose content differs between two revisions: path to its entry in {@code to}, or to
+   * {@link Optional#empty()} where {@code to} lacks it. The default compares full manifests; stores
+   * with trees (Git) can skip unchanged subtrees by id.
+   */
+  default SortedMap<String, Optional<FileRef>> diff(String fromRevisionId, String toRevisionId) {
+    SortedMap<String, FileRef> from = revision(fromRevisionId).files();
+    SortedMap<String, FileRef> to = revision(toRevisionId).files();
+    SortedMap<String, Optional<FileRef>> out = new TreeMap<>();
+    from.forEach((path, ref) -> {
+      FileRef other = to.get(path);
+      if (other == null) {
+        out.put(path, Optional.empty());
+      } else if (!other.blobId().equals(ref.blobId())) {
+        out.put(path, Optional.of(other));
+      }
+    });
+    to.forEach((path, ref) -> {
+      if (!from.containsKey(path)) {
+        out.put(path, Optional.of(ref));
+      }
+    });
+    return out;
+  }
 }

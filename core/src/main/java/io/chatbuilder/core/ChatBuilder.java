@@ -1,0 +1,523 @@
+package io.chatbuilder.core;
+
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointDiff;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.HistoryOptions;
+import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.conversation.InMemoryConversationStore;
+import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.event.EventListener;
+import io.chatbuilder.core.event.EventLog;
+import io.chatbuilder.core.event.InMemoryEventLog;
+import io.chatbuilder.core.internal.AgentConfig;
+import io.chatbuilder.core.internal.AgentRun;
+import io.chatbuilder.core.internal.History;
+import io.chatbuilder.core.internal.RunEvents;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.ModelClient;
+import io.chatbuilder.core.model.Usage;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxProvider;
+import io.chatbuilder.core.tool.BuiltinTools;
+import io.chatbuilder.core.tool.Tool;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The entry point a host application builds once and shares: chat with the agent about an app, and
+ * move through the app's checkpoints (list, undo, redo, restore, revert one file, diff).
+ *
+ * <pre>{@code
+ * ChatBuilder builder = ChatBuilder.builder()
+ *     .model(model)                                   // e.g. from the models module
+ *     .sandboxes(appId -> LocalSandbox.builder(root.resolve(appId)).build())
+ *     .checkpointStore(store)                         // in memory unless given
+ *     .build();
+ * RunHandle run = builder.chat("shop", "Add a dark-mode toggle");
+ * run.subscribe(0, event -> ui.send(event));
+ * RunResult result = run.completion().join();
+ * builder.undo("shop");
+ * }</pre>
+ *
+ * <p>One run or history operation at a time per app: a second one gets {@link BusyException}.
+ * Thread-safe. {@link #close()} cancels runs and closes the sandboxes it opened.
+ */
+public final class ChatBuilder implements AutoCloseable {
+  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  private final AgentConfig config;
+  private final SandboxProvider sandboxProvider;
+  private final CheckpointStore store;
+  private final ConversationStore conversations;
+  private final EventLog eventLog;
+  private final List<EventListener> listeners;
+  private final Clock clock;
+  private final ExecutorService executor;
+  private final boolean ownsExecutor;
+  private final History history;
+  private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+  private final Map<String, String> busy = new ConcurrentHashMap<>();
+  private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
+  private volatile boolean closed;
+
+  private ChatBuilder(Builder b) {
+    Map<String, Tool> tools = new LinkedHashMap<>();
+    if (b.builtinTools) {
+      BuiltinTools.all().forEach(t -> tools.put(t.definition().name(), t));
+    }
+    for (Tool t : b.tools) {
+      tools.put(t.definition().name(), t);
+    }
+    this.config = new AgentConfig(b.model, tools, b.systemPrompt, b.maxSteps, b.contextBudgetChars, b.maxOutputTokens);
+    this.sandboxProvider = b.sandboxes;
+    this.store = b.store;
+    this.conversations = b.conversations;
+    this.eventLog = b.eventLog;
+    this.listeners = List.copyOf(b.listeners);
+    this.clock = b.clock;
+    this.ownsExecutor = b.executor == null;
+    this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads());
+    this.history = new History(store, conversations, clock);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ chat
+
+  /**
+   * Starts an agent run for one message of the person. Returns at once; the run goes on in the
+   * background.
+   *
+   * @throws BusyException if the app has a run or history operation in progress
+   * @throws InvalidArgumentException if the app id or message is not acceptable
+   */
+  public RunHandle chat(String appId, String message) {
+    checkAppId(appId);
+    Objects.requireNonNull(message, "message == null");
+    if (message.isBlank()) {
+      throw new InvalidArgumentException("message is empty");
+    }
+    checkOpen();
+    String runId = newRunId();
+    lock(appId, "run " + runId + " is in progress");
+    try {
+      Sandbox sandbox = sandbox(appId);
+      Cancellation cancellation = new Cancellation();
+      RunEvents events = new RunEvents(appId, runId, eventLog, listeners, clock);
+      Run run = new Run(appId, runId, events, cancellation);
+      runs.put(appId, run);
+      AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation);
+      executor.execute(() -> {
+        RunResult result;
+        try {
+          result = agent.run();
+        } catch (RuntimeException | Error e) {
+          result = new RunResult(appId, runId, RunOutcome.FAILED, Optional.empty(), Usage.ZERO, 0, Map.of(),
+              Optional.of(e.toString()), Optional.of(ErrorCode.INTERNAL));
+        } finally {
+          runs.remove(appId, run);
+          unlock(appId);
+        }
+        run.completion.complete(result);
+      });
+      return run;
+    } catch (RuntimeException e) {
+      runs.remove(appId);
+      unlock(appId);
+      throw e;
+    }
+  }
+
+  /** The app's run in progress, if any. */
+  public Optional<RunHandle> activeRun(String appId) {
+    return Optional.ofNullable(runs.get(appId));
+  }
+
+  /**
+   * A run's events with {@code seq > afterSeq}, live or finished (from the event log), for a UI that
+   * reloads or reconnects.
+   */
+  public List<Event> events(String appId, String runId, long afterSeq) {
+    Run run = runs.get(appId);
+    if (run != null && run.runId.equals(runId)) {
+      return run.events().stream().filter(e -> e.seq() > afterSeq).toList();
+    }
+    return eventLog.read(appId, runId, afterSeq);
+  }
+
+  /** Ids of the app's runs, newest first. */
+  public List<String> runIds(String appId, int limit) {
+    return eventLog.runIds(appId, limit);
+  }
+
+  /** The app's conversation as the model sees it (before the context budget). */
+  public List<ChatMessage> conversation(String appId) {
+    checkAppId(appId);
+    return conversations.load(appId);
+  }
+
+  // ------------------------------------------------------------------ checkpoints
+
+  /** Records the app's {@code initial} checkpoint from its sandbox files if it has none; returns the head. */
+  public Checkpoint initialize(String appId) {
+    return exclusive(appId, "initializing", () -> history.initialize(appId, sandbox(appId)));
+  }
+
+  /** The app's checkpoints, newest first, at most {@code limit}. */
+  public List<Checkpoint> checkpoints(String appId, int limit) {
+    checkAppId(appId);
+    return store.list(appId, limit, Optional.empty());
+  }
+
+  /** A page of checkpoints older than {@code beforeId}, newest first. */
+  public List<Checkpoint> checkpoints(String appId, int limit, String beforeId) {
+    checkAppId(appId);
+    return store.list(appId, limit, Optional.of(beforeId));
+  }
+
+  public Optional<Checkpoint> head(String appId) {
+    checkAppId(appId);
+    return store.head(appId);
+  }
+
+  /** One checkpoint. @throws NotFoundException if the app has no such checkpoint */
+  public Checkpoint checkpoint(String appId, String checkpointId) {
+    checkAppId(appId);
+    return history.require(appId, checkpointId);
+  }
+
+  /**
+   * Undoes the latest change that is not already undone and records an {@code undo} checkpoint.
+   * Edits made outside the agent are recorded first, so they are never lost.
+   *
+   * @throws NothingToDoException if there is nothing to undo
+   */
+  public Checkpoint undo(String appId) {
+    return undo(appId, HistoryOptions.DEFAULTS);
+  }
+
+  public Checkpoint undo(String appId, HistoryOptions options) {
+    return exclusive(appId, "undo in progress", () -> history.undo(appId, sandbox(appId), options).checkpoint());
+  }
+
+  /** Re-applies the latest undone change; a new change since the undo clears redo. */
+  public Checkpoint redo(String appId) {
+    return redo(appId, HistoryOptions.DEFAULTS);
+  }
+
+  public Checkpoint redo(String appId, HistoryOptions options) {
+    return exclusive(appId, "redo in progress", () -> history.redo(appId, sandbox(appId), options).checkpoint());
+  }
+
+  /** Sets the app's files to those of any checkpoint and records a {@code restore} checkpoint. */
+  public Checkpoint restore(String appId, String checkpointId) {
+    return restore(appId, checkpointId, HistoryOptions.DEFAULTS);
+  }
+
+  public Checkpoint restore(String appId, String checkpointId, HistoryOptions options) {
+    return exclusive(appId, "restore in progress", () -> history.restore(appId, sandbox(appId), checkpointId, options).checkpoint());
+  }
+
+  /**
+   * Sets one file to its content in a checkpoint (deleting it if it did not exist there) and
+   * records a {@code revert_file} checkpoint.
+   */
+  public Checkpoint revertFile(String appId, String checkpointId, String path) {
+    return exclusive(appId, "revert in progress", () -> history.revertFile(appId, sandbox(appId), checkpointId, path).checkpoint());
+  }
+
+  /** What differs between two checkpoints' files. */
+  public CheckpointDiff diff(String appId, String fromCheckpointId, String toCheckpointId) {
+    checkAppId(appId);
+    return history.diff(appId, fromCheckpointId, toCheckpointId);
+  }
+
+  /** Whether {@link #undo} and {@link #redo} would do something now. */
+  public UndoRedoState undoRedoState(String appId) {
+    checkAppId(appId);
+    boolean[] state = history.canUndoRedo(appId);
+    return new UndoRedoState(state[0], state[1]);
+  }
+
+  /** Whether undo and redo are available, for enabling UI buttons. */
+  public record UndoRedoState(boolean canUndo, boolean canRedo) {}
+
+  /** One file of a checkpoint (e.g. for a file picker or a preview), empty if it lacks the path. */
+  public Optional<byte[]> readFile(String appId, String checkpointId, String path) {
+    Checkpoint c = checkpoint(appId, checkpointId);
+    return store.readFile(c.resultRevisionId(), io.chatbuilder.core.sandbox.SandboxPaths.normalize(path));
+  }
+
+  /** The files of a checkpoint: path to size. */
+  public java.util.SortedMap<String, Long> files(String appId, String checkpointId) {
+    Checkpoint c = checkpoint(appId, checkpointId);
+    java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+    store.revision(c.resultRevisionId()).files().forEach((p, ref) -> out.put(p, ref.size()));
+    return out;
+  }
+
+  /** The app's sandbox, opened on first use. */
+  public Sandbox sandbox(String appId) {
+    checkAppId(appId);
+    checkOpen();
+    return sandboxes.computeIfAbsent(appId, sandboxProvider::open);
+  }
+
+  /** The checkpoint store this facade uses. */
+  public CheckpointStore checkpointStore() {
+    return store;
+  }
+
+  /** Cancels running runs, waits briefly for them, and closes the sandboxes this facade opened. */
+  @Override
+  public void close() {
+    closed = true;
+    List<Run> active = new ArrayList<>(runs.values());
+    active.forEach(Run::cancel);
+    for (Run run : active) {
+      try {
+        run.completion.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+    }
+    if (ownsExecutor) {
+      executor.shutdownNow();
+    }
+    sandboxes.values().forEach(Sandbox::close);
+    sandboxes.clear();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private <T> T exclusive(String appId, String what, Supplier<T> action) {
+    checkAppId(appId);
+    checkOpen();
+    lock(appId, what);
+    try {
+      return action.get();
+    } finally {
+      unlock(appId);
+    }
+  }
+
+  private void lock(String appId, String what) {
+    String holder = busy.putIfAbsent(appId, what);
+    if (holder != null) {
+      throw new BusyException("app " + appId + " is busy: " + holder);
+    }
+  }
+
+  private void unlock(String appId) {
+    busy.remove(appId);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this ChatBuilder is closed");
+    }
+  }
+
+  static void checkAppId(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    if (!APP_ID.matcher(appId).matches()) {
+      throw new InvalidArgumentException("invalid app id '" + appId
+          + "': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+  }
+
+  private String newRunId() {
+    byte[] bytes = new byte[6];
+    random.nextBytes(bytes);
+    return "run_" + Long.toString(clock.millis(), 36) + java.util.HexFormat.of().formatHex(bytes);
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "chatbuilder-run-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static final class Run implements RunHandle {
+    private final String appId;
+    private final String runId;
+    private final RunEvents events;
+    private final Cancellation cancellation;
+    private final CompletableFuture<RunResult> completion = new CompletableFuture<>();
+
+    Run(String appId, String runId, RunEvents events, Cancellation cancellation) {
+      this.appId = appId;
+      this.runId = runId;
+      this.events = events;
+      this.cancellation = cancellation;
+    }
+
+    @Override
+    public String appId() {
+      return appId;
+    }
+
+    @Override
+    public String runId() {
+      return runId;
+    }
+
+    @Override
+    public void cancel() {
+      if (!completion.isDone()) {
+        cancellation.cancel();
+      }
+    }
+
+    @Override
+    public CompletableFuture<RunResult> completion() {
+      return completion;
+    }
+
+    @Override
+    public List<Event> events() {
+      return events.events();
+    }
+
+    @Override
+    public Subscription subscribe(long afterSeq, EventListener listener) {
+      return events.subscribe(afterSeq, Objects.requireNonNull(listener, "listener == null"));
+    }
+  }
+
+  /** Builds a {@link ChatBuilder}. A model and a sandbox provider are required. */
+  public static final class Builder {
+    private ModelClient model;
+    private SandboxProvider sandboxes;
+    private CheckpointStore store = new InMemoryCheckpointStore();
+    private ConversationStore conversations = new InMemoryConversationStore();
+    private EventLog eventLog = new InMemoryEventLog();
+    private final List<Tool> tools = new ArrayList<>();
+    private boolean builtinTools = true;
+    private final List<EventListener> listeners = new ArrayList<>();
+    private String systemPrompt = SystemPrompts.VITE_APP_BUILDER;
+    private int maxSteps = 40;
+    private int contextBudgetChars = 400_000;
+    private OptionalInt maxOutputTokens = OptionalInt.empty();
+    private Clock clock = Clock.systemUTC();
+    private ExecutorService executor;
+
+    private Builder() {}
+
+    public Builder model(ModelClient model) {
+      this.model = Objects.requireNonNull(model, "model == null");
+      return this;
+    }
+
+    public Builder sandboxes(SandboxProvider sandboxes) {
+      this.sandboxes = Objects.requireNonNull(sandboxes, "sandboxes == null");
+      return this;
+    }
+
+    public Builder checkpointStore(CheckpointStore store) {
+      this.store = Objects.requireNonNull(store, "store == null");
+      return this;
+    }
+
+    public Builder conversationStore(ConversationStore conversations) {
+      this.conversations = Objects.requireNonNull(conversations, "conversations == null");
+      return this;
+    }
+
+    public Builder eventLog(EventLog eventLog) {
+      this.eventLog = Objects.requireNonNull(eventLog, "eventLog == null");
+      return this;
+    }
+
+    /** Adds a host tool; one with a built-in tool's name replaces it. */
+    public Builder tool(Tool tool) {
+      tools.add(Objects.requireNonNull(tool, "tool == null"));
+      return this;
+    }
+
+    /** Leaves the built-in sandbox tools out (only host tools are offered). */
+    public Builder withoutBuiltinTools() {
+      this.builtinTools = false;
+      return this;
+    }
+
+    /** Receives every event of every run (e.g. for logging or metrics). */
+    public Builder listener(EventListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener == null"));
+      return this;
+    }
+
+    public Builder systemPrompt(String systemPrompt) {
+      this.systemPrompt = Objects.requireNonNull(systemPrompt, "systemPrompt == null");
+      return this;
+    }
+
+    /** Model turns per run before it fails with {@link ErrorCode#STEP_LIMIT} (default 40). */
+    public Builder maxSteps(int maxSteps) {
+      if (maxSteps < 1) {
+        throw new IllegalArgumentException("maxSteps must be >= 1");
+      }
+      this.maxSteps = maxSteps;
+      return this;
+    }
+
+    /** Characters of conversation sent to the model; older tool output is shortened first. */
+    public Builder contextBudgetChars(int chars) {
+      if (chars < 1000) {
+        throw new IllegalArgumentException("contextBudgetChars must be >= 1000");
+      }
+      this.contextBudgetChars = chars;
+      return this;
+    }
+
+    public Builder maxOutputTokens(int tokens) {
+      this.maxOutputTokens = OptionalInt.of(tokens);
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    /** Runs execute on this executor (not shut down by {@link ChatBuilder#close()}). */
+    public Builder executor(ExecutorService executor) {
+      this.executor = Objects.requireNonNull(executor, "executor == null");
+      return this;
+    }
+
+    public ChatBuilder build() {
+      if (model == null) {
+        throw new IllegalStateException("a model is required: builder.model(...)");
+      }
+      if (sandboxes == null) {
+        throw new IllegalStateException("a sandbox provider is required: builder.sandboxes(appId -> ...)");
+      }
+      return new ChatBuilder(this);
+    }
+  }
+}

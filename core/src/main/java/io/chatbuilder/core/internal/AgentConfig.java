@@ -1,0 +1,26 @@
+package io.chatbuilder.core.internal;
+
+import io.chatbuilder.core.model.ModelClient;
+import io.chatbuilder.core.model.ToolDefinition;
+import io.chatbuilder.core.tool.Tool;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/** The fixed settings of every run of a facade. Not API. */
+public record AgentConfig(
+    ModelClient model,
+    Map<String, Tool> tools,
+    String systemPrompt,
+    int maxSteps,
+    int contextBudgetChars,
+    OptionalInt maxOutputTokens) {
+
+  public AgentConfig {
+    tools = Map.copyOf(tools);
+  }
+
+  public List<ToolDefinition> toolDefinitions() {
+    return tools.values().stream().map(Tool::definition).sorted(java.util.Comparator.comparing(ToolDefinition::name)).toList();
+  }
+}

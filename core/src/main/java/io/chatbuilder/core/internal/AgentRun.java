@@ -1,0 +1,340 @@
+package io.chatbuilder.core.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.CancelledException;
+import io.chatbuilder.core.ChatBuilderException;
+import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.RunResult;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.FileChange;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.FinishReason;
+import io.chatbuilder.core.model.ModelRequest;
+import io.chatbuilder.core.model.ModelResponse;
+import io.chatbuilder.core.model.ToolCall;
+import io.chatbuilder.core.model.Usage;
+import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxPaths;
+import io.chatbuilder.core.tool.Tool;
+import io.chatbuilder.core.tool.ToolContext;
+import io.chatbuilder.core.tool.ToolResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent run: the loop of model turns and tool calls for one chat message, ending in a checkpoint
+ * (if files changed) and exactly one terminal event. Not API.
+ *
+ * <pre>
+ * run_started
+ * [checkpoint_created: initial / edits made outside the agent]
+ * repeat up to maxSteps:
+ *   assistant_delta*  assistant_message
+ *   for each tool call: tool_started (tool_completed [file_changes] | tool_failed)
+ *   stop when the model asks for no tool
+ * [checkpoint_created: agent_run]
+ * run_completed | run_failed | run_cancelled
+ * </pre>
+ */
+public final class AgentRun {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentRun.class);
+  private static final JsonCodec JSON = new JsonCodec();
+
+  private final String appId;
+  private final String runId;
+  private final String message;
+  private final AgentConfig config;
+  private final History history;
+  private final ConversationStore conversations;
+  private final Sandbox sandbox;
+  private final RunEvents events;
+  private final Cancellation cancellation;
+  private final Map<String, Integer> toolSummary = new TreeMap<>();
+  /** Content of paths as last reported in a file_changes event (empty = absent). */
+  private final Map<String, Optional<byte[]>> reported = new HashMap<>();
+  private String baseRevisionId;
+  private Usage usage = Usage.ZERO;
+  private int steps;
+
+  public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
+      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation) {
+    this.appId = appId;
+    this.runId = runId;
+    this.message = message;
+    this.config = config;
+    this.history = history;
+    this.conversations = conversations;
+    this.sandbox = sandbox;
+    this.events = events;
+    this.cancellation = cancellation;
+  }
+
+  /** Runs to the end; never throws. */
+  public RunResult run() {
+    events.emit((a, r, s, t) -> new Event.RunStarted(a, r, s, t, message, config.model().name()));
+    RunOutcome outcome = RunOutcome.COMPLETED;
+    ChatBuilderException failure = null;
+    try {
+      prepare();
+      loop();
+    } catch (CancelledException e) {
+      outcome = RunOutcome.CANCELLED;
+      failure = e;
+    } catch (ChatBuilderException e) {
+      outcome = RunOutcome.FAILED;
+      failure = e;
+    } catch (RuntimeException | Error e) {
+      LOG.error("run {} of app {} failed unexpectedly", runId, appId, e);
+      outcome = RunOutcome.FAILED;
+      failure = new ChatBuilderException(ErrorCode.INTERNAL, "internal error: " + e, e);
+    }
+    if (cancellation.isCancelled() && outcome == RunOutcome.COMPLETED) {
+      outcome = RunOutcome.CANCELLED;
+      failure = new CancelledException("cancelled");
+    }
+    Optional<Checkpoint> checkpoint = Optional.empty();
+    try {
+      checkpoint = recordCheckpoint(outcome);
+    } catch (RuntimeException e) {
+      // The files stay in the sandbox and are still tracked: the next operation records them.
+      LOG.error("run {} of app {} could not record its checkpoint", runId, appId, e);
+      outcome = RunOutcome.FAILED;
+      failure = e instanceof ChatBuilderException c ? c
+          : new ChatBuilderException(ErrorCode.STORE_ERROR, "could not record the checkpoint: " + e, e);
+      failure = new ChatBuilderException(failure.code(), "could not record the checkpoint: " + failure.getMessage(), failure);
+    }
+    Map<String, Integer> summary = Map.copyOf(toolSummary);
+    Usage total = usage;
+    int stepCount = steps;
+    ChatBuilderException error = failure;
+    switch (outcome) {
+      case COMPLETED -> events.emit((a, r, s, t) -> new Event.RunCompleted(a, r, s, t, stepCount, total, summary));
+      case CANCELLED -> events.emit((a, r, s, t) -> new Event.RunCancelled(a, r, s, t, "cancelled by the caller"));
+      case FAILED -> events.emit((a, r, s, t) -> new Event.RunFailed(a, r, s, t, error.getMessage(), error.code().wireName()));
+    }
+    return new RunResult(appId, runId, outcome, checkpoint, total, stepCount, summary,
+        Optional.ofNullable(failure).map(Throwable::getMessage), Optional.ofNullable(failure).map(ChatBuilderException::code));
+  }
+
+  private void prepare() {
+    boolean fresh = history.store().head(appId).isEmpty();
+    Checkpoint head = history.initialize(appId, sandbox);
+    if (fresh) {
+      events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, head));
+    }
+    Optional<History.Recorded> external = history.captureExternalEdits(appId, sandbox, "before run " + runId);
+    external.ifPresent(rec -> {
+      events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint()));
+    });
+    baseRevisionId = external.map(rec -> rec.checkpoint().resultRevisionId()).orElse(head.resultRevisionId());
+    conversations.append(appId, List.of(new ChatMessage.User(message)));
+  }
+
+  private void loop() {
+    for (int step = 1; step <= config.maxSteps(); step++) {
+      cancellation.throwIfCancelled();
+      steps = step;
+      int turn = step;
+      List<ChatMessage> context = ContextBudget.fit(conversations.load(appId), config.contextBudgetChars());
+      ModelRequest request = new ModelRequest(config.systemPrompt(), context, config.toolDefinitions(), config.maxOutputTokens());
+      ModelResponse response = config.model().stream(request,
+          delta -> events.emit((a, r, s, t) -> new Event.AssistantDelta(a, r, s, t, turn, delta)), cancellation);
+      usage = usage.plus(response.usage());
+      events.emit((a, r, s, t) -> new Event.AssistantMessage(a, r, s, t, turn, response.text(), response.usage()));
+      conversations.append(appId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls())));
+      if (response.toolCalls().isEmpty()) {
+        if (response.finishReason() == FinishReason.LENGTH) {
+          throw new ChatBuilderException(ErrorCode.MODEL_ERROR, "the model's output was cut off by its token limit");
+        }
+        return;
+      }
+      runTools(response);
+    }
+    throw new ChatBuilderException(ErrorCode.STEP_LIMIT, "the model did not finish within " + config.maxSteps() + " turns");
+  }
+
+  private void runTools(ModelResponse response) {
+    List<ToolCall> calls = response.toolCalls();
+    for (int i = 0; i < calls.size(); i++) {
+      ToolCall call = calls.get(i);
+      if (cancellation.isCancelled()) {
+        // Every call needs exactly one result, or the next request to the model is invalid.
+        for (int j = i; j < calls.size(); j++) {
+          conversations.append(appId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(),
+              "Not run: the run was cancelled.", true)));
+        }
+        throw new CancelledException("cancelled");
+      }
+      runTool(call, response.finishReason() == FinishReason.LENGTH);
+    }
+  }
+
+  private void runTool(ToolCall call, boolean cutOff) {
+    JsonNode parsed = parseArguments(call.arguments());
+    events.emit((a, r, s, t) -> new Event.ToolStarted(a, r, s, t, call.id(), call.name(),
+        parsed != null ? parsed : TextNode.valueOf(call.arguments())));
+    toolSummary.merge(call.name(), 1, Integer::sum);
+    long start = System.nanoTime();
+    ToolResult result = null;
+    ChatBuilderException error = null;
+    try {
+      Tool tool = config.tools().get(call.name());
+      if (tool == null) {
+        throw new InvalidArgumentException("unknown tool '" + call.name() + "'; available tools: "
+            + String.join(", ", new TreeSet<>(config.tools().keySet())));
+      }
+      if (cutOff) {
+        throw new InvalidArgumentException("not run: the model's output was cut off by its token limit, so the arguments of "
+            + call.name() + " may be incomplete; call it again with complete arguments");
+      }
+      if (parsed == null) {
+        throw new InvalidArgumentException("arguments of " + call.name() + " are not valid JSON: " + abbreviate(call.arguments(), 200));
+      }
+      ArgumentValidator.validate(call.name(), tool.definition().parameters(), parsed);
+      result = tool.execute(context(call), (ObjectNode) parsed);
+    } catch (CancelledException e) {
+      error = e;
+    } catch (ChatBuilderException e) {
+      error = e;
+    } catch (RuntimeException e) {
+      LOG.warn("tool {} threw in run {}", call.name(), runId, e);
+      error = new ChatBuilderException(ErrorCode.INTERNAL, call.name() + " failed: " + e, e);
+    }
+    long durationMs = (System.nanoTime() - start) / 1_000_000;
+    if (result != null) {
+      ToolResult done = result;
+      events.emit((a, r, s, t) -> new Event.ToolCompleted(a, r, s, t, call.id(), call.name(), done.summary(), durationMs));
+      conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false)));
+      reportChanges(done);
+    } else {
+      ChatBuilderException failure = error;
+      events.emit((a, r, s, t) -> new Event.ToolFailed(a, r, s, t, call.id(), call.name(), failure.getMessage(),
+          failure.code().wireName(), durationMs));
+      conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true)));
+      if (call.name().equals("run_command") || failure instanceof CancelledException) {
+        // A failed or killed command may still have changed files.
+        reportChanges(new ToolResult("", "", List.of(), true));
+      }
+      if (failure instanceof CancelledException || cancellation.isCancelled()) {
+        throw new CancelledException("cancelled", failure);
+      }
+    }
+  }
+
+  private ToolContext context(ToolCall call) {
+    return new ToolContext() {
+      @Override
+      public String appId() {
+        return appId;
+      }
+
+      @Override
+      public String runId() {
+        return runId;
+      }
+
+      @Override
+      public String callId() {
+        return call.id();
+      }
+
+      @Override
+      public Sandbox sandbox() {
+        return sandbox;
+      }
+
+      @Override
+      public Cancellation cancellation() {
+        return cancellation;
+      }
+
+      @Override
+      public void status(String text) {
+        events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, text));
+      }
+    };
+  }
+
+  /** Emits file_changes for what a tool changed, compared with what was last reported. */
+  private void reportChanges(ToolResult result) {
+    TreeSet<String> paths = new TreeSet<>();
+    for (String p : result.touchedPaths()) {
+      paths.add(SandboxPaths.normalize(p));
+    }
+    if (result.rescan()) {
+      paths.addAll(sandbox.scanChanges().paths());
+    }
+    if (paths.isEmpty()) {
+      return;
+    }
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    SortedMap<String, Optional<byte[]>> after = new TreeMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (String path : paths) {
+      if (!reported.containsKey(path)) {
+        unknown.add(path);
+      }
+    }
+    Map<String, byte[]> base = new HashMap<>();
+    history.store().lookup(baseRevisionId, unknown).forEach((path, ref) -> base.put(path, history.store().readBlob(ref.blobId())));
+    for (String path : paths) {
+      Optional<byte[]> old = reported.containsKey(path) ? reported.get(path) : Optional.ofNullable(base.get(path));
+      Optional<byte[]> now;
+      try {
+        now = sandbox.tryRead(path).map(FileContent::bytes);
+      } catch (ChatBuilderException e) {
+        continue;
+      }
+      before.put(path, old);
+      after.put(path, now);
+      reported.put(path, now);
+    }
+    List<FileChange> changes = Changes.between(before, after);
+    if (!changes.isEmpty()) {
+      events.emit((a, r, s, t) -> new Event.FileChanges(a, r, s, t, changes));
+    }
+  }
+
+  private Optional<Checkpoint> recordCheckpoint(RunOutcome outcome) {
+    if (baseRevisionId == null) {
+      return Optional.empty(); // failed before the run began; nothing of this run to record
+    }
+    String label = abbreviate(message.strip().replaceAll("\\s+", " "), 80);
+    Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN, label,
+        Optional.of(runId), Optional.of(outcome), toolSummary);
+    recorded.ifPresent(rec -> events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint())));
+    return recorded.map(History.Recorded::checkpoint);
+  }
+
+  private static JsonNode parseArguments(String raw) {
+    String text = raw.isBlank() ? "{}" : raw;
+    try {
+      JsonNode node = JSON.mapper().readTree(text);
+      return node;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  private static String abbreviate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+  }
+}

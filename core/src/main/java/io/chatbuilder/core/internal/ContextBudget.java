@@ -1,0 +1,80 @@
+package io.chatbuilder.core.internal;
+
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.ToolCall;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps the conversation sent to the model within a size budget (in characters, a stable proxy
+ * for tokens). First shortens old tool outputs (they are re-readable), oldest first; then drops the
+ * oldest whole exchanges (a user message and everything up to the next one), never the latest. The
+ * stored conversation is not changed. Not API.
+ */
+public final class ContextBudget {
+  /** Tool outputs in the latest exchange are never shortened. */
+  static final int KEEP_HEAD = 300;
+
+  private ContextBudget() {}
+
+  public static List<ChatMessage> fit(List<ChatMessage> messages, int maxChars) {
+    long total = size(messages);
+    if (total <= maxChars) {
+      return messages;
+    }
+    List<ChatMessage> out = new ArrayList<>(messages);
+    int lastUser = lastUserIndex(out);
+    for (int i = 0; i < lastUser && total > maxChars; i++) {
+      if (out.get(i) instanceof ChatMessage.ToolResult r && r.content().length() > KEEP_HEAD + 100) {
+        String shortened = r.content().substring(0, KEEP_HEAD) + "\n… [older tool output shortened from "
+            + r.content().length() + " characters to save context; run the tool again if you need it]";
+        total -= r.content().length() - shortened.length();
+        out.set(i, new ChatMessage.ToolResult(r.callId(), r.toolName(), shortened, r.error()));
+      }
+    }
+    while (total > maxChars) {
+      int lastUserNow = lastUserIndex(out);
+      int next = -1;
+      for (int i = 1; i < lastUserNow; i++) {
+        if (out.get(i) instanceof ChatMessage.User) {
+          next = i;
+          break;
+        }
+      }
+      if (next <= 0) {
+        break;
+      }
+      total -= size(out.subList(0, next));
+      out = new ArrayList<>(out.subList(next, out.size()));
+    }
+    return out;
+  }
+
+  private static int lastUserIndex(List<ChatMessage> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i) instanceof ChatMessage.User) {
+        return i;
+      }
+    }
+    return messages.size();
+  }
+
+  static long size(List<ChatMessage> messages) {
+    long n = 0;
+    for (ChatMessage m : messages) {
+      if (m instanceof ChatMessage.User u) {
+        n += u.text().length();
+      } else if (m instanceof ChatMessage.Assistant a) {
+        n += a.text().length();
+        for (ToolCall c : a.toolCalls()) {
+          n += c.name().length() + c.arguments().length();
+        }
+      } else if (m instanceof ChatMessage.ToolResult r) {
+        n += r.content().length();
+      } else if (m instanceof ChatMessage.Note note) {
+        n += note.text().length();
+      }
+    }
+    return n;
+  }
+}

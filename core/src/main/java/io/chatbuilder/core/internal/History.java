@@ -1,0 +1,361 @@
+package io.chatbuilder.core.internal;
+
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.NothingToDoException;
+import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.checkpoint.ChangeStats;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointDiff;
+import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.FileChange;
+import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.HistoryOptions;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxPaths;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoint semantics of DESIGN §3.2 on top of a {@link CheckpointStore} and a {@link Sandbox}:
+ * capture, initial, undo, redo, restore, revert-file and diff. Callers hold the app's lock. Not API.
+ *
+ * <p>Undo and redo follow the usual editor model, derived from the append-only history (oldest to
+ * newest): a change ({@link CheckpointType#isChange()}) pushes itself on the undo stack and clears
+ * the redo stack; an undo pops the undo stack and pushes itself on the redo stack; a redo pops the
+ * redo stack and pushes itself on the undo stack. Undoing checkpoint E restores E's parent's files;
+ * redoing undo U restores U's parent's files. The derived stacks are cached per app by head id.
+ */
+public final class History {
+  private static final Logger LOG = LoggerFactory.getLogger(History.class);
+  /** Text files up to this size get a unified diff. */
+  static final int MAX_DIFF_BYTES = 512 * 1024;
+
+  private final CheckpointStore store;
+  private final ConversationStore conversations;
+  private final Clock clock;
+  private final Map<String, Stacks> stacks = new ConcurrentHashMap<>();
+
+  public History(CheckpointStore store, ConversationStore conversations, Clock clock) {
+    this.store = Objects.requireNonNull(store, "store == null");
+    this.conversations = Objects.requireNonNull(conversations, "conversations == null");
+    this.clock = Objects.requireNonNull(clock, "clock == null");
+  }
+
+  public CheckpointStore store() {
+    return store;
+  }
+
+  /** A checkpoint and the file changes it recorded against its parent. */
+  public record Recorded(Checkpoint checkpoint, List<FileChange> changes) {}
+
+  /** The app's head, recording an {@code initial} checkpoint of the sandbox's files if it has none. */
+  public Checkpoint initialize(String appId, Sandbox sandbox) {
+    Optional<Checkpoint> head = store.head(appId);
+    if (head.isPresent()) {
+      return head.get();
+    }
+    ChangeScan scan = sandbox.scanChanges();
+    SortedMap<String, Optional<byte[]>> files = new TreeMap<>();
+    for (String path : sandbox.files().keySet()) {
+      readForCheckpoint(sandbox, path).ifPresent(bytes -> files.put(path, Optional.of(bytes)));
+    }
+    List<FileChange> changes = Changes.between(new TreeMap<>(), files);
+    Checkpoint initial = store.append(new CheckpointDraft(appId, Optional.empty(), Optional.empty(), files,
+        CheckpointType.INITIAL, "Initial files", Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+        conversations.size(appId), ChangeStats.of(changes), now()));
+    sandbox.acknowledgeChanges(scan.generation());
+    return initial;
+  }
+
+  /**
+   * Records whatever differs between the sandbox and the head as one checkpoint, or nothing if
+   * nothing differs. Costs O(paths the sandbox reports as possibly changed).
+   */
+  public Optional<Recorded> capture(String appId, Sandbox sandbox, CheckpointType type, String label,
+      Optional<String> runId, Optional<RunOutcome> outcome, Map<String, Integer> toolSummary) {
+    Checkpoint head = initialize(appId, sandbox);
+    ChangeScan scan = sandbox.scanChanges();
+    if (scan.paths().isEmpty()) {
+      return Optional.empty();
+    }
+    SortedMap<String, FileRef> known = store.lookup(head.resultRevisionId(), scan.paths());
+    SortedMap<String, Optional<byte[]>> after = new TreeMap<>();
+    for (String path : scan.paths()) {
+      Optional<byte[]> current = readForCheckpoint(sandbox, path);
+      FileRef ref = known.get(path);
+      if (current.isEmpty() && ref == null) {
+        continue;
+      }
+      if (current.isPresent() && ref != null && ref.blobId().equals(store.blobIdOf(current.get()))) {
+        continue;
+      }
+      after.put(path, current);
+    }
+    if (after.isEmpty()) {
+      sandbox.acknowledgeChanges(scan.generation());
+      return Optional.empty();
+    }
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    for (String path : after.keySet()) {
+      before.put(path, known.containsKey(path) ? Optional.of(store.readBlob(known.get(path).blobId())) : Optional.empty());
+    }
+    List<FileChange> changes = Changes.between(before, after);
+    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+        after, type, label, toolSummary, runId, outcome, Optional.empty(), conversations.size(appId),
+        ChangeStats.of(changes), now()));
+    sandbox.acknowledgeChanges(scan.generation());
+    return Optional.of(new Recorded(checkpoint, changes));
+  }
+
+  /** Captures edits made outside the agent as a {@code manual} checkpoint, so an overwrite loses nothing. */
+  public Optional<Recorded> captureExternalEdits(String appId, Sandbox sandbox, String why) {
+    return capture(appId, sandbox, CheckpointType.MANUAL, "Edits made outside the agent (" + why + ")",
+        Optional.empty(), Optional.empty(), Map.of());
+  }
+
+  public Recorded undo(String appId, Sandbox sandbox, HistoryOptions options) {
+    captureExternalEdits(appId, sandbox, "before undo");
+    Checkpoint head = store.head(appId).orElseThrow();
+    Stacks s = stacksAt(appId, head);
+    if (s.undo.isEmpty()) {
+      throw new NothingToDoException("nothing to undo in app " + appId);
+    }
+    Checkpoint undone = require(appId, s.undo.peek());
+    Checkpoint before = require(appId, undone.parentId().orElseThrow());
+    Recorded recorded = moveTo(appId, sandbox, head, before.resultRevisionId(), CheckpointType.UNDO,
+        "Undo: " + describe(undone), undone.id(), true);
+    tellModel(appId, options, before.conversationLength(),
+        "The person undid the change \"" + describe(undone) + "\" (checkpoint " + undone.id()
+            + "). The files are back to how they were before it; read files again before editing them.");
+    return recorded;
+  }
+
+  public Recorded redo(String appId, Sandbox sandbox, HistoryOptions options) {
+    Optional<Recorded> captured = captureExternalEdits(appId, sandbox, "before redo");
+    Checkpoint head = store.head(appId).orElseThrow();
+    Stacks s = stacksAt(appId, head);
+    if (s.redo.isEmpty()) {
+      throw new NothingToDoException(captured.isPresent()
+          ? "nothing to redo in app " + appId + ": edits made outside the agent were recorded as checkpoint "
+              + captured.get().checkpoint().id() + ", and a new change clears redo"
+          : "nothing to redo in app " + appId);
+    }
+    Checkpoint undo = require(appId, s.redo.peek());
+    Checkpoint afterChange = require(appId, undo.parentId().orElseThrow());
+    String what = undo.label().startsWith("Undo: ") ? undo.label().substring("Undo: ".length()) : undo.label();
+    Recorded recorded = moveTo(appId, sandbox, head, afterChange.resultRevisionId(), CheckpointType.REDO,
+        "Redo: " + what, undo.sourceCheckpointId().orElse(undo.id()), true);
+    tellModel(appId, HistoryOptions.DEFAULTS, 0,
+        "The person redid the change \"" + what + "\". Read files again before editing them.");
+    return recorded;
+  }
+
+  public Recorded restore(String appId, Sandbox sandbox, String checkpointId, HistoryOptions options) {
+    Checkpoint target = require(appId, checkpointId);
+    captureExternalEdits(appId, sandbox, "before restore");
+    Checkpoint head = store.head(appId).orElseThrow();
+    if (head.resultRevisionId().equals(target.resultRevisionId())
+        || store.diff(head.resultRevisionId(), target.resultRevisionId()).isEmpty()) {
+      throw new NothingToDoException("the app's files already equal checkpoint " + checkpointId);
+    }
+    Recorded recorded = moveTo(appId, sandbox, head, target.resultRevisionId(), CheckpointType.RESTORE,
+        "Restore: " + describe(target), target.id(), false);
+    tellModel(appId, options, target.conversationLength(),
+        "The person restored the files to checkpoint " + target.id() + " (\"" + describe(target)
+            + "\"); later changes are no longer in the files. Read files again before editing them.");
+    return recorded;
+  }
+
+  public Recorded revertFile(String appId, Sandbox sandbox, String checkpointId, String rawPath) {
+    String path = SandboxPaths.normalize(rawPath);
+    Checkpoint source = require(appId, checkpointId);
+    captureExternalEdits(appId, sandbox, "before reverting " + path);
+    Checkpoint head = store.head(appId).orElseThrow();
+    Optional<FileRef> wanted = Optional.ofNullable(store.lookup(source.resultRevisionId(), List.of(path)).get(path));
+    Optional<FileRef> current = Optional.ofNullable(store.lookup(head.resultRevisionId(), List.of(path)).get(path));
+    if (wanted.isEmpty() && current.isEmpty()) {
+      throw new NotFoundException("file " + path + " exists neither in checkpoint " + checkpointId + " nor now");
+    }
+    if (wanted.isPresent() && current.isPresent() && wanted.get().blobId().equals(current.get().blobId())) {
+      throw new NothingToDoException("file " + path + " already has its content from checkpoint " + checkpointId);
+    }
+    SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+    changes.put(path, wanted.map(r -> store.readBlob(r.blobId())));
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    before.put(path, current.map(r -> store.readBlob(r.blobId())));
+    List<FileChange> fileChanges = Changes.between(before, changes);
+    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+        changes, CheckpointType.REVERT_FILE, "Revert " + path + " to: " + describe(source), Map.of(), Optional.empty(),
+        Optional.empty(), Optional.of(source.id()), conversations.size(appId), ChangeStats.of(fileChanges), now()));
+    sandbox.apply(changes);
+    conversations.append(appId, List.of(new ChatMessage.Note("The person reverted " + path + " to its content in checkpoint "
+        + source.id() + (wanted.isEmpty() ? " (where it did not exist, so it was deleted)" : "") + ".")));
+    return new Recorded(checkpoint, fileChanges);
+  }
+
+  public CheckpointDiff diff(String appId, String fromId, String toId) {
+    Checkpoint from = require(appId, fromId);
+    Checkpoint to = require(appId, toId);
+    SortedMap<String, Optional<FileRef>> paths = store.diff(from.resultRevisionId(), to.resultRevisionId());
+    SortedMap<String, FileRef> old = store.lookup(from.resultRevisionId(), paths.keySet());
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    SortedMap<String, Optional<byte[]>> after = new TreeMap<>();
+    paths.forEach((path, ref) -> {
+      before.put(path, Optional.ofNullable(old.get(path)).map(r -> store.readBlob(r.blobId())));
+      after.put(path, ref.map(r -> store.readBlob(r.blobId())));
+    });
+    List<CheckpointDiff.FileDiff> files = new ArrayList<>();
+    for (FileChange change : Changes.between(before, after)) {
+      Optional<String> unified = Optional.empty();
+      if (!change.binary() && change.bytesBefore() <= MAX_DIFF_BYTES && change.bytesAfter() <= MAX_DIFF_BYTES) {
+        String beforePath = change.previousPath().orElse(change.path());
+        String a = before.getOrDefault(beforePath, Optional.empty()).map(FileContent::decodeText).orElse("");
+        String b = after.getOrDefault(change.path(), Optional.empty()).map(FileContent::decodeText).orElse("");
+        String text = LineDiff.unified("a/" + beforePath, "b/" + change.path(), a == null ? "" : a, b == null ? "" : b, 3);
+        unified = text.isEmpty() ? Optional.empty() : Optional.of(text);
+      }
+      files.add(new CheckpointDiff.FileDiff(change, unified));
+    }
+    return new CheckpointDiff(from, to, files);
+  }
+
+  /** Whether undo and redo have something to do at the current head. */
+  public boolean[] canUndoRedo(String appId) {
+    Optional<Checkpoint> head = store.head(appId);
+    if (head.isEmpty()) {
+      return new boolean[] {false, false};
+    }
+    Stacks s = stacksAt(appId, head.get());
+    return new boolean[] {!s.undo.isEmpty(), !s.redo.isEmpty()};
+  }
+
+  public Checkpoint require(String appId, String checkpointId) {
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    return store.find(appId, checkpointId)
+        .orElseThrow(() -> new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId));
+  }
+
+  private Recorded moveTo(String appId, Sandbox sandbox, Checkpoint head, String targetRevisionId, CheckpointType type,
+      String label, String sourceId, boolean allowEmpty) {
+    SortedMap<String, Optional<FileRef>> diff = store.diff(head.resultRevisionId(), targetRevisionId);
+    if (diff.isEmpty() && !allowEmpty) {
+      throw new NothingToDoException("nothing differs from the current files");
+    }
+    SortedMap<String, FileRef> old = store.lookup(head.resultRevisionId(), diff.keySet());
+    SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    diff.forEach((path, ref) -> {
+      changes.put(path, ref.map(r -> store.readBlob(r.blobId())));
+      before.put(path, Optional.ofNullable(old.get(path)).map(r -> store.readBlob(r.blobId())));
+    });
+    List<FileChange> fileChanges = Changes.between(before, changes);
+    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+        changes, type, label, Map.of(), Optional.empty(), Optional.empty(), Optional.of(sourceId),
+        conversations.size(appId), ChangeStats.of(fileChanges), now()));
+    // The store is the truth: apply only after the append won, so a conflict changes nothing here.
+    sandbox.apply(changes);
+    return new Recorded(checkpoint, fileChanges);
+  }
+
+  private void tellModel(String appId, HistoryOptions options, int rewindTo, String note) {
+    if (options.rewindConversation() && rewindTo < conversations.size(appId)) {
+      conversations.truncate(appId, rewindTo);
+    }
+    conversations.append(appId, List.of(new ChatMessage.Note(note)));
+  }
+
+  private static String describe(Checkpoint c) {
+    return c.label().isBlank() ? c.type().wireName() + " " + c.id() : c.label();
+  }
+
+  private Optional<byte[]> readForCheckpoint(Sandbox sandbox, String path) {
+    try {
+      return sandbox.tryRead(path).map(FileContent::bytes);
+    } catch (TooLargeException e) {
+      // Keeping the last recorded content is the only option that loses nothing already recorded.
+      LOG.warn("not checkpointing {}: {}", path, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  // ------------------------------------------------------------------ undo/redo stacks
+
+  private record Stacks(String headId, Deque<String> undo, Deque<String> redo) {}
+
+  private Stacks stacksAt(String appId, Checkpoint head) {
+    Stacks cached = stacks.get(appId);
+    if (cached != null && cached.headId.equals(head.id())) {
+      return cached;
+    }
+    List<Checkpoint> newer = new ArrayList<>();
+    boolean reachedCache = false;
+    Optional<String> before = Optional.empty();
+    outer:
+    while (true) {
+      List<Checkpoint> page = store.list(appId, 200, before);
+      if (page.isEmpty()) {
+        break;
+      }
+      for (Checkpoint c : page) {
+        if (cached != null && c.id().equals(cached.headId)) {
+          reachedCache = true;
+          break outer;
+        }
+        newer.add(c);
+      }
+      before = Optional.of(page.get(page.size() - 1).id());
+    }
+    Collections.reverse(newer);
+    Deque<String> undo = reachedCache ? new ArrayDeque<>(cached.undo) : new ArrayDeque<>();
+    Deque<String> redo = reachedCache ? new ArrayDeque<>(cached.redo) : new ArrayDeque<>();
+    for (Checkpoint c : newer) {
+      switch (c.type()) {
+        case INITIAL -> { }
+        case UNDO -> {
+          if (!undo.isEmpty()) {
+            undo.pop();
+          }
+          redo.push(c.id());
+        }
+        case REDO -> {
+          if (!redo.isEmpty()) {
+            redo.pop();
+          }
+          undo.push(c.id());
+        }
+        default -> {
+          undo.push(c.id());
+          redo.clear();
+        }
+      }
+    }
+    Stacks computed = new Stacks(head.id(), undo, redo);
+    stacks.put(appId, computed);
+    return computed;
+  }
+}
