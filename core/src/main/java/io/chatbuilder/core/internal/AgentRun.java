@@ -174,17 +174,29 @@ public final class AgentRun {
   private void runTools(ModelResponse response) {
     List<ToolCall> calls = response.toolCalls();
     for (int i = 0; i < calls.size(); i++) {
-      ToolCall call = calls.get(i);
-      if (cancellation.isCancelled()) {
+      try {
+        cancellation.throwIfCancelled();
+        runTool(calls.get(i), response.finishReason() == FinishReason.LENGTH);
+      } catch (CancelledException e) {
         // Every call needs exactly one result, or the next request to the model is invalid.
-        for (int j = i; j < calls.size(); j++) {
+        int firstWithoutResult = cancellation.isCancelled() && calls.size() > i && !hasResult(calls.get(i)) ? i : i + 1;
+        for (int j = firstWithoutResult; j < calls.size(); j++) {
           conversations.append(appId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(),
               "Not run: the run was cancelled.", true)));
         }
-        throw new CancelledException("cancelled");
+        throw e;
       }
-      runTool(call, response.finishReason() == FinishReason.LENGTH);
     }
+  }
+
+  private boolean hasResult(ToolCall call) {
+    List<ChatMessage> messages = conversations.load(appId);
+    for (int i = messages.size() - 1; i >= 0 && !(messages.get(i) instanceof ChatMessage.Assistant); i--) {
+      if (messages.get(i) instanceof ChatMessage.ToolResult r && r.callId().equals(call.id())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void runTool(ToolCall call, boolean cutOff) {
@@ -210,6 +222,10 @@ public final class AgentRun {
       }
       ArgumentValidator.validate(call.name(), tool.definition().parameters(), parsed);
       result = tool.execute(context(call), (ObjectNode) parsed);
+      if (cancellation.isCancelled()) {
+        result = null;
+        throw new CancelledException(call.name() + " was stopped: the run was cancelled");
+      }
     } catch (CancelledException e) {
       error = e;
     } catch (ChatBuilderException e) {
