@@ -68,19 +68,25 @@ final class StreamingEngine {
           throw new CancelledException("model stream cancelled");
         }
         if (!e.retryable() || tracker.delivered || retry >= retryPolicy.maxRetries()) {
-          throw e;
+          throw sanitized(e);
         }
         Optional<Duration> hint = e instanceof ProviderFailure f ? f.retryAfter() : Optional.empty();
         if (hint.isPresent() && hint.get().compareTo(retryPolicy.maxRetryAfter()) > 0) {
-          throw new ModelException(e.getMessage() + " (the provider asked to retry after " + hint.get().toMillis()
+          throw new ModelException(redactor.redact(e.getMessage()) + " (the provider asked to retry after " + hint.get().toMillis()
               + " ms, more than the configured maximum of " + retryPolicy.maxRetryAfter().toMillis() + " ms)", true, e);
         }
         Duration delay = hint.isPresent() ? hint.get() : retryPolicy.jitteredBackoff(retry, random.getAsDouble());
-        LOG.warn("{} request failed ({}); retry {} of {} in {} ms", protocol.provider(), e.getMessage(), retry + 1,
+        LOG.warn("{} request failed ({}); retry {} of {} in {} ms", protocol.provider(), redactor.redact(e.getMessage()), retry + 1,
             retryPolicy.maxRetries(), delay.toMillis());
         sleeper.sleep(delay, cancellation);
       }
     }
+  }
+
+  /** The exception with any secret removed from its message (providers sometimes echo a key back). */
+  private ModelException sanitized(ModelException e) {
+    String message = redactor.redact(e.getMessage());
+    return message.equals(e.getMessage()) ? e : new ModelException(message, e.retryable());
   }
 
   private ModelResponse attempt(Request httpRequest, DeliveryTracker tracker, Cancellation cancellation) {
