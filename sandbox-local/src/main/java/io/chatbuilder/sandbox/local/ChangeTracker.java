@@ -1,0 +1,194 @@
+package io.chatbuilder.sandbox.local;
+
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.Exclusions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+/**
+ * Knows which paths may have changed since the last acknowledged scan.
+ *
+ * <p>Writes through the sandbox are recorded directly ({@link #recordWrite}, {@link #recordDelete}):
+ * O(1) each. A rescan compares an {@code lstat} of every file with a stat cache (size, mtime, ctime,
+ * device, inode), like git's index, so it finds what a command or a person did without reading
+ * files. The traps it handles:
+ * <ul>
+ *   <li>An edit that keeps size and mtime ({@code touch -d}) still changes ctime.
+ *   <li>"Racy" entries: a file whose mtime or ctime lies within {@link #RACY_WINDOW} of the scan
+ *       may be edited again within the same timestamp tick without any stat change, so its content
+ *       hash is kept and compared at the next scan.
+ *   <li>A file replaced by a directory or a symlink is no longer a regular file: reported deleted
+ *       (and the files under a new directory as added).
+ *   <li>Delete-then-recreate gets a new inode or ctime.
+ * </ul>
+ * The first scan after opening reports every file: what was acknowledged before is unknown.
+ *
+ * <p>Not thread-safe; {@link LocalSandbox} serializes calls.
+ */
+final class ChangeTracker {
+  /**
+   * Covers coarse file-system clocks (1-2 s on FAT and some network file systems; a scheduler tick
+   * elsewhere) and small skews between the kernel's file timestamps and the JVM's clock.
+   */
+  static final Duration RACY_WINDOW = Duration.ofSeconds(2);
+
+  private final ConfinedFiles files;
+  private final Exclusions exclusions;
+  private final ChangeDetection detection;
+  private final LongSupplier clockNanos;
+  private final Map<String, Entry> cache = new HashMap<>();
+  /** Path to the generation of the scan that will report it. */
+  private final Map<String, Long> dirty = new HashMap<>();
+  private long generation;
+  private boolean rescanNeeded;
+  private int commandsRunning;
+  private long contentReads;
+  private long fullRescans;
+
+  /** A cached stat; {@code hash} is kept only while the entry is racy. */
+  private record Entry(FileStat stat, byte[] hash) {}
+
+  ChangeTracker(ConfinedFiles files, Exclusions exclusions, ChangeDetection detection, LongSupplier clockNanos) {
+    this.files = files;
+    this.exclusions = exclusions;
+    this.detection = detection;
+    this.clockNanos = clockNanos;
+    long scanStart = clockNanos.getAsLong();
+    for (Map.Entry<String, FileStat> e : files.statAll().entrySet()) {
+      cache.put(e.getKey(), entryFor(e.getKey(), e.getValue(), scanStart, null));
+      markDirty(e.getKey());
+    }
+  }
+
+  /** A write through the sandbox: the new stat and the hash of the bytes written (free to compute). */
+  void recordWrite(String path, byte[] content) {
+    Optional<FileStat> stat = files.stat(path);
+    if (stat.isPresent()) {
+      cache.put(path, entryFor(path, stat.get(), clockNanos.getAsLong(), ConfinedFiles.sha256(content)));
+    } else {
+      cache.remove(path);
+    }
+    markDirty(path);
+  }
+
+  /** A regular file that moved inside the sandbox: same bytes, new path. */
+  void recordMove(String from, String to) {
+    Entry old = cache.remove(from);
+    markDirty(from);
+    Optional<FileStat> stat = files.stat(to);
+    if (stat.isPresent()) {
+      // A rename keeps the content, so a kept hash stays valid; ctime changed, so it is racy now.
+      cache.put(to, entryFor(to, stat.get(), clockNanos.getAsLong(), old == null ? null : old.hash));
+    }
+    markDirty(to);
+  }
+
+  void recordDelete(String path) {
+    cache.remove(path);
+    markDirty(path);
+  }
+
+  void commandStarted() {
+    commandsRunning++;
+    rescanNeeded = true;
+  }
+
+  void commandFinished() {
+    commandsRunning--;
+    rescanNeeded = true;
+  }
+
+  ChangeScan scan() {
+    refresh();
+    long scanGeneration = ++generation;
+    return new ChangeScan(scanGeneration, new TreeSet<>(dirty.keySet()));
+  }
+
+  void acknowledge(long acknowledged) {
+    dirty.values().removeIf(changedIn -> changedIn <= acknowledged);
+  }
+
+  /** Every checkpointable file with its size, after a refresh. */
+  SortedMap<String, Long> files() {
+    refresh();
+    SortedMap<String, Long> out = new TreeMap<>();
+    cache.forEach((path, entry) -> out.put(path, entry.stat.size()));
+    return out;
+  }
+
+  /** Files whose content was read to compare hashes so far (racy entries only); for tests and the bench. */
+  long contentReads() {
+    return contentReads;
+  }
+
+  long fullRescans() {
+    return fullRescans;
+  }
+
+  private void refresh() {
+    if (detection == ChangeDetection.STAT_EVERY_SCAN || rescanNeeded || commandsRunning > 0) {
+      rescan();
+      rescanNeeded = commandsRunning > 0;
+    }
+  }
+
+  private void rescan() {
+    fullRescans++;
+    // Taken before the walk: a file touched during the walk is then racy for sure.
+    long scanStart = clockNanos.getAsLong();
+    SortedMap<String, FileStat> now = files.statAll();
+    for (Iterator<Map.Entry<String, Entry>> it = cache.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Entry> cached = it.next();
+      if (!now.containsKey(cached.getKey())) {
+        it.remove();
+        markDirty(cached.getKey());
+      }
+    }
+    for (Map.Entry<String, FileStat> e : now.entrySet()) {
+      String path = e.getKey();
+      FileStat stat = e.getValue();
+      Entry old = cache.get(path);
+      if (old == null || !old.stat.sameAs(stat)) {
+        cache.put(path, entryFor(path, stat, scanStart, null));
+        markDirty(path);
+      } else if (old.hash != null) {
+        // Racy: same stat, but the file may have been rewritten within the same timestamp tick.
+        byte[] hash = hashOf(path);
+        if (!Arrays.equals(hash, old.hash)) {
+          markDirty(path);
+        }
+        cache.put(path, entryFor(path, stat, scanStart, hash));
+      }
+    }
+  }
+
+  private Entry entryFor(String path, FileStat stat, long scanStart, byte[] knownHash) {
+    long racyFrom = scanStart - RACY_WINDOW.toNanos();
+    boolean racy = stat.mtimeNanos() >= racyFrom || stat.ctimeNanos() >= racyFrom;
+    if (!racy) {
+      return new Entry(stat, null);
+    }
+    return new Entry(stat, knownHash != null ? knownHash : hashOf(path));
+  }
+
+  private byte[] hashOf(String path) {
+    contentReads++;
+    // A file that vanished between stat and read hashes as empty; the next scan sees it gone.
+    return files.hash(path).orElse(new byte[0]);
+  }
+
+  private void markDirty(String path) {
+    if (!exclusions.isExcluded(path)) {
+      // Counted toward the next scan, so a change outlives acknowledgement of an earlier scan.
+      dirty.put(path, generation + 1);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.chatbuilder.sandbox.local;
+
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.PathRefusedException;
+import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxPaths;
+import io.chatbuilder.core.sandbox.SandboxProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Opens one {@link LocalSandbox} per app in a directory {@code <baseDir>/<appId>}. App ids are
+ * validated (letters, digits, '-' and '_', at most 64 characters, not a device name), so an id can
+ * never name a directory outside the base. Opening the same app twice returns the same sandbox.
+ *
+ * <pre>{@code
+ * SandboxProvider sandboxes = LocalSandboxProvider.create(Path.of("apps"),
+ *     b -> b.policy(CommandPolicy.defaults()).isolation(Isolation.AUTO));
+ * }</pre>
+ */
+public final class LocalSandboxProvider implements SandboxProvider, AutoCloseable {
+  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
+  private final Path baseDir;
+  private final Consumer<LocalSandbox.Builder> configuration;
+  private final Map<String, LocalSandbox> open = new ConcurrentHashMap<>();
+
+  private LocalSandboxProvider(Path baseDir, Consumer<LocalSandbox.Builder> configuration) {
+    this.baseDir = baseDir;
+    this.configuration = configuration;
+  }
+
+  /** A provider with default sandbox settings. */
+  public static LocalSandboxProvider create(Path baseDir) {
+    return create(baseDir, b -> {});
+  }
+
+  /** A provider that applies {@code configuration} to every sandbox's builder (policy, exclusions, isolation...). */
+  public static LocalSandboxProvider create(Path baseDir, Consumer<LocalSandbox.Builder> configuration) {
+    Objects.requireNonNull(baseDir, "baseDir == null");
+    Objects.requireNonNull(configuration, "configuration == null");
+    try {
+      Files.createDirectories(baseDir);
+      return new LocalSandboxProvider(baseDir.toRealPath(), configuration);
+    } catch (IOException e) {
+      throw new SandboxException("cannot create the sandbox base directory " + baseDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Checks an app id; throws {@link InvalidArgumentException} saying why it is refused. */
+  public static String validateAppId(String appId) {
+    if (appId == null || !APP_ID.matcher(appId).matches()) {
+      throw new InvalidArgumentException("invalid app id " + (appId == null ? "null" : "'" + appId.replace("\n", "\\n") + "'")
+          + ": use 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+    }
+    try {
+      SandboxPaths.normalize(appId);
+    } catch (PathRefusedException e) {
+      throw new InvalidArgumentException("invalid app id '" + appId + "': " + e.getMessage());
+    }
+    return appId;
+  }
+
+  @Override
+  public LocalSandbox open(String appId) {
+    validateAppId(appId);
+    return open.computeIfAbsent(appId, id -> {
+      Path dir = baseDir.resolve(id);
+      if (Files.isSymbolicLink(dir)) {
+        throw new PathRefusedException("path refused: the directory of app " + id + " is a symbolic link");
+      }
+      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new SandboxException("the directory of app " + id + " is not a directory");
+      }
+      LocalSandbox.Builder builder = LocalSandbox.builder(dir).id(id);
+      configuration.accept(builder);
+      return builder.build();
+    });
+  }
+
+  /** Closes every sandbox this provider opened. */
+  @Override
+  public void close() {
+    open.values().forEach(Sandbox::close);
+    open.clear();
+  }
+}
