@@ -87,7 +87,7 @@ final class OpenAiProtocol implements WireProtocol {
         messages.addObject()
             .put("role", "tool")
             .put("tool_call_id", m.callId())
-            .put("content", m.error() ? ERROR_PREFIX + m.content() : m.content());
+            .put("content", m.error() && !m.content().startsWith("Error") ? ERROR_PREFIX + m.content() : m.content());
       } else if (message instanceof ChatMessage.Assistant m) {
         ObjectNode out = messages.addObject().put("role", "assistant");
         if (m.toolCalls().isEmpty()) {
