@@ -1,0 +1,488 @@
+package io.chatbuilder.sandbox.remote;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.chatbuilder.core.ChatBuilderException;
+import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.WriteOutcome;
+import io.chatbuilder.sandbox.remote.IdempotencyCache.StoredResponse;
+import io.chatbuilder.sandbox.remote.ProcessTable.Batch;
+import io.chatbuilder.sandbox.remote.ProcessTable.ProcessEvent;
+import io.chatbuilder.sandbox.remote.ProcessTable.RemoteProcess;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Dispatches every request of the protocol; see the module README for the endpoint list. */
+final class Router implements HttpHandler {
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
+  /** An oversized body is read and discarded up to this much so the client sees the 413. */
+  private static final long MAX_DRAIN_BYTES = 256L * 1024 * 1024;
+  private static final String JSON = "application/json";
+
+  private final SandboxRegistry registry;
+  private final Executor processThreads;
+  private final long maxBodyBytes;
+  private final long heartbeatMillis;
+
+  Router(SandboxRegistry registry, Executor processThreads, long maxBodyBytes, long heartbeatMillis) {
+    this.registry = registry;
+    this.processThreads = processThreads;
+    this.maxBodyBytes = maxBodyBytes;
+    this.heartbeatMillis = heartbeatMillis;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      try {
+        route(exchange);
+      } catch (ChatBuilderException e) {
+        send(exchange, errorResponse(e));
+      } catch (RuntimeException e) {
+        log.warn("request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        send(exchange, errorResponse(new ChatBuilderException(ErrorCode.INTERNAL, "internal error on the sandbox host: " + e)));
+      }
+    } catch (IOException e) {
+      // The client went away; nothing to answer.
+      log.debug("connection lost during {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
+    }
+  }
+
+  private void route(HttpExchange exchange) throws IOException {
+    String rawPath = exchange.getRequestURI().getRawPath();
+    if (!rawPath.startsWith(Wire.PREFIX)) {
+      throw new NotFoundException("no such endpoint: " + rawPath + " (endpoints live under " + Wire.PREFIX + "{id}/)");
+    }
+    String[] raw = rawPath.substring(Wire.PREFIX.length()).split("/", -1);
+    List<String> segments = new ArrayList<>();
+    for (String s : raw) {
+      segments.add(decode(s.replace("+", "%2B")));
+    }
+    String id = segments.get(0);
+    List<String> rest = segments.subList(1, segments.size());
+
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"chatbuilder-sandbox\"");
+      send(exchange, error(401, ErrorCode.UNAUTHORIZED, "missing bearer token: send 'Authorization: Bearer <token>' for sandbox " + id));
+      return;
+    }
+    Optional<SandboxRegistry.Hosted> authorized = registry.authorize(id, authorization.substring(7).trim());
+    if (authorized.isEmpty()) {
+      send(exchange, error(403, ErrorCode.UNAUTHORIZED, "the token is not valid for sandbox " + id));
+      return;
+    }
+    SandboxRegistry.Hosted hosted = authorized.get();
+    Request request = new Request(exchange, exchange.getRequestMethod(), String.join("/", rest), query(exchange), readBody(exchange));
+
+    if (request.method.equals("GET") && rest.size() == 3 && rest.get(0).equals("processes") && rest.get(2).equals("events")) {
+      stream(exchange, hosted.processes.get(rest.get(1)));
+      return;
+    }
+    String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+    if (key != null && !request.method.equals("GET")) {
+      if (key.isBlank() || key.length() > 200) {
+        throw new InvalidArgumentException("Idempotency-Key must be 1 to 200 characters");
+      }
+      send(exchange, hosted.idempotency.run(key, fingerprint(request), () -> dispatchSafely(hosted, request)));
+    } else {
+      send(exchange, dispatchSafely(hosted, request));
+    }
+  }
+
+  private StoredResponse dispatchSafely(SandboxRegistry.Hosted hosted, Request request) {
+    try {
+      return dispatch(hosted, request);
+    } catch (ChatBuilderException e) {
+      return errorResponse(e);
+    }
+  }
+
+  private StoredResponse dispatch(SandboxRegistry.Hosted hosted, Request r) {
+    Sandbox sandbox = hosted.sandbox;
+    String route = r.method + " " + r.route;
+    switch (route) {
+      case "GET health": {
+        ObjectNode o = Wire.NODES.objectNode();
+        o.put("status", "ok");
+        o.put("sandbox", sandbox.id());
+        return json(200, o);
+      }
+      case "GET policy":
+        return json(200, Wire.policy(sandbox.policy()));
+      case "GET files": {
+        ObjectNode o = Wire.NODES.objectNode();
+        ArrayNode entries = o.putArray("entries");
+        int limit = (int) Math.min(Integer.MAX_VALUE, r.longParam("limit", 10_000));
+        if (limit < 1) {
+          throw new InvalidArgumentException("limit must be >= 1");
+        }
+        for (FileEntry e : sandbox.list(r.param("dir").orElse(""), r.booleanParam("recursive"), limit)) {
+          entries.add(Wire.entry(e));
+        }
+        return json(200, o);
+      }
+      case "GET files/all":
+        return json(200, Wire.filesMap(sandbox.files()));
+      case "GET files/content": {
+        FileContent content = sandbox.read(r.requiredParam("path"));
+        byte[] bytes = content.bytes();
+        return new StoredResponse(200, ContentHash.sha256(bytes), "application/octet-stream", bytes);
+      }
+      case "GET files/stat":
+        return json(200, stat(sandbox, r.requiredParam("path")));
+      case "PUT files/content":
+        return write(hosted, r);
+      case "DELETE files": {
+        ObjectNode o = Wire.NODES.objectNode();
+        o.set("deleted", Wire.array(sandbox.delete(r.requiredParam("path"))));
+        return json(200, o);
+      }
+      case "POST files/move": {
+        ObjectNode body = Wire.parseObject(r.body);
+        sandbox.rename(Wire.requireText(body, "from"), Wire.requireText(body, "to"));
+        return json(200, Wire.NODES.objectNode());
+      }
+      case "POST files/apply":
+        sandbox.apply(Wire.fileSet(Wire.parseObject(r.body)));
+        return json(200, Wire.NODES.objectNode());
+      case "POST files/snapshot": {
+        Map<String, Optional<byte[]>> files = new TreeMap<>();
+        for (String path : Wire.stringList(Wire.parseObject(r.body), "paths")) {
+          files.put(path, sandbox.tryRead(path).map(FileContent::bytes));
+        }
+        return json(200, Wire.fileSet(files));
+      }
+      case "POST search":
+        return json(200, Wire.searchResult(sandbox.search(Wire.query(Wire.parseObject(r.body)))));
+      case "POST changes/scan":
+        return json(200, Wire.scan(sandbox.scanChanges()));
+      case "POST changes/acknowledge": {
+        long generation = Wire.optLong(Wire.parseObject(r.body), "generation", -1);
+        if (generation < 0) {
+          throw new InvalidArgumentException("field 'generation' must be a non-negative integer");
+        }
+        sandbox.acknowledgeChanges(generation);
+        return json(200, Wire.NODES.objectNode());
+      }
+      case "GET processes": {
+        ObjectNode o = Wire.NODES.objectNode();
+        ArrayNode list = o.putArray("processes");
+        hosted.processes.list().forEach(p -> list.add(p.status()));
+        return json(200, o);
+      }
+      case "POST processes": {
+        RemoteProcess p = hosted.processes.start(sandbox, Wire.command(Wire.parseObject(r.body)), processThreads);
+        return json(201, p.status());
+      }
+      default:
+        return processRoute(hosted, r);
+    }
+  }
+
+  private StoredResponse processRoute(SandboxRegistry.Hosted hosted, Request r) {
+    String[] parts = r.route.split("/", -1);
+    if (parts.length >= 2 && parts[0].equals("processes")) {
+      RemoteProcess p = hosted.processes.get(parts[1]);
+      if (parts.length == 2 && r.method.equals("GET")) {
+        return json(200, p.status());
+      }
+      if (parts.length == 3 && parts[2].equals("signal") && r.method.equals("POST")) {
+        String signal = Wire.optText(Wire.parseObject(r.body.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : r.body), "signal", "TERM");
+        if (!signal.equals("TERM") && !signal.equals("KILL") && !signal.equals("INT")) {
+          throw new InvalidArgumentException("signal must be TERM, INT or KILL");
+        }
+        // The core SPI has one way to stop a command: cancellation, which kills the whole tree.
+        p.cancellation.cancel();
+        return json(202, p.status());
+      }
+      if (parts.length == 3 && parts[2].equals("stdin") && r.method.equals("POST")) {
+        return errorResponse(501, ErrorCode.SANDBOX_ERROR,
+            "stdin is not supported: the core Sandbox SPI runs commands without standard input");
+      }
+    }
+    throw new NotFoundException("no such endpoint: " + r.method + " " + Wire.PREFIX + "{id}/" + r.route);
+  }
+
+  private StoredResponse write(SandboxRegistry.Hosted hosted, Request r) {
+    String path = r.requiredParam("path");
+    String ifMatch = r.exchange.getRequestHeaders().getFirst("If-Match");
+    WriteOutcome outcome;
+    synchronized (hosted.writeLock) {
+      if (ifMatch != null) {
+        Optional<FileContent> current = hosted.sandbox.tryRead(path);
+        String expected = ifMatch.trim();
+        boolean ok;
+        if (expected.equals("*")) {
+          ok = current.isPresent();
+        } else {
+          String unquoted = expected.startsWith("\"") && expected.endsWith("\"") && expected.length() >= 2
+              ? expected.substring(1, expected.length() - 1) : expected;
+          ok = current.isPresent() && ContentHash.sha256(current.get().bytes()).equals(unquoted);
+        }
+        if (!ok) {
+          return errorResponse(412, ErrorCode.CONFLICT, current.isEmpty()
+              ? "write refused: " + path + " does not exist any more (If-Match " + expected + ")"
+              : "write refused: " + path + " was changed by someone else since it was read (If-Match " + expected + ")");
+        }
+      }
+      outcome = hosted.sandbox.write(path, r.body);
+    }
+    ObjectNode o = Wire.NODES.objectNode();
+    o.put("outcome", Wire.outcome(outcome));
+    o.put("sha256", ContentHash.sha256(r.body));
+    byte[] body = Wire.bytes(o);
+    return new StoredResponse(outcome == WriteOutcome.CREATED ? 201 : 200, ContentHash.sha256(r.body), JSON, body);
+  }
+
+  private static ObjectNode stat(Sandbox sandbox, String path) {
+    Optional<FileContent> file = sandbox.tryRead(path);
+    ObjectNode o = Wire.NODES.objectNode();
+    if (file.isPresent()) {
+      byte[] bytes = file.get().bytes();
+      o.put("path", file.get().path());
+      o.put("kind", "file");
+      o.put("size", bytes.length);
+      o.put("sha256", ContentHash.sha256(bytes));
+      o.put("binary", file.get().binary());
+      return o;
+    }
+    // Not a file: a directory if it can be listed (list throws NotFound otherwise).
+    sandbox.list(path, false, 1);
+    o.put("path", path);
+    o.put("kind", "directory");
+    o.put("size", 0);
+    return o;
+  }
+
+  // ---------------------------------------------------------------- SSE
+
+  private void stream(HttpExchange exchange, RemoteProcess process) throws IOException {
+    long last = 0;
+    String lastEventId = exchange.getRequestHeaders().getFirst("Last-Event-ID");
+    Optional<String> fromQuery = Optional.ofNullable(query(exchange).get("last_event_id"));
+    String position = lastEventId != null ? lastEventId : fromQuery.orElse(null);
+    if (position != null) {
+      try {
+        last = Long.parseLong(position.trim());
+      } catch (NumberFormatException e) {
+        throw new InvalidArgumentException("Last-Event-ID must be an event number, got '" + position + "'");
+      }
+    }
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    try {
+      while (true) {
+        Batch batch = process.after(last, heartbeatMillis);
+        StringBuilder sb = new StringBuilder();
+        if (batch.missedFrom() > 0) {
+          ObjectNode gap = Wire.NODES.objectNode();
+          gap.put("from", batch.missedFrom());
+          gap.put("to", batch.missedTo());
+          sb.append("event: gap\ndata: ").append(Wire.text(gap)).append("\n\n");
+        }
+        if (batch.events().isEmpty()) {
+          sb.append(": keepalive\n\n");
+        }
+        boolean terminal = false;
+        for (ProcessEvent e : batch.events()) {
+          sb.append("id: ").append(e.seq()).append('\n')
+              .append("event: ").append(e.type()).append('\n')
+              .append("data: ").append(e.data()).append("\n\n");
+          last = e.seq();
+          terminal |= e.terminal();
+        }
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        if (terminal) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private byte[] readBody(HttpExchange exchange) throws IOException {
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    long declared = -1;
+    if (length != null) {
+      try {
+        declared = Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        throw new InvalidArgumentException("Content-Length is not a number");
+      }
+    }
+    InputStream in = exchange.getRequestBody();
+    if (declared > maxBodyBytes) {
+      drain(in);
+      throw tooLarge(declared);
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      total += n;
+      if (total > maxBodyBytes) {
+        drain(in);
+        throw tooLarge(total);
+      }
+      body.write(buffer, 0, n);
+    }
+    return body.toByteArray();
+  }
+
+  private TooLargeException tooLarge(long size) {
+    return new TooLargeException("request body of " + size + "+ bytes is over the server's limit of " + maxBodyBytes + " bytes");
+  }
+
+  /** Reads what is left of the body (bounded) so the client, still sending, gets to read the 413. */
+  private static void drain(InputStream in) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    for (int n; total < MAX_DRAIN_BYTES && (n = in.read(buffer)) > 0; ) {
+      total += n;
+    }
+  }
+
+  private static Map<String, String> query(HttpExchange exchange) {
+    String raw = exchange.getRequestURI().getRawQuery();
+    Map<String, String> params = new HashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return params;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      if (params.putIfAbsent(name, value) != null) {
+        throw new InvalidArgumentException("query parameter '" + name + "' given twice");
+      }
+    }
+    return params;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException("malformed percent-encoding in the request URL: " + e.getMessage());
+    }
+  }
+
+  private static byte[] fingerprint(Request r) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update((r.method + " " + r.route + "?" + new TreeMap<>(r.params) + "\n"
+          + r.exchange.getRequestHeaders().getFirst("If-Match") + "\n").getBytes(StandardCharsets.UTF_8));
+      digest.update(r.body);
+      return digest.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static StoredResponse json(int status, ObjectNode body) {
+    return new StoredResponse(status, null, JSON, Wire.bytes(body));
+  }
+
+  private static StoredResponse errorResponse(ChatBuilderException e) {
+    return errorResponse(Wire.status(e.code()), e.code(), e.getMessage());
+  }
+
+  private static StoredResponse errorResponse(int status, ErrorCode code, String message) {
+    return new StoredResponse(status, null, JSON, Wire.bytes(Wire.error(code, message)));
+  }
+
+  private static StoredResponse error(int status, ErrorCode code, String message) {
+    return errorResponse(status, code, message);
+  }
+
+  private static void send(HttpExchange exchange, StoredResponse response) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", response.contentType());
+    if (response.etag() != null) {
+      exchange.getResponseHeaders().set("ETag", "\"" + response.etag() + "\"");
+    }
+    byte[] body = response.body();
+    exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  /** A parsed request: method, route below the sandbox id, query parameters and body. */
+  private static final class Request {
+    final HttpExchange exchange;
+    final String method;
+    final String route;
+    final Map<String, String> params;
+    final byte[] body;
+
+    Request(HttpExchange exchange, String method, String route, Map<String, String> params, byte[] body) {
+      this.exchange = exchange;
+      this.method = method;
+      this.route = route;
+      this.params = params;
+      this.body = body;
+    }
+
+    Optional<String> param(String name) {
+      return Optional.ofNullable(params.get(name));
+    }
+
+    String requiredParam(String name) {
+      return param(name).orElseThrow(() -> new InvalidArgumentException("query parameter '" + name + "' is required"));
+    }
+
+    boolean booleanParam(String name) {
+      String v = params.getOrDefault(name, "false");
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new InvalidArgumentException("query parameter '" + name + "' must be true or false");
+      }
+      return v.equals("true");
+    }
+
+    long longParam(String name, long fallback) {
+      String v = params.get(name);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        return Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new InvalidArgumentException("query parameter '" + name + "' must be an integer");
+      }
+    }
+  }
+}

@@ -1,0 +1,407 @@
+package io.chatbuilder.sandbox.remote;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.SearchQuery;
+import io.chatbuilder.core.sandbox.SearchResult;
+import io.chatbuilder.core.sandbox.WriteOutcome;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The JSON wire form shared by server and client: snake_case names, durations in milliseconds,
+ * bytes in base64 where they travel inside JSON. Written by hand (tree model) so the protocol cannot
+ * drift when a core record gains a field.
+ */
+final class Wire {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  static final String PREFIX = "/v1/sandboxes/";
+
+  private Wire() {}
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print JSON", e);
+    }
+  }
+
+  static String text(JsonNode node) {
+    return new String(bytes(node), StandardCharsets.UTF_8);
+  }
+
+  /** Parses a JSON object, or throws {@link InvalidArgumentException} saying what is wrong. */
+  static ObjectNode parseObject(byte[] body) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new InvalidArgumentException("request body is not valid JSON: " + e.getMessage());
+    }
+    if (!(node instanceof ObjectNode object)) {
+      throw new InvalidArgumentException("request body must be a JSON object");
+    }
+    return object;
+  }
+
+  static String requireText(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new InvalidArgumentException("field '" + field + "' must be a string");
+    }
+    return v.textValue();
+  }
+
+  static String optText(JsonNode o, String field, String fallback) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isTextual()) {
+      throw new InvalidArgumentException("field '" + field + "' must be a string");
+    }
+    return v.textValue();
+  }
+
+  static long optLong(JsonNode o, String field, long fallback) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+      throw new InvalidArgumentException("field '" + field + "' must be an integer");
+    }
+    return v.longValue();
+  }
+
+  static boolean optBoolean(JsonNode o, String field, boolean fallback) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isBoolean()) {
+      throw new InvalidArgumentException("field '" + field + "' must be true or false");
+    }
+    return v.booleanValue();
+  }
+
+  static List<String> stringList(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new InvalidArgumentException("field '" + field + "' must be an array of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : v) {
+      if (!item.isTextual()) {
+        throw new InvalidArgumentException("field '" + field + "' must be an array of strings");
+      }
+      out.add(item.textValue());
+    }
+    return out;
+  }
+
+  static ArrayNode array(Iterable<String> values) {
+    ArrayNode a = NODES.arrayNode();
+    values.forEach(a::add);
+    return a;
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  static ObjectNode error(ErrorCode code, String message) {
+    ObjectNode o = NODES.objectNode();
+    o.put("code", code.wireName());
+    o.put("message", message);
+    return o;
+  }
+
+  /** The HTTP status a code is answered with. */
+  static int status(ErrorCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, PATH_REFUSED -> 400;
+      case UNAUTHORIZED -> 403;
+      case COMMAND_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case BUSY, CONFLICT, NOTHING_TO_DO -> 409;
+      case TOO_LARGE -> 413;
+      case TIMEOUT -> 504;
+      case MODEL_ERROR -> 502;
+      case STORE_ERROR -> 503;
+      default -> 500;
+    };
+  }
+
+  // ---------------------------------------------------------------- files
+
+  static ObjectNode entry(FileEntry e) {
+    ObjectNode o = NODES.objectNode();
+    o.put("path", e.path());
+    o.put("kind", e.kind().name().toLowerCase(Locale.ROOT));
+    o.put("size", e.size());
+    return o;
+  }
+
+  static FileEntry entry(JsonNode o) {
+    return new FileEntry(requireText(o, "path"), FileEntry.Kind.valueOf(requireText(o, "kind").toUpperCase(Locale.ROOT)),
+        optLong(o, "size", 0));
+  }
+
+  static WriteOutcome outcome(String wire) {
+    return WriteOutcome.valueOf(wire.toUpperCase(Locale.ROOT));
+  }
+
+  static String outcome(WriteOutcome outcome) {
+    return outcome.name().toLowerCase(Locale.ROOT);
+  }
+
+  static ObjectNode filesMap(SortedMap<String, Long> files) {
+    ObjectNode o = NODES.objectNode();
+    ObjectNode map = o.putObject("files");
+    files.forEach(map::put);
+    return o;
+  }
+
+  static SortedMap<String, Long> filesMap(JsonNode o) {
+    SortedMap<String, Long> out = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = o.path("files").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.put(e.getKey(), e.getValue().longValue());
+    }
+    return out;
+  }
+
+  /** A file set: path to base64 content, or null for "absent / delete". */
+  static ObjectNode fileSet(Map<String, Optional<byte[]>> files) {
+    ObjectNode o = NODES.objectNode();
+    ObjectNode map = o.putObject("files");
+    new TreeMap<>(files).forEach((path, content) -> {
+      if (content.isPresent()) {
+        map.put(path, Base64.getEncoder().encodeToString(content.get()));
+      } else {
+        map.putNull(path);
+      }
+    });
+    return o;
+  }
+
+  static Map<String, Optional<byte[]>> fileSet(JsonNode o) {
+    JsonNode files = o.get("files");
+    if (files == null || !files.isObject()) {
+      throw new InvalidArgumentException("field 'files' must be an object of path to base64 content or null");
+    }
+    Map<String, Optional<byte[]>> out = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (v.isNull()) {
+        out.put(e.getKey(), Optional.empty());
+      } else if (v.isTextual()) {
+        try {
+          out.put(e.getKey(), Optional.of(Base64.getDecoder().decode(v.textValue())));
+        } catch (IllegalArgumentException bad) {
+          throw new InvalidArgumentException("content of '" + e.getKey() + "' is not valid base64");
+        }
+      } else {
+        throw new InvalidArgumentException("content of '" + e.getKey() + "' must be base64 text or null");
+      }
+    }
+    return out;
+  }
+
+  static ObjectNode scan(ChangeScan scan) {
+    ObjectNode o = NODES.objectNode();
+    o.put("generation", scan.generation());
+    o.set("paths", array(scan.paths()));
+    return o;
+  }
+
+  static ChangeScan scan(JsonNode o) {
+    return new ChangeScan(optLong(o, "generation", 0), new TreeSet<>(stringList(o, "paths")));
+  }
+
+  // ---------------------------------------------------------------- search
+
+  static ObjectNode query(SearchQuery q) {
+    ObjectNode o = NODES.objectNode();
+    o.put("pattern", q.pattern());
+    o.put("regex", q.regex());
+    o.put("case_insensitive", q.caseInsensitive());
+    o.set("include_globs", array(q.includeGlobs()));
+    o.put("max_results", q.maxResults());
+    o.put("context_lines", q.contextLines());
+    o.put("time_limit_ms", q.timeLimit().toMillis());
+    return o;
+  }
+
+  static SearchQuery query(JsonNode o) {
+    return new SearchQuery(
+        requireText(o, "pattern"),
+        optBoolean(o, "regex", false),
+        optBoolean(o, "case_insensitive", false),
+        stringList(o, "include_globs"),
+        (int) Math.min(Integer.MAX_VALUE, optLong(o, "max_results", SearchQuery.DEFAULT_MAX_RESULTS)),
+        (int) Math.min(Integer.MAX_VALUE, optLong(o, "context_lines", 0)),
+        Duration.ofMillis(optLong(o, "time_limit_ms", SearchQuery.DEFAULT_TIME_LIMIT.toMillis())));
+  }
+
+  static ObjectNode searchResult(SearchResult r) {
+    ObjectNode o = NODES.objectNode();
+    ArrayNode matches = o.putArray("matches");
+    for (SearchResult.Match m : r.matches()) {
+      ObjectNode mo = matches.addObject();
+      mo.put("path", m.path());
+      mo.put("line", m.line());
+      mo.put("text", m.text());
+      mo.set("before", array(m.before()));
+      mo.set("after", array(m.after()));
+    }
+    o.put("truncated", r.truncated());
+    o.put("files_searched", r.filesSearched());
+    return o;
+  }
+
+  static SearchResult searchResult(JsonNode o) {
+    List<SearchResult.Match> matches = new ArrayList<>();
+    for (JsonNode m : o.path("matches")) {
+      matches.add(new SearchResult.Match(requireText(m, "path"), (int) optLong(m, "line", 0), requireText(m, "text"),
+          stringList(m, "before"), stringList(m, "after")));
+    }
+    return new SearchResult(matches, optBoolean(o, "truncated", false), (int) optLong(o, "files_searched", 0));
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  static ObjectNode command(CommandRequest r) {
+    ObjectNode o = NODES.objectNode();
+    o.set("argv", array(r.argv()));
+    o.put("cwd", r.workingDirectory());
+    ObjectNode env = o.putObject("env");
+    new TreeMap<>(r.environment()).forEach(env::put);
+    r.timeout().ifPresent(t -> o.put("timeout_ms", t.toMillis()));
+    return o;
+  }
+
+  static CommandRequest command(JsonNode o) {
+    Map<String, String> env = new TreeMap<>();
+    JsonNode envNode = o.get("env");
+    if (envNode != null && !envNode.isNull()) {
+      if (!envNode.isObject()) {
+        throw new InvalidArgumentException("field 'env' must be an object of strings");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = envNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isTextual()) {
+          throw new InvalidArgumentException("env value of '" + e.getKey() + "' must be a string");
+        }
+        env.put(e.getKey(), e.getValue().textValue());
+      }
+    }
+    long timeoutMs = optLong(o, "timeout_ms", -1);
+    Optional<Duration> timeout = timeoutMs > 0 ? Optional.of(Duration.ofMillis(timeoutMs)) : Optional.empty();
+    return new CommandRequest(stringList(o, "argv"), optText(o, "cwd", ""), env, timeout);
+  }
+
+  static ObjectNode result(CommandResult r) {
+    ObjectNode o = NODES.objectNode();
+    o.put("exit_code", r.exitCode());
+    o.put("stdout", r.stdout());
+    o.put("stderr", r.stderr());
+    o.put("timed_out", r.timedOut());
+    o.put("cancelled", r.cancelled());
+    o.put("truncated", r.truncated());
+    o.put("isolated", r.isolated());
+    o.put("duration_ms", r.duration().toMillis());
+    return o;
+  }
+
+  static CommandResult result(JsonNode o) {
+    return new CommandResult((int) optLong(o, "exit_code", -1), optText(o, "stdout", ""), optText(o, "stderr", ""),
+        optBoolean(o, "timed_out", false), optBoolean(o, "cancelled", false), optBoolean(o, "truncated", false),
+        optBoolean(o, "isolated", false), Duration.ofMillis(optLong(o, "duration_ms", 0)));
+  }
+
+  static ObjectNode policy(CommandPolicy p) {
+    ObjectNode o = NODES.objectNode();
+    o.set("allowed_programs", array(new TreeSet<>(p.allowedPrograms())));
+    o.set("denied_programs", array(new TreeSet<>(p.deniedPrograms())));
+    o.put("allow_shell", p.allowShell());
+    o.put("allow_network", p.allowNetwork());
+    o.put("default_timeout_ms", p.defaultTimeout().toMillis());
+    o.put("max_timeout_ms", p.maxTimeout().toMillis());
+    o.put("output_limit_bytes", p.outputLimitBytes());
+    o.set("environment_allowlist", array(new TreeSet<>(p.environmentAllowlist())));
+    ObjectNode fixed = o.putObject("fixed_environment");
+    new TreeMap<>(p.fixedEnvironment()).forEach(fixed::put);
+    return o;
+  }
+
+  /**
+   * Rebuilds the server's policy for display. Argument rules (code) do not travel; the server
+   * enforces the full policy on every command, so this copy is informational.
+   */
+  static CommandPolicy policy(JsonNode o) {
+    CommandPolicy.Builder b = CommandPolicy.builder();
+    // Start from empty lists: the server's lists replace the defaults.
+    b.undeny(CommandPolicy.DEFAULT_DENIED.toArray(String[]::new));
+    List<String> allowed = stringList(o, "allowed_programs");
+    b.allow(allowed);
+    b.deny(stringList(o, "denied_programs").toArray(String[]::new));
+    b.allowShell(optBoolean(o, "allow_shell", false));
+    b.allowNetwork(optBoolean(o, "allow_network", true));
+    b.maxTimeout(Duration.ofMillis(optLong(o, "max_timeout_ms", 600_000)));
+    b.defaultTimeout(Duration.ofMillis(optLong(o, "default_timeout_ms", 120_000)));
+    b.outputLimitBytes(optLong(o, "output_limit_bytes", 256 * 1024));
+    b.passEnvironment(stringList(o, "environment_allowlist").toArray(String[]::new));
+    for (Iterator<Map.Entry<String, JsonNode>> it = o.path("fixed_environment").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      b.fixedEnvironment(e.getKey(), e.getValue().asText());
+    }
+    CommandPolicy built = b.build();
+    // The builder starts from the default allowlist; drop what the server does not allow.
+    if (!built.allowedPrograms().equals(new TreeSet<>(allowed))) {
+      CommandPolicy.Builder exact = CommandPolicy.builder();
+      exact.undeny(CommandPolicy.DEFAULT_DENIED.toArray(String[]::new));
+      // No remove on the builder: deny what the server did not allow, which has the same effect.
+      for (String program : CommandPolicy.DEFAULT_ALLOWED) {
+        if (!allowed.contains(program)) {
+          exact.deny(program);
+        }
+      }
+      exact.allow(allowed);
+      exact.deny(stringList(o, "denied_programs").toArray(String[]::new));
+      exact.allowShell(built.allowShell()).allowNetwork(built.allowNetwork())
+          .maxTimeout(built.maxTimeout()).defaultTimeout(built.defaultTimeout()).outputLimitBytes(built.outputLimitBytes())
+          .passEnvironment(built.environmentAllowlist().toArray(String[]::new));
+      built.fixedEnvironment().forEach(exact::fixedEnvironment);
+      built = exact.build();
+    }
+    return built;
+  }
+}
