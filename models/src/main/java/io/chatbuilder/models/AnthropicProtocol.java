@@ -76,7 +76,6 @@ final class AnthropicProtocol implements WireProtocol {
     List<ObjectNode> pendingText = new ArrayList<>();
     for (ChatMessage message : request.messages()) {
       if (message instanceof ChatMessage.Assistant m) {
-        flushUser(messages, pendingResults, pendingText);
         ArrayNode content = json.object().putArray("content");
         if (!m.text().isBlank()) {
           content.addObject().put("type", "text").put("text", m.text());
@@ -85,7 +84,8 @@ final class AnthropicProtocol implements WireProtocol {
           content.addObject().put("type", "tool_use").put("id", call.id()).put("name", call.name())
               .set("input", json.argumentsObject(call.arguments()));
         }
-        if (!content.isEmpty()) { // the API rejects empty assistant turns
+        if (!content.isEmpty()) { // the API rejects empty assistant turns; user content around one is merged
+          flushUser(messages, pendingResults, pendingText);
           ObjectNode out = messages.addObject().put("role", "assistant");
           out.set("content", content);
         }
