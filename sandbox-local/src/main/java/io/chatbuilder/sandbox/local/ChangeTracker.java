@@ -1,5 +1,6 @@
 package io.chatbuilder.sandbox.local;
 
+import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.Exclusions;
 import java.time.Duration;
@@ -181,8 +182,13 @@ final class ChangeTracker {
 
   private byte[] hashOf(String path) {
     contentReads++;
-    // A file that vanished between stat and read hashes as empty; the next scan sees it gone.
-    return files.hash(path).orElse(new byte[0]);
+    // A file that vanished or was swapped between stat and read hashes as empty (no SHA-256 is
+    // empty), so it is reported; the next scan sees what it became.
+    try {
+      return files.hash(path).orElse(new byte[0]);
+    } catch (ChatBuilderException e) {
+      return new byte[0];
+    }
   }
 
   private void markDirty(String path) {

@@ -201,11 +201,11 @@ final class ConfinedFiles {
   private SeekableByteChannel openForRead(SecureDirectoryStream<Path> dir, String name, String shown) throws IOException {
     try {
       return dir.newByteChannel(Path.of(name), READ);
-    } catch (FileSystemException e) {
-      if (e instanceof NoSuchFileException) {
-        throw new NotFoundException("no such file: " + shown);
-      }
-      throw new PathRefusedException("path refused: " + shown + " changed while it was being opened (" + reason(e) + ")", e);
+    } catch (NoSuchFileException e) {
+      throw new NotFoundException("no such file: " + shown);
+    } catch (IOException e) {
+      // ELOOP: the file was swapped for a symlink after it was checked.
+      throw new PathRefusedException("path refused: " + shown + " changed while it was being opened (" + e.getMessage() + ")", e);
     }
   }
 
@@ -747,9 +747,9 @@ final class ConfinedFiles {
     if (e instanceof NoSuchFileException) {
       return new NotFoundException("cannot " + what + ": " + e.getMessage());
     }
-    if (e instanceof FileSystemException fse && fse.getReason() != null
-        && (fse.getReason().contains("symbolic links") || fse.getReason().contains("Not a directory"))) {
-      return new PathRefusedException("path refused: cannot " + what + ": " + fse.getReason(), e);
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("symbolic link") || message.contains("Not a directory")) {
+      return new PathRefusedException("path refused: cannot " + what + ": " + message, e);
     }
     return new SandboxException("cannot " + what + ": " + e.getMessage(), e);
   }
