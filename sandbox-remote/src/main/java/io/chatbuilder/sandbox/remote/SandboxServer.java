@@ -28,6 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class SandboxServer implements AutoCloseable {
+  static {
+    // The JDK server writes response headers and body in separate segments; with Nagle's algorithm
+    // on, every small response then waits ~40 ms for the client's delayed ACK. The switch is a
+    // JVM-wide property read once when the first server starts, so set it only if the host has not.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer http;
   private final ExecutorService requestThreads;
   private final ExecutorService processThreads;
