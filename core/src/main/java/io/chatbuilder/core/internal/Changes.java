@@ -26,8 +26,9 @@ public final class Changes {
       return Optional.empty();
     }
     ChangeKind kind = before.isEmpty() ? ChangeKind.ADDED : after.isEmpty() ? ChangeKind.DELETED : ChangeKind.MODIFIED;
-    String beforeText = before.map(FileContent::decodeText).orElse("");
-    String afterText = after.map(FileContent::decodeText).orElse("");
+    // Optional.map would turn "binary" (null) into "absent", so decode explicitly.
+    String beforeText = before.isPresent() ? FileContent.decodeText(before.get()) : "";
+    String afterText = after.isPresent() ? FileContent.decodeText(after.get()) : "";
     boolean binary = beforeText == null || afterText == null;
     int added = 0;
     int removed = 0;

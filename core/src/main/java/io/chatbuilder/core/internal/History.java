@@ -230,9 +230,10 @@ public final class History {
       Optional<String> unified = Optional.empty();
       if (!change.binary() && change.bytesBefore() <= MAX_DIFF_BYTES && change.bytesAfter() <= MAX_DIFF_BYTES) {
         String beforePath = change.previousPath().orElse(change.path());
-        String a = before.getOrDefault(beforePath, Optional.empty()).map(FileContent::decodeText).orElse("");
-        String b = after.getOrDefault(change.path(), Optional.empty()).map(FileContent::decodeText).orElse("");
-        String text = LineDiff.unified("a/" + beforePath, "b/" + change.path(), a == null ? "" : a, b == null ? "" : b, 3);
+        Optional<byte[]> a = before.getOrDefault(beforePath, Optional.empty());
+        Optional<byte[]> b = after.getOrDefault(change.path(), Optional.empty());
+        String text = LineDiff.unified("a/" + beforePath, "b/" + change.path(),
+            a.isPresent() ? FileContent.decodeText(a.get()) : "", b.isPresent() ? FileContent.decodeText(b.get()) : "", 3);
         unified = text.isEmpty() ? Optional.empty() : Optional.of(text);
       }
       files.add(new CheckpointDiff.FileDiff(change, unified));

@@ -115,7 +115,8 @@ public final class CommandPolicy {
     if (deniedPrograms.contains(lower) && !(shell && allowShell)) {
       throw new CommandDeniedException("command refused: '" + program + "' is denied by the command policy");
     }
-    if (!allowedPrograms.contains(lower) && !(shell && allowShell)) {
+    // Allow by exact name (program names are case-sensitive); deny by any case (case-insensitive file systems).
+    if (!allowedPrograms.contains(program) && !(shell && allowShell)) {
       throw new CommandDeniedException("command refused: '" + program + "' is not an allowed program (allowed: "
           + String.join(", ", new TreeSet<>(allowedPrograms)) + ")");
     }
@@ -310,7 +311,7 @@ public final class CommandPolicy {
 
     public Builder allow(Collection<String> programs) {
       for (String p : programs) {
-        allowedPrograms.add(Objects.requireNonNull(p, "program == null").toLowerCase(Locale.ROOT));
+        allowedPrograms.add(Objects.requireNonNull(p, "program == null"));
       }
       return this;
     }
