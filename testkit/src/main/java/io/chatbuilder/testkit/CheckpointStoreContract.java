@@ -178,6 +178,27 @@ public abstract class CheckpointStoreContract {
   }
 
   @Test
+  void lookupAndDiffAgreeWithFullRevisions() {
+    String app = newAppId();
+    Checkpoint first = appendInitial(app, Map.of("same.txt", utf8("s"), "edit.txt", utf8("1"), "del.txt", utf8("d"), "dir/a.txt", utf8("a")));
+    Checkpoint second = store.append(draft(app).expectedHead(first.id()).base(first.resultRevisionId())
+        .put("edit.txt", utf8("2")).delete("del.txt").put("dir/b.txt", utf8("b")).build());
+    SortedMap<String, FileRef> looked = store.lookup(second.resultRevisionId(), List.of("edit.txt", "del.txt", "dir/b.txt", "nope"));
+    assertThat(looked.keySet()).containsExactly("dir/b.txt", "edit.txt");
+    assertThat(looked.get("edit.txt").blobId()).isEqualTo(store.blobIdOf(utf8("2")));
+    assertThat(looked.get("dir/b.txt").size()).isEqualTo(1);
+
+    SortedMap<String, Optional<FileRef>> diff = store.diff(first.resultRevisionId(), second.resultRevisionId());
+    assertThat(diff.keySet()).containsExactly("del.txt", "dir/b.txt", "edit.txt");
+    assertThat(diff.get("del.txt")).isEmpty();
+    assertThat(diff.get("edit.txt")).hasValueSatisfying(r -> assertThat(r.blobId()).isEqualTo(store.blobIdOf(utf8("2"))));
+    SortedMap<String, Optional<FileRef>> back = store.diff(second.resultRevisionId(), first.resultRevisionId());
+    assertThat(back.keySet()).containsExactly("del.txt", "dir/b.txt", "edit.txt");
+    assertThat(back.get("dir/b.txt")).isEmpty();
+    assertThat(store.diff(first.resultRevisionId(), first.resultRevisionId())).isEmpty();
+  }
+
+  @Test
   void checkpointWithoutFileChangesKeepsTheRevisionContent() {
     String app = newAppId();
     Checkpoint first = appendInitial(app, Map.of("a.txt", utf8("a")));
