@@ -19,6 +19,12 @@ import io.chatbuilder.core.internal.RunEvents;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.Usage;
+import io.chatbuilder.core.runtime.AppTemplate;
+import io.chatbuilder.core.runtime.DraftRuntime;
+import io.chatbuilder.core.runtime.DraftStatus;
+import io.chatbuilder.core.runtime.PublishResult;
+import io.chatbuilder.core.runtime.Publisher;
+import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
 import io.chatbuilder.core.tool.BuiltinTools;
@@ -73,6 +79,9 @@ public final class ChatBuilder implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final History history;
+  private final Optional<DraftRuntime> draftRuntime;
+  private final Optional<Publisher> publisher;
+  private final Map<String, AppTemplate> templates;
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final Map<String, String> busy = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
@@ -97,6 +106,9 @@ public final class ChatBuilder implements AutoCloseable {
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads());
     this.history = new History(store, conversations, clock);
+    this.draftRuntime = Optional.ofNullable(b.draftRuntime);
+    this.publisher = Optional.ofNullable(b.publisher);
+    this.templates = Map.copyOf(b.templates);
   }
 
   public static Builder builder() {
@@ -277,6 +289,79 @@ public final class ChatBuilder implements AutoCloseable {
     return out;
   }
 
+  // ------------------------------------------------------------------ apps, draft and publish
+
+  /** The templates new apps can start from, by id. */
+  public Map<String, AppTemplate> templates() {
+    return templates;
+  }
+
+  /**
+   * Creates an app from a template: writes the template's files into the app's (empty) sandbox and
+   * records them as the {@code initial} checkpoint.
+   *
+   * @throws NotFoundException if there is no such template
+   * @throws ConflictException if the app already has checkpoints
+   */
+  public Checkpoint createApp(String appId, String templateId) {
+    AppTemplate template = templates.get(Objects.requireNonNull(templateId, "templateId == null"));
+    if (template == null) {
+      throw new NotFoundException("no template '" + templateId + "'; available: " + new java.util.TreeSet<>(templates.keySet()));
+    }
+    return exclusive(appId, "creating the app", () -> {
+      if (store.head(appId).isPresent()) {
+        throw new ConflictException("app " + appId + " already exists");
+      }
+      Sandbox sandbox = sandbox(appId);
+      template.files().forEach(sandbox::write);
+      return history.initialize(appId, sandbox);
+    });
+  }
+
+  /** Starts (or returns) the app's draft dev server. @throws IllegalStateException without a draft runtime */
+  public DraftStatus startDraft(String appId, StatusListener listener) {
+    checkAppId(appId);
+    return requireDraftRuntime().start(appId, Objects.requireNonNull(listener, "listener == null"));
+  }
+
+  public DraftStatus draftStatus(String appId) {
+    checkAppId(appId);
+    return requireDraftRuntime().status(appId);
+  }
+
+  public void stopDraft(String appId) {
+    checkAppId(appId);
+    requireDraftRuntime().stop(appId);
+  }
+
+  /**
+   * Publishes a checkpoint (a deterministic build of its files, not of the draft's working files).
+   * A failed build is a result with {@code success == false}.
+   */
+  public PublishResult publish(String appId, String checkpointId, StatusListener listener) {
+    Checkpoint checkpoint = checkpoint(appId, checkpointId);
+    return requirePublisher().publish(appId, checkpoint, store, Objects.requireNonNull(listener, "listener == null"));
+  }
+
+  /** Publishes the app's latest checkpoint. */
+  public PublishResult publish(String appId, StatusListener listener) {
+    Checkpoint head = head(appId).orElseThrow(() -> new NotFoundException("app " + appId + " has no checkpoint to publish"));
+    return publish(appId, head.id(), listener);
+  }
+
+  public List<PublishResult> publishes(String appId, int limit) {
+    checkAppId(appId);
+    return requirePublisher().list(appId, limit);
+  }
+
+  private DraftRuntime requireDraftRuntime() {
+    return draftRuntime.orElseThrow(() -> new IllegalStateException("no draft runtime configured: builder.draftRuntime(...)"));
+  }
+
+  private Publisher requirePublisher() {
+    return publisher.orElseThrow(() -> new IllegalStateException("no publisher configured: builder.publisher(...)"));
+  }
+
   /** The app's sandbox, opened on first use. */
   public Sandbox sandbox(String appId) {
     checkAppId(appId);
@@ -305,6 +390,7 @@ public final class ChatBuilder implements AutoCloseable {
     if (ownsExecutor) {
       executor.shutdownNow();
     }
+    draftRuntime.ifPresent(DraftRuntime::close);
     sandboxes.values().forEach(Sandbox::close);
     sandboxes.clear();
   }
@@ -425,8 +511,29 @@ public final class ChatBuilder implements AutoCloseable {
     private OptionalInt maxOutputTokens = OptionalInt.empty();
     private Clock clock = Clock.systemUTC();
     private ExecutorService executor;
+    private DraftRuntime draftRuntime;
+    private Publisher publisher;
+    private final Map<String, AppTemplate> templates = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Draft mode: live dev servers with a preview (closed with the facade). */
+    public Builder draftRuntime(DraftRuntime draftRuntime) {
+      this.draftRuntime = Objects.requireNonNull(draftRuntime, "draftRuntime == null");
+      return this;
+    }
+
+    /** Publish mode: deterministic builds of checkpoints. */
+    public Builder publisher(Publisher publisher) {
+      this.publisher = Objects.requireNonNull(publisher, "publisher == null");
+      return this;
+    }
+
+    /** Registers a template for {@link ChatBuilder#createApp}; one with the same id replaces it. */
+    public Builder template(AppTemplate template) {
+      templates.put(Objects.requireNonNull(template, "template == null").id(), template);
+      return this;
+    }
 
     public Builder model(ModelClient model) {
       this.model = Objects.requireNonNull(model, "model == null");
