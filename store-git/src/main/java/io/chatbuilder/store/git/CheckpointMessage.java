@@ -68,7 +68,8 @@ final class CheckpointMessage {
     draft.runId().ifPresent(v -> trailer(m, RUN_ID, v));
     draft.runOutcome().ifPresent(v -> trailer(m, RUN_OUTCOME, v.wireName()));
     draft.sourceCheckpointId().ifPresent(v -> trailer(m, SOURCE, v));
-    draft.toolSummary().forEach((tool, count) -> trailer(m, TOOL, escape(tool).replace("=", "\\u003d") + "=" + count));
+    draft.toolSummary().forEach((tool, count) ->
+        m.append(TOOL).append(": ").append(escape(tool).replace("=", "\\u003d")).append('=').append(count).append('\n'));
     trailer(m, CONVERSATION_LENGTH, Integer.toString(draft.conversationLength()));
     ChangeStats s = draft.stats();
     trailer(m, STATS, "added=" + s.filesAdded() + " modified=" + s.filesModified() + " deleted=" + s.filesDeleted()

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.PackInserter;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
@@ -65,6 +66,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class GitCheckpointStore implements CheckpointStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GitCheckpointStore.class);
+  /** How long a held ref lock is waited for before it counts as a conflict. */
+  static final long LOCK_TIMEOUT_MILLIS = 2_000;
+  /** Checkpoints with at least this many changed files write one pack instead of loose objects. */
+  static final int BULK_CHANGES = 100;
 
   private final FileRepository repo;
   private final PersonIdent identity;
@@ -120,7 +125,8 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
     String ref = AppRefs.refName(draft.appId());
     draft.changes().keySet().forEach(TreeEditor::segments); // refuse bad paths before writing anything
     Optional<ObjectId> expected = draft.expectedHeadId().map(id -> ObjectId.isId(id) ? ObjectId.fromString(id) : null);
-    try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = inserter.newReader()) {
+    try (ObjectInserter inserter = newInserter(draft.changes().size());
+        ObjectReader reader = inserter.newReader()) {
       ObjectId head = currentHead(ref);
       if (!Objects.equals(head, expected.orElse(null)) || (draft.expectedHeadId().isPresent() && expected.isEmpty())) {
         throw conflict(draft, head);
@@ -146,20 +152,7 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
       ObjectId commitId = inserter.insert(commit);
       inserter.flush();
 
-      RefUpdate update = repo.updateRef(ref);
-      update.setExpectedOldObjectId(expected.orElse(ObjectId.zeroId()));
-      update.setNewObjectId(commitId);
-      update.setRefLogIdent(when);
-      update.setRefLogMessage("checkpoint: " + draft.type().wireName(), false);
-      RefUpdate.Result result;
-      try (RevWalk walk = new RevWalk(reader)) {
-        result = update.update(walk);
-      }
-      switch (result) {
-        case NEW, FAST_FORWARD -> { }
-        case LOCK_FAILURE, REJECTED, REJECTED_MISSING_OBJECT, NO_CHANGE -> throw conflict(draft, currentHead(ref));
-        default -> throw new StoreException("could not move " + ref + " to " + commitId.name() + ": " + result, null);
-      }
+      moveHead(draft, ref, expected.orElse(null), commitId, when, reader);
       history(draft.appId()).appended(expected.orElse(null), commitId);
       afterAppend();
       return new Checkpoint(commitId.name(), draft.appId(), expected.map(ObjectId::name), tree.name(), draft.type(),
@@ -167,6 +160,56 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
           draft.conversationLength(), draft.stats(), draft.createdAt());
     } catch (IOException e) {
       throw new StoreException("git repository " + repo.getDirectory() + ": append to " + ref + " failed: " + e, e);
+    }
+  }
+
+  /**
+   * Compare-and-set of the app's ref. A held lock with the head unchanged is another writer about
+   * to move it, or a short-lived maintenance lock (packing refs): like git's
+   * {@code core.filesRefLockTimeout}, retry briefly; then the head decides between conflict and
+   * success. A lock that outlives {@link #LOCK_TIMEOUT_MILLIS} is reported as a conflict naming it.
+   */
+  private void moveHead(CheckpointDraft draft, String ref, ObjectId expected, ObjectId commitId, PersonIdent who,
+      ObjectReader reader) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_TIMEOUT_MILLIS);
+    for (int attempt = 0; ; attempt++) {
+      RefUpdate update = repo.updateRef(ref);
+      update.setExpectedOldObjectId(expected == null ? ObjectId.zeroId() : expected);
+      update.setNewObjectId(commitId);
+      update.setRefLogIdent(who);
+      update.setRefLogMessage("checkpoint: " + draft.type().wireName(), false);
+      RefUpdate.Result result;
+      try (RevWalk walk = new RevWalk(reader)) {
+        result = update.update(walk);
+      }
+      switch (result) {
+        case NEW, FAST_FORWARD -> {
+          return;
+        }
+        case LOCK_FAILURE -> {
+          ObjectId head = currentHead(ref);
+          if (!Objects.equals(head, expected)) {
+            throw conflict(draft, head);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new ConflictException("app " + draft.appId() + ": " + ref + " stayed locked for "
+                + LOCK_TIMEOUT_MILLIS + " ms (another writer, or a stale " + ref + ".lock left by a crashed"
+                + " process: delete that file if no writer is running); nothing was written");
+          }
+          sleepBeforeRetry(attempt);
+        }
+        case REJECTED, REJECTED_MISSING_OBJECT, NO_CHANGE -> throw conflict(draft, currentHead(ref));
+        default -> throw new StoreException("could not move " + ref + " to " + commitId.name() + ": " + result, null);
+      }
+    }
+  }
+
+  private static void sleepBeforeRetry(int attempt) {
+    try {
+      Thread.sleep(Math.min(50, 1L << Math.min(attempt, 5)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new io.chatbuilder.core.CancelledException("interrupted while waiting for a ref lock");
     }
   }
 
@@ -340,6 +383,19 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
         maintenanceQueued.set(false); // closing
       }
     }
+  }
+
+  /**
+   * Loose objects for ordinary checkpoints (cheap to write, packed later); one pack file for big
+   * ones such as the initial import of an app, instead of thousands of loose files.
+   */
+  private ObjectInserter newInserter(int changes) {
+    if (changes >= BULK_CHANGES) {
+      PackInserter inserter = repo.getObjectDatabase().newPackInserter();
+      inserter.checkExisting(true);
+      return inserter;
+    }
+    return repo.newObjectInserter();
   }
 
   private AppHistory history(String appId) {

@@ -51,7 +51,11 @@ final class Maintenance {
     if (packs > maxPacks) {
       LOG.debug("{} packs in {}, consolidating", packs, repo.getDirectory());
       try {
-        new GC(repo).gc().get();
+        GC gc = new GC(repo);
+        // Like `git repack -a -d`: drop the packs just merged now rather than after JGit's default
+        // hour; readers (JGit and git) rescan the pack directory when a pack disappears.
+        gc.setPackExpireAgeMillis(0);
+        gc.gc().get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted during gc", e);
