@@ -77,6 +77,7 @@ final class HttpSettings {
     List<String> secrets = new ArrayList<>();
     secrets.add(apiKey);
     secrets.addAll(headers.values());
+    secrets.addAll(queryParameters.values());
     return new Redactor(secrets);
   }
 

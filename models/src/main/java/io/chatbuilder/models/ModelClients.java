@@ -1,5 +1,6 @@
 package io.chatbuilder.models;
 
+import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.model.ModelClient;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +33,7 @@ public final class ModelClients {
   /**
    * A client configured by {@code env}, or empty when no provider is configured.
    *
-   * @throws IllegalArgumentException if {@code CHATBUILDER_PROVIDER} names an unknown provider
+   * @throws InvalidArgumentException if {@code CHATBUILDER_PROVIDER} names an unknown provider
    */
   public static Optional<ModelClient> fromEnvironment(Map<String, String> env) {
     Objects.requireNonNull(env, "env == null");
@@ -60,7 +61,7 @@ public final class ModelClients {
         value(env, "OPENAI_BASE_URL").ifPresent(b::baseUrl);
         return Optional.of(b.build());
       }
-      default -> throw new IllegalArgumentException("CHATBUILDER_PROVIDER must be 'anthropic' or 'openai', not '" + provider + "'");
+      default -> throw new InvalidArgumentException("CHATBUILDER_PROVIDER must be 'anthropic' or 'openai', not '" + provider + "'");
     }
   }
 

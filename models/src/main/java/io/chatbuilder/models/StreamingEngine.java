@@ -96,6 +96,13 @@ final class StreamingEngine {
         if (!response.isSuccessful()) {
           throw httpFailure(response);
         }
+        String contentType = response.header("Content-Type", "");
+        if (contentType.contains("json")) {
+          // A server that ignored stream:true, or a proxy answering for it: not an event stream.
+          String message = redactor.redact(protocol.errorMessage(response.peekBody(MAX_ERROR_BODY).string())).strip();
+          throw new ProviderFailure(protocol.provider() + " answered with " + contentType
+              + " instead of an event stream: " + OpenAiProtocol.abbreviate(message), false);
+        }
         SseReader reader = new SseReader(response.body().source(), maxLineBytes, protocol.provider());
         TurnParser turn = protocol.newTurn(tracker);
         boolean ended = false;

@@ -29,6 +29,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -322,6 +323,37 @@ class OpenAiChatModelTest {
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("not JSON")
         .hasMessageContaining("<html>502 Bad Gateway</html>");
+  }
+
+  @Test
+  void jsonBodyInsteadOfAnEventStreamIsAClearError() {
+    server.enqueue(new MockResponse.Builder().setHeader("Content-Type", "application/json")
+        .body("{\"error\":{\"message\":\"stream is not supported by this proxy\",\"type\":\"invalid_request_error\"}}").build());
+    assertThatThrownBy(() -> run(builder().build()))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("instead of an event stream")
+        .hasMessageContaining("stream is not supported by this proxy");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void connectionDroppedBeforeTheResponseIsRetried() {
+    server.enqueue(new MockResponse.Builder().onRequestStart(new SocketEffect.CloseSocket()).build());
+    server.enqueue(sse(streamText("openai/text-with-usage.sse")));
+    assertThat(run(builder().build()).text()).startsWith("Hello");
+    assertThat(sleeper.delays).hasSize(1);
+  }
+
+  @Test
+  void connectionDroppedMidStreamAfterTextFailsAsNetworkError() {
+    server.enqueue(new MockResponse.Builder().setHeader("Content-Type", "text/event-stream")
+        .body(streamText("openai/text-with-usage.sse"))
+        .onResponseBody(new SocketEffect.CloseSocket())
+        .build());
+    assertThatThrownBy(() -> run(builder().build()))
+        .isInstanceOf(ModelException.class)
+        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("network error", "truncated"));
+    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   @Test
