@@ -164,13 +164,18 @@ final class CommandRunner {
     throw new SandboxException("program not found on PATH: " + program);
   }
 
-  /** Directories a program outside /usr needs (e.g. an nvm install prefix) for bubblewrap to bind read-only. */
+  /**
+   * Directories a program outside /usr needs for bubblewrap to bind read-only: PATH entries outside
+   * the host user's home, and the program's own install prefix (e.g. an nvm install under home,
+   * but never home itself).
+   */
   private Set<Path> installPrefixes(Path executable, String pathVariable) {
     Set<Path> out = new LinkedHashSet<>();
     Path homeDir = Path.of(System.getProperty("user.home", "/")).toAbsolutePath();
+    // PATH entries under the host user's home (~/.cargo/bin...) are not bound: they would reveal it.
     for (String dir : pathVariable.split(":")) {
       Path p = Path.of(dir).normalize();
-      if (p.getNameCount() >= 1 && !p.equals(homeDir)) {
+      if (p.getNameCount() >= 1 && !p.startsWith(homeDir)) {
         out.add(p);
       }
     }
