@@ -1,0 +1,53 @@
+package io.chatbuilder.store.jdbc;
+
+import io.chatbuilder.core.StoreException;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/** The SQL dialects the store speaks. Usually detected from the connection's metadata. */
+public enum Dialect {
+  /** H2 2.x, embedded (in-memory or file) or server. */
+  H2("h2"),
+  /** PostgreSQL 11 or newer. */
+  POSTGRESQL("postgresql"),
+  /** MariaDB 10.3 or newer; MySQL 8 is accepted as the same dialect. */
+  MARIADB("mariadb");
+
+  private final String directory;
+
+  Dialect(String directory) {
+    this.directory = directory;
+  }
+
+  /** The folder of this dialect's migration scripts under {@code io/chatbuilder/store/jdbc/migrations/}. */
+  String directory() {
+    return directory;
+  }
+
+  /** An insert of one blob that does nothing when another writer stored the same bytes first. */
+  String insertBlobIfAbsent(String table) {
+    String columns = " (id, byte_size, encoding, data) VALUES (?, ?, ?, ?)";
+    return switch (this) {
+      case H2 -> "MERGE INTO " + table + " (id, byte_size, encoding, data) KEY (id) VALUES (?, ?, ?, ?)";
+      case POSTGRESQL -> "INSERT INTO " + table + columns + " ON CONFLICT (id) DO NOTHING";
+      case MARIADB -> "INSERT INTO " + table + columns + " ON DUPLICATE KEY UPDATE id = id";
+    };
+  }
+
+  static Dialect detect(DatabaseMetaData metaData) throws SQLException {
+    String product = metaData.getDatabaseProductName();
+    String name = product == null ? "" : product.toLowerCase(Locale.ROOT);
+    if (name.contains("h2")) {
+      return H2;
+    }
+    if (name.contains("postgres")) {
+      return POSTGRESQL;
+    }
+    if (name.contains("mariadb") || name.contains("mysql")) {
+      return MARIADB;
+    }
+    throw new StoreException("unsupported database '" + product + "'; set the dialect explicitly"
+        + " (H2, POSTGRESQL or MARIADB) if it is compatible with one of them", null);
+  }
+}

@@ -1,0 +1,681 @@
+package io.chatbuilder.store.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.StoreException;
+import io.chatbuilder.core.checkpoint.ChangeStats;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.Revision;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A {@link CheckpointStore} on JDBC.
+ *
+ * <p>Revisions are <em>skip-deltas</em> (as in Subversion's FSFS): a revision at depth {@code d}
+ * on its base chain stores only its differences from the ancestor at depth {@code d & (d - 1)}, so
+ * reading one needs the entries of at most {@code log2(d) + 1} revisions (one query), and
+ * writing one costs the paths changed over the last {@code lowest-bit(d)} steps, independent of the
+ * app's size. When the entries on a read path outgrow twice the file count, the revision is written
+ * as a fresh full snapshot and depth restarts at 0, which keeps reads proportional to the file count.
+ */
+final class JdbcCheckpointStore implements CheckpointStore {
+  static final int MAX_APP_ID_LENGTH = 255;
+  static final int MAX_PATH_LENGTH = 700;
+  static final int MAX_ID_LENGTH = 255;
+  private static final int IN_CHUNK = 400;
+  private static final int SNAPSHOT_SLACK = 1024;
+  private static final TypeReference<TreeMap<String, Integer>> COUNTS = new TypeReference<>() {};
+
+  private static final String CHECKPOINT_COLUMNS = "app_id, id, seq, parent_id, revision_id, checkpoint_type,"
+      + " checkpoint_label, tool_summary, run_id, run_outcome, source_checkpoint_id, conversation_length,"
+      + " files_added, files_modified, files_deleted, files_renamed, lines_added, lines_removed, bytes_written,"
+      + " created_at_s, created_at_ns";
+
+  private final Transactions transactions;
+  private final Dialect dialect;
+  private final Tables t;
+  private final ObjectMapper mapper;
+
+  JdbcCheckpointStore(Transactions transactions, Dialect dialect, Tables tables, ObjectMapper mapper) {
+    this.transactions = transactions;
+    this.dialect = dialect;
+    this.t = tables;
+    this.mapper = mapper;
+  }
+
+  @Override
+  public String blobIdOf(byte[] content) {
+    return ContentHash.sha256(Objects.requireNonNull(content, "content == null"));
+  }
+
+  // ------------------------------------------------------------------------------------ append
+
+  @Override
+  public Checkpoint append(CheckpointDraft draft) {
+    Objects.requireNonNull(draft, "draft == null");
+    checkAppId(draft.appId());
+    draft.expectedHeadId().ifPresent(id -> checkText("expectedHeadId", id, MAX_ID_LENGTH));
+    draft.baseRevisionId().ifPresent(id -> checkText("baseRevisionId", id, MAX_ID_LENGTH));
+    checkText("label", draft.label(), Integer.MAX_VALUE);
+    draft.runId().ifPresent(id -> checkText("runId", id, MAX_ID_LENGTH));
+    draft.sourceCheckpointId().ifPresent(id -> checkText("sourceCheckpointId", id, MAX_ID_LENGTH));
+    draft.toolSummary().keySet().forEach(name -> checkText("tool name", name, Integer.MAX_VALUE));
+
+    // Hash and compress before the transaction, so locks are held only for the database work.
+    Map<String, Optional<FileRef>> changes = new TreeMap<>();
+    SortedMap<String, BlobCodec.Encoded> blobs = new TreeMap<>();
+    draft.changes().forEach((path, content) -> {
+      checkPath(path);
+      if (content.isPresent()) {
+        byte[] bytes = content.get();
+        String id = blobIdOf(bytes);
+        blobs.computeIfAbsent(id, k -> BlobCodec.encode(k, bytes));
+        changes.put(path, Optional.of(new FileRef(id, bytes.length)));
+      } else {
+        changes.put(path, Optional.empty());
+      }
+    });
+    String toolSummary = toJson(draft.toolSummary());
+    return transactions.inTransaction("appending a checkpoint to app " + draft.appId(),
+        connection -> appendIn(connection, draft, changes, blobs, toolSummary));
+  }
+
+  private Checkpoint appendIn(Connection c, CheckpointDraft draft, Map<String, Optional<FileRef>> changes,
+      SortedMap<String, BlobCodec.Encoded> blobs, String toolSummary) throws SQLException {
+    String checkpointId = newId("c");
+    long seq = lockHead(c, draft, checkpointId);
+    String revisionId = writeRevision(c, draft.baseRevisionId(), changes);
+    writeBlobs(c, blobs);
+    Checkpoint checkpoint = draft.toCheckpoint(checkpointId, revisionId);
+    insertCheckpoint(c, checkpoint, seq, toolSummary);
+    if (seq > 1) {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE " + t.heads + " SET head_id = ?, head_seq = ? WHERE app_id = ? AND head_id = ?")) {
+        s.setString(1, checkpointId);
+        s.setLong(2, seq);
+        s.setString(3, draft.appId());
+        s.setString(4, draft.expectedHeadId().orElseThrow());
+        if (s.executeUpdate() != 1) {
+          throw new StoreException("the head row of app " + draft.appId() + " changed while locked", null);
+        }
+      }
+    }
+    return checkpoint;
+  }
+
+  /** Locks the app's head row and checks it is the expected one; returns the new checkpoint's seq. */
+  private long lockHead(Connection c, CheckpointDraft draft, String newId) throws SQLException {
+    String app = draft.appId();
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT head_id, head_seq FROM " + t.heads + " WHERE app_id = ? FOR UPDATE")) {
+      s.setString(1, app);
+      try (ResultSet rs = s.executeQuery()) {
+        if (rs.next()) {
+          String head = rs.getString(1);
+          if (draft.expectedHeadId().isEmpty() || !draft.expectedHeadId().get().equals(head)) {
+            throw conflict(app, head, draft.expectedHeadId());
+          }
+          return rs.getLong(2) + 1;
+        }
+      }
+    }
+    if (draft.expectedHeadId().isPresent()) {
+      throw conflict(app, "(none)", draft.expectedHeadId());
+    }
+    try (PreparedStatement s = c.prepareStatement(
+        "INSERT INTO " + t.heads + " (app_id, head_id, head_seq) VALUES (?, ?, 1)")) {
+      s.setString(1, app);
+      s.setString(2, newId);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      if (Transactions.isDuplicateKey(e)) {
+        throw new ConflictException("app " + app + " got its first checkpoint from another writer; reload and retry", e);
+      }
+      throw e;
+    }
+    return 1;
+  }
+
+  private static ConflictException conflict(String app, String head, Optional<String> expected) {
+    return new ConflictException("app " + app + " head is " + head + ", expected " + expected.orElse("(none)")
+        + "; reload and retry");
+  }
+
+  private String writeRevision(Connection c, Optional<String> baseId, Map<String, Optional<FileRef>> changes)
+      throws SQLException {
+    if (baseId.isEmpty()) {
+      SortedMap<String, FileRef> files = new TreeMap<>();
+      changes.forEach((path, ref) -> ref.ifPresent(r -> files.put(path, r)));
+      return writeSnapshot(c, null, files);
+    }
+    RevisionMeta base = meta(c, baseId.get());
+    if (changes.isEmpty()) {
+      return base.id; // same files: the revision is immutable, share it
+    }
+    int depth = base.depth + 1;
+    int target = depth & (depth - 1);
+    List<String> path = base.readPath;
+    int split = 0;
+    for (int d = base.depth; d > target; d &= d - 1) {
+      split++;
+    }
+    if (split >= path.size()) {
+      throw new StoreException("revision " + base.id + " has a read path inconsistent with its depth", null);
+    }
+    // The new delta is everything between the target ancestor and the new revision.
+    Map<String, Optional<FileRef>> delta = overlay(entries(c, path.subList(0, split)), path.subList(0, split));
+    delta.putAll(changes);
+
+    Map<String, Optional<FileRef>> before = lookupEntries(c, path, changes.keySet());
+    int fileCount = base.fileCount;
+    for (Map.Entry<String, Optional<FileRef>> change : changes.entrySet()) {
+      boolean existed = before.getOrDefault(change.getKey(), Optional.empty()).isPresent();
+      boolean exists = change.getValue().isPresent();
+      fileCount += (exists ? 1 : 0) - (existed ? 1 : 0);
+    }
+    List<String> tail = path.subList(split, path.size());
+    long pathEntries = delta.size() + meta(c, tail.get(0)).pathEntries;
+    if (pathEntries > 2L * fileCount + SNAPSHOT_SLACK) {
+      SortedMap<String, FileRef> files = materialize(c, base);
+      changes.forEach((p, ref) -> {
+        if (ref.isPresent()) {
+          files.put(p, ref.get());
+        } else {
+          files.remove(p);
+        }
+      });
+      return writeSnapshot(c, base.id, files);
+    }
+    String id = newId("r");
+    List<String> readPath = new ArrayList<>();
+    readPath.add(id);
+    readPath.addAll(tail);
+    insertRevision(c, id, base.id, depth, readPath, delta.size(), pathEntries, fileCount);
+    insertEntries(c, id, delta);
+    return id;
+  }
+
+  private String writeSnapshot(Connection c, String baseId, SortedMap<String, FileRef> files) throws SQLException {
+    String id = newId("r");
+    insertRevision(c, id, baseId, 0, List.of(id), files.size(), files.size(), files.size());
+    Map<String, Optional<FileRef>> entries = new TreeMap<>();
+    files.forEach((path, ref) -> entries.put(path, Optional.of(ref)));
+    insertEntries(c, id, entries);
+    return id;
+  }
+
+  private void insertRevision(Connection c, String id, String baseId, int depth, List<String> readPath,
+      int entryCount, long pathEntries, int fileCount) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO " + t.revisions
+        + " (id, base_id, depth, read_path, entry_count, path_entries, file_count) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, id);
+      s.setString(2, baseId);
+      s.setInt(3, depth);
+      s.setString(4, String.join(" ", readPath));
+      s.setInt(5, entryCount);
+      s.setLong(6, pathEntries);
+      s.setInt(7, fileCount);
+      s.executeUpdate();
+    }
+  }
+
+  private void insertEntries(Connection c, String revisionId, Map<String, Optional<FileRef>> entries)
+      throws SQLException {
+    if (entries.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement(
+        "INSERT INTO " + t.entries + " (revision_id, path, blob_id, byte_size) VALUES (?, ?, ?, ?)")) {
+      int pending = 0;
+      for (Map.Entry<String, Optional<FileRef>> e : entries.entrySet()) {
+        s.setString(1, revisionId);
+        s.setString(2, e.getKey());
+        if (e.getValue().isPresent()) {
+          s.setString(3, e.getValue().get().blobId());
+          s.setLong(4, e.getValue().get().size());
+        } else {
+          s.setNull(3, Types.VARCHAR);
+          s.setNull(4, Types.BIGINT);
+        }
+        s.addBatch();
+        if (++pending == 1000) {
+          s.executeBatch();
+          pending = 0;
+        }
+      }
+      if (pending > 0) {
+        s.executeBatch();
+      }
+    }
+  }
+
+  private void writeBlobs(Connection c, SortedMap<String, BlobCodec.Encoded> blobs) throws SQLException {
+    if (blobs.isEmpty()) {
+      return;
+    }
+    Set<String> existing = new HashSet<>();
+    List<String> ids = new ArrayList<>(blobs.keySet());
+    for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT id FROM " + t.blobs + " WHERE id IN (" + placeholders(chunk.size()) + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          s.setString(i + 1, chunk.get(i));
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            existing.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    // Sorted ids: concurrent writers of the same new blobs lock them in one order (no deadlock).
+    try (PreparedStatement s = c.prepareStatement(dialect.insertBlobIfAbsent(t.blobs))) {
+      int pending = 0;
+      long pendingBytes = 0;
+      for (BlobCodec.Encoded blob : blobs.values()) {
+        if (existing.contains(blob.id())) {
+          continue;
+        }
+        s.setString(1, blob.id());
+        s.setLong(2, blob.size());
+        s.setInt(3, blob.encoding());
+        s.setBytes(4, blob.data());
+        s.addBatch();
+        pending++;
+        pendingBytes += blob.data().length;
+        if (pending >= 500 || pendingBytes >= 4 << 20) {
+          s.executeBatch();
+          pending = 0;
+          pendingBytes = 0;
+        }
+      }
+      if (pending > 0) {
+        s.executeBatch();
+      }
+    }
+  }
+
+  private void insertCheckpoint(Connection c, Checkpoint cp, long seq, String toolSummary) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO " + t.checkpoints + " (" + CHECKPOINT_COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      int i = 1;
+      s.setString(i++, cp.appId());
+      s.setString(i++, cp.id());
+      s.setLong(i++, seq);
+      s.setString(i++, cp.parentId().orElse(null));
+      s.setString(i++, cp.resultRevisionId());
+      s.setString(i++, cp.type().wireName());
+      s.setString(i++, cp.label());
+      s.setString(i++, toolSummary);
+      s.setString(i++, cp.runId().orElse(null));
+      s.setString(i++, cp.runOutcome().map(RunOutcome::wireName).orElse(null));
+      s.setString(i++, cp.sourceCheckpointId().orElse(null));
+      s.setInt(i++, cp.conversationLength());
+      ChangeStats st = cp.stats();
+      s.setInt(i++, st.filesAdded());
+      s.setInt(i++, st.filesModified());
+      s.setInt(i++, st.filesDeleted());
+      s.setInt(i++, st.filesRenamed());
+      s.setLong(i++, st.linesAdded());
+      s.setLong(i++, st.linesRemoved());
+      s.setLong(i++, st.bytesWritten());
+      s.setLong(i++, cp.createdAt().getEpochSecond());
+      s.setInt(i, cp.createdAt().getNano());
+      s.executeUpdate();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ history
+
+  @Override
+  public Optional<Checkpoint> head(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    return transactions.read("reading the head of app " + appId, c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + prefixed("c.", CHECKPOINT_COLUMNS) + " FROM "
+          + t.heads + " h JOIN " + t.checkpoints + " c ON c.app_id = h.app_id AND c.id = h.head_id WHERE h.app_id = ?")) {
+        s.setString(1, appId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? Optional.of(checkpoint(rs)) : Optional.<Checkpoint>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<Checkpoint> find(String appId, String checkpointId) {
+    Objects.requireNonNull(appId, "appId == null");
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    return transactions.read("reading checkpoint " + checkpointId, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT " + CHECKPOINT_COLUMNS + " FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
+        s.setString(1, appId);
+        s.setString(2, checkpointId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? Optional.of(checkpoint(rs)) : Optional.<Checkpoint>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<Checkpoint> list(String appId, int limit, Optional<String> beforeId) {
+    Objects.requireNonNull(appId, "appId == null");
+    Objects.requireNonNull(beforeId, "beforeId == null");
+    if (limit < 0) {
+      throw new InvalidArgumentException("limit < 0");
+    }
+    return transactions.read("listing checkpoints of app " + appId, c -> {
+      long beforeSeq = Long.MAX_VALUE;
+      if (beforeId.isPresent()) {
+        try (PreparedStatement s = c.prepareStatement(
+            "SELECT seq FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
+          s.setString(1, appId);
+          s.setString(2, beforeId.get());
+          try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new NotFoundException("checkpoint " + beforeId.get() + " not found in app " + appId);
+            }
+            beforeSeq = rs.getLong(1);
+          }
+        }
+      }
+      List<Checkpoint> out = new ArrayList<>();
+      if (limit == 0) {
+        return out;
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT " + CHECKPOINT_COLUMNS + " FROM " + t.checkpoints
+          + " WHERE app_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")) {
+        s.setString(1, appId);
+        s.setLong(2, beforeSeq);
+        s.setInt(3, limit);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            out.add(checkpoint(rs));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public List<String> apps() {
+    return transactions.read("listing apps", c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT app_id FROM " + t.heads);
+          ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      out.sort(null);
+      return out;
+    });
+  }
+
+  private Checkpoint checkpoint(ResultSet rs) throws SQLException {
+    Map<String, Integer> toolSummary;
+    try {
+      toolSummary = mapper.readValue(rs.getString(8), COUNTS);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("checkpoint " + rs.getString(2) + " has a malformed tool_summary", e);
+    }
+    return new Checkpoint(
+        rs.getString(2),
+        rs.getString(1),
+        Optional.ofNullable(rs.getString(4)),
+        rs.getString(5),
+        CheckpointType.fromWireName(rs.getString(6)),
+        rs.getString(7),
+        toolSummary,
+        Optional.ofNullable(rs.getString(9)),
+        Optional.ofNullable(rs.getString(10)).map(RunOutcome::fromWireName),
+        Optional.ofNullable(rs.getString(11)),
+        rs.getInt(12),
+        new ChangeStats(rs.getInt(13), rs.getInt(14), rs.getInt(15), rs.getInt(16), rs.getLong(17), rs.getLong(18),
+            rs.getLong(19)),
+        Instant.ofEpochSecond(rs.getLong(20), rs.getInt(21)));
+  }
+
+  // ------------------------------------------------------------------------------------ revisions
+
+  @Override
+  public Revision revision(String revisionId) {
+    Objects.requireNonNull(revisionId, "revisionId == null");
+    return transactions.read("reading revision " + revisionId,
+        c -> new Revision(revisionId, materialize(c, meta(c, revisionId))));
+  }
+
+  @Override
+  public Optional<byte[]> readFile(String revisionId, String path) {
+    Objects.requireNonNull(revisionId, "revisionId == null");
+    Objects.requireNonNull(path, "path == null");
+    return transactions.read("reading " + path + " of revision " + revisionId, c -> {
+      Optional<FileRef> ref = lookupEntries(c, meta(c, revisionId).readPath, List.of(path))
+          .getOrDefault(path, Optional.empty());
+      if (ref.isEmpty()) {
+        return Optional.<byte[]>empty();
+      }
+      return Optional.of(blob(c, ref.get().blobId()));
+    });
+  }
+
+  @Override
+  public SortedMap<String, FileRef> lookup(String revisionId, Collection<String> paths) {
+    Objects.requireNonNull(revisionId, "revisionId == null");
+    Objects.requireNonNull(paths, "paths == null");
+    return transactions.read("looking up paths in revision " + revisionId, c -> {
+      SortedMap<String, FileRef> out = new TreeMap<>();
+      lookupEntries(c, meta(c, revisionId).readPath, paths)
+          .forEach((path, ref) -> ref.ifPresent(r -> out.put(path, r)));
+      return out;
+    });
+  }
+
+  @Override
+  public byte[] readBlob(String blobId) {
+    Objects.requireNonNull(blobId, "blobId == null");
+    return transactions.read("reading blob " + blobId, c -> blob(c, blobId));
+  }
+
+  private byte[] blob(Connection c, String blobId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT byte_size, encoding, data FROM " + t.blobs + " WHERE id = ?")) {
+      s.setString(1, blobId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new NotFoundException("blob " + blobId + " not found");
+        }
+        long size = rs.getLong(1);
+        byte[] bytes = BlobCodec.decode(blobId, size, rs.getInt(2), rs.getBytes(3));
+        if (bytes.length != size || !ContentHash.sha256(bytes).equals(blobId)) {
+          throw new StoreException("blob " + blobId + " is corrupt: its bytes do not hash to its id", null);
+        }
+        return bytes;
+      }
+    }
+  }
+
+  /** One revision's bookkeeping row. */
+  private record RevisionMeta(String id, int depth, List<String> readPath, long pathEntries, int fileCount) {}
+
+  private RevisionMeta meta(Connection c, String revisionId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT depth, read_path, path_entries, file_count FROM " + t.revisions + " WHERE id = ?")) {
+      s.setString(1, revisionId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new NotFoundException("revision " + revisionId + " not found");
+        }
+        return new RevisionMeta(revisionId, rs.getInt(1), Arrays.asList(rs.getString(2).split(" ")),
+            rs.getLong(3), rs.getInt(4));
+      }
+    }
+  }
+
+  /** Entries of the given revisions, keyed by revision id. */
+  private Map<String, Map<String, Optional<FileRef>>> entries(Connection c, List<String> revisionIds)
+      throws SQLException {
+    Map<String, Map<String, Optional<FileRef>>> out = new HashMap<>();
+    if (revisionIds.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement s = c.prepareStatement("SELECT revision_id, path, blob_id, byte_size FROM " + t.entries
+        + " WHERE revision_id IN (" + placeholders(revisionIds.size()) + ")")) {
+      for (int i = 0; i < revisionIds.size(); i++) {
+        s.setString(i + 1, revisionIds.get(i));
+      }
+      s.setFetchSize(1000);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), ref(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Applies per-revision entries from the farthest (last in {@code path}) to the nearest. */
+  private static Map<String, Optional<FileRef>> overlay(Map<String, Map<String, Optional<FileRef>>> byRevision,
+      List<String> path) {
+    Map<String, Optional<FileRef>> out = new TreeMap<>();
+    for (int i = path.size() - 1; i >= 0; i--) {
+      out.putAll(byRevision.getOrDefault(path.get(i), Map.of()));
+    }
+    return out;
+  }
+
+  private SortedMap<String, FileRef> materialize(Connection c, RevisionMeta meta) throws SQLException {
+    SortedMap<String, FileRef> files = new TreeMap<>();
+    overlay(entries(c, meta.readPath), meta.readPath).forEach((path, ref) -> ref.ifPresent(r -> files.put(path, r)));
+    return files;
+  }
+
+  /**
+   * The nearest entry of each path along a read path: present = the file, empty = deleted; paths
+   * without any entry are left out (absent).
+   */
+  private Map<String, Optional<FileRef>> lookupEntries(Connection c, List<String> readPath, Collection<String> paths)
+      throws SQLException {
+    Map<String, Integer> rank = new HashMap<>();
+    for (int i = 0; i < readPath.size(); i++) {
+      rank.put(readPath.get(i), i);
+    }
+    Map<String, Optional<FileRef>> out = new HashMap<>();
+    Map<String, Integer> bestRank = new HashMap<>();
+    List<String> list = new ArrayList<>(new HashSet<>(paths));
+    for (int from = 0; from < list.size(); from += IN_CHUNK) {
+      List<String> chunk = list.subList(from, Math.min(list.size(), from + IN_CHUNK));
+      try (PreparedStatement s = c.prepareStatement("SELECT revision_id, path, blob_id, byte_size FROM " + t.entries
+          + " WHERE revision_id IN (" + placeholders(readPath.size()) + ") AND path IN ("
+          + placeholders(chunk.size()) + ")")) {
+        int i = 1;
+        for (String id : readPath) {
+          s.setString(i++, id);
+        }
+        for (String path : chunk) {
+          s.setString(i++, path);
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            int r = rank.get(rs.getString(1));
+            String path = rs.getString(2);
+            Integer best = bestRank.get(path);
+            if (best == null || r < best) {
+              bestRank.put(path, r);
+              out.put(path, ref(rs));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Optional<FileRef> ref(ResultSet rs) throws SQLException {
+    String blobId = rs.getString(3);
+    return blobId == null ? Optional.empty() : Optional.of(new FileRef(blobId, rs.getLong(4)));
+  }
+
+  // ------------------------------------------------------------------------------------ helpers
+
+  private String toJson(Map<String, Integer> counts) {
+    try {
+      return mapper.writeValueAsString(new TreeMap<>(counts));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print a tool summary", e);
+    }
+  }
+
+  static String newId(String kind) {
+    return kind + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  static String placeholders(int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, "?"));
+  }
+
+  private static String prefixed(String alias, String columns) {
+    StringBuilder out = new StringBuilder();
+    for (String column : columns.split(",")) {
+      if (out.length() > 0) {
+        out.append(", ");
+      }
+      out.append(alias).append(column.strip());
+    }
+    return out.toString();
+  }
+
+  static void checkAppId(String appId) {
+    checkText("appId", appId, MAX_APP_ID_LENGTH);
+    if (appId.isEmpty()) {
+      throw new InvalidArgumentException("appId is empty");
+    }
+  }
+
+  static void checkText(String what, String value, int maxLength) {
+    Objects.requireNonNull(value, what + " == null");
+    if (value.length() > maxLength) {
+      throw new InvalidArgumentException(what + " is longer than " + maxLength + " characters");
+    }
+    if (value.indexOf('\0') >= 0) {
+      throw new InvalidArgumentException(what + " contains a NUL character");
+    }
+  }
+
+  private static void checkPath(String path) {
+    checkText("path", path, MAX_PATH_LENGTH);
+    if (path.isEmpty()) {
+      throw new InvalidArgumentException("path is empty");
+    }
+  }
+}

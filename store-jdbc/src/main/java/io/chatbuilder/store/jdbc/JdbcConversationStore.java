@@ -1,0 +1,142 @@
+package io.chatbuilder.store.jdbc;
+
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ChatMessage;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A {@link ConversationStore} on JDBC: one row per message (its JSON wire form) and a per-app row
+ * holding the count, locked by every change so concurrent appends never interleave or collide.
+ */
+final class JdbcConversationStore implements ConversationStore {
+  private final Transactions transactions;
+  private final Tables t;
+  private final JsonCodec codec;
+
+  JdbcConversationStore(Transactions transactions, Tables tables, JsonCodec codec) {
+    this.transactions = transactions;
+    this.t = tables;
+    this.codec = codec;
+  }
+
+  @Override
+  public List<ChatMessage> load(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    return transactions.read("loading the conversation of app " + appId, c -> {
+      List<ChatMessage> out = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT payload FROM " + t.messages + " WHERE app_id = ? ORDER BY msg_index")) {
+        s.setString(1, appId);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            out.add(codec.messageFromJson(rs.getString(1)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void append(String appId, List<ChatMessage> messages) {
+    JdbcCheckpointStore.checkAppId(appId);
+    Objects.requireNonNull(messages, "messages == null");
+    List<String> payloads = new ArrayList<>();
+    for (ChatMessage message : messages) {
+      payloads.add(codec.toJson(Objects.requireNonNull(message, "message == null")));
+    }
+    if (payloads.isEmpty()) {
+      return;
+    }
+    transactions.inTransaction("appending to the conversation of app " + appId, c -> {
+      int count = lockCount(c, appId);
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO " + t.messages + " (app_id, msg_index, payload) VALUES (?, ?, ?)")) {
+        for (int i = 0; i < payloads.size(); i++) {
+          s.setString(1, appId);
+          s.setInt(2, count + i);
+          s.setString(3, payloads.get(i));
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+      setCount(c, appId, count + payloads.size());
+      return null;
+    });
+  }
+
+  @Override
+  public void truncate(String appId, int length) {
+    Objects.requireNonNull(appId, "appId == null");
+    if (length < 0) {
+      throw new InvalidArgumentException("length < 0");
+    }
+    transactions.inTransaction("truncating the conversation of app " + appId, c -> {
+      int count = lockCount(c, appId);
+      if (length < count) {
+        try (PreparedStatement s = c.prepareStatement(
+            "DELETE FROM " + t.messages + " WHERE app_id = ? AND msg_index >= ?")) {
+          s.setString(1, appId);
+          s.setInt(2, length);
+          s.executeUpdate();
+        }
+        setCount(c, appId, length);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public int size(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    return transactions.read("counting the conversation of app " + appId, c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT msg_count FROM " + t.conversations + " WHERE app_id = ?")) {
+        s.setString(1, appId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? rs.getInt(1) : 0;
+        }
+      }
+    });
+  }
+
+  /** Locks the app's count row (creating it at 0) and returns the count. */
+  private int lockCount(Connection c, String appId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT msg_count FROM " + t.conversations + " WHERE app_id = ? FOR UPDATE")) {
+      s.setString(1, appId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (rs.next()) {
+          return rs.getInt(1);
+        }
+      }
+    }
+    try (PreparedStatement s = c.prepareStatement(
+        "INSERT INTO " + t.conversations + " (app_id, msg_count) VALUES (?, 0)")) {
+      s.setString(1, appId);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      if (Transactions.isDuplicateKey(e)) {
+        throw new Transactions.Retry("another writer created the conversation of app " + appId, e);
+      }
+      throw e;
+    }
+    return 0;
+  }
+
+  private void setCount(Connection c, String appId, int count) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "UPDATE " + t.conversations + " SET msg_count = ? WHERE app_id = ?")) {
+      s.setInt(1, count);
+      s.setString(2, appId);
+      s.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.chatbuilder.store.jdbc;
+
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.EventLog;
+import io.chatbuilder.core.json.JsonCodec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The checkpoint store, event log and conversation store of ChatBuilder on one JDBC database (H2,
+ * PostgreSQL or MariaDB). Many hosts may share the database: appends are compare-and-set
+ * transactions, and no connection is held between calls.
+ *
+ * <pre>{@code
+ * JdbcStores stores = JdbcStores.builder(dataSource)   // the host's pool
+ *     .tablePrefix("cb_")
+ *     .schemaMode(SchemaMode.CREATE)
+ *     .build();                                        // migrates (one node at a time) and validates
+ * CheckpointStore checkpoints = stores.checkpointStore();
+ * }</pre>
+ */
+public final class JdbcStores {
+  private final Dialect dialect;
+  private final String tablePrefix;
+  private final CheckpointStore checkpointStore;
+  private final EventLog eventLog;
+  private final ConversationStore conversationStore;
+
+  private JdbcStores(Builder builder, Dialect dialect) {
+    this.dialect = dialect;
+    this.tablePrefix = builder.tablePrefix;
+    Tables tables = new Tables(builder.tablePrefix);
+    Transactions transactions = new Transactions(builder.dataSource, builder.maxAttempts);
+    JsonCodec codec = new JsonCodec();
+    this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec.mapper());
+    this.eventLog = new JdbcEventLog(transactions, tables, codec);
+    this.conversationStore = new JdbcConversationStore(transactions, tables, codec);
+  }
+
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(dataSource);
+  }
+
+  public CheckpointStore checkpointStore() {
+    return checkpointStore;
+  }
+
+  public EventLog eventLog() {
+    return eventLog;
+  }
+
+  public ConversationStore conversationStore() {
+    return conversationStore;
+  }
+
+  /** The dialect in use, as configured or detected. */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  public String tablePrefix() {
+    return tablePrefix;
+  }
+
+  /** Configures {@link JdbcStores}. */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private Optional<Dialect> dialect = Optional.empty();
+    private String tablePrefix = "cb_";
+    private SchemaMode schemaMode = SchemaMode.CREATE;
+    private int maxAttempts = 5;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource == null");
+    }
+
+    /** The SQL dialect; detected from the connection's metadata when not set. */
+    public Builder dialect(Dialect dialect) {
+      this.dialect = Optional.of(Objects.requireNonNull(dialect, "dialect == null"));
+      return this;
+    }
+
+    /**
+     * Prepended to every table name (default {@code cb_}): a letter, then at most 23 letters,
+     * digits or underscores.
+     */
+    public Builder tablePrefix(String tablePrefix) {
+      new Tables(Objects.requireNonNull(tablePrefix, "tablePrefix == null"));
+      this.tablePrefix = tablePrefix;
+      return this;
+    }
+
+    /** What {@link #build()} does with the schema (default {@link SchemaMode#CREATE}). */
+    public Builder schemaMode(SchemaMode schemaMode) {
+      this.schemaMode = Objects.requireNonNull(schemaMode, "schemaMode == null");
+      return this;
+    }
+
+    /**
+     * How many times a transaction runs when the database aborts it for a deadlock, a serialization
+     * failure or a lock timeout (default 5).
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw new InvalidArgumentException("maxAttempts < 1");
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Detects the dialect if needed and applies the schema mode.
+     *
+     * @throws io.chatbuilder.core.StoreException if the database is unreachable, unsupported, or its
+     *     schema fails validation
+     */
+    public JdbcStores build() {
+      Dialect resolved = dialect.orElseGet(this::detect);
+      new Migrations(dataSource, resolved, new Tables(tablePrefix)).apply(schemaMode);
+      return new JdbcStores(this, resolved);
+    }
+
+    private Dialect detect() {
+      try (Connection connection = dataSource.getConnection()) {
+        return Dialect.detect(connection.getMetaData());
+      } catch (SQLException e) {
+        throw Transactions.storeError("detecting the database dialect", e);
+      }
+    }
+  }
+}
