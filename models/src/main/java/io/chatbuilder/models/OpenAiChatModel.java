@@ -41,12 +41,11 @@ public final class OpenAiChatModel implements ModelClient {
 
   private final String name;
   private final StreamingEngine engine;
-  private final OpenAiProtocol protocol;
 
   private OpenAiChatModel(Builder b) {
     String model = b.settings.requireModel();
     this.name = "openai:" + model;
-    this.protocol = new OpenAiProtocol(b.settings.endpoint(b.path), model, b.settings.apiKey, b.apiKeyHeader,
+    OpenAiProtocol protocol = new OpenAiProtocol(b.settings.endpoint(b.path), model, b.settings.apiKey, b.apiKeyHeader,
         b.settings.headers, b.maxTokensParameter, b.defaultMaxOutputTokens, b.includeUsage);
     this.engine = b.settings.engine(protocol);
   }

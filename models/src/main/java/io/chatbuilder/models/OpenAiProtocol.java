@@ -168,6 +168,11 @@ final class OpenAiProtocol implements WireProtocol {
           text.append(content.asText());
           sink.onTextDelta(content.asText());
         }
+        JsonNode refusal = delta.get("refusal");
+        if (refusal != null && refusal.isTextual() && !refusal.asText().isEmpty()) {
+          text.append(refusal.asText()); // a refusal is the model's answer; show it like text
+          sink.onTextDelta(refusal.asText());
+        }
         for (JsonNode fragment : delta.path("tool_calls")) {
           toolCalls.add(fragment);
         }

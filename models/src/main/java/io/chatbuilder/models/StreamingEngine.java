@@ -67,8 +67,12 @@ final class StreamingEngine {
         if (cancellation.isCancelled()) {
           throw new CancelledException("model stream cancelled");
         }
-        if (!e.retryable() || tracker.delivered || retry >= retryPolicy.maxRetries()) {
+        if (!e.retryable() || tracker.delivered) {
           throw sanitized(e);
+        }
+        if (retry >= retryPolicy.maxRetries()) {
+          throw retry == 0 ? sanitized(e)
+              : new ModelException(redactor.redact(e.getMessage()) + " (gave up after " + (retry + 1) + " attempts)", true, sanitized(e));
         }
         Optional<Duration> hint = e instanceof ProviderFailure f ? f.retryAfter() : Optional.empty();
         if (hint.isPresent() && hint.get().compareTo(retryPolicy.maxRetryAfter()) > 0) {

@@ -243,6 +243,7 @@ class OpenAiChatModelTest {
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("HTTP 500")
         .hasMessageContaining("server_error: boom")
+        .hasMessageEndingWith("(gave up after 4 attempts)")
         .satisfies(e -> assertThat(((ModelException) e).retryable()).isTrue());
     // random 0.5 -> 3/4 of 400, 800, min(1600, 1000)
     assertThat(sleeper.delays).containsExactly(Duration.ofMillis(300), Duration.ofMillis(600), Duration.ofMillis(750));
@@ -354,6 +355,60 @@ class OpenAiChatModelTest {
         .isInstanceOf(ModelException.class)
         .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("network error", "truncated"));
     assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void azureContentFilterPreambleAndRefusalDeltas() {
+    server.enqueue(sse("""
+        data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]}
+
+        data: {"choices":[{"content_filter_results":{},"delta":{"content":"","refusal":null,"role":"assistant"},"finish_reason":null,"index":0,"logprobs":null}],"created":1748000200,"id":"chatcmpl-Az1","model":"gpt-4.1-2025-04-14","object":"chat.completion.chunk","system_fingerprint":"fp_1"}
+
+        data: {"choices":[{"content_filter_results":{},"delta":{"refusal":"I can't help with that."},"finish_reason":null,"index":0,"logprobs":null}],"created":1748000200,"id":"chatcmpl-Az1","model":"gpt-4.1-2025-04-14","object":"chat.completion.chunk","system_fingerprint":"fp_1"}
+
+        data: {"choices":[{"content_filter_results":{},"delta":{},"finish_reason":"content_filter","index":0,"logprobs":null}],"created":1748000200,"id":"chatcmpl-Az1","model":"gpt-4.1-2025-04-14","object":"chat.completion.chunk","system_fingerprint":"fp_1"}
+
+        data: [DONE]
+
+        """));
+    ModelResponse response = run(builder().build());
+    assertThat(response.text()).isEqualTo("I can't help with that.");
+    assertThat(response.finishReason()).isEqualTo(FinishReason.CONTENT_FILTER);
+  }
+
+  @Test
+  void cancelDuringARetryWaitStopsAtOnce() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(429).setHeader("retry-after", "90").build());
+    OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.url("/v1").toString()).model("m")
+        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(5)))
+        .build(); // the real sleeper
+    Cancellation cancellation = new Cancellation();
+    CompletableFuture<ModelResponse> result = CompletableFuture.supplyAsync(() ->
+        model.stream(Fixtures.request("x"), deltas::add, cancellation));
+    assertThat(server.takeRequest(10, TimeUnit.SECONDS)).isNotNull();
+    cancellation.cancel();
+    assertThatThrownBy(() -> result.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(CancelledException.class);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void retryLogLinesNeverShowTheKey() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(503)
+        .body("{\"error\":{\"message\":\"upstream rejected key " + SECRET_KEY + "\",\"type\":\"server_error\"}}").build());
+    server.enqueue(sse(streamText("openai/text-with-usage.sse")));
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      run(builder().build());
+    } finally {
+      System.setErr(original);
+    }
+    String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).contains("openai request failed").contains("upstream rejected key [redacted]");
+    assertThat(log).doesNotContain(SECRET_KEY);
   }
 
   @Test
