@@ -21,8 +21,6 @@ import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,7 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -61,34 +58,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class RemoteSandbox implements Sandbox {
   private static final Logger log = LoggerFactory.getLogger(RemoteSandbox.class);
-  private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType OCTETS = MediaType.get("application/octet-stream");
 
   private final String id;
-  private final HttpUrl base;
-  private final String authorization;
+  private final Transport transport;
   private final OkHttpClient client;
   private final OkHttpClient streamClient;
   private final boolean ownsClient;
-  private final Duration callTimeout;
   private final int maxAttempts;
-  private final Duration retryBackoff;
   private final long applyBatchBytes;
   private final Set<Call> streams = ConcurrentHashMap.newKeySet();
   private volatile CommandPolicy policy;
-  private volatile boolean closed;
 
   private RemoteSandbox(Builder b) {
     this.id = b.sandboxId;
-    HttpUrl root = HttpUrl.parse(b.baseUrl);
-    if (root == null) {
-      throw new IllegalArgumentException("not an http(s) URL: " + b.baseUrl);
-    }
-    this.base = root.newBuilder().addPathSegment("v1").addPathSegment("sandboxes").addPathSegment(b.sandboxId).build();
-    this.authorization = "Bearer " + b.token;
-    this.callTimeout = b.callTimeout;
     this.maxAttempts = b.maxAttempts;
-    this.retryBackoff = b.retryBackoff;
     this.applyBatchBytes = b.applyBatchBytes;
     this.ownsClient = b.client == null;
     OkHttpClient shared = b.client != null ? b.client : new OkHttpClient();
@@ -97,6 +81,7 @@ public final class RemoteSandbox implements Sandbox {
     // read timeout well above the heartbeat interval applies.
     this.streamClient = shared.newBuilder().callTimeout(Duration.ZERO).connectTimeout(b.connectTimeout)
         .readTimeout(b.streamReadTimeout).build();
+    this.transport = new Transport(b.baseUrl, b.sandboxId, b.token, client, b.callTimeout, b.maxAttempts, b.retryBackoff);
   }
 
   /**
@@ -114,17 +99,17 @@ public final class RemoteSandbox implements Sandbox {
 
   /** Checks that the server answers and serves this sandbox with this token. */
   public void checkHealth() {
-    call("health", get(url("health").build()));
+    transport.call("health", transport.get(transport.url("health").build()));
   }
 
   @Override
   public List<FileEntry> list(String directory, boolean recursive, int limit) {
     Objects.requireNonNull(directory, "directory == null");
-    HttpUrl url = url("files").addQueryParameter("dir", directory)
+    HttpUrl url = transport.url("files").addQueryParameter("dir", directory)
         .addQueryParameter("recursive", Boolean.toString(recursive))
         .addQueryParameter("limit", Integer.toString(limit)).build();
     List<FileEntry> out = new ArrayList<>();
-    for (JsonNode e : call("list " + directory, get(url)).json().path("entries")) {
+    for (JsonNode e : transport.call("list " + directory, transport.get(url)).json().path("entries")) {
       out.add(Wire.entry(e));
     }
     return List.copyOf(out);
@@ -132,8 +117,8 @@ public final class RemoteSandbox implements Sandbox {
 
   @Override
   public FileContent read(String path) {
-    Reply reply = call("read " + path, get(url("files/content").addQueryParameter("path", path).build()));
-    return FileContent.of(SandboxPaths.normalize(path), reply.body);
+    Transport.Reply reply = transport.call("read " + path, transport.get(transport.url("files/content").addQueryParameter("path", path).build()));
+    return FileContent.of(SandboxPaths.normalize(path), reply.body());
   }
 
   @Override
@@ -151,7 +136,7 @@ public final class RemoteSandbox implements Sandbox {
    */
   public Optional<FileEntry> stat(String path) {
     try {
-      JsonNode o = call("stat " + path, get(url("files/stat").addQueryParameter("path", path).build())).json();
+      JsonNode o = transport.call("stat " + path, transport.get(transport.url("files/stat").addQueryParameter("path", path).build())).json();
       return Optional.of(Wire.entry(o));
     } catch (NotFoundException e) {
       return Optional.empty();
@@ -178,17 +163,17 @@ public final class RemoteSandbox implements Sandbox {
   private WriteOutcome write(String path, byte[] content, Optional<String> ifMatch) {
     Objects.requireNonNull(path, "path == null");
     Objects.requireNonNull(content, "content == null");
-    Request.Builder request = mutating(url("files/content").addQueryParameter("path", path).build())
+    Request.Builder request = transport.mutating(transport.url("files/content").addQueryParameter("path", path).build())
         .put(RequestBody.create(content, OCTETS));
     ifMatch.ifPresent(tag -> request.header("If-Match", tag));
-    return Wire.outcome(call("write " + path, request.build()).json().path("outcome").asText());
+    return Wire.outcome(transport.call("write " + path, request.build()).json().path("outcome").asText());
   }
 
   @Override
   public List<String> delete(String path) {
     Objects.requireNonNull(path, "path == null");
-    Request request = mutating(url("files").addQueryParameter("path", path).build()).delete().build();
-    return Wire.stringList(call("delete " + path, request).json(), "deleted");
+    Request request = transport.mutating(transport.url("files").addQueryParameter("path", path).build()).delete().build();
+    return Wire.stringList(transport.call("delete " + path, request).json(), "deleted");
   }
 
   @Override
@@ -198,20 +183,20 @@ public final class RemoteSandbox implements Sandbox {
     ObjectNode body = Wire.NODES.objectNode();
     body.put("from", from);
     body.put("to", to);
-    call("rename " + from, post("files/move", body));
+    transport.call("rename " + from, transport.post("files/move", body));
   }
 
   @Override
   public SearchResult search(SearchQuery query) {
     Objects.requireNonNull(query, "query == null");
-    return Wire.searchResult(call("search", post("search", Wire.query(query))).json());
+    return Wire.searchResult(transport.call("search", transport.post("search", Wire.query(query))).json());
   }
 
   @Override
   public CommandPolicy policy() {
     CommandPolicy p = policy;
     if (p == null) {
-      p = Wire.policy(call("policy", get(url("policy").build())).json());
+      p = Wire.policy(transport.call("policy", transport.get(transport.url("policy").build())).json());
       policy = p;
     }
     return p;
@@ -219,19 +204,19 @@ public final class RemoteSandbox implements Sandbox {
 
   @Override
   public SortedMap<String, Long> files() {
-    return Wire.filesMap(call("files", get(url("files/all").build())).json());
+    return Wire.filesMap(transport.call("files", transport.get(transport.url("files/all").build())).json());
   }
 
   @Override
   public ChangeScan scanChanges() {
-    return Wire.scan(call("scan changes", post("changes/scan", Wire.NODES.objectNode())).json());
+    return Wire.scan(transport.call("scan changes", transport.post("changes/scan", Wire.NODES.objectNode())).json());
   }
 
   @Override
   public void acknowledgeChanges(long generation) {
     ObjectNode body = Wire.NODES.objectNode();
     body.put("generation", generation);
-    call("acknowledge changes", post("changes/acknowledge", body));
+    transport.call("acknowledge changes", transport.post("changes/acknowledge", body));
   }
 
   /**
@@ -247,7 +232,7 @@ public final class RemoteSandbox implements Sandbox {
     for (Map.Entry<String, Optional<byte[]>> e : new TreeMap<>(files).entrySet()) {
       long size = e.getValue().map(b -> (long) b.length).orElse(0L);
       if (!batch.isEmpty() && batchBytes + size > applyBatchBytes) {
-        call("apply", post("files/apply", Wire.fileSet(batch)));
+        transport.call("apply", transport.post("files/apply", Wire.fileSet(batch)));
         batch.clear();
         batchBytes = 0;
       }
@@ -255,7 +240,7 @@ public final class RemoteSandbox implements Sandbox {
       batchBytes += size;
     }
     if (!batch.isEmpty()) {
-      call("apply", post("files/apply", Wire.fileSet(batch)));
+      transport.call("apply", transport.post("files/apply", Wire.fileSet(batch)));
     }
   }
 
@@ -263,7 +248,7 @@ public final class RemoteSandbox implements Sandbox {
   public Map<String, Optional<byte[]>> snapshot(Collection<String> paths) {
     ObjectNode body = Wire.NODES.objectNode();
     body.set("paths", Wire.array(paths));
-    return Wire.fileSet(call("snapshot", post("files/snapshot", body)).json());
+    return Wire.fileSet(transport.call("snapshot", transport.post("files/snapshot", body)).json());
   }
 
   @Override
@@ -271,7 +256,7 @@ public final class RemoteSandbox implements Sandbox {
     Objects.requireNonNull(request, "request == null");
     Objects.requireNonNull(listener, "listener == null");
     Objects.requireNonNull(cancellation, "cancellation == null");
-    String pid = call("start " + request.argv().get(0), post("processes", Wire.command(request))).json().path("id").asText();
+    String pid = transport.call("start " + request.argv().get(0), transport.post("processes", Wire.command(request))).json().path("id").asText();
     try (Cancellation.Registration ignored = cancellation.onCancel(() -> signal(pid))) {
       return follow(pid, listener);
     }
@@ -283,11 +268,11 @@ public final class RemoteSandbox implements Sandbox {
     int failures = 0;
     IOException lastFailure = null;
     while (true) {
-      if (closed) {
+      if (transport.closed()) {
         throw new SandboxException("the remote sandbox client was closed while process " + pid + " ran");
       }
-      Request.Builder request = new Request.Builder().url(url("processes/" + pid + "/events").build())
-          .header("Authorization", authorization).header("Accept", "text/event-stream");
+      Request.Builder request = new Request.Builder().url(transport.url("processes/" + pid + "/events").build())
+          .header("Authorization", transport.authorization).header("Accept", "text/event-stream");
       if (last > 0) {
         request.header("Last-Event-ID", Long.toString(last));
       }
@@ -295,7 +280,7 @@ public final class RemoteSandbox implements Sandbox {
       streams.add(call);
       try (Response response = call.execute()) {
         if (!response.isSuccessful()) {
-          throw toException(response.code(), response.body().bytes(), "output of process " + pid);
+          throw Transport.toException(response.code(), response.body().bytes(), "output of process " + pid);
         }
         BufferedSource source = response.body().source();
         SseEvent event;
@@ -331,11 +316,11 @@ public final class RemoteSandbox implements Sandbox {
       }
       failures++;
       if (failures >= maxAttempts) {
-        throw new SandboxException("lost the output stream of process " + pid + " on " + base + " after " + failures
+        throw new SandboxException("lost the output stream of process " + pid + " on " + transport.base + " after " + failures
             + " attempts: " + lastFailure, lastFailure);
       }
       log.debug("re-attaching to process {} after event {}: {}", pid, last, lastFailure.toString());
-      pause(failures);
+      transport.pause(failures);
     }
   }
 
@@ -343,7 +328,7 @@ public final class RemoteSandbox implements Sandbox {
     ObjectNode body = Wire.NODES.objectNode();
     body.put("signal", "KILL");
     // Asynchronous: cancel() must not block the caller on a network round trip.
-    client.newCall(post("processes/" + pid + "/signal", body)).enqueue(new Callback() {
+    client.newCall(transport.post("processes/" + pid + "/signal", body)).enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException e) {
         log.warn("could not signal process {} in sandbox {}: {}", pid, id, e.toString());
@@ -359,103 +344,11 @@ public final class RemoteSandbox implements Sandbox {
   /** Stops open output streams; the sandbox and its files on the server stay. */
   @Override
   public void close() {
-    closed = true;
+    transport.close();
     streams.forEach(Call::cancel);
     if (ownsClient) {
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();
-    }
-  }
-
-  // ---------------------------------------------------------------- HTTP plumbing
-
-  private HttpUrl.Builder url(String route) {
-    HttpUrl.Builder b = base.newBuilder();
-    for (String segment : route.split("/")) {
-      b.addPathSegment(segment);
-    }
-    return b;
-  }
-
-  private Request get(HttpUrl url) {
-    return new Request.Builder().url(url).header("Authorization", authorization).get().build();
-  }
-
-  /** A request that changes state: it carries an idempotency key shared by all its retries. */
-  private Request.Builder mutating(HttpUrl url) {
-    return new Request.Builder().url(url).header("Authorization", authorization)
-        .header("Idempotency-Key", UUID.randomUUID().toString());
-  }
-
-  private Request post(String route, ObjectNode body) {
-    return mutating(url(route).build()).post(RequestBody.create(Wire.bytes(body), JSON)).build();
-  }
-
-  /**
-   * Executes a call, retrying when the connection fails (the server is restarting, a pooled
-   * connection died); never retries a timeout, which becomes {@link TimeoutException}.
-   */
-  private Reply call(String operation, Request request) {
-    if (closed) {
-      throw new SandboxException("the remote sandbox client for " + id + " is closed");
-    }
-    IOException lastFailure = null;
-    for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-      try (Response response = client.newCall(request).execute()) {
-        byte[] body = response.body().bytes();
-        if (!response.isSuccessful()) {
-          throw toException(response.code(), body, operation);
-        }
-        return new Reply(response.code(), body);
-      } catch (InterruptedIOException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          throw new SandboxException("interrupted during " + operation + " on sandbox " + id, e);
-        }
-        throw new TimeoutException("sandbox host " + base.host() + ":" + base.port() + " did not answer '" + operation
-            + "' on sandbox " + id + " within the client's call timeout of " + callTimeout.toMillis() + " ms", e);
-      } catch (IOException e) {
-        lastFailure = e;
-        log.debug("{} on sandbox {} failed (attempt {}/{}): {}", operation, id, attempt, maxAttempts, e.toString());
-        if (attempt < maxAttempts) {
-          pause(attempt);
-        }
-      }
-    }
-    throw new SandboxException("sandbox host " + base.host() + ":" + base.port() + " is unreachable: '" + operation
-        + "' on sandbox " + id + " failed " + maxAttempts + " times; last error: " + lastFailure, lastFailure);
-  }
-
-  private void pause(int attempt) {
-    long millis = retryBackoff.toMillis() * (1L << Math.min(attempt - 1, 6));
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException("interrupted while retrying a call to sandbox " + id, e);
-    }
-  }
-
-  /** Maps a {@code {code, message}} error body back to the exception type the server threw. */
-  private static ChatBuilderException toException(int status, byte[] body, String operation) {
-    try {
-      JsonNode o = Wire.MAPPER.readTree(body);
-      if (o != null && o.path("code").isTextual() && o.path("message").isTextual()) {
-        return ChatBuilderException.of(ErrorCode.fromWireName(o.get("code").asText()), o.get("message").asText());
-      }
-    } catch (IOException ignored) {
-      // not our JSON: a proxy or a different server answered
-    }
-    String text = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
-    return new SandboxException("sandbox host answered HTTP " + status + " to '" + operation + "' without an error body: " + text);
-  }
-
-  private record Reply(int status, byte[] body) {
-    JsonNode json() {
-      try {
-        return Wire.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw new SandboxException("sandbox host sent malformed JSON: " + e.getMessage(), e);
-      }
     }
   }
 

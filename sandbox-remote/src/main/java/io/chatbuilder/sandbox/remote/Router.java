@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.chatbuilder.core.ChatBuilderException;
-import io.chatbuilder.core.ConflictException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
