@@ -77,7 +77,7 @@ final class StreamingEngine {
         Optional<Duration> hint = e instanceof ProviderFailure f ? f.retryAfter() : Optional.empty();
         if (hint.isPresent() && hint.get().compareTo(retryPolicy.maxRetryAfter()) > 0) {
           throw new ModelException(redactor.redact(e.getMessage()) + " (the provider asked to retry after " + hint.get().toMillis()
-              + " ms, more than the configured maximum of " + retryPolicy.maxRetryAfter().toMillis() + " ms)", true, e);
+              + " ms, more than the configured maximum of " + retryPolicy.maxRetryAfter().toMillis() + " ms)", true, sanitized(e));
         }
         Duration delay = hint.isPresent() ? hint.get() : retryPolicy.jitteredBackoff(retry, random.getAsDouble());
         LOG.warn("{} request failed ({}); retry {} of {} in {} ms", protocol.provider(), redactor.redact(e.getMessage()), retry + 1,
