@@ -13,6 +13,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Knows which paths may have changed since the last acknowledged scan.
@@ -45,6 +46,7 @@ final class ChangeTracker {
   private final Exclusions exclusions;
   private final ChangeDetection detection;
   private final LongSupplier clockNanos;
+  private final UnaryOperator<FileStat> statView;
   private final Map<String, Entry> cache = new HashMap<>();
   /** Path to the generation of the scan that will report it. */
   private final Map<String, Long> dirty = new HashMap<>();
@@ -57,13 +59,19 @@ final class ChangeTracker {
   /** A cached stat; {@code hash} is kept only while the entry is racy. */
   private record Entry(FileStat stat, byte[] hash) {}
 
-  ChangeTracker(ConfinedFiles files, Exclusions exclusions, ChangeDetection detection, LongSupplier clockNanos) {
+  /**
+   * @param statView what the cache sees of a stat; identity in production, tests use it to model
+   *     file systems with coarse or missing timestamps
+   */
+  ChangeTracker(ConfinedFiles files, Exclusions exclusions, ChangeDetection detection, LongSupplier clockNanos,
+      UnaryOperator<FileStat> statView) {
     this.files = files;
     this.exclusions = exclusions;
     this.detection = detection;
     this.clockNanos = clockNanos;
+    this.statView = statView;
     long scanStart = clockNanos.getAsLong();
-    for (Map.Entry<String, FileStat> e : files.statAll().entrySet()) {
+    for (Map.Entry<String, FileStat> e : statAll().entrySet()) {
       cache.put(e.getKey(), entryFor(e.getKey(), e.getValue(), scanStart, null));
       markDirty(e.getKey());
     }
@@ -71,7 +79,7 @@ final class ChangeTracker {
 
   /** A write through the sandbox: the new stat and the hash of the bytes written (free to compute). */
   void recordWrite(String path, byte[] content) {
-    Optional<FileStat> stat = files.stat(path);
+    Optional<FileStat> stat = files.stat(path).map(statView);
     if (stat.isPresent()) {
       cache.put(path, entryFor(path, stat.get(), clockNanos.getAsLong(), ConfinedFiles.sha256(content)));
     } else {
@@ -84,7 +92,7 @@ final class ChangeTracker {
   void recordMove(String from, String to) {
     Entry old = cache.remove(from);
     markDirty(from);
-    Optional<FileStat> stat = files.stat(to);
+    Optional<FileStat> stat = files.stat(to).map(statView);
     if (stat.isPresent()) {
       // A rename keeps the content, so a kept hash stays valid; ctime changed, so it is racy now.
       cache.put(to, entryFor(to, stat.get(), clockNanos.getAsLong(), old == null ? null : old.hash));
@@ -145,7 +153,7 @@ final class ChangeTracker {
     fullRescans++;
     // Taken before the walk: a file touched during the walk is then racy for sure.
     long scanStart = clockNanos.getAsLong();
-    SortedMap<String, FileStat> now = files.statAll();
+    SortedMap<String, FileStat> now = statAll();
     for (Iterator<Map.Entry<String, Entry>> it = cache.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Entry> cached = it.next();
       if (!now.containsKey(cached.getKey())) {
@@ -169,6 +177,12 @@ final class ChangeTracker {
         cache.put(path, entryFor(path, stat, scanStart, hash));
       }
     }
+  }
+
+  private SortedMap<String, FileStat> statAll() {
+    SortedMap<String, FileStat> all = files.statAll();
+    all.replaceAll((path, stat) -> statView.apply(stat));
+    return all;
   }
 
   private Entry entryFor(String path, FileStat stat, long scanStart, byte[] knownHash) {

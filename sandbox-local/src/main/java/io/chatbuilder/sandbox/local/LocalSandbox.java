@@ -70,7 +70,7 @@ public final class LocalSandbox implements Sandbox {
     this.policy = b.policy;
     this.exclusions = b.exclusions;
     this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook);
-    this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, LocalSandbox::wallClockNanos);
+    this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView);
     this.runner = new CommandRunner(root, home, b.policy, b.baseEnvironment, bubblewrap);
   }
 
@@ -315,6 +315,8 @@ public final class LocalSandbox implements Sandbox {
     private Map<String, String> baseEnvironment = System.getenv();
     private final List<Path> readOnlyPaths = new ArrayList<>();
     private ConfinedFiles.RaceHook raceHook = ConfinedFiles.RaceHook.NONE;
+    private java.util.function.LongSupplier clockNanos = LocalSandbox::wallClockNanos;
+    private java.util.function.UnaryOperator<FileStat> statView = java.util.function.UnaryOperator.identity();
 
     private Builder(Path root) {
       this.root = Objects.requireNonNull(root, "root == null");
@@ -373,6 +375,18 @@ public final class LocalSandbox implements Sandbox {
 
     Builder raceHook(ConfinedFiles.RaceHook hook) {
       this.raceHook = Objects.requireNonNull(hook, "hook == null");
+      return this;
+    }
+
+    /** The wall clock racy-timestamp checks compare file times with; tests move it. */
+    Builder clockNanos(java.util.function.LongSupplier clockNanos) {
+      this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos == null");
+      return this;
+    }
+
+    /** Models file systems with coarse or missing timestamps in tests. */
+    Builder statView(java.util.function.UnaryOperator<FileStat> statView) {
+      this.statView = Objects.requireNonNull(statView, "statView == null");
       return this;
     }
 
