@@ -10,6 +10,7 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
@@ -47,8 +48,11 @@ final class Router implements HttpHandler {
   private final Executor processThreads;
   private final long maxBodyBytes;
   private final long heartbeatMillis;
+  private final Optional<DraftRuntime> draftRuntime;
 
-  Router(SandboxRegistry registry, Executor processThreads, long maxBodyBytes, long heartbeatMillis) {
+  Router(SandboxRegistry registry, Executor processThreads, long maxBodyBytes, long heartbeatMillis,
+      Optional<DraftRuntime> draftRuntime) {
+    this.draftRuntime = draftRuntime;
     this.registry = registry;
     this.processThreads = processThreads;
     this.maxBodyBytes = maxBodyBytes;
@@ -199,9 +203,57 @@ final class Router implements HttpHandler {
         RemoteProcess p = hosted.processes.start(sandbox, Wire.command(Wire.parseObject(r.body)), processThreads);
         return json(201, p.status());
       }
+      case "POST draft/start":
+      case "GET draft/status":
+      case "POST draft/stop":
+        return draft(hosted, r);
       default:
         return processRoute(hosted, r);
     }
+  }
+
+  private StoredResponse draft(SandboxRegistry.Hosted hosted, Request r) {
+    if (draftRuntime.isEmpty()) {
+      return errorResponse(501, ErrorCode.SANDBOX_ERROR, "no draft runtime on this sandbox host: draft mode is not served here");
+    }
+    DraftRuntime runtime = draftRuntime.get();
+    String appId = hosted.sandbox.id();
+    DraftSession session = hosted.draft;
+    int status = 200;
+    // Read "in progress" before the messages, and the messages before a start begins, so a client
+    // that polls until the start is over misses none of its messages.
+    boolean inProgress = session.starting();
+    DraftSession.Messages messages = session.after(r.longParam("after", Long.MAX_VALUE));
+    if (r.route.equals("draft/start")) {
+      status = 202;
+      if (session.begin()) {
+        try {
+          processThreads.execute(() -> {
+            ChatBuilderException failure = null;
+            try {
+              runtime.start(appId, session::message);
+            } catch (ChatBuilderException e) {
+              failure = e;
+            } catch (RuntimeException e) {
+              log.warn("draft start of {} failed", appId, e);
+              failure = new ChatBuilderException(ErrorCode.SANDBOX_ERROR, "draft start failed on the sandbox host: " + e);
+            }
+            session.end(failure);
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          session.end(null);
+          throw new io.chatbuilder.core.BusyException("the sandbox host is shutting down or out of threads");
+        }
+      }
+    } else if (r.route.equals("draft/stop")) {
+      runtime.stop(appId);
+    }
+    ObjectNode o = Wire.draft(runtime.status(appId));
+    o.put("start_in_progress", inProgress || r.route.equals("draft/start"));
+    session.startError().ifPresent(e -> o.set("start_error", Wire.error(e.code(), e.getMessage())));
+    o.set("messages", Wire.array(messages.messages()));
+    o.put("last_message", messages.last());
+    return json(status, o);
   }
 
   private StoredResponse processRoute(SandboxRegistry.Hosted hosted, Request r) {

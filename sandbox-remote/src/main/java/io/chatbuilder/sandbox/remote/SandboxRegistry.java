@@ -91,6 +91,7 @@ public final class SandboxRegistry {
     final IdempotencyCache idempotency = new IdempotencyCache(1024);
     /** Serializes conditional writes so an If-Match check and its write are one step for remote callers. */
     final Object writeLock = new Object();
+    final DraftSession draft = new DraftSession();
 
     Hosted(Sandbox sandbox, byte[] tokenDigest) {
       this.sandbox = sandbox;

@@ -2,12 +2,14 @@ package io.chatbuilder.sandbox.remote;
 
 import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.runtime.DraftRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -47,7 +49,7 @@ public final class SandboxServer implements AutoCloseable {
     this.requestThreads = pool("sandbox-remote-http-", b.maxThreads);
     this.processThreads = pool("sandbox-remote-process-", b.maxThreads);
     this.http = HttpServer.create(b.address, 64);
-    http.createContext("/", new Router(b.registry, processThreads, b.maxBodyBytes, b.heartbeat.toMillis()));
+    http.createContext("/", new Router(b.registry, processThreads, b.maxBodyBytes, b.heartbeat.toMillis(), Optional.ofNullable(b.draftRuntime)));
     http.setExecutor(requestThreads);
     http.start();
   }
@@ -105,6 +107,7 @@ public final class SandboxServer implements AutoCloseable {
     private long maxBodyBytes = 64L * 1024 * 1024;
     private int maxThreads = 64;
     private Duration heartbeat = Duration.ofSeconds(10);
+    private DraftRuntime draftRuntime;
 
     private Builder(SandboxRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry == null");
@@ -141,6 +144,16 @@ public final class SandboxServer implements AutoCloseable {
         throw new IllegalArgumentException("heartbeat must be positive");
       }
       this.heartbeat = heartbeat;
+      return this;
+    }
+
+    /**
+     * Serves draft mode (the dev server of each sandbox, keyed by sandbox id as app id) through this
+     * runtime of the sandbox host. Without one, draft endpoints answer 501. The preview URLs it
+     * reports are passed to clients as they are, so configure it with a host name clients reach.
+     */
+    public Builder draftRuntime(DraftRuntime draftRuntime) {
+      this.draftRuntime = Objects.requireNonNull(draftRuntime, "draftRuntime == null");
       return this;
     }
 

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.runtime.DraftState;
+import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandRequest;
@@ -19,6 +21,7 @@ import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -345,6 +348,25 @@ final class Wire {
     return new CommandResult((int) optLong(o, "exit_code", -1), optText(o, "stdout", ""), optText(o, "stderr", ""),
         optBoolean(o, "timed_out", false), optBoolean(o, "cancelled", false), optBoolean(o, "truncated", false),
         optBoolean(o, "isolated", false), Duration.ofMillis(optLong(o, "duration_ms", 0)));
+  }
+
+  static ObjectNode draft(DraftStatus d) {
+    ObjectNode o = NODES.objectNode();
+    o.put("app_id", d.appId());
+    o.put("state", d.state().name().toLowerCase(Locale.ROOT));
+    d.previewUrl().ifPresent(url -> o.put("preview_url", url));
+    o.set("log_tail", array(d.logTail()));
+    d.error().ifPresent(e -> o.put("error", e));
+    o.put("restarts", d.restarts());
+    o.put("since", d.since().toString());
+    return o;
+  }
+
+  static DraftStatus draft(JsonNode o) {
+    return new DraftStatus(requireText(o, "app_id"), DraftState.valueOf(requireText(o, "state").toUpperCase(Locale.ROOT)),
+        Optional.ofNullable(optText(o, "preview_url", null)), stringList(o, "log_tail"),
+        Optional.ofNullable(optText(o, "error", null)), (int) optLong(o, "restarts", 0),
+        Instant.parse(optText(o, "since", Instant.EPOCH.toString())));
   }
 
   static ObjectNode policy(CommandPolicy p) {
