@@ -1,0 +1,453 @@
+package io.chatbuilder.runtime.vite;
+
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.PathRefusedException;
+import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.Revision;
+import io.chatbuilder.core.runtime.PublishResult;
+import io.chatbuilder.core.runtime.Publisher;
+import io.chatbuilder.core.runtime.StatusListener;
+import io.chatbuilder.core.sandbox.Exclusions;
+import io.chatbuilder.core.sandbox.SandboxPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publish mode on this machine: a deterministic {@code vite build} of one checkpoint's files.
+ *
+ * <p>Each publish gets a fresh directory {@code <publishes>/<appId>/<publishId>/}: the checkpoint's
+ * revision is written from the {@link CheckpointStore} into {@code work/} (never from the draft's
+ * working files), dependencies are installed with {@code npm ci} from its lockfile through the shared
+ * npm cache, and {@code vite build} runs with a fixed environment: {@code SOURCE_DATE_EPOCH} from the
+ * checkpoint, {@code TZ=UTC}, {@code LC_ALL=C}, no host variables but PATH. The output lands in
+ * {@code dist/}, the log in {@code build.log}, the record in {@code publish.json} (so a restarted
+ * host lists past publishes), and {@code work/} is deleted. The same revision gives a byte-identical
+ * {@code dist/}, hence the same {@link PublishResult#manifestHash()}.
+ *
+ * <pre>{@code
+ * VitePublisher publisher = VitePublisher.builder(Path.of("var/publishes"))
+ *     .npmCache(Path.of("var/npm-cache"))
+ *     .build();
+ * PublishResult result = chatBuilder.publish("shop", checkpointId, message -> ui.status(message));
+ * }</pre>
+ *
+ * Thread-safe; publishes of the same app may run at the same time.
+ */
+public final class VitePublisher implements Publisher {
+  private static final Logger log = LoggerFactory.getLogger(VitePublisher.class);
+  static final String RECORD = "publish.json";
+  static final String BUILD_LOG = "build.log";
+  static final String OUTPUT = "dist";
+  private static final String WORK = "work";
+
+  private final Path publishesDir;
+  private final Npm npm;
+  private final String node;
+  private final Duration buildTimeout;
+  private final int maxLogChars;
+  private final Map<String, String> extraEnvironment;
+  private final Clock clock;
+  private final PublishRecords records;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Map<String, PublishResult>> results = new ConcurrentHashMap<>();
+
+  private VitePublisher(Builder b) {
+    this.publishesDir = b.publishesDir;
+    this.npm = new Npm(b.npm, b.npmCache, b.installTimeout);
+    this.node = b.node;
+    this.buildTimeout = b.buildTimeout;
+    this.maxLogChars = b.maxLogChars;
+    this.extraEnvironment = Map.copyOf(b.environment);
+    this.clock = b.clock;
+    this.records = new PublishRecords();
+    try {
+      Files.createDirectories(publishesDir);
+    } catch (IOException e) {
+      throw new SandboxException("cannot create the publishes directory " + publishesDir + ": " + e.getMessage(), e);
+    }
+    loadRecords();
+  }
+
+  /** A builder; every publish goes to a new directory under {@code publishesDir}. */
+  public static Builder builder(Path publishesDir) {
+    return new Builder(publishesDir);
+  }
+
+  /**
+   * Builds the checkpoint's revision. Build failures (npm, Vite, a checkpoint without a lockfile or
+   * with a hostile path) give a result with {@code success == false} and the error.
+   *
+   * @throws io.chatbuilder.core.NotFoundException if the store lacks the revision or a blob
+   * @throws InvalidArgumentException if the checkpoint belongs to another app
+   */
+  @Override
+  public PublishResult publish(String appId, Checkpoint checkpoint, CheckpointStore store, StatusListener listener) {
+    Settings.checkAppId(appId);
+    Objects.requireNonNull(checkpoint, "checkpoint == null");
+    Objects.requireNonNull(store, "store == null");
+    Objects.requireNonNull(listener, "listener == null");
+    if (!checkpoint.appId().equals(appId)) {
+      throw new InvalidArgumentException("checkpoint " + checkpoint.id() + " belongs to app " + checkpoint.appId() + ", not " + appId);
+    }
+    String publishId = newPublishId();
+    Instant startedAt = clock.instant();
+    long t0 = System.nanoTime();
+    Path dir = publishesDir.resolve(appId).resolve(publishId);
+    Path work = dir.resolve(WORK);
+    BuildLog buildLog = new BuildLog(maxLogChars, work);
+    SortedMap<String, String> manifest = new TreeMap<>();
+    String manifestHash = "";
+    Optional<String> error = Optional.empty();
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir);
+      Files.createDirectory(work);
+    } catch (IOException e) {
+      throw new SandboxException("cannot create the publish directory " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      long epoch = checkpoint.createdAt().getEpochSecond();
+      Revision revision = store.revision(checkpoint.resultRevisionId());
+      listener.onStatus("preparing " + revision.files().size() + " files of checkpoint " + checkpoint.id());
+      buildLog.add("[chatbuilder] publish " + publishId + " of app " + appId + ", checkpoint " + checkpoint.id()
+          + ", revision " + revision.id() + ", SOURCE_DATE_EPOCH=" + epoch);
+      materialize(revision, store, work, epoch);
+      Map<String, String> env = environment(dir, epoch);
+
+      listener.onStatus("installing dependencies (npm ci)");
+      buildLog.add("[chatbuilder] npm ci");
+      LogTail npmTail = new LogTail(60);
+      Commands.Result ci = npm.ci(work, env, line -> {
+        npmTail.add(line);
+        buildLog.add(line);
+      });
+      if (!ci.ok()) {
+        throw new StepFailure(ci.timedOut()
+            ? "npm ci took longer than allowed and was stopped"
+            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(Npm.npmError(npmTail)));
+      }
+      if (!Files.isRegularFile(work.resolve(Npm.VITE_BIN))) {
+        throw new StepFailure("vite is not installed: add \"vite\" to the devDependencies of package.json");
+      }
+
+      listener.onStatus("building (vite build)");
+      buildLog.add("[chatbuilder] vite build");
+      LogTail buildTail = new LogTail(200);
+      Commands.Result build = Commands.run(List.of(node, Npm.VITE_BIN, "build", "--outDir", OUTPUT), work, env, buildTimeout,
+          line -> {
+            buildTail.add(buildLog.relativize(line));
+            buildLog.add(line);
+          });
+      if (!build.ok()) {
+        throw new StepFailure(build.timedOut()
+            ? "vite build took longer than " + buildTimeout.toSeconds() + " s and was stopped"
+            : "vite build failed (exit code " + build.exitCode() + "): " + viteError(buildTail));
+      }
+      Path built = work.resolve(OUTPUT);
+      if (!Files.isDirectory(built, LinkOption.NOFOLLOW_LINKS)) {
+        throw new StepFailure("vite build produced no " + OUTPUT + "/ directory");
+      }
+      Files.move(built, dir.resolve(OUTPUT));
+      manifest = Manifests.of(dir.resolve(OUTPUT));
+      manifestHash = Manifests.hash(manifest);
+      buildLog.add("[chatbuilder] " + manifest.size() + " files, manifest sha256 " + manifestHash);
+    } catch (StepFailure e) {
+      error = Optional.of(e.getMessage());
+      buildLog.add("[chatbuilder] publish failed: " + e.getMessage());
+    } catch (IOException e) {
+      error = Optional.of("cannot write the build files: " + e.getMessage());
+      buildLog.add("[chatbuilder] " + error.get());
+    } catch (RuntimeException e) {
+      deleteTree(dir); // the store failed (unknown revision...): there is no publish to record
+      throw e;
+    } finally {
+      deleteTree(work); // node_modules is large; the output is kept
+    }
+    boolean success = error.isEmpty();
+    PublishResult result = new PublishResult(publishId, appId, checkpoint.id(), checkpoint.resultRevisionId(), success,
+        success ? manifest : new TreeMap<>(), success ? manifestHash : "", buildLog.text(), error,
+        success ? Optional.of(dir.resolve(OUTPUT).toString()) : Optional.empty(), startedAt,
+        Duration.ofNanos(System.nanoTime() - t0));
+    records.write(dir, result);
+    results.computeIfAbsent(appId, k -> new ConcurrentHashMap<>()).put(publishId, result);
+    listener.onStatus(success
+        ? "published " + manifest.size() + " files (manifest " + manifestHash.substring(0, 12) + ")"
+        : "publish failed: " + firstLine(error.get()));
+    return result;
+  }
+
+  @Override
+  public Optional<PublishResult> find(String appId, String publishId) {
+    Settings.checkAppId(appId);
+    Objects.requireNonNull(publishId, "publishId == null");
+    Map<String, PublishResult> byId = results.get(appId);
+    return byId == null ? Optional.empty() : Optional.ofNullable(byId.get(publishId));
+  }
+
+  @Override
+  public List<PublishResult> list(String appId, int limit) {
+    Settings.checkAppId(appId);
+    if (limit < 0) {
+      throw new InvalidArgumentException("limit must be >= 0");
+    }
+    Map<String, PublishResult> byId = results.getOrDefault(appId, Map.of());
+    return byId.values().stream()
+        .sorted(Comparator.comparing(PublishResult::startedAt).thenComparing(PublishResult::publishId).reversed())
+        .limit(limit)
+        .toList();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** Writes the revision's files; their times are the checkpoint's so nothing depends on when. */
+  private static void materialize(Revision revision, CheckpointStore store, Path work, long epoch) throws IOException {
+    Exclusions exclusions = Exclusions.defaults();
+    FileTime time = FileTime.from(Instant.ofEpochSecond(epoch));
+    for (Map.Entry<String, FileRef> e : revision.files().entrySet()) {
+      String path = e.getKey();
+      String normalized;
+      try {
+        normalized = SandboxPaths.normalize(path);
+      } catch (PathRefusedException refused) {
+        throw new StepFailure("the checkpoint holds a path that cannot be built: " + refused.getMessage());
+      }
+      if (!normalized.equals(path)) {
+        throw new StepFailure("the checkpoint holds a path that is not normalized: '" + path + "'");
+      }
+      if (exclusions.isExcluded(path)) {
+        continue; // node_modules, dist...: regenerated by the build
+      }
+      Path target = work.resolve(path).normalize();
+      if (!target.startsWith(work)) {
+        throw new StepFailure("the checkpoint holds a path outside the build directory: '" + path + "'");
+      }
+      Files.createDirectories(target.getParent());
+      Files.write(target, store.readBlob(e.getValue().blobId()));
+      Files.setLastModifiedTime(target, time);
+    }
+    for (String required : List.of("package.json", "package-lock.json")) {
+      if (!revision.files().containsKey(required)) {
+        throw new StepFailure("the checkpoint has no " + required
+            + ": a publish installs exactly the locked dependencies (npm ci); start the draft once to create the lockfile");
+      }
+    }
+  }
+
+  private Map<String, String> environment(Path dir, long epoch) throws IOException {
+    Path home = dir.resolve(WORK).resolve(".chatbuilder").resolve("home");
+    Files.createDirectories(home);
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", Commands.hostPath());
+    env.put("HOME", home.toString());
+    npm.addEnvironment(env);
+    env.put("SOURCE_DATE_EPOCH", Long.toString(epoch));
+    env.put("TZ", "UTC");
+    env.put("LC_ALL", "C");
+    env.put("LANG", "C");
+    env.put("CI", "1");
+    env.put("NO_COLOR", "1");
+    env.putAll(extraEnvironment);
+    return env;
+  }
+
+  /** What Vite printed after "error during build:" (without the stack), else its last lines. */
+  static String viteError(LogTail output) {
+    List<String> lines = output.lines();
+    List<String> message = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains("error during build")) {
+        for (int j = i + 1; j < lines.size() && message.size() < 8; j++) {
+          String line = lines.get(j);
+          if (line.stripLeading().startsWith("at ")) {
+            break;
+          }
+          if (!line.isBlank()) {
+            message.add(line.strip());
+          }
+        }
+        break;
+      }
+    }
+    if (message.isEmpty()) {
+      message = lines.subList(Math.max(0, lines.size() - 10), lines.size());
+    }
+    return String.join("\n", message);
+  }
+
+  private void loadRecords() {
+    List<Path> appDirs;
+    try (Stream<Path> s = Files.list(publishesDir)) {
+      appDirs = s.filter(Files::isDirectory).toList();
+    } catch (IOException e) {
+      throw new SandboxException("cannot list " + publishesDir + ": " + e.getMessage(), e);
+    }
+    for (Path appDir : appDirs) {
+      List<Path> dirs;
+      try (Stream<Path> s = Files.list(appDir)) {
+        dirs = s.filter(Files::isDirectory).toList();
+      } catch (IOException e) {
+        log.warn("cannot list publishes in {}: {}", appDir, e.toString());
+        continue;
+      }
+      for (Path dir : dirs) {
+        records.read(dir).ifPresent(r -> results.computeIfAbsent(r.appId(), k -> new ConcurrentHashMap<>()).put(r.publishId(), r));
+      }
+    }
+  }
+
+  private String newPublishId() {
+    byte[] bytes = new byte[5];
+    random.nextBytes(bytes);
+    return "pub_" + Long.toString(clock.millis(), 36) + HexFormat.of().formatHex(bytes);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      log.warn("cannot delete {}: {}", root, e.toString());
+    }
+  }
+
+  /**
+   * The build's output, capped (the start is dropped first), with the build directory's path
+   * removed so logs are the same wherever the build ran.
+   */
+  static final class BuildLog {
+    private final int maxChars;
+    private final String workPrefix;
+    private final StringBuilder text = new StringBuilder();
+    private long dropped;
+
+    BuildLog(int maxChars, Path work) {
+      this.maxChars = maxChars;
+      this.workPrefix = work.toAbsolutePath().toString() + "/";
+    }
+
+    String relativize(String line) {
+      return line.replace("file://" + workPrefix, "").replace(workPrefix, "");
+    }
+
+    synchronized void add(String line) {
+      text.append(LogTail.clean(relativize(line))).append('\n');
+      if (text.length() > maxChars) {
+        int cut = text.length() - maxChars;
+        int nl = text.indexOf("\n", cut);
+        cut = nl < 0 ? cut : nl + 1;
+        text.delete(0, cut);
+        dropped += cut;
+      }
+    }
+
+    synchronized String text() {
+      return dropped == 0 ? text.toString() : "[… " + dropped + " earlier characters dropped …]\n" + text;
+    }
+  }
+
+  /** Builds a {@link VitePublisher}. */
+  public static final class Builder {
+    private final Path publishesDir;
+    private Path npmCache = Settings.defaultNpmCache();
+    private String node = "node";
+    private String npm = "npm";
+    private Duration installTimeout = Duration.ofMinutes(10);
+    private Duration buildTimeout = Duration.ofMinutes(10);
+    private int maxLogChars = 256 * 1024;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path publishesDir) {
+      this.publishesDir = Objects.requireNonNull(publishesDir, "publishesDir == null").toAbsolutePath().normalize();
+    }
+
+    /** The npm cache installs go through (default {@code ~/.cache/chatbuilder/npm}); share it with the draft runtime. */
+    public Builder npmCache(Path npmCache) {
+      this.npmCache = Objects.requireNonNull(npmCache, "npmCache == null").toAbsolutePath();
+      return this;
+    }
+
+    public Builder node(String node) {
+      this.node = Settings.program(node, "node");
+      return this;
+    }
+
+    public Builder npm(String npm) {
+      this.npm = Settings.program(npm, "npm");
+      return this;
+    }
+
+    /** How long {@code npm ci} may take (default 10 minutes). */
+    public Builder installTimeout(Duration installTimeout) {
+      this.installTimeout = Settings.positive(installTimeout, "installTimeout");
+      return this;
+    }
+
+    /** How long {@code vite build} may take (default 10 minutes). */
+    public Builder buildTimeout(Duration buildTimeout) {
+      this.buildTimeout = Settings.positive(buildTimeout, "buildTimeout");
+      return this;
+    }
+
+    /** Characters of build output kept in the result (default 256 KiB; the start is dropped first). */
+    public Builder maxLogChars(int maxLogChars) {
+      if (maxLogChars < 1024) {
+        throw new IllegalArgumentException("maxLogChars must be >= 1024");
+      }
+      this.maxLogChars = maxLogChars;
+      return this;
+    }
+
+    /**
+     * Adds a variable to the fixed build environment, e.g. {@code npm_config_registry} for a
+     * registry mirror. Added deliberately, so it is part of what a build depends on.
+     */
+    public Builder environment(String name, String value) {
+      Settings.environmentName(name);
+      environment.put(name, Objects.requireNonNull(value, "value == null"));
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    public VitePublisher build() {
+      return new VitePublisher(this);
+    }
+  }
+}
