@@ -1,0 +1,258 @@
+package io.chatbuilder.examples.studio;
+
+import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.model.ModelClient;
+import io.chatbuilder.core.runtime.AppTemplate;
+import io.chatbuilder.core.runtime.DraftRuntime;
+import io.chatbuilder.core.runtime.Publisher;
+import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.sandbox.local.LocalSandboxProvider;
+import io.chatbuilder.store.jdbc.JdbcStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The builder studio: a {@link ChatBuilder} on embedded defaults (an H2 file database, local
+ * sandboxes in directories) behind the HTTP API of DESIGN §3.4, with the agent panel UI served by
+ * the same process.
+ *
+ * <pre>{@code
+ * try (Studio studio = Studio.builder(Path.of(".chatbuilder-studio")).port(8080).start()) {
+ *   System.out.println("open " + studio.url());
+ *   Thread.currentThread().join();
+ * }
+ * }</pre>
+ *
+ * <pre>
+ *  browser ──HTTP/SSE──▶ StudioServer ──▶ ChatBuilder ──▶ model (env, Ollama or offline demo)
+ *                         │   │                 ├──────▶ LocalSandbox  (&lt;data&gt;/apps/&lt;app&gt;)
+ *                         │   └─ /preview ◀─────┤        JdbcStores    (&lt;data&gt;/db, H2)
+ *                         └─ UI (classpath)     └──────▶ DraftRuntime / Publisher (static or Vite)
+ * </pre>
+ *
+ * <p>The API has no authentication: the studio listens on 127.0.0.1 unless told otherwise.
+ */
+public final class Studio implements AutoCloseable {
+  private final ChatBuilder chatBuilder;
+  private final HttpServer server;
+  private final ExecutorService httpThreads;
+  private final JdbcConnectionPool pool;
+  private final LocalSandboxProvider sandboxes;
+  private final String modelName;
+  private final boolean demo;
+  private final Path dataDir;
+
+  private Studio(Builder b) throws IOException {
+    this.dataDir = Files.createDirectories(b.dataDir).toAbsolutePath().normalize();
+    this.demo = b.model == null || b.model instanceof DemoModel;
+    ModelClient model = b.model != null ? b.model : new DemoModel();
+    this.modelName = model.name();
+    this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio"), "sa", "");
+    pool.setMaxConnections(16);
+    List<AutoCloseable> opened = new ArrayList<>();
+    opened.add(pool::dispose);
+    try {
+      JdbcStores stores = JdbcStores.builder(pool).build();
+      this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"), sb -> sb.policy(CommandPolicy.defaults()));
+      opened.add(sandboxes);
+      Clock clock = Clock.systemUTC();
+      StaticPublisher staticPublisher = new StaticPublisher(dataDir.resolve("published"), clock);
+      ChatBuilder.Builder cb = ChatBuilder.builder()
+          .model(model)
+          .sandboxes(sandboxes)
+          .checkpointStore(stores.checkpointStore())
+          .conversationStore(stores.conversationStore())
+          .eventLog(stores.eventLog())
+          .draftRuntime(b.draftRuntime != null ? b.draftRuntime : new StaticDraftRuntime(clock))
+          .publisher(b.publisher != null ? b.publisher : staticPublisher)
+          .template(new StarterTemplate());
+      b.templates.forEach(cb::template);
+      this.chatBuilder = cb.build();
+      opened.add(chatBuilder);
+      this.httpThreads = Executors.newCachedThreadPool(daemonThreads());
+      StudioServer handler = new StudioServer(chatBuilder, new StudioServer.Info(modelName, demo,
+          b.draftRuntime == null ? "static" : "vite"), staticPublisher, b.heartbeat, b.maxRequestBytes);
+      this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
+      server.createContext("/", handler);
+      server.setExecutor(httpThreads);
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /** A studio keeping its database, sandboxes and published sites under {@code dataDir}. */
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
+  }
+
+  /** Where the UI is, e.g. {@code http://127.0.0.1:8080/}. */
+  public URI url() {
+    InetSocketAddress address = server.getAddress();
+    String host = address.getAddress().isAnyLocalAddress() ? "localhost" : address.getHostString();
+    return URI.create("http://" + host + ":" + address.getPort() + "/");
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The facade behind the API, for hosts that add their own routes or tests that inspect state. */
+  public ChatBuilder chatBuilder() {
+    return chatBuilder;
+  }
+
+  /** The model's name, e.g. {@code offline-demo} or {@code openai:gpt-4.1-mini}. */
+  public String modelName() {
+    return modelName;
+  }
+
+  /** Whether the offline demo model answers (no real model configured). */
+  public boolean demo() {
+    return demo;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Stops the server, cancels runs, closes sandboxes and the database. */
+  @Override
+  public void close() {
+    server.stop(0);
+    httpThreads.shutdownNow();
+    List<AutoCloseable> parts = new ArrayList<>();
+    parts.add(chatBuilder);
+    parts.add(sandboxes);
+    parts.add(this::shutdownDatabase);
+    parts.add(pool::dispose);
+    closeAll(parts);
+  }
+
+  private void shutdownDatabase() throws SQLException {
+    // Releases the database file at once, so another process (or a restarted studio) can open it.
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      s.execute("SHUTDOWN");
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> parts) {
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      try {
+        parts.get(i).close();
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "studio-http-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Configures a {@link Studio}. */
+  public static final class Builder {
+    private final Path dataDir;
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private ModelClient model;
+    private DraftRuntime draftRuntime;
+    private Publisher publisher;
+    private final List<AppTemplate> templates = new ArrayList<>();
+    private Duration heartbeat = Duration.ofSeconds(15);
+    private int maxRequestBytes = 1 << 20;
+
+    private Builder(Path dataDir) {
+      this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
+    }
+
+    /** The address to listen on (default 127.0.0.1: the API has no authentication). */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host == null");
+      return this;
+    }
+
+    /** The port (default 8080; 0 picks a free one). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The model; the offline demo model when not set. */
+    public Builder model(ModelClient model) {
+      this.model = Objects.requireNonNull(model, "model == null");
+      return this;
+    }
+
+    /** Draft mode with a real dev server (e.g. Vite); the static preview when not set. */
+    public Builder draftRuntime(DraftRuntime draftRuntime) {
+      this.draftRuntime = Objects.requireNonNull(draftRuntime, "draftRuntime == null");
+      return this;
+    }
+
+    /** Publish with a real build; a copy of the checkpoint's files when not set. */
+    public Builder publisher(Publisher publisher) {
+      this.publisher = Objects.requireNonNull(publisher, "publisher == null");
+      return this;
+    }
+
+    /** Adds a template besides the built-in {@code static-vanilla} one. */
+    public Builder template(AppTemplate template) {
+      templates.add(Objects.requireNonNull(template, "template == null"));
+      return this;
+    }
+
+    /** How long an idle event stream waits before sending a comment line (default 15 s). */
+    public Builder heartbeat(Duration heartbeat) {
+      if (heartbeat.isNegative() || heartbeat.isZero()) {
+        throw new IllegalArgumentException("heartbeat must be positive");
+      }
+      this.heartbeat = heartbeat;
+      return this;
+    }
+
+    /** Largest request body accepted (default 1 MiB); larger ones get 413. */
+    public Builder maxRequestBytes(int maxRequestBytes) {
+      if (maxRequestBytes < 1024) {
+        throw new IllegalArgumentException("maxRequestBytes must be >= 1024");
+      }
+      this.maxRequestBytes = maxRequestBytes;
+      return this;
+    }
+
+    /** Opens the database and starts listening. */
+    public Studio start() {
+      try {
+        return new Studio(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the studio: " + e.getMessage(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,517 @@
+// The studio's agent panel: plain ES module, no build step. Talks to the HTTP API of the same server.
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  appId: null,
+  previewUrl: null,
+  checkpoints: [],
+  running: false,
+  runs: new Map(),       // run_id -> { lastSeq, cards: Map(key -> card) }
+  assistant: null,       // the assistant card text streams into
+};
+
+// ---------------------------------------------------------------- HTTP
+
+class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : {};
+  if (!response.ok) throw new ApiError(response.status, json.code || 'error', json.message || response.statusText);
+  return json;
+}
+
+const builderPath = (suffix) => `/admin/apps/${encodeURIComponent(state.appId)}/builder/${suffix}`;
+
+function toast(error) {
+  const t = $('toast');
+  t.textContent = error instanceof ApiError ? `${error.code} (${error.status}): ${error.message}` : String(error.message || error);
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
+}
+
+function guarded(fn) {
+  return async (...args) => {
+    try { await fn(...args); } catch (e) { toast(e); }
+  };
+}
+
+// ---------------------------------------------------------------- Server-Sent Events over fetch
+
+// Parses a text/event-stream body into {id, event, data} frames.
+async function* readEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const frame = { id: null, event: 'message', data: [] };
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':') || line === '') continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'id') frame.id = value;
+        else if (field === 'event') frame.event = value;
+        else if (field === 'data') frame.data.push(value);
+      }
+      if (frame.data.length) yield { id: frame.id, event: frame.event, data: frame.data.join('\n') };
+    }
+  }
+}
+
+const TERMINAL = new Set(['run_completed', 'run_failed', 'run_cancelled']);
+
+// Consumes one stream; returns true when the run's terminal event arrived.
+async function consume(response, appId) {
+  for await (const frame of readEvents(response)) {
+    const event = JSON.parse(frame.data);
+    if (appId !== state.appId) return true; // the person switched apps
+    onEvent(event);
+    if (TERMINAL.has(event.type)) return true;
+  }
+  return false;
+}
+
+// Follows a run to its end, reconnecting with Last-Event-ID when the stream breaks.
+async function follow(appId, runId, firstResponse) {
+  let response = firstResponse;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    try {
+      if (!response) {
+        const run = runState(runId);
+        response = await fetch(`/admin/apps/${encodeURIComponent(appId)}/builder/runs/${encodeURIComponent(runId)}/events`,
+          { headers: { 'Last-Event-ID': String(run.lastSeq) } });
+        if (!response.ok) {
+          const err = await response.json().catch(() => ({}));
+          throw new ApiError(response.status, err.code, err.message);
+        }
+      }
+      if (await consume(response, appId)) return;
+    } catch (e) {
+      if (e instanceof ApiError && e.status < 500) throw e;
+    }
+    response = null;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// ---------------------------------------------------------------- timeline
+
+function runState(runId) {
+  let run = state.runs.get(runId);
+  if (!run) {
+    run = { lastSeq: 0, cards: new Map() };
+    state.runs.set(runId, run);
+  }
+  return run;
+}
+
+function card(kind, type, title, stateText) {
+  const el = document.createElement('div');
+  el.className = `card ${kind} ${type}`;
+  el.dataset.type = type;
+  el.dataset.testid = 'card';
+  el.setAttribute('data-testid', 'card');
+  el.innerHTML = '<div class="head"><span class="kind"></span><span class="title"></span><span class="state"></span></div>'
+    + '<div class="body"></div><details class="raw" data-testid="raw"><summary>Raw JSON</summary><pre></pre></details>';
+  el.querySelector('.kind').textContent = kind;
+  el.querySelector('.title').textContent = title;
+  el.querySelector('.state').textContent = stateText || '';
+  el.payloads = [];
+  $('timeline').appendChild(el);
+  el.scrollIntoView({ block: 'end' });
+  return el;
+}
+
+function addPayload(el, payload) {
+  el.payloads.push(payload);
+  el.querySelector('details.raw pre').textContent =
+    JSON.stringify(el.payloads.length === 1 ? el.payloads[0] : el.payloads, null, 2);
+}
+
+function setBody(el, text) { el.querySelector('.body').textContent = text; }
+function setState(el, text) { el.querySelector('.state').textContent = text; }
+function time(iso) { return new Date(iso).toLocaleTimeString(); }
+
+function describeArgs(args) {
+  if (args && typeof args === 'object') {
+    if (args.path) return args.path;
+    if (args.from && args.to) return `${args.from} → ${args.to}`;
+    if (args.pattern) return `“${args.pattern}”`;
+    if (Array.isArray(args.argv)) return args.argv.join(' ');
+  }
+  return '';
+}
+
+function onEvent(e) {
+  const run = runState(e.run_id);
+  if (e.seq <= run.lastSeq) return; // already shown
+  run.lastSeq = e.seq;
+  switch (e.type) {
+    case 'run_started': {
+      const c = card('user', e.type, e.message, time(e.at));
+      setBody(c, `model: ${e.model}`);
+      addPayload(c, e);
+      setRunning(true);
+      break;
+    }
+    case 'assistant_delta': {
+      const key = `assistant:${e.step}`;
+      let c = run.cards.get(key);
+      if (!c) {
+        c = card('assistant', 'assistant_message', 'Assistant', 'streaming…');
+        c.dataset.streaming = 'true';
+        run.cards.set(key, c);
+      }
+      c.text = (c.text || '') + e.text;
+      setBody(c, c.text);
+      addPayload(c, e);
+      break;
+    }
+    case 'assistant_message': {
+      if (!e.text) break;
+      const key = `assistant:${e.step}`;
+      let c = run.cards.get(key);
+      if (!c) { c = card('assistant', 'assistant_message', 'Assistant', ''); run.cards.set(key, c); }
+      c.text = e.text;
+      c.dataset.streaming = 'false';
+      setBody(c, e.text);
+      setState(c, '');
+      addPayload(c, e);
+      break;
+    }
+    case 'tool_started': {
+      const c = card('tool', 'tool', `${e.tool_name} ${describeArgs(e.arguments)}`.trim(), 'running…');
+      c.dataset.status = 'running';
+      c.dataset.tool = e.tool_name;
+      run.cards.set(`tool:${e.call_id}`, c);
+      addPayload(c, e);
+      break;
+    }
+    case 'tool_completed':
+    case 'tool_failed': {
+      let c = run.cards.get(`tool:${e.call_id}`);
+      if (!c) { c = card('tool', 'tool', e.tool_name, ''); c.dataset.tool = e.tool_name; }
+      const ok = e.type === 'tool_completed';
+      c.dataset.status = ok ? 'ok' : 'failed';
+      setState(c, `${ok ? '✓' : '✗'} ${e.duration_ms} ms`);
+      setBody(c, ok ? e.summary : `${e.error_code}: ${e.error}`);
+      addPayload(c, e);
+      break;
+    }
+    case 'file_changes': {
+      const c = card('files', e.type, `${e.changes.length} file${e.changes.length === 1 ? '' : 's'} changed`, time(e.at));
+      setBody(c, e.changes.map((ch) => `${ch.kind} ${ch.path} (+${ch.lines_added} −${ch.lines_removed})`).join('\n'));
+      addPayload(c, e);
+      refreshPreviewSoon();
+      break;
+    }
+    case 'checkpoint_created': {
+      const cp = e.checkpoint;
+      const c = card('checkpoint', 'checkpoint', `${cp.checkpoint_type} · ${cp.checkpoint_label}`, time(cp.created_at));
+      setBody(c, statsLine(cp));
+      addPayload(c, e);
+      refreshCheckpoints().catch(toast);
+      break;
+    }
+    case 'status': {
+      const c = card('status', e.type, e.message, time(e.at));
+      addPayload(c, e);
+      break;
+    }
+    case 'run_completed':
+    case 'run_failed':
+    case 'run_cancelled': {
+      const title = e.type === 'run_completed' ? `Run completed in ${e.steps} step${e.steps === 1 ? '' : 's'}`
+        : e.type === 'run_failed' ? `Run failed: ${e.error_code}` : 'Run cancelled';
+      const c = card('run', e.type, title, time(e.at));
+      if (e.error) setBody(c, e.error);
+      if (e.reason) setBody(c, e.reason);
+      addPayload(c, e);
+      setRunning(false);
+      refreshCheckpoints().catch(toast);
+      refreshPreviewSoon();
+      break;
+    }
+    default: {
+      const c = card('event', e.type, e.type, time(e.at));
+      addPayload(c, e);
+    }
+  }
+}
+
+function statsLine(cp) {
+  const s = cp.stats || {};
+  return `+${s.files_added || 0} ~${s.files_modified || 0} −${s.files_deleted || 0} files, `
+    + `+${s.lines_added || 0}/−${s.lines_removed || 0} lines`;
+}
+
+function setRunning(running) {
+  state.running = running;
+  document.body.dataset.running = String(running);
+  $('run-state').textContent = running ? 'agent running…' : 'idle';
+  $('cancel-btn').disabled = !running;
+  $('send-btn').disabled = running;
+}
+
+// ---------------------------------------------------------------- chat
+
+async function sendChat(message) {
+  const appId = state.appId;
+  const response = await fetch(builderPath('chat/stream'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    body: JSON.stringify({ message }),
+  });
+  if (!response.ok) {
+    const err = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, err.code, err.message);
+  }
+  const runId = response.headers.get('X-Run-Id');
+  setRunning(true);
+  try {
+    await follow(appId, runId, response);
+  } finally {
+    if (appId === state.appId) setRunning(false);
+  }
+}
+
+// ---------------------------------------------------------------- checkpoints, history, diff
+
+async function refreshCheckpoints() {
+  if (!state.appId) return;
+  const appId = state.appId;
+  const data = await api('GET', builderPath('checkpoints?limit=100'));
+  if (appId !== state.appId) return;
+  state.checkpoints = data.checkpoints;
+  $('undo-btn').disabled = !data.can_undo;
+  $('redo-btn').disabled = !data.can_redo;
+  const selected = $('checkpoint-select').value;
+  fillCheckpoints($('checkpoint-select'), data.checkpoints, selected || data.head_id, true);
+  fillCheckpoints($('diff-from'), data.checkpoints, $('diff-from').value || (data.checkpoints[1] || data.checkpoints[0] || {}).id);
+  fillCheckpoints($('diff-to'), data.checkpoints, $('diff-to').value || data.head_id);
+  await refreshFiles();
+}
+
+function fillCheckpoints(select, checkpoints, selectedId, head) {
+  select.innerHTML = '';
+  checkpoints.forEach((cp, i) => {
+    const option = document.createElement('option');
+    option.value = cp.id;
+    option.dataset.type = cp.checkpoint_type;
+    option.textContent = `${time(cp.created_at)} · ${cp.checkpoint_type} · ${cp.checkpoint_label}${head && i === 0 ? '  (current)' : ''}`;
+    option.selected = cp.id === selectedId;
+    select.appendChild(option);
+  });
+  if (select.selectedIndex < 0 && select.options.length) select.selectedIndex = 0;
+}
+
+async function refreshFiles() {
+  const id = $('checkpoint-select').value;
+  const select = $('file-select');
+  const previous = select.value;
+  select.innerHTML = '';
+  if (!id) return;
+  const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/files`));
+  for (const f of data.files) {
+    const option = document.createElement('option');
+    option.value = f.path;
+    option.textContent = `${f.path} (${f.size} B)`;
+    option.selected = f.path === previous;
+    select.appendChild(option);
+  }
+}
+
+function historyCard(action, result) {
+  const cp = result.checkpoint;
+  const c = card('history', 'history', `${action} → ${cp.checkpoint_type} · ${cp.checkpoint_label}`, time(cp.created_at));
+  setBody(c, statsLine(cp));
+  addPayload(c, result);
+}
+
+async function historyAction(action, path, body) {
+  const result = await api('POST', builderPath(path), body || {});
+  historyCard(action, result);
+  $('checkpoint-select').value = '';
+  await refreshCheckpoints();
+  refreshPreview();
+}
+
+async function showDiff() {
+  const from = $('diff-from').value;
+  const to = $('diff-to').value;
+  const data = await api('GET', builderPath(`diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
+  const view = $('diff-view');
+  view.innerHTML = '';
+  if (!data.files.length) view.textContent = 'No differences.';
+  for (const f of data.files) {
+    const box = document.createElement('div');
+    box.className = 'file';
+    box.dataset.path = f.path;
+    const h = document.createElement('h4');
+    h.textContent = `${f.kind} ${f.path} (+${f.lines_added} −${f.lines_removed})`;
+    const pre = document.createElement('pre');
+    for (const line of (f.unified_diff || (f.binary ? 'binary file' : '')).split('\n')) {
+      const span = document.createElement('span');
+      span.className = line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : '';
+      span.textContent = line + '\n';
+      pre.appendChild(span);
+    }
+    box.append(h, pre);
+    view.appendChild(box);
+  }
+}
+
+// ---------------------------------------------------------------- preview and publish
+
+async function startPreview() {
+  const draft = await api('POST', builderPath('draft'), {});
+  state.previewUrl = draft.preview_url || null;
+  $('preview-link').textContent = state.previewUrl ? new URL(state.previewUrl, location.href).href : `draft ${draft.state}`;
+  if (state.previewUrl) $('preview-link').href = state.previewUrl;
+  refreshPreview();
+}
+
+function refreshPreview() {
+  if (!state.previewUrl) return;
+  const frame = $('preview');
+  frame.dataset.loads = String(Number(frame.dataset.loads || 0) + 1);
+  frame.src = `${state.previewUrl}${state.previewUrl.includes('?') ? '&' : '?'}v=${frame.dataset.loads}`;
+}
+
+function refreshPreviewSoon() {
+  clearTimeout(refreshPreviewSoon.timer);
+  refreshPreviewSoon.timer = setTimeout(refreshPreview, 150);
+}
+
+async function publish() {
+  const box = $('publish-result');
+  box.hidden = false;
+  box.className = 'publish-result';
+  box.textContent = 'Publishing…';
+  const r = await api('POST', builderPath('publish'), {});
+  box.className = `publish-result ${r.success ? 'ok' : 'failed'}`;
+  box.dataset.success = String(r.success);
+  box.textContent = r.success
+    ? `Published ${r.publish_id}: ${r.files} files, manifest ${r.manifest_hash.slice(0, 12)}… `
+    : `Publish failed: ${r.error || 'unknown error'}`;
+  if (r.output_location) {
+    const a = document.createElement('a');
+    a.href = r.output_location;
+    a.target = '_blank';
+    a.textContent = 'open';
+    a.setAttribute('data-testid', 'publish-link');
+    box.appendChild(a);
+  }
+}
+
+// ---------------------------------------------------------------- apps
+
+async function loadApps(select) {
+  const data = await api('GET', '/admin/apps');
+  const picker = $('app-select');
+  picker.innerHTML = '';
+  for (const app of data.apps) {
+    const option = document.createElement('option');
+    option.value = option.textContent = app.app_id;
+    picker.appendChild(option);
+  }
+  const wanted = select || decodeURIComponent(location.hash.slice(1)) || (data.apps[0] || {}).app_id;
+  if (wanted && data.apps.some((a) => a.app_id === wanted)) {
+    picker.value = wanted;
+    await openApp(wanted);
+  }
+}
+
+async function openApp(appId) {
+  state.appId = appId;
+  state.runs.clear();
+  history.replaceState(null, '', `#${encodeURIComponent(appId)}`);
+  $('timeline').innerHTML = '';
+  $('diff-view').innerHTML = '';
+  $('publish-result').hidden = true;
+  $('checkpoint-select').value = '';
+  setRunning(false);
+  await refreshCheckpoints();
+  await startPreview();
+  // Replay the latest runs so a reload shows what happened; follow a run still going.
+  const runs = await api('GET', builderPath('runs?limit=5'));
+  for (const runId of runs.run_ids.slice().reverse()) {
+    if (runId === runs.active_run_id) continue;
+    await follow(appId, runId, null);
+  }
+  if (runs.active_run_id) {
+    setRunning(true);
+    follow(appId, runs.active_run_id, null).finally(() => setRunning(false));
+  }
+}
+
+async function createApp(event) {
+  event.preventDefault();
+  const appId = $('new-app-id').value.trim();
+  await api('POST', '/admin/apps', { app_id: appId, template_id: $('template-select').value });
+  $('new-app-id').value = '';
+  await loadApps(appId);
+}
+
+// ---------------------------------------------------------------- start
+
+async function init() {
+  const info = await api('GET', '/admin/studio');
+  const badge = $('model-badge');
+  badge.textContent = info.demo ? `model: ${info.model} (demo)` : `model: ${info.model}`;
+  badge.classList.toggle('demo', info.demo);
+  $('demo-banner').hidden = !info.demo;
+  const templates = await api('GET', '/admin/templates');
+  for (const t of templates.templates) {
+    const option = document.createElement('option');
+    option.value = t.id;
+    option.textContent = t.id;
+    option.title = t.description;
+    $('template-select').appendChild(option);
+  }
+  $('create-app-form').addEventListener('submit', guarded(createApp));
+  $('app-select').addEventListener('change', guarded(() => openApp($('app-select').value)));
+  $('chat-form').addEventListener('submit', guarded(async (e) => {
+    e.preventDefault();
+    const message = $('chat-input').value.trim();
+    if (!message || !state.appId) return;
+    $('chat-input').value = '';
+    await sendChat(message);
+  }));
+  $('chat-input').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('chat-form').requestSubmit(); }
+  });
+  $('undo-btn').addEventListener('click', guarded(() => historyAction('undo', 'undo')));
+  $('redo-btn').addEventListener('click', guarded(() => historyAction('redo', 'redo')));
+  $('cancel-btn').addEventListener('click', guarded(() => api('POST', builderPath('cancel'), {})));
+  $('restore-btn').addEventListener('click', guarded(() =>
+    historyAction('restore', 'restore', { checkpoint_id: $('checkpoint-select').value })));
+  $('revert-file-btn').addEventListener('click', guarded(() =>
+    historyAction(`revert ${$('file-select').value}`, 'revert-file',
+      { checkpoint_id: $('checkpoint-select').value, path: $('file-select').value })));
+  $('checkpoint-select').addEventListener('change', guarded(refreshFiles));
+  $('diff-btn').addEventListener('click', guarded(showDiff));
+  $('reload-preview-btn').addEventListener('click', refreshPreview);
+  $('publish-btn').addEventListener('click', guarded(publish));
+  await loadApps();
+  document.body.dataset.ready = 'true';
+}
+
+guarded(init)();

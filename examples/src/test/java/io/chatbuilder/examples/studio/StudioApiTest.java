@@ -1,0 +1,360 @@
+package io.chatbuilder.examples.studio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ScriptedModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The studio's HTTP API over real HTTP on loopback, with the offline demo model (no browser). */
+class StudioApiTest {
+  private static final JsonCodec CODEC = new JsonCodec();
+
+  @TempDir Path data;
+  private Studio studio;
+  private HttpTestClient client;
+
+  @AfterEach
+  void stop() {
+    if (studio != null) {
+      studio.close();
+    }
+  }
+
+  private void start(Studio.Builder builder) {
+    studio = builder.port(0).start();
+    client = new HttpTestClient(studio.url());
+  }
+
+  private void startDemo() {
+    start(Studio.builder(data).model(new DemoModel(Duration.ZERO)));
+  }
+
+  private void createApp(String appId) {
+    HttpTestClient.Reply created = client.call("POST", "/admin/apps", "{\"app_id\":\"" + appId + "\"}");
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+  }
+
+  /** Sends a chat and reads its whole stream. */
+  private List<HttpTestClient.Frame> chat(String appId, String message) {
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/" + appId + "/builder/chat/stream",
+        json("message", message), Map.of())) {
+      assertThat(stream.response.code()).isEqualTo(200);
+      return stream.rest();
+    }
+  }
+
+  private static String json(String... keyValues) {
+    var o = HttpTestClient.JSON.createObjectNode();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      o.put(keyValues[i], keyValues[i + 1]);
+    }
+    return o.toString();
+  }
+
+  private String file(String appId, String path) throws Exception {
+    return Files.readString(studio.dataDir().resolve("apps").resolve(appId).resolve(path));
+  }
+
+  @Test
+  void chatStreamCarriesTheCoreEventsAsSseWithIdEqualToSeq() throws Exception {
+    startDemo();
+    createApp("shop");
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+        json("message", "Build a counter app"), Map.of())) {
+      assertThat(stream.response.code()).isEqualTo(200);
+      assertThat(stream.response.header("Content-Type")).startsWith("text/event-stream");
+      String runId = stream.response.header("X-Run-Id");
+      List<HttpTestClient.Frame> frames = stream.rest();
+
+      assertThat(frames).extracting(HttpTestClient.Frame::id)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, frames.size()).boxed().toList());
+      List<Event> events = frames.stream().map(f -> CODEC.eventFromJson(f.data())).toList();
+      for (int i = 0; i < frames.size(); i++) {
+        assertThat(frames.get(i).event()).isEqualTo(events.get(i).type());
+        assertThat(events.get(i).seq()).isEqualTo(frames.get(i).id());
+        assertThat(events.get(i).runId()).isEqualTo(runId);
+      }
+      assertThat(events.get(0)).isInstanceOf(Event.RunStarted.class);
+      assertThat(events.get(events.size() - 1)).isInstanceOf(Event.RunCompleted.class);
+      assertThat(events).filteredOn(e -> e instanceof Event.ToolStarted t && t.toolName().equals("write_file")).hasSize(3);
+      assertThat(events).filteredOn(e -> e instanceof Event.CheckpointCreated).hasSize(1);
+      assertThat(events).filteredOn(e -> e instanceof Event.AssistantDelta).hasSizeGreaterThan(5);
+      // The wire form is exactly the core codec's.
+      assertThat(frames).allSatisfy(f -> assertThat(f.data()).isEqualTo(CODEC.toJson(CODEC.eventFromJson(f.data()))));
+    }
+    assertThat(file("shop", "index.html")).contains("<h1 id=\"title\">Counter</h1>");
+    assertThat(file("shop", "src/main.js")).contains("#increment");
+  }
+
+  @Test
+  void reconnectingWithLastEventIdAfterTheRunEndedGetsTheRestAndNothingTwice() {
+    startDemo();
+    createApp("shop");
+    List<HttpTestClient.Frame> seen = new ArrayList<>();
+    String runId;
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+        json("message", "Build a counter app"), Map.of())) {
+      runId = stream.response.header("X-Run-Id");
+      for (int i = 0; i < 4; i++) {
+        seen.add(stream.next().orElseThrow());
+      }
+    } // the connection drops mid-run
+    studio.chatBuilder().activeRun("shop").ifPresent(r -> r.completion().join());
+
+    try (HttpTestClient.EventStream again = client.stream("GET", "/admin/apps/shop/builder/runs/" + runId + "/events", null,
+        Map.of("Last-Event-ID", String.valueOf(seen.get(seen.size() - 1).id())))) {
+      assertThat(again.response.code()).isEqualTo(200);
+      seen.addAll(again.rest());
+    }
+    List<Event> log = studio.chatBuilder().events("shop", runId, 0);
+    assertThat(seen).extracting(HttpTestClient.Frame::id).containsExactlyElementsOf(log.stream().map(Event::seq).toList());
+    assertThat(seen).extracting(HttpTestClient.Frame::data).containsExactlyElementsOf(log.stream().map(CODEC::toJson).toList());
+    assertThat(seen.get(seen.size() - 1).event()).isEqualTo("run_completed");
+  }
+
+  @Test
+  void reconnectingWhileTheRunIsLiveResumesWithoutGapsOrDuplicatesAndSendsHeartbeats() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    ScriptedModel model = ScriptedModel.responding(request -> {
+      if (calls.incrementAndGet() == 1) {
+        return Optional.of(ScriptedModel.Turn.builder().text("Writing. ")
+            .toolCall("c1", "write_file", "{\"path\":\"index.html\",\"content\":\"<h1>Gated</h1>\"}").build());
+      }
+      try {
+        gate.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return Optional.of(ScriptedModel.Turn.builder().text("Done ").text("now.").build());
+    });
+    start(Studio.builder(data).model(model).heartbeat(Duration.ofMillis(50)));
+    createApp("shop");
+
+    List<HttpTestClient.Frame> seen = new ArrayList<>();
+    String runId;
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+        json("message", "Write it"), Map.of())) {
+      runId = stream.response.header("X-Run-Id");
+      while (seen.isEmpty() || !seen.get(seen.size() - 1).event().equals("tool_completed")) {
+        seen.add(stream.next().orElseThrow());
+      }
+      // The model now waits at the gate: the run is busy, and a second chat is refused.
+      HttpTestClient.Reply busy = client.call("POST", "/admin/apps/shop/builder/chat/stream", json("message", "again"));
+      assertThat(busy.status()).isEqualTo(409);
+      assertThat(busy.json().get("code").asText()).isEqualTo("busy");
+      assertThat(client.call("POST", "/admin/apps/shop/builder/undo").json().get("code").asText()).isEqualTo("busy");
+    }
+
+    try (HttpTestClient.EventStream again = client.stream("GET", "/admin/apps/shop/builder/runs/" + runId + "/events", null,
+        Map.of("Last-Event-ID", String.valueOf(seen.get(seen.size() - 1).id())))) {
+      assertThat(again.response.code()).isEqualTo(200);
+      // The model waits at the gate until this stream has seen a heartbeat comment: idle streams stay alive.
+      again.onComment = comment -> {
+        if (comment.equals(": heartbeat")) {
+          gate.countDown();
+        }
+      };
+      seen.addAll(again.rest());
+    }
+    assertThat(gate.getCount()).as("released by a heartbeat, not by the model's 30 s timeout").isZero();
+    List<Event> log = studio.chatBuilder().events("shop", runId, 0);
+    assertThat(seen).extracting(HttpTestClient.Frame::id).containsExactlyElementsOf(log.stream().map(Event::seq).toList());
+    assertThat(seen.get(seen.size() - 1).event()).isEqualTo("run_completed");
+    assertThat(seen).extracting(HttpTestClient.Frame::event).contains("checkpoint_created");
+  }
+
+  @Test
+  void errorsAreJsonWithACodeAndTheRightStatus() {
+    startDemo();
+    createApp("shop");
+    chat("shop", "Build a counter app");
+
+    assertError(client.call("GET", "/admin/apps/nope/builder/checkpoints"), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps/nope/builder/chat/stream", json("message", "hi")), 404, "not_found");
+    assertError(client.call("GET", "/admin/apps/-bad/builder/checkpoints"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps", json("app_id", "shop")), 409, "conflict");
+    assertError(client.call("POST", "/admin/apps", json("app_id", "other", "template_id", "nope")), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps", "{\"app_id\":"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps", "[1,2]"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", "{}"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", "{\"message\":42}"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", json("message", "   ")), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/shop/builder/restore", json("checkpoint_id", "cp_missing")), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps/shop/builder/restore", "{}"), 400, "invalid_argument");
+    assertError(client.call("GET", "/admin/apps/shop/builder/checkpoints/cp_missing"), 404, "not_found");
+    assertError(client.call("GET", "/admin/apps/shop/builder/diff?from=x"), 400, "invalid_argument");
+    String head = studio.chatBuilder().head("shop").orElseThrow().id();
+    assertError(client.call("GET", "/admin/apps/shop/builder/diff?from=" + head + "&to=cp_missing"), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+        json("checkpoint_id", head, "path", "../../etc/passwd")), 400, "path_refused");
+    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+        json("checkpoint_id", head, "path", "/etc/passwd")), 400, "path_refused");
+    assertError(client.call("POST", "/admin/apps/shop/builder/redo"), 409, "nothing_to_do");
+    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+        json("checkpoint_id", head, "path", "index.html")), 409, "nothing_to_do");
+    assertError(client.call("GET", "/admin/apps/shop/builder/runs/run_missing/events"), 404, "not_found");
+    assertError(client.call("GET", "/admin/apps/shop/builder/runs/run_x/events", null, Map.of("Last-Event-ID", "abc")),
+        400, "invalid_argument");
+    assertError(client.call("GET", "/admin/apps/shop/builder/checkpoints?limit=-1"), 400, "invalid_argument");
+    assertError(client.call("GET", "/admin/apps/shop/builder/undo"), 405, "method_not_allowed");
+    assertError(client.call("GET", "/admin/nothing-here"), 404, "not_found");
+    assertError(client.call("GET", "/preview/shop/missing.js"), 404, "not_found");
+    assertError(client.call("GET", "/preview/shop/%2F..%2F..%2Fdb"), 400, "path_refused");
+    assertError(client.call("GET", "/preview/shop/src%00/main.js"), 400, "path_refused");
+    String huge = json("message", "x".repeat(2 << 20));
+    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", huge), 413, "too_large");
+    // None of the refused requests changed anything.
+    assertThat(studio.chatBuilder().head("shop").orElseThrow().id()).isEqualTo(head);
+  }
+
+  private static void assertError(HttpTestClient.Reply reply, int status, String code) {
+    assertThat(reply.status()).as(reply.text()).isEqualTo(status);
+    assertThat(reply.contentType()).startsWith("application/json");
+    assertThat(reply.json().get("code").asText()).as(reply.text()).isEqualTo(code);
+    assertThat(reply.json().get("message").asText()).isNotBlank();
+  }
+
+  @Test
+  void undoRedoRestoreRevertFileAndDiffMoveTheFilesAndRecordCheckpoints() throws Exception {
+    startDemo();
+    createApp("shop");
+    String initial = studio.chatBuilder().head("shop").orElseThrow().id();
+    chat("shop", "Build a counter app");
+    String built = studio.chatBuilder().head("shop").orElseThrow().id();
+    chat("shop", "make it dark");
+    String dark = studio.chatBuilder().head("shop").orElseThrow().id();
+    assertThat(file("shop", "style.css")).contains(DemoModel.css(true));
+    assertThat(client.call("GET", "/preview/shop/style.css").text()).isEqualTo(DemoModel.css(true));
+
+    HttpTestClient.Reply undo = client.call("POST", "/admin/apps/shop/builder/undo");
+    assertThat(undo.status()).isEqualTo(200);
+    assertThat(undo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("undo");
+    assertThat(undo.json().get("can_redo").asBoolean()).isTrue();
+    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(false));
+    assertThat(client.call("GET", "/preview/shop/style.css").text()).isEqualTo(DemoModel.css(false));
+
+    HttpTestClient.Reply redo = client.call("POST", "/admin/apps/shop/builder/redo");
+    assertThat(redo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("redo");
+    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(true));
+
+    HttpTestClient.Reply restore = client.call("POST", "/admin/apps/shop/builder/restore", json("checkpoint_id", initial));
+    assertThat(restore.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("restore");
+    assertThat(file("shop", "index.html")).contains("New app");
+
+    HttpTestClient.Reply revert = client.call("POST", "/admin/apps/shop/builder/revert-file",
+        json("checkpoint_id", dark, "path", "style.css"));
+    assertThat(revert.status()).as(revert.text()).isEqualTo(200);
+    assertThat(revert.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("revert_file");
+    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(true));
+    assertThat(file("shop", "index.html")).contains("New app"); // only the one file moved
+
+    JsonNode list = client.call("GET", "/admin/apps/shop/builder/checkpoints").json();
+    List<String> types = new ArrayList<>();
+    list.get("checkpoints").forEach(c -> types.add(c.get("checkpoint_type").asText()));
+    assertThat(types).containsExactly("revert_file", "restore", "redo", "undo", "agent_run", "agent_run", "initial");
+    assertThat(list.get("head_id").asText()).isEqualTo(revert.json().at("/checkpoint/id").asText());
+    assertThat(list.get("can_undo").asBoolean()).isTrue();
+
+    JsonNode files = client.call("GET", "/admin/apps/shop/builder/checkpoints/" + built + "/files").json();
+    assertThat(files.get("files")).extracting(f -> f.get("path").asText()).containsExactly("index.html", "src/main.js", "style.css");
+
+    JsonNode diff = client.call("GET", "/admin/apps/shop/builder/diff?from=" + built + "&to=" + dark).json();
+    assertThat(diff.get("files")).hasSize(1);
+    assertThat(diff.at("/files/0/path").asText()).isEqualTo("style.css");
+    assertThat(diff.at("/files/0/kind").asText()).isEqualTo("modified");
+    assertThat(diff.at("/files/0/unified_diff").asText()).contains("-  background: #f8fafc;").contains("+  background: #111827;");
+  }
+
+  @Test
+  void publishCopiesTheCheckpointDeterministicallyAndServesIt() {
+    startDemo();
+    createApp("shop");
+    chat("shop", "Build a counter app");
+    String head = studio.chatBuilder().head("shop").orElseThrow().id();
+
+    JsonNode first = client.call("POST", "/admin/apps/shop/builder/publish").json();
+    assertThat(first.get("success").asBoolean()).as(first.toString()).isTrue();
+    assertThat(first.get("checkpoint_id").asText()).isEqualTo(head);
+    assertThat(first.get("files").asInt()).isEqualTo(3);
+    String site = first.get("output_location").asText();
+    assertThat(client.call("GET", site + "index.html").text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
+    assertThat(client.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
+    assertThat(client.call("GET", site + ".publish.json").status()).isEqualTo(404);
+    assertThat(client.call("GET", site + "..%2F..%2F..%2Fdb%2Fstudio.mv.db").status()).isEqualTo(404);
+
+    chat("shop", "make it dark"); // publishing reads the checkpoint, not the draft
+    JsonNode again = client.call("POST", "/admin/apps/shop/builder/publish", json("checkpoint_id", head)).json();
+    assertThat(again.get("manifest_hash").asText()).isEqualTo(first.get("manifest_hash").asText());
+    assertThat(again.get("publish_id").asText()).isNotEqualTo(first.get("publish_id").asText());
+    JsonNode publishes = client.call("GET", "/admin/apps/shop/builder/publishes").json().get("publishes");
+    assertThat(publishes).hasSize(2);
+  }
+
+  @Test
+  void draftStatusAndTemplatesAndAppsAreListed() {
+    startDemo();
+    createApp("shop");
+    JsonNode info = client.call("GET", "/admin/studio").json();
+    assertThat(info.get("demo").asBoolean()).isTrue();
+    assertThat(info.get("model").asText()).isEqualTo(DemoModel.NAME);
+    assertThat(client.call("GET", "/admin/templates").json().at("/templates/0/id").asText()).isEqualTo(StarterTemplate.ID);
+    assertThat(client.call("GET", "/admin/apps").json().at("/apps/0/app_id").asText()).isEqualTo("shop");
+    assertThat(client.call("GET", "/admin/apps/shop/builder/draft").json().get("state").asText()).isEqualTo("stopped");
+    JsonNode draft = client.call("POST", "/admin/apps/shop/builder/draft").json();
+    assertThat(draft.get("state").asText()).isEqualTo("running");
+    assertThat(draft.get("preview_url").asText()).isEqualTo("/preview/shop/");
+    HttpTestClient.Reply page = client.call("GET", "/preview/shop/");
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.contentType()).startsWith("text/html");
+    assertThat(page.text()).contains("New app");
+    HttpTestClient.Reply ui = client.call("GET", "/");
+    assertThat(ui.text()).contains("ChatBuilder studio");
+    assertThat(client.call("GET", "/ui/studio.js").contentType()).startsWith("text/javascript");
+    assertThat(client.call("GET", "/ui/..%2F..%2FStudio.class").status()).isEqualTo(404);
+  }
+
+  @Test
+  void historyAndEventsSurviveARestartOnTheSameDataDirectory() {
+    startDemo();
+    createApp("shop");
+    String runId;
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+        json("message", "Build a counter app"), Map.of())) {
+      runId = stream.response.header("X-Run-Id");
+      stream.rest();
+    }
+    JsonNode before = client.call("GET", "/admin/apps/shop/builder/checkpoints").json();
+    studio.close();
+    studio = null;
+
+    startDemo();
+    assertThat(client.call("GET", "/admin/apps/shop/builder/checkpoints").json()).isEqualTo(before);
+    assertThat(client.call("GET", "/admin/apps/shop/builder/runs").json().at("/run_ids/0").asText()).isEqualTo(runId);
+    try (HttpTestClient.EventStream replay = client.stream("GET", "/admin/apps/shop/builder/runs/" + runId + "/events", null,
+        Map.of("Last-Event-ID", "2"))) {
+      List<HttpTestClient.Frame> rest = replay.rest();
+      assertThat(rest.get(0).id()).isEqualTo(3);
+      assertThat(rest.get(rest.size() - 1).event()).isEqualTo("run_completed");
+    }
+    assertThat(new String(client.call("GET", "/preview/shop/index.html").text().getBytes(StandardCharsets.UTF_8),
+        StandardCharsets.UTF_8)).contains("Counter");
+  }
+}
