@@ -42,6 +42,7 @@ final class CommandRunner {
   private final CommandPolicy policy;
   private final Map<String, String> baseEnvironment;
   private final Optional<Bubblewrap> bubblewrap;
+  private final Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   CommandRunner(Path root, Path home, CommandPolicy policy, Map<String, String> baseEnvironment, Optional<Bubblewrap> bubblewrap) {
     this.root = root;
@@ -84,6 +85,7 @@ final class CommandRunner {
     } catch (IOException e) {
       throw new SandboxException("cannot start " + program + ": " + e.getMessage(), e);
     }
+    running.add(process);
     AtomicBoolean cancelled = new AtomicBoolean();
     boolean timedOut = false;
     Thread stdout = pump(process.getInputStream(), output, true, program);
@@ -108,6 +110,7 @@ final class CommandRunner {
       Thread.currentThread().interrupt();
       cancelled.set(true);
     }
+    running.remove(process);
     // A grandchild that escaped the kill could keep the pipes open forever; do not wait for it.
     join(stdout);
     join(stderr);
@@ -201,6 +204,11 @@ final class CommandRunner {
     return out;
   }
 
+  /** Kills every command still running (the sandbox is closing). */
+  void killAll() {
+    running.forEach(CommandRunner::killTree);
+  }
+
   /** Kills the process and every descendant; re-reads the tree a few times to catch fresh forks. */
   static void killTree(Process process) {
     Set<ProcessHandle> known = new LinkedHashSet<>();
@@ -232,7 +240,7 @@ final class CommandRunner {
           pending.compact();
           chars.flip();
           if (chars.hasRemaining()) {
-            output.append(isStdout, chars.toString(), n);
+            output.append(isStdout, chars.toString());
           }
           chars.clear();
         }
@@ -241,7 +249,7 @@ final class CommandRunner {
         decoder.flush(chars);
         chars.flip();
         if (chars.hasRemaining()) {
-          output.append(isStdout, chars.toString(), pending.limit());
+          output.append(isStdout, chars.toString());
         }
       } catch (IOException e) {
         // The stream closed under us (process killed): what was read is kept.
@@ -277,7 +285,7 @@ final class CommandRunner {
       this.listener = listener;
     }
 
-    synchronized void append(boolean isStdout, String chunk, int bytesHint) {
+    synchronized void append(boolean isStdout, String chunk) {
       long bytes = chunk.getBytes(StandardCharsets.UTF_8).length;
       String keep = chunk;
       if (kept + bytes > limit) {

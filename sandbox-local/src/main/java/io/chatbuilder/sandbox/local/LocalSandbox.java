@@ -245,9 +245,13 @@ public final class LocalSandbox implements Sandbox {
     }
   }
 
-  /** Removes the private home directory commands used (npm cache, temp files). The app files stay. */
+  /**
+   * Kills commands still running and removes the private home directory commands used (npm cache,
+   * temp files). The app files stay.
+   */
   @Override
   public void close() {
+    runner.killAll();
     try {
       if (Files.exists(home)) {
         Files.walkFileTree(home, new SimpleFileVisitor<>() {

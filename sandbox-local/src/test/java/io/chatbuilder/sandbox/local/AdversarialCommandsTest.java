@@ -155,4 +155,31 @@ class AdversarialCommandsTest {
       scrubbed.close();
     }
   }
+
+  @Test
+  void programsAreNeverTakenFromTheRootOrRelativePathEntries() throws IOException {
+    // An executable named "node" inside the root, with the root and "." on the host's PATH.
+    Path fake = root.resolve("node");
+    Files.writeString(fake, "#!/bin/sh\ntouch " + marker + "\n");
+    fake.toFile().setExecutable(true);
+    LocalSandbox sneaky = LocalSandbox.builder(root).isolation(Isolation.NONE)
+        .baseEnvironment(Map.of("PATH", root + ":.:" + System.getenv("PATH"))).build();
+    try {
+      CommandResult result = sneaky.run(new CommandRequest(List.of("node", "-e", "console.log(process.execPath)"), "",
+          Map.of(), Optional.empty()), CommandListener.NONE, new Cancellation());
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
+      assertThat(Path.of(result.stdout().trim()).startsWith(root)).as(result.stdout()).isFalse();
+    } finally {
+      sneaky.close();
+    }
+  }
+
+  @Test
+  void nodeModulesBinLinkLeadingOutsideIsRefused() throws IOException {
+    Files.createDirectories(root.resolve("node_modules/.bin"));
+    Files.createSymbolicLink(root.resolve("node_modules/.bin/vite"), Path.of("/usr/bin/env"));
+    assertThatThrownBy(() -> sandbox.run(new CommandRequest(List.of("node_modules/.bin/vite", "build"), "", Map.of(),
+        Optional.empty()), CommandListener.NONE, new Cancellation()))
+        .isInstanceOf(io.chatbuilder.core.SandboxException.class).hasMessageContaining("inside the app");
+  }
 }

@@ -327,4 +327,16 @@ class AdversarialPathsTest {
         .isInstanceOf(PathRefusedException.class);
     assertThat(sandbox.files()).as("a bad path changes nothing").isEmpty();
   }
+
+  @Test
+  void deletingOrRenamingADirectoryNeverFollowsSymlinksInside() throws IOException {
+    sandbox.write("dir/own.txt", utf8("own"));
+    Files.createSymbolicLink(root.resolve("dir/escape"), outside);
+    Files.createSymbolicLink(root.resolve("dir/secret"), sibling.resolve("secret.txt"));
+    sandbox.rename("dir", "moved");
+    assertThat(Files.isSymbolicLink(root.resolve("moved/escape"))).isTrue();
+    assertThat(sandbox.delete("moved")).containsExactly("moved/own.txt");
+    assertThat(root.resolve("moved")).doesNotExist();
+    // The snapshot check after the test proves outside/ and app-x/ are intact.
+  }
 }

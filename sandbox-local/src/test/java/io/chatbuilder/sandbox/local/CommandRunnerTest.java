@@ -175,6 +175,30 @@ class CommandRunnerTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  void closingTheSandboxKillsRunningCommands(Isolation isolation) throws Exception {
+    LocalSandbox sandbox = open(isolation, CommandPolicy.defaults());
+    String token = "tree-" + UUID.randomUUID();
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    CommandListener listener = new CommandListener() {
+      @Override
+      public void onStdout(String chunk) {
+        if (chunk.contains("child started")) {
+          started.countDown();
+        }
+      }
+    };
+    CommandRequest request = node(sandbox, SPAWN_CHILD_THEN_HANG, token).withTimeout(Duration.ofMinutes(5));
+    java.util.concurrent.CompletableFuture<CommandResult> run = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> sandbox.run(request, listener, new Cancellation()));
+    assertThat(started.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    sandbox.close();
+    CommandResult result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(result.succeeded()).isFalse();
+    assertNoProcessWith(token);
+  }
+
   /** Starts a child node carrying the token (argv[2]) in its command line, then hangs. */
   private static final String SPAWN_CHILD_THEN_HANG = "const {spawn}=require('child_process');"
       + "const c=spawn(process.execPath,['-e','setInterval(()=>{},1000)',process.argv[2]],{stdio:'ignore'});"
