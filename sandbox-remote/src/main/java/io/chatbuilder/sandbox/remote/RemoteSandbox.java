@@ -123,11 +123,9 @@ public final class RemoteSandbox implements Sandbox {
 
   @Override
   public Optional<FileContent> tryRead(String path) {
-    try {
-      return Optional.of(read(path));
-    } catch (NotFoundException e) {
-      return Optional.empty();
-    }
+    Transport.Reply reply = transport.call("read " + path, transport.get(transport.url("files/content")
+        .addQueryParameter("path", path).addQueryParameter("try", "true").build()));
+    return reply.status() == 204 ? Optional.empty() : Optional.of(FileContent.of(SandboxPaths.normalize(path), reply.body()));
   }
 
   /**

@@ -153,7 +153,17 @@ final class Router implements HttpHandler {
       case "GET files/all":
         return json(200, Wire.filesMap(sandbox.files()));
       case "GET files/content": {
-        FileContent content = sandbox.read(r.requiredParam("path"));
+        // try=true is tryRead: "no regular file here" is 204, not an error (a directory, a FIFO).
+        FileContent content;
+        if (r.booleanParam("try")) {
+          Optional<FileContent> found = sandbox.tryRead(r.requiredParam("path"));
+          if (found.isEmpty()) {
+            return new StoredResponse(204, null, "application/octet-stream", new byte[0]);
+          }
+          content = found.get();
+        } else {
+          content = sandbox.read(r.requiredParam("path"));
+        }
         byte[] bytes = content.bytes();
         return new StoredResponse(200, ContentHash.sha256(bytes), "application/octet-stream", bytes);
       }
