@@ -78,6 +78,7 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
   private final ExecutorService maintenanceThread;
   private final AtomicLong appends = new AtomicLong();
   private final AtomicBoolean maintenanceQueued = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, AppHistory> histories = new ConcurrentHashMap<>();
 
   private GitCheckpointStore(Builder builder, FileRepository repo) {
@@ -356,6 +357,9 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
   /** Waits for background maintenance to finish (up to a minute), then releases the repository. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     maintenanceThread.shutdown();
     try {
       if (!maintenanceThread.awaitTermination(1, TimeUnit.MINUTES)) {
