@@ -314,11 +314,11 @@ final class Router implements HttpHandler {
       }
       outcome = hosted.sandbox.write(path, r.body);
     }
+    String sha256 = ContentHash.sha256(r.body);
     ObjectNode o = Wire.NODES.objectNode();
     o.put("outcome", Wire.outcome(outcome));
-    o.put("sha256", ContentHash.sha256(r.body));
-    byte[] body = Wire.bytes(o);
-    return new StoredResponse(outcome == WriteOutcome.CREATED ? 201 : 200, ContentHash.sha256(r.body), JSON, body);
+    o.put("sha256", sha256);
+    return new StoredResponse(outcome == WriteOutcome.CREATED ? 201 : 200, sha256, JSON, Wire.bytes(o));
   }
 
   private static ObjectNode stat(Sandbox sandbox, String path) {

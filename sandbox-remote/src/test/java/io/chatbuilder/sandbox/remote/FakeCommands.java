@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fake processes for {@link InMemorySandbox}: {@code node print N} prints N numbered lines;
+ * Fake processes for {@link InMemorySandbox}: {@code node print N} prints N numbered lines
+ * ({@code node flood} prints 9 MiB);
  * {@code npm hang} prints one line and blocks until cancelled; {@code vite gated} prints lines 1-10,
  * waits for {@link #gate}, prints lines 11-20. {@code npx} has no handler (the sandbox fails it).
  */
@@ -18,6 +19,14 @@ final class FakeCommands {
   InMemorySandbox.Builder install(InMemorySandbox.Builder b) {
     return b
         .command("node", (request, sandbox, listener, cancellation) -> {
+          if (request.argv().get(1).equals("flood")) {
+            // 9 MiB of output, more than the server keeps per process.
+            String chunk = "x".repeat(64 * 1024);
+            for (int i = 0; i < 144; i++) {
+              listener.onStdout(chunk);
+            }
+            return new CommandResult(0, "", "", false, false, true, false, Duration.ofMillis(1));
+          }
           int n = Integer.parseInt(request.argv().get(2));
           StringBuilder out = new StringBuilder();
           for (int i = 1; i <= n; i++) {

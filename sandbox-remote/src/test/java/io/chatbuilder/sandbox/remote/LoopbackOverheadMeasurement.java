@@ -2,10 +2,14 @@ package io.chatbuilder.sandbox.remote;
 
 import io.chatbuilder.core.sandbox.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.sandbox.local.Isolation;
+import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Opt-in measurement (not a test: it asserts nothing about speed): per-operation cost of 1,000
@@ -27,6 +31,18 @@ class LoopbackOverheadMeasurement {
     try (SandboxServer server = SandboxServer.builder(registry).start();
         RemoteSandbox remote = RemoteSandbox.builder(server.url(), "remote", token).build()) {
       report("in-memory", InMemorySandbox.builder("local").build(), remote);
+    }
+  }
+
+  @Test
+  void remoteVersusLocalDirectoryOnLoopback(@TempDir Path dir) {
+    SandboxRegistry registry = new SandboxRegistry();
+    String token = SandboxRegistry.newToken();
+    registry.register(LocalSandbox.builder(dir.resolve("remote")).id("remote").isolation(Isolation.NONE).build(), token);
+    try (SandboxServer server = SandboxServer.builder(registry).start();
+        RemoteSandbox remote = RemoteSandbox.builder(server.url(), "remote", token).build();
+        LocalSandbox local = LocalSandbox.builder(dir.resolve("local")).id("local").isolation(Isolation.NONE).build()) {
+      report("LocalSandbox (directory)", local, remote);
     }
   }
 

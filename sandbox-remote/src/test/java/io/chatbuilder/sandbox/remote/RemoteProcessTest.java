@@ -148,6 +148,21 @@ class RemoteProcessTest {
   }
 
   @Test
+  void aReaderResumingBeforeTheBufferedWindowIsToldWhatWasDropped() throws Exception {
+    String pid = post("/processes", "{\"argv\":[\"node\",\"flood\"]}").path("id").asText();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!get("/processes/" + pid).path("state").asText().equals("exited") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    String replay = stream(pid, "1");
+    assertThat(replay).startsWith("event: gap\ndata: {\"from\":2,\"to\":");
+    long firstKept = Long.parseLong(replay.substring(replay.indexOf("\nid: ") + 5, replay.indexOf("\nevent: stdout")));
+    assertThat(replay).contains("\"to\":" + (firstKept - 1) + "}");
+    assertThat(replay.length()).as("no more than the 8 MiB window is kept").isLessThan(8 * 1024 * 1024 + 64 * 1024);
+    assertThat(replay).contains("id: 146\nevent: exit\n");
+  }
+
+  @Test
   void stdinIsNotSupportedAndSaysSo() throws IOException {
     String pid = post("/processes", "{\"argv\":[\"node\",\"print\",\"1\"]}").path("id").asText();
     try (Response response = http.newCall(request("/processes/" + pid + "/stdin")
