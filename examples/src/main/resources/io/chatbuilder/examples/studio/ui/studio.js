@@ -304,8 +304,10 @@ async function refreshCheckpoints() {
   $('redo-btn').disabled = !data.can_redo;
   const selected = $('checkpoint-select').value;
   fillCheckpoints($('checkpoint-select'), data.checkpoints, selected || data.head_id, true);
-  fillCheckpoints($('diff-from'), data.checkpoints, $('diff-from').value || (data.checkpoints[1] || data.checkpoints[0] || {}).id);
-  fillCheckpoints($('diff-to'), data.checkpoints, $('diff-to').value || data.head_id);
+  // Until the person picks, the diff compares the previous checkpoint with the current one.
+  const previous = (data.checkpoints[1] || data.checkpoints[0] || {}).id;
+  fillCheckpoints($('diff-from'), data.checkpoints, $('diff-from').dataset.touched ? $('diff-from').value : previous);
+  fillCheckpoints($('diff-to'), data.checkpoints, $('diff-to').dataset.touched ? $('diff-to').value : data.head_id);
   await refreshFiles();
 }
 
@@ -445,6 +447,8 @@ async function openApp(appId) {
   history.replaceState(null, '', `#${encodeURIComponent(appId)}`);
   $('timeline').innerHTML = '';
   $('diff-view').innerHTML = '';
+  delete $('diff-from').dataset.touched;
+  delete $('diff-to').dataset.touched;
   $('publish-result').hidden = true;
   $('checkpoint-select').value = '';
   setRunning(false);
@@ -507,6 +511,7 @@ async function init() {
     historyAction(`revert ${$('file-select').value}`, 'revert-file',
       { checkpoint_id: $('checkpoint-select').value, path: $('file-select').value })));
   $('checkpoint-select').addEventListener('change', guarded(refreshFiles));
+  for (const id of ['diff-from', 'diff-to']) $(id).addEventListener('change', () => { $(id).dataset.touched = 'true'; });
   $('diff-btn').addEventListener('click', guarded(showDiff));
   $('reload-preview-btn').addEventListener('click', refreshPreview);
   $('publish-btn').addEventListener('click', guarded(publish));
