@@ -23,10 +23,10 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,6 +63,15 @@ final class JdbcCheckpointStore implements CheckpointStore {
   private final Dialect dialect;
   private final Tables t;
   private final ObjectMapper mapper;
+  /** Committed revision rows never change, so they can be remembered (bounded, least recently used). */
+  private final Map<String, RevisionMeta> metaCache = new LinkedHashMap<>(256, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, RevisionMeta> eldest) {
+      return size() > 4096;
+    }
+  };
 
   JdbcCheckpointStore(Transactions transactions, Dialect dialect, Tables tables, ObjectMapper mapper) {
     this.transactions = transactions;
@@ -529,6 +538,14 @@ final class JdbcCheckpointStore implements CheckpointStore {
   private record RevisionMeta(String id, int depth, List<String> readPath, long pathEntries, int fileCount) {}
 
   private RevisionMeta meta(Connection c, String revisionId) throws SQLException {
+    synchronized (metaCache) {
+      RevisionMeta cached = metaCache.get(revisionId);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    // Only committed rows are visible here (the appending transaction never reads its own new
+    // revision back), so whatever is found may be cached.
     try (PreparedStatement s = c.prepareStatement(
         "SELECT depth, read_path, path_entries, file_count FROM " + t.revisions + " WHERE id = ?")) {
       s.setString(1, revisionId);
@@ -536,8 +553,12 @@ final class JdbcCheckpointStore implements CheckpointStore {
         if (!rs.next()) {
           throw new NotFoundException("revision " + revisionId + " not found");
         }
-        return new RevisionMeta(revisionId, rs.getInt(1), Arrays.asList(rs.getString(2).split(" ")),
+        RevisionMeta meta = new RevisionMeta(revisionId, rs.getInt(1), List.of(rs.getString(2).split(" ")),
             rs.getLong(3), rs.getInt(4));
+        synchronized (metaCache) {
+          metaCache.put(revisionId, meta);
+        }
+        return meta;
       }
     }
   }

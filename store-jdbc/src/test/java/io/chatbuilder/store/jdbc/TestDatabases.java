@@ -26,8 +26,9 @@ final class TestDatabases {
         + ";DB_CLOSE_DELAY=-1", "sa", "");
   }
 
+  /** An H2 file database that writes every commit before acknowledging it (WRITE_DELAY=0). */
   static SimpleDataSource h2File(Path file) {
-    return new SimpleDataSource("jdbc:h2:file:" + file.toAbsolutePath(), "sa", "");
+    return new SimpleDataSource("jdbc:h2:file:" + file.toAbsolutePath() + ";WRITE_DELAY=0", "sa", "");
   }
 
   static SimpleDataSource postgres() {
