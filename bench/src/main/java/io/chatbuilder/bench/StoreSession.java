@@ -1,0 +1,173 @@
+package io.chatbuilder.bench;
+
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
+import io.chatbuilder.store.git.GitCheckpointStore;
+import io.chatbuilder.store.jdbc.JdbcStores;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One opened checkpoint store of a scenario, with a way to measure what it occupies and to clean up
+ * everything it created (PostgreSQL tables under a unique prefix, directories).
+ */
+final class StoreSession implements AutoCloseable {
+  static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test?connectTimeout=3";
+
+  private final StoreKind kind;
+  private final Path dir;
+  private final String prefix;
+  private PooledDataSource dataSource;
+  private CheckpointStore store;
+
+  private StoreSession(StoreKind kind, Path dir) {
+    this.kind = kind;
+    this.dir = dir;
+    this.prefix = "bench" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+  }
+
+  /** Opens a fresh, empty store of {@code kind}; files go under {@code dir}. */
+  static StoreSession open(StoreKind kind, Path dir) {
+    StoreSession s = new StoreSession(kind, dir);
+    s.connect();
+    return s;
+  }
+
+  private void connect() {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    store = switch (kind) {
+      case MEMORY -> new InMemoryCheckpointStore();
+      case H2 -> {
+        dataSource = new PooledDataSource("jdbc:h2:file:" + dir.resolve("checkpoints").toAbsolutePath(), "sa", "");
+        yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
+      }
+      case POSTGRESQL -> {
+        dataSource = new PooledDataSource(POSTGRES_URL, "postgres", "");
+        yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
+      }
+      case GIT -> GitCheckpointStore.open(dir.resolve("checkpoints.git"));
+    };
+  }
+
+  StoreKind kind() {
+    return kind;
+  }
+
+  CheckpointStore store() {
+    return store;
+  }
+
+  /**
+   * What the store occupies: bytes of its files (H2 with the database closed, so the file is at
+   * rest; Git repository), table + index + TOAST bytes of its PostgreSQL tables, or for the
+   * in-memory store the JVM's used heap after a full GC (approximate).
+   */
+  long storageBytes() {
+    return switch (kind) {
+      case MEMORY -> usedHeapAfterGc();
+      case H2 -> {
+        // The embedded database closes (and compacts) with its last connection; the store opens a
+        // new one on its next call.
+        dataSource.close();
+        yield Workspace.sizeOf(dir);
+      }
+      case POSTGRESQL -> postgresBytes();
+      case GIT -> Workspace.sizeOf(dir.resolve("checkpoints.git"));
+    };
+  }
+
+  /** How {@link #storageBytes()} measures, for the report. */
+  String storageMeasure() {
+    return switch (kind) {
+      case MEMORY -> "used heap after GC (approximate)";
+      case H2 -> "H2 database file at rest";
+      case POSTGRESQL -> "pg_total_relation_size of the store's tables";
+      case GIT -> "bytes of the bare repository's files";
+    };
+  }
+
+  private long postgresBytes() {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("select coalesce(sum(pg_total_relation_size(quote_ident(table_name))), 0) "
+            + "from information_schema.tables where table_schema = current_schema() and table_name like ?")) {
+      ps.setString(1, prefix + "%");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot measure the PostgreSQL tables: " + e.getMessage(), e);
+    }
+  }
+
+  static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** Whether PostgreSQL answers on 127.0.0.1:5432 (database test, user postgres). */
+  static boolean postgresReachable() {
+    try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "")) {
+      return c.isValid(3);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (store instanceof GitCheckpointStore git) {
+      git.close();
+    }
+    if (kind == StoreKind.POSTGRESQL && dataSource != null) {
+      dropPostgresTables();
+    }
+    if (dataSource != null) {
+      dataSource.close();
+    }
+    Workspace.deleteTree(dir);
+  }
+
+  private void dropPostgresTables() {
+    try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+      List<String> tables = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("select table_name from information_schema.tables "
+          + "where table_schema = current_schema() and table_name like ?")) {
+        ps.setString(1, prefix + "%");
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            tables.add(rs.getString(1));
+          }
+        }
+      }
+      for (String t : tables) {
+        if (!t.startsWith(prefix)) {
+          continue; // '_' is a LIKE wildcard; never drop a table that is not ours
+        }
+        st.execute("drop table if exists \"" + t + "\" cascade");
+      }
+    } catch (SQLException e) {
+      System.err.println("bench: could not drop the PostgreSQL tables " + prefix + "*: " + e.getMessage());
+    }
+  }
+}
