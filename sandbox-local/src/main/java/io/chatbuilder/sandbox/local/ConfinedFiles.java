@@ -128,6 +128,9 @@ final class ConfinedFiles {
       }
       // A symlink is on the way: follow it only if it really leads to a place inside the root.
       String inside = insideTarget(path);
+      if (inside == null) {
+        return Optional.empty();
+      }
       Optional<byte[]> followed = readNoFollow(rootDir, inside, path, strict);
       if (followed == null) {
         throw new PathRefusedException("path refused: " + path + " changed while it was being read (a symbolic link appeared)");
@@ -252,23 +255,43 @@ final class ConfinedFiles {
     }
   }
 
-  /** The real path of {@code path} relative to the root, or a refusal if it leads outside. */
+  /**
+   * Resolves the symlinks on the way to {@code path} one component at a time: the real path relative
+   * to the root, null if there is no file (a missing component inside the root), or a refusal as soon
+   * as a link leads outside. A dangling or looping link gets the same refusal as one that leads
+   * outside, so reads cannot be used to probe which host paths exist.
+   */
   private String insideTarget(String path) throws IOException {
-    Path real;
-    try {
-      real = root.resolve(path).toRealPath();
-    } catch (NoSuchFileException e) {
-      throw new PathRefusedException("path refused: " + path + " goes through a symbolic link that leads nowhere");
+    Path current = root;
+    String[] segments = path.split("/");
+    for (String segment : segments) {
+      Path next = current.resolve(segment);
+      if (!Files.exists(next, NOFOLLOW_LINKS)) {
+        return null;
+      }
+      if (Files.isSymbolicLink(next)) {
+        try {
+          next = next.toRealPath();
+        } catch (IOException e) {
+          throw leadsOutside(path);
+        }
+        // Path.startsWith compares whole components, so a sibling "root-x" never passes for "root".
+        if (!next.startsWith(root) || next.equals(root)) {
+          throw leadsOutside(path);
+        }
+      }
+      current = next;
     }
-    // Path.startsWith compares whole components, so a sibling "root-x" never passes for "root".
-    if (!real.startsWith(root) || real.equals(root)) {
-      throw new PathRefusedException("path refused: " + path + " goes through a symbolic link that leads outside the app root");
-    }
-    String relative = relative(real);
+    String relative = relative(current);
     if (exclusions.isExcluded(relative) && !exclusions.isExcluded(path)) {
       throw new PathRefusedException("path refused: " + path + " is a symbolic link into an excluded directory");
     }
     return relative;
+  }
+
+  private static PathRefusedException leadsOutside(String path) {
+    return new PathRefusedException("path refused: " + path
+        + " goes through a symbolic link that leads outside the app root (or nowhere)");
   }
 
   // ---------------------------------------------------------------- writes

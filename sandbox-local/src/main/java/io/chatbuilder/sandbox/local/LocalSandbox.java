@@ -231,9 +231,17 @@ public final class LocalSandbox implements Sandbox {
   @Override
   public void apply(Map<String, Optional<byte[]>> changes) {
     Objects.requireNonNull(changes, "changes == null");
-    // Validate everything first so a bad path changes nothing.
+    // Validate everything first so a bad path or an oversized file changes nothing.
     SortedMap<String, Optional<byte[]>> normalized = new TreeMap<>();
-    changes.forEach((path, content) -> normalized.put(writable(path), Objects.requireNonNull(content, "content == null")));
+    changes.forEach((path, content) -> {
+      Objects.requireNonNull(content, "content == null");
+      String p = writable(path);
+      if (content.isPresent() && content.get().length > files.maxFileBytes()) {
+        throw new TooLargeException("cannot write " + p + ": " + content.get().length + " bytes is over the "
+            + files.maxFileBytes() + " byte limit");
+      }
+      normalized.put(p, content);
+    });
     synchronized (lock) {
       for (Map.Entry<String, Optional<byte[]>> e : normalized.entrySet()) {
         if (e.getValue().isPresent()) {

@@ -158,6 +158,7 @@ class AdversarialPathsTest {
     Files.createSymbolicLink(root.resolve("srclink"), Path.of("src"));
     assertThat(sandbox.read("alias.txt").text()).contains("inside");
     assertThat(sandbox.read("srclink/a.txt").text()).contains("inside");
+    assertThat(sandbox.tryRead("srclink/missing.txt")).as("a missing file behind an inside link is just missing").isEmpty();
     assertThat(sandbox.files()).containsOnlyKeys("src/a.txt");
     assertRefused(() -> sandbox.write("alias.txt", utf8("changed")), "symbolic link");
     assertThat(sandbox.read("src/a.txt").text()).contains("inside");
@@ -168,7 +169,14 @@ class AdversarialPathsTest {
     Files.createSymbolicLink(root.resolve("dangling"), Path.of("nowhere/x"));
     Files.createSymbolicLink(root.resolve("loop1"), Path.of("loop2"));
     Files.createSymbolicLink(root.resolve("loop2"), Path.of("loop1"));
+    Files.createSymbolicLink(root.resolve("probe"), outside.resolve("does-not-exist"));
+    // Same refusal whether an outside target exists or not: reads are no oracle for host paths.
     assertThatThrownBy(() -> sandbox.read("dangling")).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.read("probe")).isInstanceOf(PathRefusedException.class)
+        .hasMessage("path refused: probe goes through a symbolic link that leads outside the app root (or nowhere)");
+    Files.createSymbolicLink(root.resolve("exists"), outside.resolve("canary.txt"));
+    assertThatThrownBy(() -> sandbox.read("exists")).isInstanceOf(PathRefusedException.class)
+        .hasMessage("path refused: exists goes through a symbolic link that leads outside the app root (or nowhere)");
     assertThatThrownBy(() -> sandbox.read("loop1")).isInstanceOf(PathRefusedException.class);
     assertThatThrownBy(() -> sandbox.read("loop1/x")).isInstanceOf(PathRefusedException.class);
   }

@@ -72,6 +72,18 @@ class CommandRunnerTest {
 
   @ParameterizedTest
   @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  void npmAndNpxRun(Isolation isolation) throws IOException {
+    try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
+      for (String program : List.of("npm", "npx")) {
+        CommandResult result = sandbox.run(CommandRequest.of(program, "--version"), CommandListener.NONE, new Cancellation());
+        assertThat(result.exitCode()).as(program + ": " + result.stderr()).isZero();
+        assertThat(result.stdout().trim()).as(program).matches("\\d+\\.\\d+\\.\\d+");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
   void outputStreamsToTheListenerWhileTheCommandRuns(Isolation isolation) throws IOException {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       Path go = sandbox.root().resolve("go");
