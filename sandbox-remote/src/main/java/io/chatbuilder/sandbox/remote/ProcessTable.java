@@ -94,7 +94,7 @@ final class ProcessTable {
   }
 
   /** What a stream reader gets: events after its position, and how many were dropped before them. */
-  record Batch(List<ProcessEvent> events, long missedFrom, long missedTo) {}
+  record Batch(List<ProcessEvent> events, long missedFrom, long missedTo, boolean ended) {}
 
   static final class RemoteProcess {
     final String id;
@@ -134,11 +134,12 @@ final class ProcessTable {
             append("stderr", chunk(chunk));
           }
         }, cancellation);
+        // State and terminal event change together, so a reader never sees "finished" without the exit.
         synchronized (this) {
           result = r;
           state = "exited";
+          append("exit", Wire.result(r));
         }
-        append("exit", Wire.result(r));
       } catch (ChatBuilderException e) {
         finishWithError(e.code(), e.getMessage());
       } catch (RuntimeException e) {
@@ -151,8 +152,8 @@ final class ProcessTable {
       synchronized (this) {
         state = "failed";
         errorCode = code.wireName();
+        append("error", Wire.error(code, message));
       }
-      append("error", Wire.error(code, message));
     }
 
     private static ObjectNode chunk(String text) {
@@ -185,9 +186,12 @@ final class ProcessTable {
     synchronized Batch after(long lastSeen, long waitMillis) throws InterruptedException {
       long deadline = System.nanoTime() + waitMillis * 1_000_000;
       while (lastSeq <= lastSeen) {
+        if (finished()) {
+          return new Batch(List.of(), 0, 0, true); // the reader has everything, exit included
+        }
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
-          return new Batch(List.of(), 0, 0);
+          return new Batch(List.of(), 0, 0, false);
         }
         java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, remaining);
       }
@@ -198,7 +202,7 @@ final class ProcessTable {
           out.add(e);
         }
       }
-      return firstKept > lastSeen + 1 ? new Batch(out, lastSeen + 1, firstKept - 1) : new Batch(out, 0, 0);
+      return firstKept > lastSeen + 1 ? new Batch(out, lastSeen + 1, firstKept - 1, false) : new Batch(out, 0, 0, false);
     }
 
     synchronized ObjectNode status() {

@@ -43,6 +43,8 @@ final class Router implements HttpHandler {
   /** An oversized body is read and discarded up to this much so the client sees the 413. */
   private static final long MAX_DRAIN_BYTES = 256L * 1024 * 1024;
   private static final String JSON = "application/json";
+  /** POSTs that change nothing: retries simply run again, and their (possibly large) answers are not kept. */
+  private static final java.util.Set<String> READ_ONLY_POSTS = java.util.Set.of("files/snapshot", "search");
 
   private final SandboxRegistry registry;
   private final Executor processThreads;
@@ -108,7 +110,7 @@ final class Router implements HttpHandler {
       return;
     }
     String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
-    if (key != null && !request.method.equals("GET")) {
+    if (key != null && !request.method.equals("GET") && !READ_ONLY_POSTS.contains(request.route)) {
       if (key.isBlank() || key.length() > 200) {
         throw new InvalidArgumentException("Idempotency-Key must be 1 to 200 characters");
       }
@@ -362,6 +364,9 @@ final class Router implements HttpHandler {
     try {
       while (true) {
         Batch batch = process.after(last, heartbeatMillis);
+        if (batch.ended()) {
+          return;
+        }
         StringBuilder sb = new StringBuilder();
         if (batch.missedFrom() > 0) {
           ObjectNode gap = Wire.NODES.objectNode();

@@ -142,6 +142,7 @@ class RemoteProcessTest {
     String output = fromFour.substring(0, fromFour.indexOf("event: exit"));
     assertThat(output).doesNotContain("line 3").contains("line 6");
     assertThat(fromFour).contains("id: 9\nevent: exit\n");
+    assertThat(stream(pid, "9")).as("a reader that has everything gets an empty, closed stream").isEmpty();
     assertThat(get("/processes/" + pid).path("state").asText()).isEqualTo("exited");
     assertThat(get("/processes/" + pid).path("result").path("exit_code").asInt()).isZero();
     assertThat(get("/processes").path("processes")).hasSize(1);
