@@ -15,10 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +49,8 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -282,8 +288,7 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
       TreeMap<String, FileRef> files = new TreeMap<>();
       while (walk.next()) {
         if (isFile(walk.getFileMode(0))) {
-          ObjectId blob = walk.getObjectId(0);
-          files.put(walk.getPathString(), new FileRef(blob.name(), reader.getObjectSize(blob, Constants.OBJ_BLOB)));
+          files.put(walk.getPathString(), fileRef(reader, walk.getObjectId(0)));
         }
       }
       return new Revision(revisionId, files);
@@ -297,9 +302,7 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
     Objects.requireNonNull(path, "path == null");
     try (ObjectReader reader = repo.newObjectReader()) {
       ObjectId tree = tree(reader, revisionId);
-      try {
-        TreeEditor.segments(path);
-      } catch (InvalidArgumentException e) {
+      if (!isStorable(path)) {
         return Optional.empty(); // git cannot hold such a path, so no revision has it
       }
       try (TreeWalk walk = TreeWalk.forPath(reader, path, tree)) {
@@ -310,6 +313,77 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
       }
     } catch (IOException e) {
       throw readFailed("revision " + revisionId + " path " + path, e);
+    }
+  }
+
+  /** Walks only the subtrees on the requested paths. */
+  @Override
+  public SortedMap<String, FileRef> lookup(String revisionId, Collection<String> paths) {
+    Objects.requireNonNull(paths, "paths == null");
+    try (ObjectReader reader = repo.newObjectReader()) {
+      ObjectId tree = tree(reader, revisionId);
+      List<String> storable = new ArrayList<>();
+      for (String path : paths) {
+        if (isStorable(Objects.requireNonNull(path, "path == null"))) {
+          storable.add(path);
+        }
+      }
+      TreeMap<String, FileRef> out = new TreeMap<>();
+      if (storable.isEmpty()) {
+        return out;
+      }
+      Set<String> wanted = new HashSet<>(storable);
+      try (TreeWalk walk = new TreeWalk(reader)) {
+        walk.addTree(tree);
+        walk.setRecursive(true);
+        walk.setFilter(PathFilterGroup.createFromStrings(storable));
+        while (walk.next()) {
+          String path = walk.getPathString();
+          if (wanted.contains(path) && isFile(walk.getFileMode(0))) {
+            out.put(path, fileRef(reader, walk.getObjectId(0)));
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailed("revision " + revisionId, e);
+    }
+  }
+
+  /** Compares the two trees by id: subtrees with equal ids are skipped without being read. */
+  @Override
+  public SortedMap<String, Optional<FileRef>> diff(String fromRevisionId, String toRevisionId) {
+    try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+      walk.addTree(tree(reader, fromRevisionId));
+      walk.addTree(tree(reader, toRevisionId));
+      walk.setRecursive(true);
+      walk.setFilter(TreeFilter.ANY_DIFF);
+      TreeMap<String, Optional<FileRef>> out = new TreeMap<>();
+      while (walk.next()) {
+        boolean inFrom = isFile(walk.getFileMode(0));
+        boolean inTo = isFile(walk.getFileMode(1));
+        if (inTo && (!inFrom || !walk.idEqual(0, 1))) {
+          out.put(walk.getPathString(), Optional.of(fileRef(reader, walk.getObjectId(1))));
+        } else if (inFrom && !inTo) {
+          out.put(walk.getPathString(), Optional.empty());
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailed("revisions " + fromRevisionId + ", " + toRevisionId, e);
+    }
+  }
+
+  private static FileRef fileRef(ObjectReader reader, ObjectId blob) throws IOException {
+    return new FileRef(blob.name(), reader.getObjectSize(blob, Constants.OBJ_BLOB));
+  }
+
+  private static boolean isStorable(String path) {
+    try {
+      TreeEditor.segments(path);
+      return true;
+    } catch (InvalidArgumentException e) {
+      return false;
     }
   }
 

@@ -172,6 +172,54 @@ class GitCheckpointStoreTest {
   }
 
   @Test
+  void diffAndLookupAgreeWithFullRevisionsOnARandomHistory() {
+    java.util.Random random = new java.util.Random(11);
+    Map<String, Optional<byte[]>> initial = new HashMap<>();
+    for (int i = 0; i < 120; i++) {
+      initial.put("d" + (i % 4) + "/e" + (i % 3) + "/f" + i, Optional.of(utf8("v" + i)));
+    }
+    initial.put("swap", Optional.of(utf8("a file that becomes a directory")));
+    List<Checkpoint> made = new java.util.ArrayList<>();
+    made.add(append("diff", Optional.empty(), initial, "initial"));
+    made.add(append("diff", Optional.of(made.get(0)), files("swap", null, "swap/inner", "now a dir", "d0/e0/f0", null), "swap"));
+    for (int step = 0; step < 25; step++) {
+      Map<String, Optional<byte[]>> changes = new HashMap<>();
+      for (int c = 0; c < 1 + random.nextInt(4); c++) {
+        int i = random.nextInt(130);
+        String path = "d" + (i % 4) + "/e" + (i % 3) + "/f" + i;
+        changes.put(path, random.nextInt(4) == 0 ? Optional.empty() : Optional.of(utf8("s" + step + "c" + c)));
+      }
+      made.add(append("diff", Optional.of(made.get(made.size() - 1)), changes, "step " + step));
+    }
+    for (int n = 0; n < 40; n++) {
+      String from = made.get(random.nextInt(made.size())).resultRevisionId();
+      String to = made.get(random.nextInt(made.size())).resultRevisionId();
+      var a = store.revision(from).files();
+      var b = store.revision(to).files();
+      java.util.SortedMap<String, Optional<io.chatbuilder.core.checkpoint.FileRef>> expected = new TreeMap<>();
+      b.forEach((path, ref) -> {
+        if (!ref.equals(a.get(path))) {
+          expected.put(path, Optional.of(ref));
+        }
+      });
+      a.keySet().stream().filter(path -> !b.containsKey(path)).forEach(path -> expected.put(path, Optional.empty()));
+      assertThat(store.diff(from, to)).isEqualTo(expected);
+
+      List<String> asked = new java.util.ArrayList<>(List.of("swap", "swap/inner", "../x", "", "d1", "d1/e1/f13"));
+      for (int k = 0; k < 5; k++) {
+        asked.add("d" + random.nextInt(4) + "/e" + random.nextInt(3) + "/f" + random.nextInt(130));
+      }
+      java.util.SortedMap<String, io.chatbuilder.core.checkpoint.FileRef> looked = new TreeMap<>();
+      asked.stream().filter(b::containsKey).forEach(path -> looked.put(path, b.get(path)));
+      assertThat(store.lookup(to, asked)).isEqualTo(looked);
+    }
+    assertThat(store.diff(made.get(0).resultRevisionId(), made.get(1).resultRevisionId()).keySet())
+        .containsExactly("d0/e0/f0", "swap", "swap/inner");
+    assertThatThrownBy(() -> store.diff(made.get(0).resultRevisionId(), "nope")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.lookup("nope", List.of("a"))).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
   void appIdsAreEncodedIntoSafeRefNamesAndListedBack() {
     List<String> ids = List.of("App", "app", "with space", "../../etc/passwd", "x.lock", "a..b", "ü-🎉", "a/b", "%41",
         "-", "@{", "a~b^c:d?e*f[g\\h");
