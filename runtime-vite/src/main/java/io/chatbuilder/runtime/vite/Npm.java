@@ -108,27 +108,24 @@ final class Npm {
       return false;
     }
     boolean hasLock = Files.isRegularFile(dir.resolve("package-lock.json"));
-    LogTail recent = new LogTail(40);
-    Consumer<String> both = line -> {
-      recent.add(line);
-      output.accept(line);
-    };
+    Output out = new Output(output);
     Commands.Result result;
     if (hasLock) {
       listener.onStatus("installing dependencies (npm ci)");
-      result = ci(dir, env, both);
-      if (!result.ok() && !result.timedOut() && outOfSync(recent.last(40))) {
+      result = ci(dir, env, out);
+      if (!result.ok() && !result.timedOut() && out.outOfSync) {
         listener.onStatus("package.json changed: updating package-lock.json (npm install)");
-        result = install(dir, env, both);
+        out = new Output(output);
+        result = install(dir, env, out);
       }
     } else {
       listener.onStatus("no package-lock.json: installing dependencies and creating it (npm install)");
-      result = install(dir, env, both);
+      result = install(dir, env, out);
     }
     if (!result.ok()) {
       throw new StepFailure(result.timedOut()
           ? "installing dependencies took longer than " + timeout.toSeconds() + " s and was stopped"
-          : "installing dependencies failed (npm exit code " + result.exitCode() + "): " + npmError(recent));
+          : "installing dependencies failed (npm exit code " + result.exitCode() + "): " + out.error());
     }
     if (!Files.isRegularFile(dir.resolve(VITE_BIN))) {
       throw new StepFailure("vite is not installed after npm: add \"vite\" to the devDependencies of package.json");
@@ -141,23 +138,43 @@ final class Npm {
     return true;
   }
 
-  static boolean outOfSync(String npmOutput) {
-    return npmOutput.contains("can only install packages when your package.json and package-lock.json")
-        || npmOutput.contains("are in sync") || npmOutput.contains("Missing:") && npmOutput.contains("from lock file");
-  }
+  /**
+   * Watches npm's output as it streams: whether it says the lockfile is out of sync, and its first
+   * error lines (npm prints the cause first, then pages of usage text).
+   */
+  static final class Output implements Consumer<String> {
+    private final Consumer<String> sink;
+    private final List<String> errors = new ArrayList<>();
+    private final LogTail tail = new LogTail(12);
+    volatile boolean outOfSync;
 
-  /** The lines of npm's output that say what went wrong ("npm error ..."), else its last lines. */
-  static String npmError(LogTail output) {
-    List<String> errors = new ArrayList<>();
-    for (String line : output.lines()) {
-      if (line.startsWith("npm error") || line.startsWith("npm ERR!")) {
+    Output(Consumer<String> sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public synchronized void accept(String line) {
+      sink.accept(line);
+      tail.add(line);
+      if (outOfSync(line)) {
+        outOfSync = true;
+      }
+      if ((line.startsWith("npm error") || line.startsWith("npm ERR!")) && errors.size() < 12) {
         String text = line.replaceFirst("^npm (error|ERR!) ?", "").strip();
         if (!text.isEmpty() && !text.startsWith("A complete log of this run") && !text.contains("_logs/")) {
           errors.add(text);
         }
       }
     }
-    List<String> lines = errors.isEmpty() ? output.lines() : errors;
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+
+    /** What npm said went wrong: its first error lines, else its last lines. */
+    synchronized String error() {
+      return errors.isEmpty() ? tail.last(12) : String.join("\n", errors);
+    }
+  }
+
+  static boolean outOfSync(String npmOutput) {
+    return npmOutput.contains("can only install packages when your package.json and package-lock.json")
+        || npmOutput.contains("are in sync") || npmOutput.contains("Missing:") && npmOutput.contains("from lock file");
   }
 }

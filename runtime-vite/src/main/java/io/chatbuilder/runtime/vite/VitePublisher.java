@@ -140,15 +140,12 @@ public final class VitePublisher implements Publisher {
 
       listener.onStatus("installing dependencies (npm ci)");
       buildLog.add("[chatbuilder] npm ci");
-      LogTail npmTail = new LogTail(60);
-      Commands.Result ci = npm.ci(work, env, line -> {
-        npmTail.add(line);
-        buildLog.add(line);
-      });
+      Npm.Output npmOutput = new Npm.Output(buildLog::add);
+      Commands.Result ci = npm.ci(work, env, npmOutput);
       if (!ci.ok()) {
         throw new StepFailure(ci.timedOut()
             ? "npm ci took longer than allowed and was stopped"
-            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(Npm.npmError(npmTail)));
+            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(npmOutput.error()));
       }
       if (!Files.isRegularFile(work.resolve(Npm.VITE_BIN))) {
         throw new StepFailure("vite is not installed: add \"vite\" to the devDependencies of package.json");

@@ -3,6 +3,8 @@ package io.chatbuilder.runtime.vite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +48,25 @@ class NpmTest {
   }
 
   @Test
-  void errorKeepsNpmErrorLinesWithoutTheLogFilePointer() {
-    LogTail out = new LogTail(50);
-    out.add("added 3 packages");
-    out.add("npm error code EJSONPARSE");
-    out.add("npm error JSON.parse Unexpected end of JSON input while parsing \"{\"");
-    out.add("npm error A complete log of this run can be found in: /somewhere/_logs/x.log");
-    assertThat(Npm.npmError(out)).isEqualTo("code EJSONPARSE\nJSON.parse Unexpected end of JSON input while parsing \"{\"");
+  void outputKeepsNpmsFirstErrorLinesAndSeesALockfileOutOfSync() {
+    List<String> forwarded = new ArrayList<>();
+    Npm.Output out = new Npm.Output(forwarded::add);
+    out.accept("npm error code EUSAGE");
+    out.accept("npm error");
+    out.accept("npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.");
+    out.accept("npm error Missing: picocolors@1.1.1 from lock file");
+    for (int i = 0; i < 100; i++) {
+      out.accept("npm error   --option-" + i + "  usage text"); // npm then prints pages of usage
+    }
+    out.accept("npm error A complete log of this run can be found in: /somewhere/_logs/x.log");
+    assertThat(forwarded).hasSize(105);
+    assertThat(out.outOfSync).isTrue();
+    assertThat(out.error()).startsWith("code EUSAGE\n`npm ci` can only install packages")
+        .contains("Missing: picocolors@1.1.1").doesNotContain("_logs").doesNotContain("--option-20");
 
-    LogTail plain = new LogTail(50);
-    plain.add("something odd");
-    assertThat(Npm.npmError(plain)).isEqualTo("something odd");
+    Npm.Output plain = new Npm.Output(line -> { });
+    plain.accept("something odd");
+    assertThat(plain.outOfSync).isFalse();
+    assertThat(plain.error()).isEqualTo("something odd");
   }
 }

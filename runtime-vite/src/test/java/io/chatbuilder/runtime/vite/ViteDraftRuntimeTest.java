@@ -1,0 +1,350 @@
+package io.chatbuilder.runtime.vite;
+
+import static io.chatbuilder.runtime.vite.ViteTestSupport.NPM_CACHE;
+import static io.chatbuilder.runtime.vite.ViteTestSupport.answers;
+import static io.chatbuilder.runtime.vite.ViteTestSupport.eventually;
+import static io.chatbuilder.runtime.vite.ViteTestSupport.eventuallyServes;
+import static io.chatbuilder.runtime.vite.ViteTestSupport.get;
+import static io.chatbuilder.runtime.vite.ViteTestSupport.writeTemplate;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.RunResult;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.runtime.DraftState;
+import io.chatbuilder.core.runtime.DraftStatus;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.sandbox.local.LocalSandboxProvider;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real npm (registry, then the shared cache) and real Vite dev servers on loopback. */
+class ViteDraftRuntimeTest {
+  @TempDir Path apps;
+  private final List<AutoCloseable> closeAfter = new CopyOnWriteArrayList<>();
+  private final List<String> statuses = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : closeAfter) {
+      c.close();
+    }
+  }
+
+  private ViteDraftRuntime.Builder runtime() {
+    return ViteDraftRuntime.builder(apps::resolve).npmCache(NPM_CACHE);
+  }
+
+  private <T extends AutoCloseable> T closing(T closeable) {
+    closeAfter.add(closeable);
+    return closeable;
+  }
+
+  @Test
+  void vanillaPreviewFollowsSandboxWritesAgentEditsAndUndoWithoutRestart() throws Exception {
+    ViteDraftRuntime drafts = closing(runtime().build());
+    String edited = "document.querySelector('#app').innerHTML = '<h1>Edited by the agent</h1>'\n";
+    ScriptedModel model = ScriptedModel.builder()
+        .turn(t -> t.text("Changing the page.").toolCall("write_file",
+            new ObjectMapper().createObjectNode().put("path", "src/main.js").put("content", edited).toString()))
+        .turn(t -> t.text("Done."))
+        .build();
+    ChatBuilder builder = closing(ChatBuilder.builder().model(model)
+        .sandboxes(closing(LocalSandboxProvider.create(apps)))
+        .template(ViteTemplates.vanilla()).template(ViteTemplates.react())
+        .draftRuntime(drafts)
+        .build());
+
+    assertThat(builder.createApp("shop", ViteTemplates.VANILLA).type()).isEqualTo(CheckpointType.INITIAL);
+    DraftStatus status = builder.startDraft("shop", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
+    assertThat(status.error()).isEmpty();
+    assertThat(statuses).anyMatch(s -> s.contains("installing dependencies"));
+    assertThat(statuses).anyMatch(s -> s.startsWith("preview ready at "));
+    String url = status.previewUrl().orElseThrow();
+    assertThat(url).startsWith("http://127.0.0.1:");
+    assertThat(get(url).body()).contains("<div id=\"app\"></div>").contains("/src/main.js").contains("/@vite/client");
+    assertThat(get(url + "src/main.js").body()).contains("Hello from your new app");
+    long pid = drafts.processId("shop").orElseThrow();
+    assertThat(builder.draftStatus("shop").logTail()).anyMatch(l -> l.contains("VITE v7.3.8"));
+
+    // a write through the sandbox is served by the same server (HMR via its file watcher)
+    Sandbox sandbox = builder.sandbox("shop");
+    String html = new String(sandbox.read("index.html").bytes(), StandardCharsets.UTF_8);
+    sandbox.write("index.html", html.replace("<title>New app</title>", "<title>Shop</title>").getBytes(StandardCharsets.UTF_8));
+    eventuallyServes(url, "<title>Shop</title>");
+
+    // an agent run edits main.js; the preview serves the edit
+    RunResult run = builder.chat("shop", "Change the heading").completion().get(60, TimeUnit.SECONDS);
+    assertThat(run.checkpoint()).isPresent();
+    eventuallyServes(url + "src/main.js", "Edited by the agent");
+    assertThat(get(url + "src/main.js").body()).doesNotContain("Hello from your new app");
+
+    // undo: the old content is served again; untouched files keep their time, the server its process
+    Path style = apps.resolve("shop/src/style.css");
+    FileTime styleTime = Files.getLastModifiedTime(style);
+    assertThat(builder.undo("shop").type()).isEqualTo(CheckpointType.UNDO);
+    eventuallyServes(url + "src/main.js", "Hello from your new app");
+    assertThat(Files.getLastModifiedTime(style)).isEqualTo(styleTime);
+    assertThat(drafts.processId("shop")).hasValue(pid);
+    DraftStatus after = builder.draftStatus("shop");
+    assertThat(after.state()).isEqualTo(DraftState.RUNNING);
+    assertThat(after.restarts()).isZero();
+    assertThat(after.previewUrl()).hasValue(url);
+
+    // starting again returns the running server
+    assertThat(builder.startDraft("shop", statuses::add).previewUrl()).hasValue(url);
+    assertThat(drafts.processId("shop")).hasValue(pid);
+  }
+
+  @Test
+  void reactAppServesItsPageAndEdits() throws Exception {
+    ViteDraftRuntime drafts = closing(runtime().build());
+    ChatBuilder builder = closing(ChatBuilder.builder().model(ScriptedModel.builder().build())
+        .sandboxes(closing(LocalSandboxProvider.create(apps)))
+        .template(ViteTemplates.react())
+        .draftRuntime(drafts)
+        .build());
+    builder.createApp("react-app", ViteTemplates.REACT);
+    DraftStatus status = builder.startDraft("react-app", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
+    String url = status.previewUrl().orElseThrow();
+    assertThat(get(url).body()).contains("<div id=\"root\"></div>").contains("@react-refresh");
+    String app = get(url + "src/App.jsx").body();
+    assertThat(app).contains("Hello from your new React app").contains("jsxDEV").doesNotContain("<main>");
+    long pid = drafts.processId("react-app").orElseThrow();
+
+    Sandbox sandbox = builder.sandbox("react-app");
+    String source = new String(sandbox.read("src/App.jsx").bytes(), StandardCharsets.UTF_8);
+    sandbox.write("src/App.jsx", source.replace("Hello from your new React app", "Welcome to the React shop").getBytes(StandardCharsets.UTF_8));
+    eventuallyServes(url + "src/App.jsx", "Welcome to the React shop");
+    assertThat(drafts.processId("react-app")).hasValue(pid);
+  }
+
+  @Test
+  void secondAppOfATemplateInstallsFromTheCacheWithoutTheNetwork() throws Exception {
+    // warm the shared cache (a no-op when another test did)
+    ViteDraftRuntime online = closing(runtime().build());
+    writeTemplate(apps.resolve("first"), ViteTemplates.vanilla());
+    assertThat(online.start("first", statuses::add).state()).isEqualTo(DraftState.RUNNING);
+    online.stop("first");
+
+    // a registry nothing listens on: every package must come from the cache
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    ViteDraftRuntime offline = closing(runtime().environment("npm_config_registry", "http://127.0.0.1:" + deadPort + "/")
+        .environment("npm_config_fetch_retries", "0").build());
+    writeTemplate(apps.resolve("second"), ViteTemplates.vanilla());
+    DraftStatus second = offline.start("second", statuses::add);
+    assertThat(second.state()).as(second.toString()).isEqualTo(DraftState.RUNNING);
+    assertThat(get(second.previewUrl().orElseThrow()).status()).isEqualTo(200);
+  }
+
+  @Test
+  void crashedServerIsRestartedThenGivenUpAfterTheLimit() {
+    ViteDraftRuntime drafts = closing(runtime().maxRestarts(1).build());
+    writeTemplate(apps.resolve("crashy"), ViteTemplates.vanilla());
+    DraftStatus first = drafts.start("crashy", statuses::add);
+    assertThat(first.state()).isEqualTo(DraftState.RUNNING);
+    long pid = drafts.processId("crashy").orElseThrow();
+
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    eventually("restart after a crash", () -> drafts.status("crashy").state() == DraftState.RUNNING
+        && drafts.processId("crashy").isPresent() && drafts.processId("crashy").getAsLong() != pid);
+    DraftStatus restarted = drafts.status("crashy");
+    assertThat(restarted.restarts()).isEqualTo(1);
+    assertThat(restarted.previewUrl()).as("same port again").isEqualTo(first.previewUrl());
+    assertThat(get(restarted.previewUrl().orElseThrow()).status()).isEqualTo(200);
+    assertThat(statuses).anyMatch(s -> s.contains("restarting (1 of 1)"));
+
+    long pid2 = drafts.processId("crashy").orElseThrow();
+    ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
+    eventually("giving up", () -> drafts.status("crashy").state() == DraftState.FAILED);
+    DraftStatus failed = drafts.status("crashy");
+    assertThat(failed.error().orElseThrow()).contains("after 1 restarts");
+    assertThat(failed.previewUrl()).isEmpty();
+    assertThat(drafts.processId("crashy")).isEmpty();
+
+    // an explicit start begins again with a fresh restart budget
+    DraftStatus again = drafts.start("crashy", statuses::add);
+    assertThat(again.state()).isEqualTo(DraftState.RUNNING);
+    assertThat(again.restarts()).isZero();
+    assertThat(again.error()).isEmpty();
+  }
+
+  @Test
+  void idleServerIsStoppedWhileUsedOneKeepsRunning() {
+    MutableClock clock = new MutableClock();
+    ViteDraftRuntime drafts = closing(runtime().clock(clock).idleTimeout(Duration.ofMinutes(1)).build());
+    writeTemplate(apps.resolve("idle"), ViteTemplates.vanilla());
+    String url = drafts.start("idle", statuses::add).previewUrl().orElseThrow();
+    long pid = drafts.processId("idle").orElseThrow();
+
+    clock.advance(Duration.ofSeconds(50));
+    assertThat(drafts.status("idle").state()).isEqualTo(DraftState.RUNNING); // counts as use
+    clock.advance(Duration.ofSeconds(50));
+    assertThat(drafts.stopIdle()).isEmpty();
+    clock.advance(Duration.ofSeconds(11));
+    // the periodic sweep may get there first; either way this server is the one stopped
+    assertThat(drafts.stopIdle()).isSubsetOf("idle");
+
+    DraftStatus stopped = drafts.status("idle");
+    assertThat(stopped.state()).isEqualTo(DraftState.STOPPED);
+    assertThat(stopped.previewUrl()).isEmpty();
+    assertThat(stopped.logTail()).anyMatch(l -> l.contains("without use"));
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(answers(url)).isFalse();
+  }
+
+  @Test
+  void stopKillsTheWholeProcessTree() {
+    ViteDraftRuntime drafts = closing(runtime().build());
+    writeTemplate(apps.resolve("tree"), ViteTemplates.vanilla());
+    String url = drafts.start("tree", statuses::add).previewUrl().orElseThrow();
+    ProcessHandle vite = ProcessHandle.of(drafts.processId("tree").orElseThrow()).orElseThrow();
+    List<ProcessHandle> tree = new java.util.ArrayList<>(vite.descendants().toList());
+    tree.add(vite);
+    assertThat(tree).as("vite runs an esbuild service").hasSizeGreaterThan(1);
+
+    drafts.stop("tree");
+    assertThat(tree).noneMatch(ProcessHandle::isAlive);
+    assertThat(drafts.status("tree").state()).isEqualTo(DraftState.STOPPED);
+    assertThat(answers(url)).isFalse();
+    drafts.stop("tree"); // again: no effect
+    drafts.stop("never-started");
+  }
+
+  @Test
+  void changedDependenciesAreReinstalledBeforeTheNextPreview() throws Exception {
+    ViteDraftRuntime drafts = closing(runtime().build());
+    Path dir = writeTemplate(apps.resolve("deps"), ViteTemplates.vanilla());
+    drafts.start("deps", statuses::add);
+    long pid = drafts.processId("deps").orElseThrow();
+
+    // the agent adds a dependency to package.json without updating the lockfile
+    ObjectMapper json = new ObjectMapper();
+    var pkg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("package.json").toFile());
+    pkg.putObject("dependencies").put("picocolors", "1.1.1");
+    Files.writeString(dir.resolve("package.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(pkg));
+    statuses.clear();
+
+    DraftStatus status = drafts.start("deps", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
+    assertThat(statuses).anyMatch(s -> s.contains("reinstalling"));
+    assertThat(statuses).anyMatch(s -> s.contains("npm install"));
+    assertThat(drafts.processId("deps").orElseThrow()).isNotEqualTo(pid);
+    var lock = json.readTree(dir.resolve("package-lock.json").toFile());
+    assertThat(lock.path("packages").path("").path("dependencies").path("picocolors").asText()).isEqualTo("1.1.1");
+    assertThat(Npm.isInstalled(dir)).isTrue();
+    assertThat(get(status.previewUrl().orElseThrow()).status()).isEqualTo(200);
+  }
+
+  @Test
+  void brokenAppsFailWithTheToolsErrorInsteadOfThrowing() throws Exception {
+    ViteDraftRuntime drafts = closing(runtime().build());
+
+    Path badJson = apps.resolve("bad-json");
+    Files.createDirectories(badJson);
+    Files.writeString(badJson.resolve("package.json"), "{ \"name\": ");
+    Files.writeString(badJson.resolve("package-lock.json"), "{}");
+    DraftStatus npmFailed = drafts.start("bad-json", statuses::add);
+    assertThat(npmFailed.state()).isEqualTo(DraftState.FAILED);
+    assertThat(npmFailed.error().orElseThrow()).contains("installing dependencies failed").containsIgnoringCase("json");
+    assertThat(npmFailed.logTail()).isNotEmpty();
+    assertThat(npmFailed.previewUrl()).isEmpty();
+
+    Path badConfig = writeTemplate(apps.resolve("bad-config"), ViteTemplates.vanilla());
+    Files.writeString(badConfig.resolve("vite.config.js"), "throw new Error('broken config for the test')\n");
+    DraftStatus viteFailed = drafts.start("bad-config", statuses::add);
+    assertThat(viteFailed.state()).isEqualTo(DraftState.FAILED);
+    assertThat(viteFailed.error().orElseThrow()).contains("exited with code").contains("broken config for the test");
+    assertThat(drafts.processId("bad-config")).isEmpty();
+    assertThat(statuses).anyMatch(s -> s.startsWith("draft failed: "));
+
+    // fixed: the next start works (dependencies were installed by the failed attempt)
+    Files.write(badConfig.resolve("vite.config.js"), ViteTemplates.vanilla().files().get("vite.config.js"));
+    statuses.clear();
+    assertThat(drafts.start("bad-config", statuses::add).state()).isEqualTo(DraftState.RUNNING);
+    assertThat(statuses).noneMatch(s -> s.contains("installing"));
+  }
+
+  @Test
+  void badRequestsGetClearErrors() {
+    ViteDraftRuntime drafts = runtime().build();
+    for (String id : new String[] {"../etc", "a/b", "", ".hidden", "x".repeat(65), "nul\0"}) {
+      assertThatThrownBy(() -> drafts.start(id, statuses::add)).as(id).isInstanceOf(InvalidArgumentException.class);
+      assertThatThrownBy(() -> drafts.status(id)).as(id).isInstanceOf(InvalidArgumentException.class);
+    }
+    assertThatThrownBy(() -> drafts.start("missing", statuses::add))
+        .isInstanceOf(NotFoundException.class).hasMessageContaining("no directory");
+    assertThat(apps.resolve("empty").toFile().mkdir()).isTrue();
+    assertThatThrownBy(() -> drafts.start("empty", statuses::add))
+        .isInstanceOf(NotFoundException.class).hasMessageContaining("package.json");
+    DraftStatus unknown = drafts.status("never-started");
+    assertThat(unknown.state()).isEqualTo(DraftState.STOPPED);
+    assertThat(unknown.previewUrl()).isEmpty();
+    assertThatThrownBy(() -> drafts.start("x", null)).isInstanceOf(NullPointerException.class);
+    drafts.close();
+    assertThatThrownBy(() -> drafts.start("missing", statuses::add)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(apps::resolve).idleTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(apps::resolve).environment("A=B", "x"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void closeStopsEveryServer() {
+    ViteDraftRuntime drafts = runtime().build();
+    writeTemplate(apps.resolve("one"), ViteTemplates.vanilla());
+    String url = drafts.start("one", statuses::add).previewUrl().orElseThrow();
+    long pid = drafts.processId("one").orElseThrow();
+    drafts.close();
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(answers(url)).isFalse();
+    assertThat(drafts.status("one").state()).isEqualTo(DraftState.STOPPED);
+  }
+
+  /** A clock tests move by hand, so idleness needs no sleeping. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
