@@ -227,7 +227,7 @@ class LocalSandboxAdversarialRemoteTest {
   // ---------------------------------------------------------------- commands
 
   static Stream<Arguments> bypasses() {
-    String m = base == null ? "/tmp/PWNED" : base.resolve("PWNED").toString();
+    String m = base.resolve("PWNED").toString();
     String touch = "require('fs').writeFileSync('" + m + "','x')";
     return Stream.of(
         Arguments.of("and-list", List.of("npm", "run", "build", "&&", "node", "-e", touch)),
