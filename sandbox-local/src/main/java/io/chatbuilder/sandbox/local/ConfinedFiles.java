@@ -520,39 +520,28 @@ final class ConfinedFiles {
 
   /** Lists {@code directory}: files and directories, sorted, without exclusions, symlinks and specials. */
   List<FileEntry> list(String directory, boolean recursive, int limit) {
-    Path start = directory(directory);
+    directory(directory); // clear errors for missing, symlinked or non-directories
     TreeMap<String, FileEntry> entries = new TreeMap<>();
-    try {
-      listInto(start, directory, recursive, entries);
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      SecureDirectoryStream<Path> start = rootDir;
+      if (!directory.isEmpty()) {
+        Descent d = descend(rootDir, directory, Mode.EXISTING);
+        if (d.dir == null) {
+          throw new NotFoundException("no such directory: " + directory);
+        }
+        try (SecureDirectoryStream<Path> parent = d.owned ? d.dir : null) {
+          start = openChild(d.dir, SandboxPaths.fileName(directory), directory);
+        }
+      }
+      try (SecureDirectoryStream<Path> owned = start != rootDir ? start : null) {
+        walk(start, directory, recursive, (path, attrs, isDirectory) -> entries.put(path, isDirectory
+            ? new FileEntry(path, FileEntry.Kind.DIRECTORY, 0)
+            : new FileEntry(path, FileEntry.Kind.FILE, (Long) attrs.get("size"))));
+      }
     } catch (IOException e) {
       throw ioFailure("list " + (directory.isEmpty() ? "the root" : directory), e);
     }
     return entries.values().stream().limit(Math.max(0, limit)).toList();
-  }
-
-  private void listInto(Path dir, String prefix, boolean recursive, Map<String, FileEntry> out) throws IOException {
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      for (Path entry : stream) {
-        String name = entry.getFileName().toString();
-        if (skipped(name)) {
-          continue;
-        }
-        String path = prefix.isEmpty() ? name : prefix + "/" + name;
-        Map<String, Object> attrs = stat(entry);
-        if (attrs == null) {
-          continue;
-        }
-        int type = (Integer) attrs.get("mode") & S_IFMT;
-        if (type == S_IFDIR) {
-          out.put(path, new FileEntry(path, FileEntry.Kind.DIRECTORY, 0));
-          if (recursive) {
-            listInto(entry, path, true, out);
-          }
-        } else if (type == S_IFREG) {
-          out.put(path, new FileEntry(path, FileEntry.Kind.FILE, (Long) attrs.get("size")));
-        }
-      }
-    }
   }
 
   /**
@@ -561,35 +550,61 @@ final class ConfinedFiles {
    */
   SortedMap<String, FileStat> statAll() {
     SortedMap<String, FileStat> out = new TreeMap<>();
-    try {
-      statInto(root, "", out);
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      walk(rootDir, "", true, (path, attrs, isDirectory) -> {
+        if (!isDirectory) {
+          out.put(path, toStat(attrs));
+        }
+      });
     } catch (IOException e) {
       throw ioFailure("scan the app files", e);
     }
     return out;
   }
 
-  private void statInto(Path dir, String prefix, Map<String, FileStat> out) throws IOException {
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      for (Path entry : stream) {
-        String name = entry.getFileName().toString();
-        if (skipped(name)) {
-          continue;
-        }
-        Map<String, Object> attrs = stat(entry);
-        if (attrs == null) {
-          continue;
-        }
-        String path = prefix.isEmpty() ? name : prefix + "/" + name;
-        int type = (Integer) attrs.get("mode") & S_IFMT;
-        if (type == S_IFDIR) {
-          statInto(entry, path, out);
-        } else if (type == S_IFREG) {
-          out.put(path, toStat(attrs));
+  @FunctionalInterface
+  private interface WalkVisitor {
+    void visit(String path, Map<String, Object> attrs, boolean isDirectory);
+  }
+
+  /**
+   * Visits directories and regular files under {@code dir}. Directories are entered through their
+   * parent's handle with {@code O_NOFOLLOW}, so a directory swapped for a symlink mid-walk is skipped,
+   * never followed; entries are stat'ed by path for their ctime (Java's handles do not expose it).
+   */
+  private void walk(SecureDirectoryStream<Path> dir, String prefix, boolean recursive, WalkVisitor visitor) throws IOException {
+    for (String name : names(dir)) {
+      if (skipped(name)) {
+        continue;
+      }
+      String path = prefix.isEmpty() ? name : prefix + "/" + name;
+      Map<String, Object> attrs;
+      try {
+        attrs = stat(root.resolve(path));
+      } catch (IOException changedUnderUs) {
+        continue; // a parent was replaced mid-walk (ENOTDIR, ELOOP): the next scan sees the new state
+      }
+      if (attrs == null) {
+        continue;
+      }
+      int type = (Integer) attrs.get("mode") & S_IFMT;
+      if (type == S_IFREG) {
+        visitor.visit(path, attrs, false);
+      } else if (type == S_IFDIR) {
+        visitor.visit(path, attrs, true);
+        if (recursive) {
+          hook.at("walk", path);
+          SecureDirectoryStream<Path> child;
+          try {
+            child = dir.newDirectoryStream(Path.of(name), NOFOLLOW_LINKS);
+          } catch (IOException swappedOrGone) {
+            continue; // deleted or replaced by a symlink since the stat: nothing to walk
+          }
+          try (child) {
+            walk(child, path, true, visitor);
+          }
         }
       }
-    } catch (NoSuchFileException e) {
-      // The directory vanished during the walk (a command deleting it); its files are gone.
     }
   }
 

@@ -347,4 +347,24 @@ class AdversarialPathsTest {
     assertThat(root.resolve("moved")).doesNotExist();
     // The snapshot check after the test proves outside/ and app-x/ are intact.
   }
+
+  @Test
+  void aDirectorySwappedForASymlinkDuringAScanIsNotTraversed() throws IOException {
+    sandbox.write("src/own.js", utf8("own"));
+    AtomicBoolean armed = new AtomicBoolean();
+    LocalSandbox racy = LocalSandbox.builder(root).isolation(Isolation.NONE).raceHook((step, path) -> {
+      if (armed.get() && step.equals("walk") && path.equals("src") && !Files.isSymbolicLink(root.resolve("src"))) {
+        Files.move(root.resolve("src"), root.resolve("src-old"));
+        Files.createSymbolicLink(root.resolve("src"), outside);
+      }
+    }).build();
+    armed.set(true);
+    try {
+      assertThat(racy.files()).as("nothing of outside/ is listed").doesNotContainKey("src/canary.txt");
+      assertThat(racy.search(SearchQuery.literal("OUTSIDE-SECRET")).matches()).isEmpty();
+    } finally {
+      racy.close();
+      Files.delete(root.resolve("src"));
+    }
+  }
 }
