@@ -32,12 +32,11 @@ import java.util.stream.Stream;
 /**
  * The studio's fallback publisher when no Vite runtime is configured: a static app needs no build,
  * so publishing copies the checkpoint's files (read from the store, never from the draft) into
- * {@code <dir>/<app>/<publishId>/} and records a manifest. The same revision gives the same
+ * {@code <dir>/<app>/<publishId>/} (the result's output location) and records a manifest. The same revision gives the same
  * manifest hash. Each publish is written to a temporary directory first and moved into place, so a
  * crash never leaves half a site.
  */
 final class StaticPublisher implements Publisher {
-  static final String PUBLISHED_PREFIX = "/published/";
   private static final String RECORD = ".publish.json";
 
   private final Path dir;
@@ -82,7 +81,7 @@ final class StaticPublisher implements Publisher {
       String manifestHash = manifestHash(manifest);
       log.append(manifest.size()).append(" files, manifest ").append(manifestHash).append('\n');
       PublishResult result = new PublishResult(publishId, appId, checkpoint.id(), checkpoint.resultRevisionId(), true, manifest,
-          manifestHash, log.toString(), Optional.empty(), Optional.of(PUBLISHED_PREFIX + appId + "/" + publishId + "/"),
+          manifestHash, log.toString(), Optional.empty(), Optional.of(appDir.resolve(publishId).toString()),
           started, Duration.between(started, clock.instant()));
       Files.writeString(staging.resolve(RECORD), json.writeValueAsString(toJson(result)));
       Files.move(staging, appDir.resolve(publishId), StandardCopyOption.ATOMIC_MOVE);
@@ -140,7 +139,7 @@ final class StaticPublisher implements Publisher {
       o.path("manifest").fields().forEachRemaining(f -> manifest.put(f.getKey(), f.getValue().asText()));
       return Optional.of(new PublishResult(o.path("publish_id").asText(), o.path("app_id").asText(), o.path("checkpoint_id").asText(),
           o.path("revision_id").asText(), true, manifest, o.path("manifest_hash").asText(), o.path("build_log").asText(),
-          Optional.empty(), Optional.ofNullable(o.path("output_location").textValue()), Instant.parse(o.path("started_at").asText()),
+          Optional.empty(), Optional.of(site.toString()), Instant.parse(o.path("started_at").asText()),
           Duration.ofMillis(o.path("duration_ms").asLong())));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();

@@ -73,22 +73,26 @@ public final class Studio implements AutoCloseable {
       this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"), sb -> sb.policy(CommandPolicy.defaults()));
       opened.add(sandboxes);
       Clock clock = Clock.systemUTC();
-      StaticPublisher staticPublisher = new StaticPublisher(dataDir.resolve("published"), clock);
+      StaticPublisher copy = new StaticPublisher(dataDir.resolve("published"), clock);
+      Publisher publisher = b.publisher != null ? PackageJsonSwitch.publishers(b.publisher, copy) : copy;
+      StaticDraftRuntime staticDrafts = new StaticDraftRuntime(clock);
+      DraftRuntime drafts = b.draftRuntime == null ? staticDrafts : PackageJsonSwitch.drafts(b.draftRuntime, staticDrafts,
+          appId -> sandboxes.open(appId).tryRead(PackageJsonSwitch.PACKAGE_JSON).isPresent());
       ChatBuilder.Builder cb = ChatBuilder.builder()
           .model(model)
           .sandboxes(sandboxes)
           .checkpointStore(stores.checkpointStore())
           .conversationStore(stores.conversationStore())
           .eventLog(stores.eventLog())
-          .draftRuntime(b.draftRuntime != null ? b.draftRuntime : new StaticDraftRuntime(clock))
-          .publisher(b.publisher != null ? b.publisher : staticPublisher)
+          .draftRuntime(drafts)
+          .publisher(publisher)
           .template(new StarterTemplate());
       b.templates.forEach(cb::template);
       this.chatBuilder = cb.build();
       opened.add(chatBuilder);
       this.httpThreads = Executors.newCachedThreadPool(daemonThreads());
       StudioServer handler = new StudioServer(chatBuilder, new StudioServer.Info(modelName, demo,
-          b.draftRuntime == null ? "static" : "vite"), staticPublisher, b.heartbeat, b.maxRequestBytes);
+          b.draftRuntime == null ? "static" : "dev-server"), publisher, b.heartbeat, b.maxRequestBytes);
       this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
       server.createContext("/", handler);
       server.setExecutor(httpThreads);
@@ -210,13 +214,19 @@ public final class Studio implements AutoCloseable {
       return this;
     }
 
-    /** Draft mode with a real dev server (e.g. Vite); the static preview when not set. */
+    /**
+     * Draft mode with a real dev server (e.g. Vite) for apps with a {@code package.json}; plain
+     * static apps, and every app when not set, get the static preview.
+     */
     public Builder draftRuntime(DraftRuntime draftRuntime) {
       this.draftRuntime = Objects.requireNonNull(draftRuntime, "draftRuntime == null");
       return this;
     }
 
-    /** Publish with a real build; a copy of the checkpoint's files when not set. */
+    /**
+     * Publishes checkpoints with a {@code package.json} with a real build (e.g. Vite); the others,
+     * and every checkpoint when not set, are published as a copy of their files.
+     */
     public Builder publisher(Publisher publisher) {
       this.publisher = Objects.requireNonNull(publisher, "publisher == null");
       return this;

@@ -1,6 +1,10 @@
 package io.chatbuilder.examples.studio;
 
+import io.chatbuilder.runtime.vite.ViteDraftRuntime;
+import io.chatbuilder.runtime.vite.VitePublisher;
+import io.chatbuilder.runtime.vite.ViteTemplates;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -8,12 +12,17 @@ import java.util.concurrent.CountDownLatch;
  * Starts the studio from the command line:
  *
  * <pre>
- * StudioMain [--port N] [--host ADDRESS] [--data DIR]
+ * StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite]
  * </pre>
  *
- * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_DATA}
- * (default {@code .chatbuilder-studio}), and the model variables of {@link ModelSelection}. Runs
- * until interrupted (Ctrl-C).
+ * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_HOST}
+ * (default 127.0.0.1), {@code CHATBUILDER_STUDIO_DATA} (default {@code .chatbuilder-studio}),
+ * {@code CHATBUILDER_STUDIO_RUNTIME} (default {@code static}), and the model variables of
+ * {@link ModelSelection}. Runs until interrupted (Ctrl-C).
+ *
+ * <p>{@code static} previews and publishes the app's files as they are (no Node needed);
+ * {@code vite} runs a Vite dev server per app and publishes with {@code vite build} (needs Node and
+ * npm, and adds the {@code vite-vanilla} and {@code vite-react} templates).
  */
 public final class StudioMain {
   private StudioMain() {}
@@ -23,21 +32,32 @@ public final class StudioMain {
     int port = Integer.parseInt(env.getOrDefault("CHATBUILDER_STUDIO_PORT", "8080"));
     String host = env.getOrDefault("CHATBUILDER_STUDIO_HOST", "127.0.0.1");
     Path data = Path.of(env.getOrDefault("CHATBUILDER_STUDIO_DATA", ".chatbuilder-studio"));
-    for (int i = 0; i < args.length; i++) {
+    String runtime = env.getOrDefault("CHATBUILDER_STUDIO_RUNTIME", "static");
+    for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
         case "--host" -> host = require(args[i], value);
         case "--data" -> data = Path.of(require(args[i], value));
-        default -> {
-          System.err.println("usage: StudioMain [--port N] [--host ADDRESS] [--data DIR]");
-          System.exit(2);
-        }
+        case "--runtime" -> runtime = require(args[i], value);
+        default -> usage();
       }
-      i++;
     }
+    Path dataDir = data.toAbsolutePath().normalize();
     ModelSelection.Choice choice = ModelSelection.fromEnvironment(env);
-    Studio studio = Studio.builder(data).host(host).port(port).model(choice.model()).start();
+    Studio.Builder builder = Studio.builder(dataDir).host(host).port(port).model(choice.model());
+    switch (runtime.toLowerCase(Locale.ROOT)) {
+      case "static" -> { }
+      case "vite" -> {
+        Path apps = dataDir.resolve("apps");
+        Path npmCache = dataDir.resolve("npm-cache");
+        builder.draftRuntime(ViteDraftRuntime.builder(apps::resolve).npmCache(npmCache).build())
+            .publisher(VitePublisher.builder(dataDir.resolve("published-vite")).npmCache(npmCache).build());
+        ViteTemplates.builtIn().forEach(builder::template);
+      }
+      default -> usage();
+    }
+    Studio studio = builder.start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       studio.close();
@@ -45,11 +65,17 @@ public final class StudioMain {
     }, "studio-shutdown"));
     // A command-line entry point: the banner is its user interface.
     System.out.println("ChatBuilder studio");
-    System.out.println("  model:  " + choice.reason());
-    System.out.println("  data:   " + studio.dataDir());
-    System.out.println("  open:   " + studio.url());
+    System.out.println("  model:    " + choice.reason());
+    System.out.println("  preview:  " + runtime);
+    System.out.println("  data:     " + studio.dataDir());
+    System.out.println("  open:     " + studio.url());
     System.out.println("Press Ctrl-C to stop.");
     stopped.await();
+  }
+
+  private static void usage() {
+    System.err.println("usage: StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite]");
+    System.exit(2);
   }
 
   private static String require(String flag, String value) {

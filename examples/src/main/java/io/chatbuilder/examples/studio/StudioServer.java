@@ -19,6 +19,7 @@ import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
+import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.FileContent;
 import java.io.ByteArrayOutputStream;
@@ -58,15 +59,15 @@ final class StudioServer implements HttpHandler {
 
   private final ChatBuilder builder;
   private final Info info;
-  private final StaticPublisher staticPublisher;
+  private final Publisher publisher;
   private final long heartbeatMillis;
   private final int maxRequestBytes;
   private final JsonCodec codec = new JsonCodec();
 
-  StudioServer(ChatBuilder builder, Info info, StaticPublisher staticPublisher, java.time.Duration heartbeat, int maxRequestBytes) {
+  StudioServer(ChatBuilder builder, Info info, Publisher publisher, java.time.Duration heartbeat, int maxRequestBytes) {
     this.builder = builder;
     this.info = info;
-    this.staticPublisher = staticPublisher;
+    this.publisher = publisher;
     this.heartbeatMillis = heartbeat.toMillis();
     this.maxRequestBytes = maxRequestBytes;
   }
@@ -369,6 +370,9 @@ final class StudioServer implements HttpHandler {
         .put("duration_ms", r.duration().toMillis());
     r.error().ifPresent(e -> o.put("error", e));
     r.outputLocation().ifPresent(l -> o.put("output_location", l));
+    if (siteDirectory(r.appId(), r.publishId()).isPresent()) {
+      o.put("site_url", "/published/" + r.appId() + "/" + r.publishId() + "/");
+    }
     return o;
   }
 
@@ -529,14 +533,27 @@ final class StudioServer implements HttpHandler {
     }
     String appId = p.get(1);
     requireApp(appId);
-    Path site = staticPublisher.siteDirectory(appId, p.get(2))
-        .orElseThrow(() -> new NotFoundException("app " + appId + " has no publish '" + p.get(2) + "'"));
+    Path site = siteDirectory(appId, p.get(2))
+        .orElseThrow(() -> new NotFoundException("app " + appId + " has no published site '" + p.get(2) + "'"));
     String path = p.size() == 3 ? "index.html" : String.join("/", p.subList(3, p.size()));
     Path file = site.resolve(path).normalize();
-    if (!file.startsWith(site) || path.startsWith(".") || !Files.isRegularFile(file)) {
+    if (!file.startsWith(site) || path.startsWith(".") || path.contains("/.") || !Files.isRegularFile(file)) {
       throw new NotFoundException("publish " + p.get(2) + " has no file " + path);
     }
     sendBytes(ex, 200, contentType(path), Files.readAllBytes(file));
+  }
+
+  /** The directory a successful publish wrote its site to, when it is a local directory. */
+  private Optional<Path> siteDirectory(String appId, String publishId) {
+    return publisher.find(appId, publishId).filter(PublishResult::success).flatMap(PublishResult::outputLocation)
+        .flatMap(location -> {
+          try {
+            Path dir = Path.of(location);
+            return dir.isAbsolute() && Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+          } catch (java.nio.file.InvalidPathException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   private static String contentType(String name) {

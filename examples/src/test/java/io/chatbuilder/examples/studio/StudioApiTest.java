@@ -294,11 +294,14 @@ class StudioApiTest {
     assertThat(first.get("success").asBoolean()).as(first.toString()).isTrue();
     assertThat(first.get("checkpoint_id").asText()).isEqualTo(head);
     assertThat(first.get("files").asInt()).isEqualTo(3);
-    String site = first.get("output_location").asText();
+    String site = first.get("site_url").asText();
+    assertThat(site).isEqualTo("/published/shop/" + first.get("publish_id").asText() + "/");
     assertThat(client.call("GET", site + "index.html").text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
     assertThat(client.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
     assertThat(client.call("GET", site + ".publish.json").status()).isEqualTo(404);
     assertThat(client.call("GET", site + "..%2F..%2F..%2Fdb%2Fstudio.mv.db").status()).isEqualTo(404);
+    assertThat(client.call("GET", "/published/shop/pub_missing/index.html").status()).isEqualTo(404);
+    assertThat(client.call("GET", "/published/shop/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
 
     chat("shop", "make it dark"); // publishing reads the checkpoint, not the draft
     JsonNode again = client.call("POST", "/admin/apps/shop/builder/publish", json("checkpoint_id", head)).json();
@@ -356,5 +359,56 @@ class StudioApiTest {
     }
     assertThat(new String(client.call("GET", "/preview/shop/index.html").text().getBytes(StandardCharsets.UTF_8),
         StandardCharsets.UTF_8)).contains("Counter");
+  }
+
+  @Test
+  void aDevServerRuntimeGetsAppsWithPackageJsonWhileStaticAppsKeepTheStaticPreview() {
+    List<String> started = new ArrayList<>();
+    io.chatbuilder.core.runtime.DraftRuntime devServer = new io.chatbuilder.core.runtime.DraftRuntime() {
+      @Override
+      public io.chatbuilder.core.runtime.DraftStatus start(String appId, io.chatbuilder.core.runtime.StatusListener listener) {
+        started.add(appId);
+        return status(appId);
+      }
+
+      @Override
+      public io.chatbuilder.core.runtime.DraftStatus status(String appId) {
+        return new io.chatbuilder.core.runtime.DraftStatus(appId, io.chatbuilder.core.runtime.DraftState.RUNNING,
+            Optional.of("http://127.0.0.1:5173/"), List.of(), Optional.empty(), 0, java.time.Instant.EPOCH);
+      }
+
+      @Override
+      public void stop(String appId) { }
+
+      @Override
+      public void close() { }
+    };
+    io.chatbuilder.core.runtime.AppTemplate withPackageJson = new io.chatbuilder.core.runtime.AppTemplate() {
+      @Override
+      public String id() {
+        return "node-app";
+      }
+
+      @Override
+      public String description() {
+        return "an app with a package.json";
+      }
+
+      @Override
+      public java.util.SortedMap<String, byte[]> files() {
+        return new java.util.TreeMap<>(Map.of("package.json", "{}".getBytes(StandardCharsets.UTF_8),
+            "index.html", "<h1>Node</h1>".getBytes(StandardCharsets.UTF_8)));
+      }
+    };
+    start(Studio.builder(data).model(new DemoModel(Duration.ZERO)).draftRuntime(devServer).template(withPackageJson));
+    createApp("plain");
+    assertThat(client.call("POST", "/admin/apps", json("app_id", "node", "template_id", "node-app")).status()).isEqualTo(201);
+
+    assertThat(client.call("POST", "/admin/apps/node/builder/draft").json().get("preview_url").asText())
+        .isEqualTo("http://127.0.0.1:5173/");
+    assertThat(client.call("POST", "/admin/apps/plain/builder/draft").json().get("preview_url").asText())
+        .isEqualTo("/preview/plain/");
+    assertThat(started).containsExactly("node");
+    assertThat(client.call("GET", "/admin/studio").json().get("draft_mode").asText()).isEqualTo("dev-server");
   }
 }

@@ -413,9 +413,9 @@ async function publish() {
   box.textContent = r.success
     ? `Published ${r.publish_id}: ${r.files} files, manifest ${r.manifest_hash.slice(0, 12)}… `
     : `Publish failed: ${r.error || 'unknown error'}`;
-  if (r.output_location) {
+  if (r.site_url) {
     const a = document.createElement('a');
-    a.href = r.output_location;
+    a.href = r.site_url;
     a.target = '_blank';
     a.textContent = 'open';
     a.setAttribute('data-testid', 'publish-link');
