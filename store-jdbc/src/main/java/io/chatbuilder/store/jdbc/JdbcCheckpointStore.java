@@ -614,17 +614,33 @@ final class JdbcCheckpointStore implements CheckpointStore {
     Map<String, Optional<FileRef>> out = new HashMap<>();
     Map<String, Integer> bestRank = new HashMap<>();
     List<String> list = new ArrayList<>(new HashSet<>(paths));
-    for (int from = 0; from < list.size(); from += IN_CHUNK) {
-      List<String> chunk = list.subList(from, Math.min(list.size(), from + IN_CHUNK));
+    // H2 uses only the first key column for "a IN (..) AND b IN (..)", scanning a whole snapshot;
+    // a row-value IN hits the (revision_id, path) key exactly. PostgreSQL and MariaDB combine both
+    // IN lists on the key by themselves.
+    boolean rowValues = dialect == Dialect.H2;
+    int chunkSize = rowValues ? Math.max(1, IN_CHUNK / readPath.size()) : IN_CHUNK;
+    for (int from = 0; from < list.size(); from += chunkSize) {
+      List<String> chunk = list.subList(from, Math.min(list.size(), from + chunkSize));
+      String where = rowValues
+          ? "(revision_id, path) IN (" + String.join(", ", java.util.Collections.nCopies(readPath.size() * chunk.size(), "(?, ?)")) + ")"
+          : "revision_id IN (" + placeholders(readPath.size()) + ") AND path IN (" + placeholders(chunk.size()) + ")";
       try (PreparedStatement s = c.prepareStatement("SELECT revision_id, path, blob_id, byte_size FROM " + t.entries
-          + " WHERE revision_id IN (" + placeholders(readPath.size()) + ") AND path IN ("
-          + placeholders(chunk.size()) + ")")) {
+          + " WHERE " + where)) {
         int i = 1;
-        for (String id : readPath) {
-          s.setString(i++, id);
-        }
-        for (String path : chunk) {
-          s.setString(i++, path);
+        if (rowValues) {
+          for (String id : readPath) {
+            for (String path : chunk) {
+              s.setString(i++, id);
+              s.setString(i++, path);
+            }
+          }
+        } else {
+          for (String id : readPath) {
+            s.setString(i++, id);
+          }
+          for (String path : chunk) {
+            s.setString(i++, path);
+          }
         }
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {

@@ -16,7 +16,7 @@ import javax.sql.DataSource;
 /**
  * A DataSource over DriverManager with a tiny idle pool (so tests do not pay a connection per call
  * on PostgreSQL and MariaDB): a connection handed back is reused if it is still valid and was left
- * in auto-commit mode, as a real pool would check.
+ * in auto-commit mode and not closed (a connection the server killed is not handed back).
  */
 final class SimpleDataSource implements DataSource {
   private static final int MAX_IDLE = 8;
@@ -69,7 +69,7 @@ final class SimpleDataSource implements DataSource {
   /** The real connection under a handed-out one (for tests that kill backends). */
   private void release(Connection connection) {
     try {
-      if (!connection.isClosed() && connection.getAutoCommit() && connection.isValid(2) && idle.size() < MAX_IDLE) {
+      if (!connection.isClosed() && connection.getAutoCommit() && idle.size() < MAX_IDLE) {
         idle.addFirst(connection);
         return;
       }
