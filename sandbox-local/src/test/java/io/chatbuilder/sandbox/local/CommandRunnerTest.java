@@ -118,7 +118,8 @@ class CommandRunnerTest {
   void timeoutKillsTheWholeProcessTree(Isolation isolation) throws Exception {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       String token = "tree-" + UUID.randomUUID();
-      CommandResult result = sandbox.run(node(sandbox, SPAWN_CHILD_THEN_HANG, token).withTimeout(Duration.ofSeconds(3)),
+      // Long enough for node to start its child even on a loaded machine.
+      CommandResult result = sandbox.run(node(sandbox, SPAWN_CHILD_THEN_HANG, token).withTimeout(Duration.ofSeconds(8)),
           new CommandListener() {}, new Cancellation());
       assertThat(result.timedOut()).isTrue();
       assertThat(result.cancelled()).isFalse();
