@@ -327,6 +327,7 @@ public final class LocalSandbox implements Sandbox {
     private Map<String, String> baseEnvironment = System.getenv();
     private final List<Path> readOnlyPaths = new ArrayList<>();
     private ConfinedFiles.RaceHook raceHook = ConfinedFiles.RaceHook.NONE;
+    private String bwrapSearchPath = System.getenv("PATH");
     private java.util.function.LongSupplier clockNanos = LocalSandbox::wallClockNanos;
     private java.util.function.UnaryOperator<FileStat> statView = java.util.function.UnaryOperator.identity();
 
@@ -390,6 +391,12 @@ public final class LocalSandbox implements Sandbox {
       return this;
     }
 
+    /** Where to look for {@code bwrap} (default: this process's PATH); tests point it at fakes. */
+    Builder bwrapSearchPath(String searchPath) {
+      this.bwrapSearchPath = Objects.requireNonNull(searchPath, "searchPath == null");
+      return this;
+    }
+
     /** The wall clock racy-timestamp checks compare file times with; tests move it. */
     Builder clockNanos(java.util.function.LongSupplier clockNanos) {
       this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos == null");
@@ -423,7 +430,7 @@ public final class LocalSandbox implements Sandbox {
       if (isolation == Isolation.NONE) {
         return Optional.empty();
       }
-      Optional<Path> executable = Bubblewrap.find(System.getenv("PATH"));
+      Optional<Path> executable = Bubblewrap.find(bwrapSearchPath);
       String problem;
       if (executable.isEmpty()) {
         problem = "bwrap is not installed (Debian package 'bubblewrap')";

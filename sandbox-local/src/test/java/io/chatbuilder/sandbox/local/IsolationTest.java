@@ -105,16 +105,36 @@ class IsolationTest {
   }
 
   @Test
-  void requiredIsolationFailsClearlyWhenBwrapIsMissing() {
-    // An empty PATH for bwrap lookup cannot be set on this JVM, so check the message path via NONE vs BWRAP:
-    // BWRAP either works (isolated) or fails at build with a clear reason; it never runs unisolated.
-    try {
-      LocalSandbox sandbox = LocalSandbox.builder(base.resolve("strict")).isolation(Isolation.BWRAP).build();
-      assertThat(sandbox.isolated()).isTrue();
-      sandbox.close();
-    } catch (SandboxException e) {
-      assertThat(e).hasMessageContaining("bubblewrap isolation was required");
+  void withoutBwrapAutoRunsUnisolatedAndRequiredIsolationFailsClearly() throws IOException {
+    Path noBwrap = Files.createDirectories(base.resolve("empty-bin"));
+    try (LocalSandbox auto = LocalSandbox.builder(base.resolve("auto")).bwrapSearchPath(noBwrap.toString()).build()) {
+      assertThat(auto.isolated()).isFalse();
+      CommandResult result = node(auto, "console.log('still works')");
+      assertThat(result.stdout()).isEqualTo("still works\n");
+      assertThat(result.isolated()).isFalse();
     }
+    assertThatThrownBy(() -> LocalSandbox.builder(base.resolve("strict")).bwrapSearchPath(noBwrap.toString())
+        .isolation(Isolation.BWRAP).build())
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("bubblewrap isolation was required")
+        .hasMessageContaining("not installed");
+  }
+
+  @Test
+  void bwrapThatCannotCreateNamespacesIsDetectedByTheProbe() throws IOException {
+    // What bwrap prints in containers without user namespaces.
+    Path fakeBin = Files.createDirectories(base.resolve("fake-bin"));
+    Path fake = fakeBin.resolve("bwrap");
+    Files.writeString(fake, "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n");
+    assertThat(fake.toFile().setExecutable(true)).isTrue();
+    try (LocalSandbox auto = LocalSandbox.builder(base.resolve("auto")).bwrapSearchPath(fakeBin.toString()).build()) {
+      assertThat(auto.isolated()).isFalse();
+      assertThat(node(auto, "console.log('fallback')").stdout()).isEqualTo("fallback\n");
+    }
+    assertThatThrownBy(() -> LocalSandbox.builder(base.resolve("strict")).bwrapSearchPath(fakeBin.toString())
+        .isolation(Isolation.BWRAP).build())
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("No permissions to creating new namespace");
   }
 
   @Test
