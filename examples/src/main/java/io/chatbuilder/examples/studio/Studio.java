@@ -43,8 +43,9 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * <pre>
  *  browser ──HTTP/SSE──▶ StudioServer ──▶ ChatBuilder ──▶ model (env, Ollama or offline demo)
  *                         │   │                 ├──────▶ LocalSandbox  (&lt;data&gt;/apps/&lt;app&gt;)
- *                         │   └─ /preview ◀─────┤        JdbcStores    (&lt;data&gt;/db, H2)
- *                         └─ UI (classpath)     └──────▶ DraftRuntime / Publisher (static or Vite)
+ *                         │   └─ /published     │        JdbcStores    (&lt;data&gt;/db, H2)
+ *                         └─ UI (classpath)     └──────▶ DraftRuntime / Publisher (static or Vite;
+ *                                                          a preview server per app)
  * </pre>
  *
  * <p>The API has no authentication: the studio listens on 127.0.0.1 unless told otherwise.
@@ -75,7 +76,7 @@ public final class Studio implements AutoCloseable {
       Clock clock = Clock.systemUTC();
       StaticPublisher copy = new StaticPublisher(dataDir.resolve("published"), clock);
       Publisher publisher = b.publisher != null ? PackageJsonSwitch.publishers(b.publisher, copy) : copy;
-      StaticDraftRuntime staticDrafts = new StaticDraftRuntime(clock);
+      StaticDraftRuntime staticDrafts = new StaticDraftRuntime(sandboxes::open, b.host, clock);
       DraftRuntime drafts = b.draftRuntime == null ? staticDrafts : PackageJsonSwitch.drafts(b.draftRuntime, staticDrafts,
           appId -> sandboxes.open(appId).tryRead(PackageJsonSwitch.PACKAGE_JSON).isPresent());
       ChatBuilder.Builder cb = ChatBuilder.builder()

@@ -112,11 +112,6 @@ final class StudioServer implements HttpHandler {
         serveResource(ex, String.join("/", p.subList(1, p.size())));
         return;
       }
-      case "preview" -> {
-        get(method);
-        servePreview(ex, p);
-        return;
-      }
       case "published" -> {
         get(method);
         servePublished(ex, p);
@@ -505,28 +500,6 @@ final class StudioServer implements HttpHandler {
     }
   }
 
-  private void servePreview(HttpExchange ex, List<String> p) throws IOException {
-    if (p.size() < 2) {
-      throw new NotFoundException("preview URLs are /preview/<app>/<path>");
-    }
-    String appId = p.get(1);
-    requireApp(appId);
-    if (p.size() == 2 && !ex.getRequestURI().getRawPath().endsWith("/")) {
-      redirect(ex, StaticDraftRuntime.previewPath(appId));
-      return;
-    }
-    String path = p.size() == 2 ? "" : String.join("/", p.subList(2, p.size()));
-    if (path.isEmpty() || ex.getRequestURI().getRawPath().endsWith("/")) {
-      path = path.isEmpty() ? "index.html" : path + "/index.html";
-    }
-    Optional<FileContent> file = builder.sandbox(appId).tryRead(path);
-    if (file.isEmpty()) {
-      throw new NotFoundException("app " + appId + " has no file " + path);
-    }
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
-    sendBytes(ex, 200, contentType(path), file.get().bytes());
-  }
-
   private void servePublished(HttpExchange ex, List<String> p) throws IOException {
     if (p.size() < 3) {
       throw new NotFoundException("published URLs are /published/<app>/<publish id>/<path>");
@@ -556,7 +529,7 @@ final class StudioServer implements HttpHandler {
         });
   }
 
-  private static String contentType(String name) {
+  static String contentType(String name) {
     String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
     return switch (ext) {
       case "html", "htm" -> "text/html; charset=utf-8";

@@ -68,6 +68,11 @@ class StudioApiTest {
     return o.toString();
   }
 
+  /** Starts the app's draft and returns its preview URL. */
+  private String preview(String appId) {
+    return client.call("POST", "/admin/apps/" + appId + "/builder/draft").json().get("preview_url").asText();
+  }
+
   private String file(String appId, String path) throws Exception {
     return Files.readString(studio.dataDir().resolve("apps").resolve(appId).resolve(path));
   }
@@ -216,9 +221,11 @@ class StudioApiTest {
     assertError(client.call("GET", "/admin/apps/shop/builder/checkpoints?limit=-1"), 400, "invalid_argument");
     assertError(client.call("GET", "/admin/apps/shop/builder/undo"), 405, "method_not_allowed");
     assertError(client.call("GET", "/admin/nothing-here"), 404, "not_found");
-    assertError(client.call("GET", "/preview/shop/missing.js"), 404, "not_found");
-    assertError(client.call("GET", "/preview/shop/%2F..%2F..%2Fdb"), 400, "path_refused");
-    assertError(client.call("GET", "/preview/shop/src%00/main.js"), 400, "path_refused");
+    String preview = preview("shop");
+    assertThat(client.call("GET", preview + "missing.js").status()).isEqualTo(404);
+    assertThat(client.call("GET", preview + "..%2F..%2Fdb%2Fstudio.mv.db").text()).startsWith("path_refused");
+    assertThat(client.call("GET", preview + "src%00/main.js").status()).isEqualTo(400);
+    assertThat(client.call("POST", preview + "index.html").status()).isEqualTo(405);
     String huge = json("message", "x".repeat(2 << 20));
     assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", huge), 413, "too_large");
     // None of the refused requests changed anything.
@@ -242,14 +249,14 @@ class StudioApiTest {
     chat("shop", "make it dark");
     String dark = studio.chatBuilder().head("shop").orElseThrow().id();
     assertThat(file("shop", "style.css")).contains(DemoModel.css(true));
-    assertThat(client.call("GET", "/preview/shop/style.css").text()).isEqualTo(DemoModel.css(true));
+    assertThat(client.call("GET", preview("shop") + "style.css").text()).isEqualTo(DemoModel.css(true));
 
     HttpTestClient.Reply undo = client.call("POST", "/admin/apps/shop/builder/undo");
     assertThat(undo.status()).isEqualTo(200);
     assertThat(undo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("undo");
     assertThat(undo.json().get("can_redo").asBoolean()).isTrue();
     assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(false));
-    assertThat(client.call("GET", "/preview/shop/style.css").text()).isEqualTo(DemoModel.css(false));
+    assertThat(client.call("GET", preview("shop") + "style.css").text()).isEqualTo(DemoModel.css(false));
 
     HttpTestClient.Reply redo = client.call("POST", "/admin/apps/shop/builder/redo");
     assertThat(redo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("redo");
@@ -323,11 +330,16 @@ class StudioApiTest {
     assertThat(client.call("GET", "/admin/apps/shop/builder/draft").json().get("state").asText()).isEqualTo("stopped");
     JsonNode draft = client.call("POST", "/admin/apps/shop/builder/draft").json();
     assertThat(draft.get("state").asText()).isEqualTo("running");
-    assertThat(draft.get("preview_url").asText()).isEqualTo("/preview/shop/");
-    HttpTestClient.Reply page = client.call("GET", "/preview/shop/");
+    String url = draft.get("preview_url").asText();
+    assertThat(url).matches("http://127\\.0\\.0\\.1:\\d+/").isNotEqualTo(studio.url().toString());
+    assertThat(client.call("POST", "/admin/apps/shop/builder/draft").json().get("preview_url").asText()).isEqualTo(url);
+    HttpTestClient.Reply page = client.call("GET", url);
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.contentType()).startsWith("text/html");
     assertThat(page.text()).contains("New app");
+    // The preview has its own origin, so the absolute paths Vite apps use resolve in the app.
+    assertThat(client.call("GET", url + "src/main.js").contentType()).startsWith("text/javascript");
+    assertThat(client.call("GET", "/src/main.js").status()).isEqualTo(404);
     HttpTestClient.Reply ui = client.call("GET", "/");
     assertThat(ui.text()).contains("ChatBuilder studio");
     assertThat(client.call("GET", "/ui/studio.js").contentType()).startsWith("text/javascript");
@@ -357,8 +369,7 @@ class StudioApiTest {
       assertThat(rest.get(0).id()).isEqualTo(3);
       assertThat(rest.get(rest.size() - 1).event()).isEqualTo("run_completed");
     }
-    assertThat(new String(client.call("GET", "/preview/shop/index.html").text().getBytes(StandardCharsets.UTF_8),
-        StandardCharsets.UTF_8)).contains("Counter");
+    assertThat(client.call("GET", preview("shop") + "index.html").text()).contains("Counter");
   }
 
   @Test
@@ -407,7 +418,7 @@ class StudioApiTest {
     assertThat(client.call("POST", "/admin/apps/node/builder/draft").json().get("preview_url").asText())
         .isEqualTo("http://127.0.0.1:5173/");
     assertThat(client.call("POST", "/admin/apps/plain/builder/draft").json().get("preview_url").asText())
-        .isEqualTo("/preview/plain/");
+        .startsWith("http://127.0.0.1:").isNotEqualTo("http://127.0.0.1:5173/");
     assertThat(started).containsExactly("node");
     assertThat(client.call("GET", "/admin/studio").json().get("draft_mode").asText()).isEqualTo("dev-server");
   }

@@ -39,7 +39,8 @@ class StudioBrowserTest {
     Path chromium = executable("CHROMIUM_BIN", "/usr/bin/chromium");
     Path chromedriver = executable("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
     studio = Studio.builder(data).port(0).model(new DemoModel(Duration.ofMillis(5))).start();
-    Files.createDirectories(Path.of("target"));
+    Files.createDirectories(SCREENSHOTS);
+    Files.deleteIfExists(SCREENSHOTS.resolve("failed-waiting.png"));
     browser = WebDriver.start(chromedriver, chromium, profile, Path.of("target", "chromedriver.log"));
   }
 
@@ -77,8 +78,8 @@ class StudioBrowserTest {
     // Create an app from the template.
     browser.type("#new-app-id", "counter");
     browser.click("#create-app-btn");
-    waitFor("the new app to open with its preview", "return document.getElementById('app-select').value === 'counter'"
-        + " && " + previewTitleIs("New app"));
+    waitFor("the new app to open", "return document.getElementById('app-select').value === 'counter'");
+    waitForPreview("its preview", previewTitleIs("New app"));
     shot("02-app-created");
 
     // Chat with the demo model: tool cards, a checkpoint, the preview changes.
@@ -88,19 +89,19 @@ class StudioBrowserTest {
     waitFor("a checkpoint card", "return document.querySelectorAll('.card.checkpoint').length === 1");
     waitFor("the run to complete", "return document.querySelectorAll('.card.run_completed').length === 1");
     assertThat(text(".card.assistant .body")).contains("offline demo model");
-    waitFor("the preview to show the counter", "return " + previewTitleIs("Counter") + " && " + previewBackgroundIs(LIGHT));
+    waitForPreview("the preview to show the counter", previewTitleIs("Counter") + " && " + previewBackgroundIs(LIGHT));
     shot("03-counter-built");
 
     chat("make it dark");
     waitFor("the second run to complete", "return document.querySelectorAll('.card.run_completed').length === 2");
-    waitFor("the preview to turn dark", "return " + previewBackgroundIs(DARK));
+    waitForPreview("the preview to turn dark", previewBackgroundIs(DARK));
     shot("04-dark-theme");
 
     // Undo: the preview goes back.
     waitFor("undo to be enabled", "return !document.getElementById('undo-btn').disabled");
     browser.click("#undo-btn");
     waitFor("an undo card", "return [...document.querySelectorAll('.card.history .title')].some(t => t.textContent.startsWith('undo'))");
-    waitFor("the preview to be light again", "return " + previewBackgroundIs(LIGHT));
+    waitForPreview("the preview to be light again", previewBackgroundIs(LIGHT));
     waitFor("redo to be enabled", "return !document.getElementById('redo-btn').disabled");
     shot("05-after-undo");
 
@@ -112,7 +113,7 @@ class StudioBrowserTest {
     browser.click("#revert-file-btn");
     waitFor("a revert_file checkpoint at the top",
         "return document.querySelector('#checkpoint-select option')?.dataset.type === 'revert_file'");
-    waitFor("the preview to be dark again", "return " + previewBackgroundIs(DARK) + " && " + previewTitleIs("Counter"));
+    waitForPreview("the preview to be dark again", previewBackgroundIs(DARK) + " && " + previewTitleIs("Counter"));
     shot("06-file-reverted");
     String head = studio.chatBuilder().head("counter").orElseThrow().id();
     assertThat(studio.chatBuilder().checkpoint("counter", head).stats().filesModified()).isEqualTo(1);
@@ -154,13 +155,28 @@ class StudioBrowserTest {
   }
 
   private static String previewTitleIs(String title) {
-    return "(() => { const d = document.getElementById('preview').contentDocument;"
-        + " return !!d && d.readyState === 'complete' && d.querySelector('#title')?.textContent === '" + title + "'; })()";
+    return "document.readyState === 'complete' && document.querySelector('#title')?.textContent === '" + title + "'";
   }
 
   private static String previewBackgroundIs(String color) {
-    return "(() => { const d = document.getElementById('preview').contentDocument;"
-        + " return !!d && d.readyState === 'complete' && !!d.body && getComputedStyle(d.body).backgroundColor === '" + color + "'; })()";
+    return "document.readyState === 'complete' && !!document.body && getComputedStyle(document.body).backgroundColor === '"
+        + color + "'";
+  }
+
+  /** Whether {@code js} holds inside the preview, which has its own origin (so the driver steps into the frame). */
+  private boolean inPreview(String js) {
+    try {
+      browser.switchToFrame("#preview");
+      return script("return " + js).asBoolean(false);
+    } catch (WebDriver.WebDriverException reloading) {
+      return false;
+    } finally {
+      browser.switchToTop();
+    }
+  }
+
+  private void waitForPreview(String what, String js) throws Exception {
+    waitFor(what, () -> inPreview(js));
   }
 
   private String text(String css) {
@@ -172,9 +188,13 @@ class StudioBrowserTest {
   }
 
   private void waitFor(String what, String js) throws Exception {
+    waitFor(what, () -> script(js).asBoolean(false));
+  }
+
+  private void waitFor(String what, java.util.function.BooleanSupplier condition) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      if (script(js).asBoolean(false)) {
+      if (condition.getAsBoolean()) {
         return;
       }
       Thread.sleep(100);

@@ -98,6 +98,20 @@ final class WebDriver implements AutoCloseable {
     send("POST", session + "/element/" + find(css) + "/value", JSON.createObjectNode().put("text", text));
   }
 
+  /** Moves into the iframe matching {@code css}; scripts then run in its document. */
+  void switchToFrame(String css) {
+    ObjectNode body = JSON.createObjectNode();
+    body.putObject("id").put(ELEMENT_KEY, find(css));
+    send("POST", session + "/frame", body);
+  }
+
+  /** Moves back to the top-level document. */
+  void switchToTop() {
+    ObjectNode body = JSON.createObjectNode();
+    body.putNull("id");
+    send("POST", session + "/frame", body);
+  }
+
   /** Runs {@code script} (a function body; use {@code return}) in the page and returns its result. */
   JsonNode execute(String script) {
     ObjectNode body = JSON.createObjectNode().put("script", script);

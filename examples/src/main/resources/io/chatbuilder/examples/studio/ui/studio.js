@@ -384,10 +384,21 @@ async function showDiff() {
 
 async function startPreview() {
   const draft = await api('POST', builderPath('draft'), {});
-  state.previewUrl = draft.preview_url || null;
+  state.previewUrl = draft.preview_url ? reachable(draft.preview_url) : null;
   $('preview-link').textContent = state.previewUrl ? new URL(state.previewUrl, location.href).href : `draft ${draft.state}`;
   if (state.previewUrl) $('preview-link').href = state.previewUrl;
   refreshPreview();
+}
+
+// Preview servers listen next to the studio; a loopback URL is rewritten to the host this page came
+// from, so the preview also works when the studio is opened through another name.
+function reachable(url) {
+  const u = new URL(url, location.href);
+  if (['127.0.0.1', 'localhost', '0.0.0.0', '[::1]'].includes(u.hostname) && u.hostname !== location.hostname
+      && u.origin !== location.origin && !['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname)) {
+    u.hostname = location.hostname;
+  }
+  return u.href;
 }
 
 function refreshPreview() {
