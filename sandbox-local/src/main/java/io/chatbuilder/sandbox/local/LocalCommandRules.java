@@ -26,7 +26,8 @@ final class LocalCommandRules {
 
   private LocalCommandRules() {}
 
-  static void check(CommandPolicy policy, Path root, String program, List<String> argv) {
+  static void check(CommandPolicy policy, Path root, String allowedProgram, List<String> argv) {
+    String program = allowedProgram.toLowerCase(Locale.ROOT);
     List<String> args = argv.subList(1, argv.size());
     for (String arg : args) {
       checkPathArgument(root, program, arg);

@@ -185,7 +185,8 @@ public final class LocalSandbox implements Sandbox {
     Objects.requireNonNull(request, "request == null");
     Objects.requireNonNull(listener, "listener == null");
     Objects.requireNonNull(cancellation, "cancellation == null");
-    String program = policy.check(request.argv()).toLowerCase(java.util.Locale.ROOT);
+    // The exact name the policy allowed: it is what is looked up on PATH.
+    String program = policy.check(request.argv());
     LocalCommandRules.check(policy, root, program, request.argv());
     String dir = SandboxPaths.normalizeOrRoot(request.workingDirectory());
     Path workingDirectory;
