@@ -147,6 +147,15 @@ public final class ChatBuilder implements AutoCloseable {
         } catch (RuntimeException | Error e) {
           result = new RunResult(appId, runId, RunOutcome.FAILED, Optional.empty(), Usage.ZERO, 0, Map.of(),
               Optional.of(e.toString()), Optional.of(ErrorCode.INTERNAL));
+          if (!events.ended()) {
+            // A stream that never ends would leave UIs waiting forever.
+            String failure = "internal error: " + e;
+            try {
+              events.emit((a, r, s, t) -> new Event.RunFailed(a, r, s, t, failure, ErrorCode.INTERNAL.wireName()));
+            } catch (RuntimeException ignored) {
+              // already ended concurrently
+            }
+          }
         } finally {
           runs.remove(appId, run);
           unlock(appId);
@@ -230,6 +239,7 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   public Checkpoint undo(String appId, HistoryOptions options) {
+    Objects.requireNonNull(options, "options == null");
     return exclusive(appId, "undo in progress", () -> history.undo(appId, sandbox(appId), options).checkpoint());
   }
 
@@ -239,6 +249,7 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   public Checkpoint redo(String appId, HistoryOptions options) {
+    Objects.requireNonNull(options, "options == null");
     return exclusive(appId, "redo in progress", () -> history.redo(appId, sandbox(appId), options).checkpoint());
   }
 
@@ -248,6 +259,7 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   public Checkpoint restore(String appId, String checkpointId, HistoryOptions options) {
+    Objects.requireNonNull(options, "options == null");
     return exclusive(appId, "restore in progress", () -> history.restore(appId, sandbox(appId), checkpointId, options).checkpoint());
   }
 
@@ -257,6 +269,18 @@ public final class ChatBuilder implements AutoCloseable {
    */
   public Checkpoint revertFile(String appId, String checkpointId, String path) {
     return exclusive(appId, "revert in progress", () -> history.revertFile(appId, sandbox(appId), checkpointId, path).checkpoint());
+  }
+
+  /**
+   * Loads another host's newer history into this host's workspace after a {@link ConflictException}:
+   * this workspace's differing files are first recorded on top of the latest checkpoint, then the
+   * latest checkpoint's files are restored (both undoable). Returns the new head.
+   */
+  public Checkpoint resync(String appId) {
+    return exclusive(appId, "resync in progress", () -> {
+      history.resync(appId, sandbox(appId));
+      return store.head(appId).orElseThrow();
+    });
   }
 
   /** What differs between two checkpoints' files. */
@@ -313,6 +337,10 @@ public final class ChatBuilder implements AutoCloseable {
         throw new ConflictException("app " + appId + " already exists");
       }
       Sandbox sandbox = sandbox(appId);
+      if (!sandbox.files().isEmpty()) {
+        throw new ConflictException("app " + appId + " has no history but its sandbox already holds "
+            + sandbox.files().size() + " files; refusing to overwrite them");
+      }
       template.files().forEach(sandbox::write);
       return history.initialize(appId, sandbox);
     });

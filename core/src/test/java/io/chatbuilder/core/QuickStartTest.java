@@ -31,7 +31,7 @@ class QuickStartTest {
       RunHandle run = builder.chat("my-app", "Add a title");
       run.subscribe(0, event -> types.add(event.type()));
       RunResult result = run.completion().join();
-      assertThat(result.outcome()).isEqualTo(RunOutcome.COMPLETED);
+      assertThat(result.outcome()).as("%s", result.error()).isEqualTo(RunOutcome.COMPLETED);
       assertThat(sandbox[0].read("index.html").text()).contains("<h1>Hello</h1>");
       builder.undo("my-app");
       assertThat(sandbox[0].tryRead("index.html")).isEmpty();

@@ -209,6 +209,20 @@ public abstract class CheckpointStoreContract {
   }
 
   @Test
+  void storedBytesCannotBeChangedThroughArrays() {
+    String app = newAppId();
+    byte[] bytes = utf8("original");
+    Checkpoint c = appendInitial(app, Map.of("f.txt", bytes));
+    bytes[0] = 'X';
+    byte[] read = store.readFile(c.resultRevisionId(), "f.txt").orElseThrow();
+    read[1] = 'Y';
+    String blob = store.revision(c.resultRevisionId()).files().get("f.txt").blobId();
+    store.readBlob(blob)[2] = 'Z';
+    assertThat(store.readFile(c.resultRevisionId(), "f.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("original")));
+    assertThat(store.readBlob(blob)).isEqualTo(utf8("original"));
+  }
+
+  @Test
   void contentAddressingIsDeterministic() {
     byte[] a = utf8("same bytes");
     assertThat(store.blobIdOf(a)).isEqualTo(store.blobIdOf(utf8("same bytes")));

@@ -233,6 +233,36 @@ public abstract class SandboxContract {
   }
 
   @Test
+  void applySwapsAFileAndADirectoryInEitherDirection() {
+    sandbox.write("lib", utf8("a file"));
+    sandbox.apply(Map.of("lib", Optional.empty(), "lib/util.js", Optional.of(utf8("export {}"))));
+    assertThat(sandbox.files()).containsOnlyKeys("lib/util.js");
+    sandbox.apply(Map.of("lib/util.js", Optional.empty(), "lib", Optional.of(utf8("a file again"))));
+    assertThat(sandbox.files()).containsOnlyKeys("lib");
+    assertThat(readText("lib")).isEqualTo("a file again");
+  }
+
+  @Test
+  void aFileCannotBeWrittenOrMovedUnderAFile() {
+    sandbox.write("a", utf8("file"));
+    sandbox.write("dir/x.js", utf8("x"));
+    assertThatThrownBy(() -> sandbox.write("a/b.txt", utf8("x"))).isInstanceOf(io.chatbuilder.core.ChatBuilderException.class);
+    assertThatThrownBy(() -> sandbox.rename("dir", "a/dir")).isInstanceOf(io.chatbuilder.core.ChatBuilderException.class);
+    assertThat(sandbox.files()).containsOnlyKeys("a", "dir/x.js");
+    assertThat(readText("a")).isEqualTo("file");
+  }
+
+  @Test
+  void returnedAndPassedBytesAreCopies() {
+    byte[] bytes = utf8("original");
+    sandbox.write("f.txt", bytes);
+    bytes[0] = 'X';
+    byte[] read = sandbox.read("f.txt").bytes();
+    read[1] = 'Y';
+    assertThat(readText("f.txt")).isEqualTo("original");
+  }
+
+  @Test
   void searchLiteralRegexCaseGlobsContextAndLimits() {
     sandbox.write("src/App.jsx", utf8("import React from 'react';\nexport function App() {\n  return <h1>Hello</h1>;\n}\n"));
     sandbox.write("src/util.js", utf8("export const hello = 'hello';\n"));

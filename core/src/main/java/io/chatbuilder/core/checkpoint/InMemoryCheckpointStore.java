@@ -139,6 +139,24 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
   }
 
   @Override
+  public SortedMap<String, FileRef> lookup(String revisionId, java.util.Collection<String> paths) {
+    StoredRevision revision = stored(revisionId);
+    SortedMap<String, FileRef> out = new TreeMap<>();
+    for (String path : paths) {
+      for (StoredRevision r = revision; r != null; r = r.base) {
+        if (r.files.containsKey(path)) {
+          FileRef ref = r.files.get(path);
+          if (ref != null) {
+            out.put(path, ref);
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
   public byte[] readBlob(String blobId) {
     byte[] bytes = blobs.get(blobId);
     if (bytes == null) {

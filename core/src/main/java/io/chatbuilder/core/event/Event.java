@@ -97,6 +97,12 @@ public sealed interface Event {
       arguments = Objects.requireNonNull(arguments, "arguments == null").deepCopy();
     }
 
+    /** A copy: events are shared by every subscriber and the replay log. */
+    @Override
+    public JsonNode arguments() {
+      return arguments.deepCopy();
+    }
+
     @Override
     public String type() {
       return TYPE;
@@ -239,6 +245,12 @@ public sealed interface Event {
       Objects.requireNonNull(type, "type == null");
       requireHeader(appId, runId, seq, at);
       json = Objects.requireNonNull(json, "json == null").deepCopy();
+    }
+
+    /** A copy: events are shared by every subscriber and the replay log. */
+    @Override
+    public JsonNode json() {
+      return json.deepCopy();
     }
   }
 

@@ -106,7 +106,7 @@ public final class AgentRun {
       outcome = RunOutcome.FAILED;
       failure = new ChatBuilderException(ErrorCode.INTERNAL, "internal error: " + e, e);
     }
-    if (cancellation.isCancelled() && outcome == RunOutcome.COMPLETED) {
+    if (cancellation.isCancelled() && outcome != RunOutcome.CANCELLED) {
       outcome = RunOutcome.CANCELLED;
       failure = new CancelledException("cancelled");
     }
@@ -117,9 +117,9 @@ public final class AgentRun {
       // The files stay in the sandbox and are still tracked: the next operation records them.
       LOG.error("run {} of app {} could not record its checkpoint", runId, appId, e);
       outcome = RunOutcome.FAILED;
-      failure = e instanceof ChatBuilderException c ? c
-          : new ChatBuilderException(ErrorCode.STORE_ERROR, "could not record the checkpoint: " + e, e);
-      failure = new ChatBuilderException(failure.code(), "could not record the checkpoint: " + failure.getMessage(), failure);
+      ErrorCode code = e instanceof ChatBuilderException c ? c.code() : ErrorCode.STORE_ERROR;
+      String why = e instanceof ChatBuilderException ? e.getMessage() : e.toString();
+      failure = new ChatBuilderException(code, "could not record the checkpoint: " + why, e);
     }
     Map<String, Integer> summary = Map.copyOf(toolSummary);
     Usage total = usage;
@@ -153,7 +153,7 @@ public final class AgentRun {
       cancellation.throwIfCancelled();
       steps = step;
       int turn = step;
-      List<ChatMessage> context = ContextBudget.fit(conversations.load(appId), config.contextBudgetChars());
+      List<ChatMessage> context = ContextBudget.fit(Conversations.repaired(conversations.load(appId)), config.contextBudgetChars());
       ModelRequest request = new ModelRequest(config.systemPrompt(), context, config.toolDefinitions(), config.maxOutputTokens());
       ModelResponse response = config.model().stream(request,
           delta -> events.emit((a, r, s, t) -> new Event.AssistantDelta(a, r, s, t, turn, delta)), cancellation);
@@ -177,12 +177,13 @@ public final class AgentRun {
       try {
         cancellation.throwIfCancelled();
         runTool(calls.get(i), response.finishReason() == FinishReason.LENGTH);
-      } catch (CancelledException e) {
-        // Every call needs exactly one result, or the next request to the model is invalid.
-        int firstWithoutResult = cancellation.isCancelled() && calls.size() > i && !hasResult(calls.get(i)) ? i : i + 1;
-        for (int j = firstWithoutResult; j < calls.size(); j++) {
-          conversations.append(appId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(),
-              "Not run: the run was cancelled.", true)));
+      } catch (RuntimeException | Error e) {
+        // Every call needs exactly one result, or every later request to the model is invalid.
+        String why = e instanceof CancelledException ? "Not run: the run was cancelled." : "Not run: the run failed.";
+        for (int j = i; j < calls.size(); j++) {
+          if (!hasResult(calls.get(j))) {
+            conversations.append(appId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(), why, true)));
+          }
         }
         throw e;
       }
@@ -230,7 +231,7 @@ public final class AgentRun {
       error = e;
     } catch (ChatBuilderException e) {
       error = e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
       LOG.warn("tool {} threw in run {}", call.name(), runId, e);
       error = new ChatBuilderException(ErrorCode.INTERNAL, call.name() + " failed: " + e, e);
     }
@@ -239,7 +240,7 @@ public final class AgentRun {
       ToolResult done = result;
       events.emit((a, r, s, t) -> new Event.ToolCompleted(a, r, s, t, call.id(), call.name(), done.summary(), durationMs));
       conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false)));
-      reportChanges(done);
+      reportChangesQuietly(done);
     } else {
       ChatBuilderException failure = error;
       events.emit((a, r, s, t) -> new Event.ToolFailed(a, r, s, t, call.id(), call.name(), failure.getMessage(),
@@ -247,7 +248,7 @@ public final class AgentRun {
       conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true)));
       if (call.name().equals("run_command") || failure instanceof CancelledException) {
         // A failed or killed command may still have changed files.
-        reportChanges(new ToolResult("", "", List.of(), true));
+        reportChangesQuietly(new ToolResult("", "", List.of(), true));
       }
       if (failure instanceof CancelledException || cancellation.isCancelled()) {
         throw new CancelledException("cancelled", failure);
@@ -287,6 +288,17 @@ public final class AgentRun {
         events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, text));
       }
     };
+  }
+
+  /** file_changes is informational; the checkpoint at the end finds every change on its own. */
+  private void reportChangesQuietly(ToolResult result) {
+    try {
+      reportChanges(result);
+    } catch (CancelledException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.warn("run {}: could not report file changes: {}", runId, e.toString());
+    }
   }
 
   /** Emits file_changes for what a tool changed, compared with what was last reported. */
@@ -343,8 +355,7 @@ public final class AgentRun {
   private static JsonNode parseArguments(String raw) {
     String text = raw.isBlank() ? "{}" : raw;
     try {
-      JsonNode node = JSON.mapper().readTree(text);
-      return node;
+      return JSON.mapper().reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
     } catch (java.io.IOException e) {
       return null;
     }

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Keeps the conversation sent to the model within a size budget (in characters, a stable proxy
- * for tokens). First shortens old tool outputs (they are re-readable), oldest first; then drops the
- * oldest whole exchanges (a user message and everything up to the next one), never the latest. The
+ * for tokens). First shortens tool outputs (they are re-readable), oldest first, except those of the
+ * latest model turn; then drops the oldest whole exchanges (a user message and everything up to the
+ * next one), never the latest. The
  * stored conversation is not changed. Not API.
  */
 public final class ContextBudget {
@@ -23,8 +24,9 @@ public final class ContextBudget {
       return messages;
     }
     List<ChatMessage> out = new ArrayList<>(messages);
-    int lastUser = lastUserIndex(out);
-    for (int i = 0; i < lastUser && total > maxChars; i++) {
+    // Results of the latest model turn are what the model is about to reason about: never shortened.
+    int protectFrom = lastAssistantIndex(out);
+    for (int i = 0; i < protectFrom && total > maxChars; i++) {
       if (out.get(i) instanceof ChatMessage.ToolResult r && r.content().length() > KEEP_HEAD + 100) {
         String shortened = r.content().substring(0, KEEP_HEAD) + "\n… [older tool output shortened from "
             + r.content().length() + " characters to save context; run the tool again if you need it]";
@@ -48,6 +50,15 @@ public final class ContextBudget {
       out = new ArrayList<>(out.subList(next, out.size()));
     }
     return out;
+  }
+
+  private static int lastAssistantIndex(List<ChatMessage> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i) instanceof ChatMessage.Assistant) {
+        return i;
+      }
+    }
+    return messages.size();
   }
 
   private static int lastUserIndex(List<ChatMessage> messages) {

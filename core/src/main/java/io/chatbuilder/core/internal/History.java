@@ -1,5 +1,6 @@
 package io.chatbuilder.core.internal;
 
+import io.chatbuilder.core.ConflictException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.NothingToDoException;
 import io.chatbuilder.core.TooLargeException;
@@ -55,6 +56,10 @@ public final class History {
   private final ConversationStore conversations;
   private final Clock clock;
   private final Map<String, Stacks> stacks = new ConcurrentHashMap<>();
+  /** Per app, the head the workspace was last brought in line with by this process. */
+  private final Map<String, String> syncedHeads = new ConcurrentHashMap<>();
+  /** Per app, files too large to checkpoint that were left out of captures; never overwritten. */
+  private final Map<String, java.util.Set<String>> uncaptured = new ConcurrentHashMap<>();
 
   public History(CheckpointStore store, ConversationStore conversations, Clock clock) {
     this.store = Objects.requireNonNull(store, "store == null");
@@ -73,18 +78,30 @@ public final class History {
   public Checkpoint initialize(String appId, Sandbox sandbox) {
     Optional<Checkpoint> head = store.head(appId);
     if (head.isPresent()) {
+      String synced = syncedHeads.putIfAbsent(appId, head.get().id());
+      if (synced != null && !synced.equals(head.get().id())) {
+        throw new ConflictException("app " + appId + "'s history was changed by another host (head "
+            + head.get().id() + ", this workspace matches " + synced + "); nothing was written and the files here are "
+            + "unchanged; call resync to record them and load the new head");
+      }
       return head.get();
     }
     ChangeScan scan = sandbox.scanChanges();
     SortedMap<String, Optional<byte[]>> files = new TreeMap<>();
     for (String path : sandbox.files().keySet()) {
-      readForCheckpoint(sandbox, path).ifPresent(bytes -> files.put(path, Optional.of(bytes)));
+      try {
+        readForCheckpoint(sandbox, path).ifPresent(bytes -> files.put(path, Optional.of(bytes)));
+      } catch (TooLargeException e) {
+        LOG.warn("app {}: not checkpointing {}: {}", appId, path, e.getMessage());
+        uncaptured.computeIfAbsent(appId, k -> ConcurrentHashMap.newKeySet()).add(path);
+      }
     }
     List<FileChange> changes = Changes.between(new TreeMap<>(), files);
     Checkpoint initial = store.append(new CheckpointDraft(appId, Optional.empty(), Optional.empty(), files,
         CheckpointType.INITIAL, "Initial files", Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
         conversations.size(appId), ChangeStats.of(changes), now()));
     sandbox.acknowledgeChanges(scan.generation());
+    syncedHeads.put(appId, initial.id());
     return initial;
   }
 
@@ -102,7 +119,17 @@ public final class History {
     SortedMap<String, FileRef> known = store.lookup(head.resultRevisionId(), scan.paths());
     SortedMap<String, Optional<byte[]>> after = new TreeMap<>();
     for (String path : scan.paths()) {
-      Optional<byte[]> current = readForCheckpoint(sandbox, path);
+      Optional<byte[]> current;
+      try {
+        current = readForCheckpoint(sandbox, path);
+      } catch (TooLargeException e) {
+        // Recording it as deleted would let a later restore overwrite the only copy: leave it out,
+        // and refuse to overwrite it until it shrinks (see guardUncaptured).
+        LOG.warn("app {}: not checkpointing {}: {}", appId, path, e.getMessage());
+        uncaptured.computeIfAbsent(appId, k -> ConcurrentHashMap.newKeySet()).add(path);
+        continue;
+      }
+      forgetUncaptured(appId, path);
       FileRef ref = known.get(path);
       if (current.isEmpty() && ref == null) {
         continue;
@@ -125,7 +152,75 @@ public final class History {
         after, type, label, toolSummary, runId, outcome, Optional.empty(), conversations.size(appId),
         ChangeStats.of(changes), now()));
     sandbox.acknowledgeChanges(scan.generation());
+    syncedHeads.put(appId, checkpoint.id());
     return Optional.of(new Recorded(checkpoint, changes));
+  }
+
+  /**
+   * Brings this workspace in line with the store's head after another host moved it: the files that
+   * differ here are first recorded on top of the head (a {@code manual} checkpoint, so nothing is
+   * lost), then the head's files are restored. Costs O(files of the app).
+   */
+  public Optional<Recorded> resync(String appId, Sandbox sandbox) {
+    Optional<Checkpoint> found = store.head(appId);
+    if (found.isEmpty()) {
+      initialize(appId, sandbox);
+      return Optional.empty();
+    }
+    Checkpoint head = found.get();
+    Optional<Checkpoint> synced = Optional.ofNullable(syncedHeads.get(appId)).flatMap(id -> store.find(appId, id));
+    if (synced.isPresent() && !synced.get().id().equals(head.id())) {
+      // If nothing was edited here since this host's last checkpoint, just load the newer files.
+      SortedMap<String, FileRef> mine = store.revision(synced.get().resultRevisionId()).files();
+      ChangeScan scan = sandbox.scanChanges();
+      if (differences(sandbox, mine).isEmpty()) {
+        SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+        store.diff(synced.get().resultRevisionId(), head.resultRevisionId())
+            .forEach((path, ref) -> changes.put(path, ref.map(r -> store.readBlob(r.blobId()))));
+        guardUncaptured(appId, sandbox, changes.keySet());
+        sandbox.apply(changes);
+        sandbox.acknowledgeChanges(scan.generation());
+        syncedHeads.put(appId, head.id());
+        stacks.remove(appId);
+        return Optional.empty();
+      }
+    }
+    SortedMap<String, FileRef> headFiles = store.revision(head.resultRevisionId()).files();
+    ChangeScan scan = sandbox.scanChanges();
+    SortedMap<String, Optional<byte[]>> local = differences(sandbox, headFiles);
+    syncedHeads.put(appId, head.id());
+    stacks.remove(appId);
+    if (local.isEmpty()) {
+      sandbox.acknowledgeChanges(scan.generation());
+      return Optional.empty();
+    }
+    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
+    local.keySet().forEach(path -> before.put(path,
+        Optional.ofNullable(headFiles.get(path)).map(r -> store.readBlob(r.blobId()))));
+    List<FileChange> changes = Changes.between(before, local);
+    Checkpoint saved = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()), local,
+        CheckpointType.MANUAL, "Files of this host before loading another host's changes", Map.of(), Optional.empty(),
+        Optional.empty(), Optional.empty(), conversations.size(appId), ChangeStats.of(changes), now()));
+    sandbox.acknowledgeChanges(scan.generation());
+    syncedHeads.put(appId, saved.id());
+    return Optional.of(moveTo(appId, sandbox, saved, head.resultRevisionId(), CheckpointType.RESTORE,
+        "Load the latest changes: " + describe(head), head.id(), false));
+  }
+
+  /** Workspace files whose content differs from {@code files}: path to current content (empty = absent). */
+  private SortedMap<String, Optional<byte[]>> differences(Sandbox sandbox, SortedMap<String, FileRef> files) {
+    SortedMap<String, Optional<byte[]>> out = new TreeMap<>();
+    java.util.Set<String> paths = new java.util.TreeSet<>(files.keySet());
+    paths.addAll(sandbox.files().keySet());
+    for (String path : paths) {
+      Optional<byte[]> current = readForCheckpoint(sandbox, path);
+      FileRef ref = files.get(path);
+      boolean same = current.isEmpty() ? ref == null : ref != null && ref.blobId().equals(store.blobIdOf(current.get()));
+      if (!same) {
+        out.put(path, current);
+      }
+    }
+    return out;
   }
 
   /** Captures edits made outside the agent as a {@code manual} checkpoint, so an overwrite loses nothing. */
@@ -166,7 +261,7 @@ public final class History {
     String what = undo.label().startsWith("Undo: ") ? undo.label().substring("Undo: ".length()) : undo.label();
     Recorded recorded = moveTo(appId, sandbox, head, afterChange.resultRevisionId(), CheckpointType.REDO,
         "Redo: " + what, undo.sourceCheckpointId().orElse(undo.id()), true);
-    tellModel(appId, HistoryOptions.DEFAULTS, 0,
+    tellModel(appId, HistoryOptions.DEFAULTS, conversations.size(appId),
         "The person redid the change \"" + what + "\". Read files again before editing them.");
     return recorded;
   }
@@ -204,10 +299,12 @@ public final class History {
     changes.put(path, wanted.map(r -> store.readBlob(r.blobId())));
     SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
     before.put(path, current.map(r -> store.readBlob(r.blobId())));
+    guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
     Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, CheckpointType.REVERT_FILE, "Revert " + path + " to: " + describe(source), Map.of(), Optional.empty(),
         Optional.empty(), Optional.of(source.id()), conversations.size(appId), ChangeStats.of(fileChanges), now()));
+    syncedHeads.put(appId, checkpoint.id());
     sandbox.apply(changes);
     conversations.append(appId, List.of(new ChatMessage.Note("The person reverted " + path + " to its content in checkpoint "
         + source.id() + (wanted.isEmpty() ? " (where it did not exist, so it was deleted)" : "") + ".")));
@@ -270,11 +367,15 @@ public final class History {
       changes.put(path, ref.map(r -> store.readBlob(r.blobId())));
       before.put(path, Optional.ofNullable(old.get(path)).map(r -> store.readBlob(r.blobId())));
     });
+    guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
     Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, type, label, Map.of(), Optional.empty(), Optional.empty(), Optional.of(sourceId),
         conversations.size(appId), ChangeStats.of(fileChanges), now()));
     // The store is the truth: apply only after the append won, so a conflict changes nothing here.
+    // If applying fails half-way, the written paths stay marked as changed and the next capture
+    // records what the workspace really holds.
+    syncedHeads.put(appId, checkpoint.id());
     sandbox.apply(changes);
     return new Recorded(checkpoint, fileChanges);
   }
@@ -290,13 +391,33 @@ public final class History {
     return c.label().isBlank() ? c.type().wireName() + " " + c.id() : c.label();
   }
 
-  private Optional<byte[]> readForCheckpoint(Sandbox sandbox, String path) {
-    try {
-      return sandbox.tryRead(path).map(FileContent::bytes);
-    } catch (TooLargeException e) {
-      // Keeping the last recorded content is the only option that loses nothing already recorded.
-      LOG.warn("not checkpointing {}: {}", path, e.getMessage());
-      return Optional.empty();
+  private static Optional<byte[]> readForCheckpoint(Sandbox sandbox, String path) {
+    return sandbox.tryRead(path).map(FileContent::bytes);
+  }
+
+  private void forgetUncaptured(String appId, String path) {
+    java.util.Set<String> set = uncaptured.get(appId);
+    if (set != null) {
+      set.remove(path);
+    }
+  }
+
+  private java.util.Set<String> uncapturedSet(String appId) {
+    return uncaptured.getOrDefault(appId, java.util.Set.of());
+  }
+
+  /** Refuses to overwrite a file that is too large to checkpoint, since no copy of it exists. */
+  private void guardUncaptured(String appId, Sandbox sandbox, java.util.Collection<String> paths) {
+    for (String path : paths) {
+      if (uncapturedSet(appId).contains(path)) {
+        try {
+          sandbox.tryRead(path);
+          forgetUncaptured(appId, path);
+        } catch (TooLargeException e) {
+          throw new TooLargeException("cannot overwrite " + path + ": it is too large to checkpoint, so it would be lost; "
+              + "move it out of the app or shrink it first (" + e.getMessage() + ")");
+        }
+      }
     }
   }
 

@@ -13,9 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Numbers a run's events, keeps them, writes them to the event log and fans them out to
- * subscribers. Emission and subscription share one lock, so a subscriber that joins mid-run gets the
- * backlog and then live events with no gap and no duplicate. Not API.
+ * Numbers a run's events, keeps them, writes them to the event log and fans them out. Not API.
+ *
+ * <p>Events are appended under a lock but delivered outside it, so a slow subscriber never blocks
+ * {@link #events()} or other subscribers from joining. Each subscriber delivers in {@code seq}
+ * order under its own lock and skips what it already delivered, so one that joins mid-run gets the
+ * backlog and then live events with no gap and no duplicate.
  */
 public final class RunEvents {
   private static final Logger LOG = LoggerFactory.getLogger(RunEvents.class);
@@ -32,7 +35,8 @@ public final class RunEvents {
   private final List<EventListener> globalListeners;
   private final Clock clock;
   private final List<Event> events = new ArrayList<>();
-  private final List<EventListener> subscribers = new CopyOnWriteArrayList<>();
+  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  private final Object emitLock = new Object();
   private boolean ended;
 
   public RunEvents(String appId, String runId, EventLog log, List<EventListener> globalListeners, Clock clock) {
@@ -43,46 +47,88 @@ public final class RunEvents {
     this.clock = clock;
   }
 
-  public synchronized Event emit(Factory factory) {
-    if (ended) {
-      throw new IllegalStateException("run " + runId + " already ended");
+  /**
+   * Emits one event. Emitters are serialized (command output may arrive on reader threads), so
+   * delivery order always equals {@code seq} order.
+   */
+  public Event emit(Factory factory) {
+    synchronized (emitLock) {
+      return emitSerialized(factory);
     }
-    Event event = factory.create(appId, runId, events.size() + 1L, clock.instant());
-    events.add(event);
-    ended = event.terminal();
+  }
+
+  private Event emitSerialized(Factory factory) {
+    Event event;
+    synchronized (this) {
+      if (ended) {
+        throw new IllegalStateException("run " + runId + " already ended");
+      }
+      event = factory.create(appId, runId, events.size() + 1L, clock.instant());
+      events.add(event);
+      ended = event.terminal();
+    }
     try {
       log.append(event);
     } catch (RuntimeException e) {
       // The run goes on: live subscribers still get the event; only replay after a restart misses it.
       LOG.error("event log failed to store {} #{} of run {}: {}", event.type(), event.seq(), runId, e.toString());
     }
-    deliver(globalListeners, event, false);
-    deliver(subscribers, event, true);
+    for (EventListener l : globalListeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException | LinkageError | StackOverflowError e) {
+        LOG.warn("event listener failed on {} of run {}: {}", event.type(), runId, e.toString());
+      }
+    }
+    for (Subscriber s : subscribers) {
+      s.deliver(List.of(event));
+    }
     return event;
+  }
+
+  public synchronized boolean ended() {
+    return ended;
   }
 
   public synchronized List<Event> events() {
     return List.copyOf(events);
   }
 
-  public synchronized RunHandle.Subscription subscribe(long afterSeq, EventListener listener) {
-    for (Event e : events) {
-      if (e.seq() > afterSeq) {
-        listener.onEvent(e);
+  public RunHandle.Subscription subscribe(long afterSeq, EventListener listener) {
+    Subscriber subscriber = new Subscriber(listener, afterSeq);
+    // The subscriber's lock is taken first, so live deliveries wait until the backlog is out.
+    synchronized (subscriber) {
+      List<Event> backlog;
+      synchronized (this) {
+        backlog = List.copyOf(events);
+        subscribers.add(subscriber);
       }
+      subscriber.deliver(backlog);
     }
-    subscribers.add(listener);
-    return () -> subscribers.remove(listener);
+    return () -> subscribers.remove(subscriber);
   }
 
-  private void deliver(List<EventListener> listeners, Event event, boolean removeOnFailure) {
-    for (EventListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        LOG.warn("event listener failed on {} of run {}: {}", event.type(), runId, e.toString());
-        if (removeOnFailure) {
-          subscribers.remove(l);
+  private final class Subscriber {
+    private final EventListener listener;
+    private long delivered;
+
+    Subscriber(EventListener listener, long afterSeq) {
+      this.listener = listener;
+      this.delivered = afterSeq;
+    }
+
+    synchronized void deliver(List<Event> batch) {
+      for (Event e : batch) {
+        if (e.seq() <= delivered) {
+          continue;
+        }
+        delivered = e.seq();
+        try {
+          listener.onEvent(e);
+        } catch (RuntimeException | LinkageError | StackOverflowError ex) {
+          LOG.warn("event subscriber failed on {} of run {}, unsubscribing it: {}", e.type(), runId, ex.toString());
+          subscribers.remove(this);
+          return;
         }
       }
     }

@@ -53,7 +53,7 @@ public final class JsonCodec {
 
   public ObjectNode toTree(Event event) {
     if (event instanceof Event.Unknown unknown) {
-      return (ObjectNode) unknown.json().deepCopy();
+      return (ObjectNode) unknown.json();
     }
     ObjectNode o = NODES.objectNode();
     o.put("type", event.type());
@@ -124,8 +124,8 @@ public final class JsonCodec {
       Instant at = instant(o, "at");
       return switch (type) {
         case Event.RunStarted.TYPE -> new Event.RunStarted(appId, runId, seq, at, text(o, "message"), optText(o, "model").orElse(""));
-        case Event.AssistantDelta.TYPE -> new Event.AssistantDelta(appId, runId, seq, at, (int) longValue(o, "step"), text(o, "text"));
-        case Event.AssistantMessage.TYPE -> new Event.AssistantMessage(appId, runId, seq, at, (int) longValue(o, "step"),
+        case Event.AssistantDelta.TYPE -> new Event.AssistantDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "text"));
+        case Event.AssistantMessage.TYPE -> new Event.AssistantMessage(appId, runId, seq, at, intValue(o, "step"),
             text(o, "text"), usageFromTree(o.get("usage")));
         case Event.ToolStarted.TYPE -> new Event.ToolStarted(appId, runId, seq, at, text(o, "call_id"), text(o, "tool_name"),
             required(o, "arguments"));
@@ -142,16 +142,15 @@ public final class JsonCodec {
         }
         case Event.CheckpointCreated.TYPE -> new Event.CheckpointCreated(appId, runId, seq, at, checkpointFromTree(required(o, "checkpoint")));
         case Event.Status.TYPE -> new Event.Status(appId, runId, seq, at, text(o, "message"));
-        case Event.RunCompleted.TYPE -> new Event.RunCompleted(appId, runId, seq, at, (int) longValue(o, "steps"),
+        case Event.RunCompleted.TYPE -> new Event.RunCompleted(appId, runId, seq, at, intValue(o, "steps"),
             usageFromTree(o.get("usage")), countsFromTree(o.get("tool_summary")));
         case Event.RunFailed.TYPE -> new Event.RunFailed(appId, runId, seq, at, text(o, "error"), optText(o, "error_code").orElse("internal"));
         case Event.RunCancelled.TYPE -> new Event.RunCancelled(appId, runId, seq, at, optText(o, "reason").orElse(""));
         default -> new Event.Unknown(type, appId, runId, seq, at, o);
       };
-    } catch (IllegalArgumentException | NullPointerException e) {
-      if (e instanceof InvalidArgumentException iae) {
-        throw iae;
-      }
+    } catch (InvalidArgumentException e) {
+      throw e;
+    } catch (IllegalArgumentException | NullPointerException | ClassCastException e) {
       throw new InvalidArgumentException("malformed event: " + e.getMessage(), e);
     }
   }
@@ -177,6 +176,16 @@ public final class JsonCodec {
   }
 
   public Checkpoint checkpointFromTree(JsonNode o) {
+    try {
+      return checkpointFromTreeUnchecked(o);
+    } catch (InvalidArgumentException e) {
+      throw e;
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new InvalidArgumentException("malformed checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  private Checkpoint checkpointFromTreeUnchecked(JsonNode o) {
     return new Checkpoint(
         text(o, "id"),
         text(o, "app_id"),
@@ -236,6 +245,16 @@ public final class JsonCodec {
   }
 
   public FileChange fileChangeFromTree(JsonNode o) {
+    try {
+      return fileChangeFromTreeUnchecked(o);
+    } catch (InvalidArgumentException e) {
+      throw e;
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new InvalidArgumentException("malformed file change: " + e.getMessage(), e);
+    }
+  }
+
+  private FileChange fileChangeFromTreeUnchecked(JsonNode o) {
     return new FileChange(text(o, "path"), ChangeKind.fromWireName(text(o, "kind")), optText(o, "previous_path"),
         o.path("bytes_before").asLong(), o.path("bytes_after").asLong(), o.path("lines_added").asInt(),
         o.path("lines_removed").asInt(), o.path("binary").asBoolean());
@@ -372,10 +391,18 @@ public final class JsonCodec {
 
   private static long longValue(JsonNode o, String field) {
     JsonNode v = required(o, field);
-    if (!v.canConvertToLong()) {
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw new InvalidArgumentException("field '" + field + "' must be an integer");
     }
     return v.asLong();
+  }
+
+  private static int intValue(JsonNode o, String field) {
+    long v = longValue(o, field);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new InvalidArgumentException("field '" + field + "' is out of range");
+    }
+    return (int) v;
   }
 
   private static Instant instant(JsonNode o, String field) {

@@ -18,6 +18,10 @@ import java.util.TreeSet;
  * argument rules, whether a shell or the network is allowed, time and output limits, and the
  * environment allowlist. Immutable; build with {@link #builder()}.
  *
+ * <p>The policy decides what may be started; it is not a container. Allowed programs such as
+ * {@code node} can run arbitrary code, so the real containment is the sandbox's isolation (e.g.
+ * bubblewrap in {@code sandbox-local}: only the app directory writable, no host secrets).
+ *
  * <p>Commands never go through a shell unless {@link Builder#allowShell} is set, so shell syntax
  * inside arguments ({@code &&}, {@code ;}, {@code |}, {@code $()}, backticks, redirects, newlines)
  * would not run anyway; it is refused so the agent learns at once that it does not work.
@@ -179,6 +183,27 @@ public final class CommandPolicy {
           if (arg.equals("-c") || arg.equals("--call") || arg.startsWith("--call=")
               || arg.startsWith("--script-shell") || arg.startsWith("--shell")) {
             return Optional.of(program + " " + arg + " runs a shell command; name the program instead");
+          }
+          if (arg.equals("-g") || arg.equals("--global") || arg.startsWith("--global=") || arg.startsWith("--location")
+              || arg.startsWith("--prefix") || arg.startsWith("--userconfig") || arg.startsWith("--globalconfig")) {
+            return Optional.of(program + " " + arg + " installs or configures outside the app; install into the app instead");
+          }
+        }
+        return Optional.empty();
+      },
+      (program, args) -> {
+        if (!program.equals("node")) {
+          return Optional.empty();
+        }
+        for (int i = 0; i < args.size(); i++) {
+          String arg = args.get(i);
+          boolean preload = arg.equals("-r") || arg.equals("--require") || arg.equals("--import") || arg.equals("--loader")
+              || arg.equals("--experimental-loader");
+          String value = preload && i + 1 < args.size() ? args.get(i + 1)
+              : arg.startsWith("--require=") || arg.startsWith("--import=") || arg.startsWith("--loader=")
+                  || arg.startsWith("--experimental-loader=") ? arg.substring(arg.indexOf('=') + 1) : null;
+          if (value != null && (value.startsWith("/") || value.contains("..") || value.startsWith("file:"))) {
+            return Optional.of("node " + arg + " loads code from outside the app: " + value);
           }
         }
         return Optional.empty();

@@ -178,6 +178,11 @@ public final class InMemorySandbox implements Sandbox {
     if (under.isEmpty()) {
       throw new NotFoundException("nothing to rename at " + source);
     }
+    for (String parent = SandboxPaths.parent(target); !parent.isEmpty(); parent = SandboxPaths.parent(parent)) {
+      if (files.containsKey(parent)) {
+        throw new InvalidArgumentException("cannot move " + source + " to " + target + ": " + parent + " is a file");
+      }
+    }
     for (String f : under) {
       String moved = target + f.substring(source.length());
       files.put(moved, files.remove(f));
@@ -239,11 +244,15 @@ public final class InMemorySandbox implements Sandbox {
 
   @Override
   public synchronized void apply(Map<String, Optional<byte[]>> changes) {
+    // Deletions first, so a file can become a directory (and back) within one restore.
+    for (Map.Entry<String, Optional<byte[]>> e : new TreeMap<>(changes).descendingMap().entrySet()) {
+      if (e.getValue().isEmpty() && files.containsKey(SandboxPaths.normalize(e.getKey()))) {
+        delete(e.getKey());
+      }
+    }
     for (Map.Entry<String, Optional<byte[]>> e : new TreeMap<>(changes).entrySet()) {
       if (e.getValue().isPresent()) {
         write(e.getKey(), e.getValue().get());
-      } else if (files.containsKey(SandboxPaths.normalize(e.getKey()))) {
-        delete(e.getKey());
       }
     }
   }

@@ -108,8 +108,8 @@ public final class TextSearch {
         }
         int from = Math.max(0, i - query.contextLines());
         int to = Math.min(count, i + 1 + query.contextLines());
-        matches.add(new SearchResult.Match(path, i + 1, lines[i],
-            List.of(lines).subList(from, i), List.of(lines).subList(i + 1, to)));
+        List<String> all = java.util.Arrays.asList(lines);
+        matches.add(new SearchResult.Match(path, i + 1, lines[i], all.subList(from, i), all.subList(i + 1, to)));
       }
     }
     return false;
@@ -124,7 +124,13 @@ public final class TextSearch {
       return query.caseInsensitive() ? line.toLowerCase(Locale.ROOT).contains(literal) : line.contains(literal);
     }
     Matcher m = pattern.matcher(new DeadlineCharSequence(line, this));
-    return m.find();
+    try {
+      return m.find();
+    } catch (StackOverflowError e) {
+      // java.util.regex recurses per repetition; a long line can exhaust the stack.
+      throw new InvalidArgumentException("the regular expression is too complex for a line of " + line.length()
+          + " characters; use a simpler pattern (avoid alternations inside repetitions such as (a|b)*)");
+    }
   }
 
   private void checkDeadline() {

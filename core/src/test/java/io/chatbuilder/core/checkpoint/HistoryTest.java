@@ -165,21 +165,51 @@ class HistoryTest {
   void aSecondHostMovingTheHeadGivesAConflictAndLosesNothing() throws Exception {
     run("one", "a.txt", "1");
     InMemorySandbox other = InMemorySandbox.builder("app").build();
-    ChatBuilder otherHost = ChatBuilder.builder().model(ScriptedModel.builder().build()).sandboxes(id -> other).checkpointStore(store).build();
-    try {
-      // The other host appends behind this host's back.
-      Checkpoint head = store.head("app").orElseThrow();
-      store.append(new CheckpointDraft("app", Optional.of(head.id()), Optional.of(head.resultRevisionId()),
-          java.util.Map.of("b.txt", Optional.of("2".getBytes(StandardCharsets.UTF_8))), CheckpointType.MANUAL, "other host",
-          java.util.Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), 0, ChangeStats.EMPTY, java.time.Instant.now()));
-      // This host's sandbox does not have b.txt; a restore computes from the new head and so succeeds,
-      // but a concurrent append on a stale head must conflict:
-      assertThatThrownBy(() -> store.append(new CheckpointDraft("app", Optional.of(head.id()), Optional.of(head.resultRevisionId()),
-          java.util.Map.of(), CheckpointType.MANUAL, "stale", java.util.Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
-          ChangeStats.EMPTY, java.time.Instant.now()))).isInstanceOf(ConflictException.class);
-      assertThat(store.list("app", 10, Optional.empty())).extracting(Checkpoint::label).startsWith("other host");
-    } finally {
-      otherHost.close();
+    ConcurrentLinkedQueue<ScriptedModel.Turn> otherTurns = new ConcurrentLinkedQueue<>();
+    try (ChatBuilder otherHost = ChatBuilder.builder().model(ScriptedModel.responding(r -> Optional.ofNullable(otherTurns.poll())))
+        .sandboxes(id -> other).checkpointStore(store).build()) {
+      // Host B has an empty workspace: it records it, then loads the shared head.
+      otherHost.resync("app");
+      assertThat(new String(other.read("a.txt").bytes(), StandardCharsets.UTF_8)).isEqualTo("1");
+      otherTurns.add(ScriptedModel.Turn.builder().toolCall("c1", "write_file", "{\"path\":\"b.txt\",\"content\":\"from B\"}").build());
+      otherTurns.add(ScriptedModel.Turn.builder().text("done").build());
+      assertThat(otherHost.chat("app", "B's change").completion().get(30, TimeUnit.SECONDS).checkpoint()).isPresent();
+
+      // Host A's workspace is behind: history operations and runs conflict and change nothing.
+      sandbox.write("local.txt", "edited on A".getBytes(StandardCharsets.UTF_8));
+      Checkpoint headBefore = store.head("app").orElseThrow();
+      assertThatThrownBy(() -> cb.undo("app")).isInstanceOf(ConflictException.class).hasMessageContaining("another host");
+      turns.add(ScriptedModel.Turn.builder().text("never").build());
+      io.chatbuilder.core.RunResult failed = cb.chat("app", "A's change").completion().get(30, TimeUnit.SECONDS);
+      assertThat(failed.errorCode()).contains(io.chatbuilder.core.ErrorCode.CONFLICT);
+      assertThat(store.head("app")).contains(headBefore);
+      assertThat(file("local.txt")).isEqualTo("edited on A");
+
+      // Resync keeps A's edits in history and loads B's files.
+      cb.resync("app");
+      assertThat(file("b.txt")).isEqualTo("from B");
+      assertThat(sandbox.files()).doesNotContainKey("local.txt");
+      Checkpoint saved = cb.checkpoints("app", 2).get(1);
+      assertThat(saved.type()).isEqualTo(CheckpointType.MANUAL);
+      assertThat(cb.readFile("app", saved.id(), "local.txt")).isPresent();
+      cb.undo("app");
+      assertThat(file("local.txt")).isEqualTo("edited on A");
     }
+  }
+
+  @Test
+  void undoAcrossAFileBecomingADirectory() throws Exception {
+    run("file", "lib", "I am a file");
+    turns.add(ScriptedModel.Turn.builder()
+        .toolCall("c1", "delete_file", "{\"path\":\"lib\"}")
+        .toolCall("c2", "write_file", "{\"path\":\"lib/util.js\",\"content\":\"export {}\"}").build());
+    turns.add(ScriptedModel.Turn.builder().text("done").build());
+    cb.chat("app", "make lib a directory").completion().get(30, TimeUnit.SECONDS);
+    assertThat(file("lib/util.js")).isEqualTo("export {}");
+    cb.undo("app");
+    assertThat(file("lib")).isEqualTo("I am a file");
+    cb.redo("app");
+    assertThat(file("lib/util.js")).isEqualTo("export {}");
+    assertThat(sandbox.files()).doesNotContainKey("lib");
   }
 }

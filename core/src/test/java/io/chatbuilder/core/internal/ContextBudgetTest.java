@@ -35,6 +35,20 @@ class ContextBudgetTest {
   }
 
   @Test
+  void shortensEarlierTurnsOfTheCurrentRunToo() {
+    List<ChatMessage> messages = new ArrayList<>();
+    messages.add(new ChatMessage.User("build it"));
+    for (int i = 0; i < 10; i++) {
+      messages.add(new ChatMessage.Assistant("", List.of(new ToolCall("c" + i, "read_file", "{}"))));
+      messages.add(new ChatMessage.ToolResult("c" + i, "read_file", "y".repeat(100_000), false));
+    }
+    List<ChatMessage> fitted = ContextBudget.fit(messages, 400_000);
+    assertThat(ContextBudget.size(fitted)).isLessThanOrEqualTo(400_000);
+    assertThat(((ChatMessage.ToolResult) fitted.get(fitted.size() - 1)).content()).hasSize(100_000);
+    assertThat(((ChatMessage.ToolResult) fitted.get(2)).content()).contains("shortened");
+  }
+
+  @Test
   void dropsWholeOldExchangesWhenShorteningIsNotEnough() {
     List<ChatMessage> messages = new ArrayList<>();
     for (int i = 0; i < 50; i++) {

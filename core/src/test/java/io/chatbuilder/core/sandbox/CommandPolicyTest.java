@@ -26,7 +26,8 @@ class CommandPolicyTest {
   @ValueSource(strings = {"sh -c id", "bash", "env sh -c id", "/usr/bin/time rm -rf .", "time rm x", "rm -rf /",
       "/usr/bin/node -e 1", "../node_modules/.bin/vite", "node_modules/.bin/../../../bin/sh", "xargs rm", "sudo npm i",
       "git -c alias.x=!sh x", "find . -exec rm {} ;", "npm exec -c id", "npx -c id", "npm --script-shell=/bin/sh run x",
-      "NPM install", "curl http://x"})
+      "NPM install", "curl http://x", "npm install -g evil", "npm i --prefix=/usr/local x", "npm --global i x",
+      "node -r /etc/evil.js app.js", "node --require=../../x.js app.js", "node --import file:///x.mjs a.js"})
   void refusesBypasses(String command) {
     assertThatThrownBy(() -> policy.check(List.of(command.split(" ")))).isInstanceOf(CommandDeniedException.class)
         .hasMessageStartingWith("command refused: ");
