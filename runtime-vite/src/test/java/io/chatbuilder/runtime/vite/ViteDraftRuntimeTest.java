@@ -39,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Real npm (registry, then the shared cache) and real Vite dev servers on loopback. */
 class ViteDraftRuntimeTest {
   @TempDir Path apps;
+  /** One installed vanilla app the lifecycle tests share, so each does not pay for its own npm ci. */
+  @TempDir static Path shared;
   private final List<AutoCloseable> closeAfter = new CopyOnWriteArrayList<>();
   private final List<String> statuses = new CopyOnWriteArrayList<>();
 
@@ -51,6 +53,14 @@ class ViteDraftRuntimeTest {
 
   private ViteDraftRuntime.Builder runtime() {
     return ViteDraftRuntime.builder(apps::resolve).npmCache(NPM_CACHE);
+  }
+
+  /** A runtime on the shared directory, where app {@code vanilla} exists (installed by the first start). */
+  private ViteDraftRuntime.Builder sharedRuntime() {
+    if (!Files.exists(shared.resolve("vanilla"))) {
+      writeTemplate(shared.resolve("vanilla"), ViteTemplates.vanilla());
+    }
+    return ViteDraftRuntime.builder(shared::resolve).npmCache(NPM_CACHE);
   }
 
   private <T extends AutoCloseable> T closing(T closeable) {
@@ -142,10 +152,9 @@ class ViteDraftRuntimeTest {
   @Test
   void secondAppOfATemplateInstallsFromTheCacheWithoutTheNetwork() throws Exception {
     // warm the shared cache (a no-op when another test did)
-    ViteDraftRuntime online = closing(runtime().build());
-    writeTemplate(apps.resolve("first"), ViteTemplates.vanilla());
-    assertThat(online.start("first", statuses::add).state()).isEqualTo(DraftState.RUNNING);
-    online.stop("first");
+    ViteDraftRuntime online = closing(sharedRuntime().build());
+    assertThat(online.start("vanilla", statuses::add).state()).isEqualTo(DraftState.RUNNING);
+    online.close();
 
     // a registry nothing listens on: every package must come from the cache
     int deadPort;
@@ -162,31 +171,30 @@ class ViteDraftRuntimeTest {
 
   @Test
   void crashedServerIsRestartedThenGivenUpAfterTheLimit() {
-    ViteDraftRuntime drafts = closing(runtime().maxRestarts(1).build());
-    writeTemplate(apps.resolve("crashy"), ViteTemplates.vanilla());
-    DraftStatus first = drafts.start("crashy", statuses::add);
+    ViteDraftRuntime drafts = closing(sharedRuntime().maxRestarts(1).build());
+    DraftStatus first = drafts.start("vanilla", statuses::add);
     assertThat(first.state()).isEqualTo(DraftState.RUNNING);
-    long pid = drafts.processId("crashy").orElseThrow();
+    long pid = drafts.processId("vanilla").orElseThrow();
 
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-    eventually("restart after a crash", () -> drafts.status("crashy").state() == DraftState.RUNNING
-        && drafts.processId("crashy").isPresent() && drafts.processId("crashy").getAsLong() != pid);
-    DraftStatus restarted = drafts.status("crashy");
+    eventually("restart after a crash", () -> drafts.status("vanilla").state() == DraftState.RUNNING
+        && drafts.processId("vanilla").isPresent() && drafts.processId("vanilla").getAsLong() != pid);
+    DraftStatus restarted = drafts.status("vanilla");
     assertThat(restarted.restarts()).isEqualTo(1);
     assertThat(restarted.previewUrl()).as("same port again").isEqualTo(first.previewUrl());
     assertThat(get(restarted.previewUrl().orElseThrow()).status()).isEqualTo(200);
     assertThat(statuses).anyMatch(s -> s.contains("restarting (1 of 1)"));
 
-    long pid2 = drafts.processId("crashy").orElseThrow();
+    long pid2 = drafts.processId("vanilla").orElseThrow();
     ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
-    eventually("giving up", () -> drafts.status("crashy").state() == DraftState.FAILED);
-    DraftStatus failed = drafts.status("crashy");
+    eventually("giving up", () -> drafts.status("vanilla").state() == DraftState.FAILED);
+    DraftStatus failed = drafts.status("vanilla");
     assertThat(failed.error().orElseThrow()).contains("after 1 restarts");
     assertThat(failed.previewUrl()).isEmpty();
-    assertThat(drafts.processId("crashy")).isEmpty();
+    assertThat(drafts.processId("vanilla")).isEmpty();
 
     // an explicit start begins again with a fresh restart budget
-    DraftStatus again = drafts.start("crashy", statuses::add);
+    DraftStatus again = drafts.start("vanilla", statuses::add);
     assertThat(again.state()).isEqualTo(DraftState.RUNNING);
     assertThat(again.restarts()).isZero();
     assertThat(again.error()).isEmpty();
@@ -195,20 +203,19 @@ class ViteDraftRuntimeTest {
   @Test
   void idleServerIsStoppedWhileUsedOneKeepsRunning() {
     MutableClock clock = new MutableClock();
-    ViteDraftRuntime drafts = closing(runtime().clock(clock).idleTimeout(Duration.ofMinutes(1)).build());
-    writeTemplate(apps.resolve("idle"), ViteTemplates.vanilla());
-    String url = drafts.start("idle", statuses::add).previewUrl().orElseThrow();
-    long pid = drafts.processId("idle").orElseThrow();
+    ViteDraftRuntime drafts = closing(sharedRuntime().clock(clock).idleTimeout(Duration.ofMinutes(1)).build());
+    String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
+    long pid = drafts.processId("vanilla").orElseThrow();
 
     clock.advance(Duration.ofSeconds(50));
-    assertThat(drafts.status("idle").state()).isEqualTo(DraftState.RUNNING); // counts as use
+    assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.RUNNING); // counts as use
     clock.advance(Duration.ofSeconds(50));
     assertThat(drafts.stopIdle()).isEmpty();
     clock.advance(Duration.ofSeconds(11));
     // the periodic sweep may get there first; either way this server is the one stopped
-    assertThat(drafts.stopIdle()).isSubsetOf("idle");
+    assertThat(drafts.stopIdle()).isSubsetOf("vanilla");
 
-    DraftStatus stopped = drafts.status("idle");
+    DraftStatus stopped = drafts.status("vanilla");
     assertThat(stopped.state()).isEqualTo(DraftState.STOPPED);
     assertThat(stopped.previewUrl()).isEmpty();
     assertThat(stopped.logTail()).anyMatch(l -> l.contains("without use"));
@@ -218,19 +225,18 @@ class ViteDraftRuntimeTest {
 
   @Test
   void stopKillsTheWholeProcessTree() {
-    ViteDraftRuntime drafts = closing(runtime().build());
-    writeTemplate(apps.resolve("tree"), ViteTemplates.vanilla());
-    String url = drafts.start("tree", statuses::add).previewUrl().orElseThrow();
-    ProcessHandle vite = ProcessHandle.of(drafts.processId("tree").orElseThrow()).orElseThrow();
+    ViteDraftRuntime drafts = closing(sharedRuntime().build());
+    String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
+    ProcessHandle vite = ProcessHandle.of(drafts.processId("vanilla").orElseThrow()).orElseThrow();
     List<ProcessHandle> tree = new java.util.ArrayList<>(vite.descendants().toList());
     tree.add(vite);
     assertThat(tree).as("vite runs an esbuild service").hasSizeGreaterThan(1);
 
-    drafts.stop("tree");
+    drafts.stop("vanilla");
     assertThat(tree).noneMatch(ProcessHandle::isAlive);
-    assertThat(drafts.status("tree").state()).isEqualTo(DraftState.STOPPED);
+    assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
     assertThat(answers(url)).isFalse();
-    drafts.stop("tree"); // again: no effect
+    drafts.stop("vanilla"); // again: no effect
     drafts.stop("never-started");
   }
 
@@ -244,7 +250,7 @@ class ViteDraftRuntimeTest {
     // the agent adds a dependency to package.json without updating the lockfile
     ObjectMapper json = new ObjectMapper();
     var pkg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("package.json").toFile());
-    pkg.putObject("dependencies").put("picocolors", "1.1.1");
+    pkg.putObject("dependencies").put("js-tokens", "4.0.0"); // not in the vanilla lockfile
     Files.writeString(dir.resolve("package.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(pkg));
     statuses.clear();
 
@@ -254,7 +260,8 @@ class ViteDraftRuntimeTest {
     assertThat(statuses).anyMatch(s -> s.contains("npm install"));
     assertThat(drafts.processId("deps").orElseThrow()).isNotEqualTo(pid);
     var lock = json.readTree(dir.resolve("package-lock.json").toFile());
-    assertThat(lock.path("packages").path("").path("dependencies").path("picocolors").asText()).isEqualTo("1.1.1");
+    assertThat(lock.path("packages").path("").path("dependencies").path("js-tokens").asText()).isEqualTo("4.0.0");
+    assertThat(dir.resolve("node_modules/js-tokens/package.json")).exists();
     assertThat(Npm.isInstalled(dir)).isTrue();
     assertThat(get(status.previewUrl().orElseThrow()).status()).isEqualTo(200);
   }
@@ -314,14 +321,13 @@ class ViteDraftRuntimeTest {
 
   @Test
   void closeStopsEveryServer() {
-    ViteDraftRuntime drafts = runtime().build();
-    writeTemplate(apps.resolve("one"), ViteTemplates.vanilla());
-    String url = drafts.start("one", statuses::add).previewUrl().orElseThrow();
-    long pid = drafts.processId("one").orElseThrow();
+    ViteDraftRuntime drafts = sharedRuntime().build();
+    String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
+    long pid = drafts.processId("vanilla").orElseThrow();
     drafts.close();
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(answers(url)).isFalse();
-    assertThat(drafts.status("one").state()).isEqualTo(DraftState.STOPPED);
+    assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
   }
 
   /** A clock tests move by hand, so idleness needs no sleeping. */

@@ -21,7 +21,7 @@ final class ViteTestSupport {
    */
   static final Path NPM_CACHE = Path.of("target", "npm-cache").toAbsolutePath();
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   private ViteTestSupport() {}
 
