@@ -143,7 +143,9 @@ class StudioBrowserTest {
     shot("09-published");
 
     // A reload replays the runs from the event log.
-    browser.navigate(studio.url() + "#counter");
+    browser.navigate(studio.url() + "?fresh=1#counter"); // a new URL: a real page load, not a hash change
+    waitFor("the reloaded UI", "return document.body.dataset.ready === 'true'");
+    assertThat(script("return document.getElementById('publish-result').hidden").asBoolean()).isTrue();
     waitFor("the replayed timeline", "return document.querySelectorAll('.card.run_completed').length === 2"
         + " && document.querySelectorAll('.card.checkpoint').length === 2");
     shot("10-reloaded");
