@@ -402,6 +402,31 @@ final class ConfinedFiles {
     }
   }
 
+  /**
+   * Removes the directories above {@code path} that are empty, deepest first, stopping at the first
+   * that is not (or is not a plain directory). Lets a restore turn a directory back into a file.
+   */
+  void pruneEmptyParents(String path) {
+    for (String dir = SandboxPaths.parent(path); !dir.isEmpty(); dir = SandboxPaths.parent(dir)) {
+      try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+        Descent d = descend(rootDir, dir, Mode.EXISTING);
+        if (d.dir == null) {
+          return;
+        }
+        try (SecureDirectoryStream<Path> parent = d.owned ? d.dir : null) {
+          BasicFileAttributes attrs = lstat(d.dir, SandboxPaths.fileName(dir));
+          if (attrs == null || !attrs.isDirectory()) {
+            return;
+          }
+          // unlinkat(AT_REMOVEDIR) fails on a non-empty directory and never follows a symlink.
+          d.dir.deleteDirectory(Path.of(SandboxPaths.fileName(dir)));
+        }
+      } catch (IOException | RuntimeException notEmptyOrGone) {
+        return;
+      }
+    }
+  }
+
   private void deleteTree(SecureDirectoryStream<Path> dir, String prefix, List<String> deleted) throws IOException {
     for (String name : names(dir)) {
       String path = prefix + "/" + name;

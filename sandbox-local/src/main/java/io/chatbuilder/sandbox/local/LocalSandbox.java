@@ -233,7 +233,7 @@ public final class LocalSandbox implements Sandbox {
   public void apply(Map<String, Optional<byte[]>> changes) {
     Objects.requireNonNull(changes, "changes == null");
     // Validate everything first so a bad path or an oversized file changes nothing.
-    SortedMap<String, Optional<byte[]>> normalized = new TreeMap<>();
+    TreeMap<String, Optional<byte[]>> normalized = new TreeMap<>();
     changes.forEach((path, content) -> {
       Objects.requireNonNull(content, "content == null");
       String p = writable(path);
@@ -244,11 +244,17 @@ public final class LocalSandbox implements Sandbox {
       normalized.put(p, content);
     });
     synchronized (lock) {
+      // Deletions first, deepest first, pruning directories they empty: a file can then take the
+      // place of a directory (and back) within one restore.
+      for (Map.Entry<String, Optional<byte[]>> e : normalized.descendingMap().entrySet()) {
+        if (e.getValue().isEmpty() && files.stat(e.getKey()).isPresent()) {
+          delete(e.getKey());
+          files.pruneEmptyParents(e.getKey());
+        }
+      }
       for (Map.Entry<String, Optional<byte[]>> e : normalized.entrySet()) {
         if (e.getValue().isPresent()) {
           write(e.getKey(), e.getValue().get());
-        } else if (files.stat(e.getKey()).isPresent()) {
-          delete(e.getKey());
         }
       }
     }
