@@ -392,7 +392,13 @@ public final class History {
   }
 
   private static Optional<byte[]> readForCheckpoint(Sandbox sandbox, String path) {
-    return sandbox.tryRead(path).map(FileContent::bytes);
+    try {
+      return sandbox.tryRead(path).map(FileContent::bytes);
+    } catch (io.chatbuilder.core.PathRefusedException e) {
+      // e.g. a command replaced the file with a symlink leading outside: there is no content to keep.
+      LOG.warn("not checkpointing {}: {}", path, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private void forgetUncaptured(String appId, String path) {

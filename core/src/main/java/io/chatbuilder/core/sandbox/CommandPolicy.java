@@ -40,12 +40,14 @@ public final class CommandPolicy {
       "xargs", "parallel", "watch", "script", "strace", "ltrace", "gdb", "eval", "exec", "command",
       "builtin", "ssh", "scp", "sftp", "rsync", "nc", "ncat", "netcat", "socat", "telnet", "curl",
       "wget", "python", "python3", "perl", "ruby", "php", "lua", "rm", "dd", "mkfs", "mount",
-      "chmod", "chown", "ln", "docker", "kubectl", "systemctl", "crontab", "at");
+      "chmod", "chown", "ln", "docker", "kubectl", "systemctl", "crontab", "at", "awk", "gawk", "mawk", "sed", "vi",
+      "vim", "less", "more", "make", "nsenter", "unshare", "capsh", "setpriv");
 
   /** Environment variables passed through from the sandbox's base environment. */
   public static final Set<String> DEFAULT_ENVIRONMENT = Set.of(
       "PATH", "LANG", "LC_ALL", "TZ", "TERM", "NODE_ENV", "CI", "NO_COLOR", "FORCE_COLOR",
-      "npm_config_cache", "npm_config_registry", "NODE_OPTIONS", "VITE_PORT");
+      "npm_config_cache", "npm_config_registry", "VITE_PORT", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+      "http_proxy", "https_proxy", "no_proxy", "NODE_EXTRA_CA_CERTS");
 
   private static final List<String> SHELL_SYNTAX = List.of(
       "&&", "||", ";", "|", "`", "$(", "${", ">", "<", "\n", "\r", "&");
@@ -280,8 +282,9 @@ public final class CommandPolicy {
   }
 
   /**
-   * The environment a command gets: allowlisted variables from {@code base} and from the request
-   * (nothing else of the host reaches a command), then the fixed ones.
+   * The environment a command gets: allowlisted variables from {@code base}, {@code VITE_*}
+   * variables from the request (nothing else of the host or the agent reaches a command), then the
+   * fixed ones.
    */
   public Map<String, String> environmentFor(Map<String, String> base, CommandRequest request) {
     Map<String, String> env = new TreeMap<>();
@@ -290,8 +293,9 @@ public final class CommandPolicy {
         env.put(k, v);
       }
     });
+    // The agent may only set the app's own build variables, never loader or path variables.
     request.environment().forEach((k, v) -> {
-      if (environmentAllowlist.contains(k) || k.startsWith("VITE_")) {
+      if (k.startsWith("VITE_") && k.length() > 5) {
         env.put(k, v);
       }
     });

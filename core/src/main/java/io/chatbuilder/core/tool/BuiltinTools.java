@@ -256,7 +256,8 @@ public final class BuiltinTools {
 
   static final class RunCommand implements Tool {
     private final ToolDefinition definition = new ToolDefinition("run_command",
-        "Run a program in the app directory as an argument vector, without a shell (no &&, pipes or redirects). "
+        "Run a program in the app directory as an argument vector, without a shell (no &&, ;, pipes or redirects, "
+            + "not even inside arguments: put code in a file and run it with node). "
             + "Allowed programs are set by the host's policy (by default node, npm, npx, vite). "
             + "Returns the exit code and output.",
         Schemas.object()
