@@ -136,7 +136,7 @@ final class StaticPublisher implements Publisher {
     try {
       JsonNode o = json.readTree(site.resolve(RECORD).toFile());
       SortedMap<String, String> manifest = new TreeMap<>();
-      o.path("manifest").fields().forEachRemaining(f -> manifest.put(f.getKey(), f.getValue().asText()));
+      o.path("manifest").properties().forEach(f -> manifest.put(f.getKey(), f.getValue().asText()));
       return Optional.of(new PublishResult(o.path("publish_id").asText(), o.path("app_id").asText(), o.path("checkpoint_id").asText(),
           o.path("revision_id").asText(), true, manifest, o.path("manifest_hash").asText(), o.path("build_log").asText(),
           Optional.empty(), Optional.of(site.toString()), Instant.parse(o.path("started_at").asText()),

@@ -99,6 +99,7 @@ public final class Studio implements AutoCloseable {
       server.setExecutor(httpThreads);
       server.start();
     } catch (IOException | RuntimeException e) {
+      java.util.Collections.reverse(opened);
       closeAll(opened);
       throw e;
     }
@@ -144,12 +145,8 @@ public final class Studio implements AutoCloseable {
   public void close() {
     server.stop(0);
     httpThreads.shutdownNow();
-    List<AutoCloseable> parts = new ArrayList<>();
-    parts.add(chatBuilder);
-    parts.add(sandboxes);
-    parts.add(this::shutdownDatabase);
-    parts.add(pool::dispose);
-    closeAll(parts);
+    // Runs first (they write to the sandboxes and the database), the database last.
+    closeAll(List.of(chatBuilder, sandboxes, this::shutdownDatabase, pool::dispose));
   }
 
   private void shutdownDatabase() throws SQLException {
@@ -159,10 +156,11 @@ public final class Studio implements AutoCloseable {
     }
   }
 
+  /** Closes each part in order, going on past failures. */
   private static void closeAll(List<AutoCloseable> parts) {
-    for (int i = parts.size() - 1; i >= 0; i--) {
+    for (AutoCloseable part : parts) {
       try {
-        parts.get(i).close();
+        part.close();
       } catch (Exception ignored) {
         // closing anyway
       }

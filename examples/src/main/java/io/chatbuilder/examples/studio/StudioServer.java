@@ -437,7 +437,8 @@ final class StudioServer implements HttpHandler {
     BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
     openStream(ex, run.runId());
     OutputStream out = ex.getResponseBody();
-    try (RunHandle.Subscription ignored = run.subscribe(after, queue::offer)) {
+    RunHandle.Subscription subscription = run.subscribe(after, queue::offer);
+    try {
       long written = after;
       long lastWrite = System.nanoTime();
       while (true) {
@@ -465,6 +466,8 @@ final class StudioServer implements HttpHandler {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      subscription.close(); // also when the client went away mid-write
     }
   }
 
