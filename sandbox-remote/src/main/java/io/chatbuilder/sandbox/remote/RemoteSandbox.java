@@ -227,7 +227,11 @@ public final class RemoteSandbox implements Sandbox {
     Objects.requireNonNull(files, "files == null");
     Map<String, Optional<byte[]>> batch = new LinkedHashMap<>();
     long batchBytes = 0;
-    for (Map.Entry<String, Optional<byte[]>> e : new TreeMap<>(files).entrySet()) {
+    // Deletions travel before writes, so a file can replace a directory (and the other way round)
+    // even when the set needs several requests.
+    List<Map.Entry<String, Optional<byte[]>>> ordered = new ArrayList<>(new TreeMap<>(files).entrySet());
+    ordered.sort(java.util.Comparator.comparing(e -> e.getValue().isPresent()));
+    for (Map.Entry<String, Optional<byte[]>> e : ordered) {
       long size = e.getValue().map(b -> (long) b.length).orElse(0L);
       if (!batch.isEmpty() && batchBytes + size > applyBatchBytes) {
         transport.call("apply", transport.post("files/apply", Wire.fileSet(batch)));
@@ -278,7 +282,13 @@ public final class RemoteSandbox implements Sandbox {
       streams.add(call);
       try (Response response = call.execute()) {
         if (!response.isSuccessful()) {
-          throw Transport.toException(response.code(), response.body().bytes(), "output of process " + pid);
+          ChatBuilderException e = Transport.toException(response.code(), response.body().bytes(), "output of process " + pid);
+          if (e instanceof NotFoundException) {
+            // It was started a moment ago by this very call, so the host lost it.
+            throw new NotFoundException("process " + pid + " is gone from the sandbox host (was it restarted?): "
+                + "its output after event " + last + " and its exit status are lost");
+          }
+          throw e;
         }
         BufferedSource source = response.body().source();
         SseEvent event;
