@@ -422,4 +422,24 @@ class StudioApiTest {
     assertThat(started).containsExactly("node");
     assertThat(client.call("GET", "/admin/studio").json().get("draft_mode").asText()).isEqualTo("dev-server");
   }
+
+  @Test
+  void cancelStopsTheRunAndTheStreamEndsWithRunCancelled() {
+    ScriptedModel model = ScriptedModel.builder().turn(t -> t.text("Thinking ").holdUntilCancelled()).build();
+    start(Studio.builder(data).model(model));
+    createApp("shop");
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+        json("message", "think forever"), Map.of())) {
+      String runId = stream.response.header("X-Run-Id");
+      assertThat(stream.next().orElseThrow().event()).isEqualTo("run_started");
+      assertThat(stream.next().orElseThrow().event()).isEqualTo("assistant_delta");
+      JsonNode cancelled = client.call("POST", "/admin/apps/shop/builder/cancel").json();
+      assertThat(cancelled.get("cancelled").asBoolean()).isTrue();
+      assertThat(cancelled.get("run_id").asText()).isEqualTo(runId);
+      List<HttpTestClient.Frame> rest = stream.rest();
+      assertThat(rest.get(rest.size() - 1).event()).isEqualTo("run_cancelled");
+    }
+    studio.chatBuilder().activeRun("shop").ifPresent(r -> r.completion().join());
+    assertThat(client.call("POST", "/admin/apps/shop/builder/cancel").json().get("cancelled").asBoolean()).isFalse();
+  }
 }
