@@ -21,7 +21,6 @@ import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.runtime.StatusListener;
-import io.chatbuilder.core.sandbox.FileContent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
