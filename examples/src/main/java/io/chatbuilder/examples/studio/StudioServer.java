@@ -620,6 +620,12 @@ final class StudioServer implements HttpHandler {
     while ((n = in.read(buffer)) > 0) {
       out.write(buffer, 0, n);
       if (out.size() > maxRequestBytes) {
+        // Read on (up to a bound) before answering: closing with unread bytes resets the connection,
+        // and the client would see a reset instead of the 413.
+        long swallowed = 0;
+        while (swallowed < 16L * maxRequestBytes && (n = in.read(buffer)) > 0) {
+          swallowed += n;
+        }
         throw new TooLargeException("request body is larger than " + maxRequestBytes + " bytes");
       }
     }
