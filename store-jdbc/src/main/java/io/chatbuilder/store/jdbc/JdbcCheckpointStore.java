@@ -488,14 +488,55 @@ final class JdbcCheckpointStore implements CheckpointStore {
   public Optional<byte[]> readFile(String revisionId, String path) {
     Objects.requireNonNull(revisionId, "revisionId == null");
     Objects.requireNonNull(path, "path == null");
-    return transactions.read("reading " + path + " of revision " + revisionId, c -> {
-      Optional<FileRef> ref = lookupEntries(c, meta(c, revisionId).readPath, List.of(path))
-          .getOrDefault(path, Optional.empty());
-      if (ref.isEmpty()) {
-        return Optional.<byte[]>empty();
+    return transactions.read("reading " + path + " of revision " + revisionId, c -> readFile(c, meta(c, revisionId), path));
+  }
+
+  /**
+   * One query: the nearest entry of {@code path} along the read path, joined with its blob, so a
+   * file read is a single round trip once the revision row is cached.
+   */
+  private Optional<byte[]> readFile(Connection c, RevisionMeta meta, String path) throws SQLException {
+    List<String> readPath = meta.readPath;
+    String where = dialect == Dialect.H2
+        ? "(e.revision_id, e.path) IN (" + String.join(", ", java.util.Collections.nCopies(readPath.size(), "(?, ?)")) + ")"
+        : "e.revision_id IN (" + placeholders(readPath.size()) + ") AND e.path = ?";
+    StringBuilder rank = new StringBuilder("CASE e.revision_id");
+    for (int i = 0; i < readPath.size(); i++) {
+      rank.append(" WHEN ? THEN ").append(i);
+    }
+    rank.append(" END");
+    try (PreparedStatement s = c.prepareStatement("SELECT e.blob_id, b.byte_size, b.encoding, b.data FROM " + t.entries
+        + " e LEFT JOIN " + t.blobs + " b ON b.id = e.blob_id WHERE " + where + " ORDER BY " + rank + " LIMIT 1")) {
+      int i = 1;
+      if (dialect == Dialect.H2) {
+        for (String id : readPath) {
+          s.setString(i++, id);
+          s.setString(i++, path);
+        }
+      } else {
+        for (String id : readPath) {
+          s.setString(i++, id);
+        }
+        s.setString(i++, path);
       }
-      return Optional.of(blob(c, ref.get().blobId()));
-    });
+      for (String id : readPath) {
+        s.setString(i++, id);
+      }
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        String blobId = rs.getString(1);
+        if (blobId == null) {
+          return Optional.empty(); // deleted in a nearer delta
+        }
+        byte[] data = rs.getBytes(4);
+        if (data == null) {
+          throw new StoreException("blob " + blobId + " of " + path + " is missing", null);
+        }
+        return Optional.of(verified(blobId, rs.getLong(2), rs.getInt(3), data));
+      }
+    }
   }
 
   @Override
@@ -524,14 +565,17 @@ final class JdbcCheckpointStore implements CheckpointStore {
         if (!rs.next()) {
           throw new NotFoundException("blob " + blobId + " not found");
         }
-        long size = rs.getLong(1);
-        byte[] bytes = BlobCodec.decode(blobId, size, rs.getInt(2), rs.getBytes(3));
-        if (bytes.length != size || !ContentHash.sha256(bytes).equals(blobId)) {
-          throw new StoreException("blob " + blobId + " is corrupt: its bytes do not hash to its id", null);
-        }
-        return bytes;
+        return verified(blobId, rs.getLong(1), rs.getInt(2), rs.getBytes(3));
       }
     }
+  }
+
+  private static byte[] verified(String blobId, long size, int encoding, byte[] stored) {
+    byte[] bytes = BlobCodec.decode(blobId, size, encoding, stored);
+    if (bytes.length != size || !ContentHash.sha256(bytes).equals(blobId)) {
+      throw new StoreException("blob " + blobId + " is corrupt: its bytes do not hash to its id", null);
+    }
+    return bytes;
   }
 
   /** One revision's bookkeeping row. */
