@@ -67,7 +67,7 @@ import java.util.regex.Pattern;
  * Thread-safe. {@link #close()} cancels runs and closes the sandboxes it opened.
  */
 public final class ChatBuilder implements AutoCloseable {
-  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
   private final AgentConfig config;
   private final SandboxProvider sandboxProvider;
@@ -377,6 +377,12 @@ public final class ChatBuilder implements AutoCloseable {
     return publish(appId, head.id(), listener);
   }
 
+  /** One past publish of an app. */
+  public Optional<PublishResult> findPublish(String appId, String publishId) {
+    checkAppId(appId);
+    return requirePublisher().find(appId, Objects.requireNonNull(publishId, "publishId == null"));
+  }
+
   public List<PublishResult> publishes(String appId, int limit) {
     checkAppId(appId);
     return requirePublisher().list(appId, limit);
@@ -457,7 +463,7 @@ public final class ChatBuilder implements AutoCloseable {
     Objects.requireNonNull(appId, "appId == null");
     if (!APP_ID.matcher(appId).matches()) {
       throw new InvalidArgumentException("invalid app id '" + appId
-          + "': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+          + "': use 1-64 letters, digits, '_' or '-', starting with a letter or digit");
     }
   }
 

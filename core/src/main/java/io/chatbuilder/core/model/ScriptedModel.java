@@ -45,7 +45,12 @@ public final class ScriptedModel implements ModelClient {
    * next tool call. An empty result ends the script with a clear error.
    */
   public static ScriptedModel responding(Function<ModelRequest, Optional<Turn>> responder) {
-    return new ScriptedModel("scripted", Objects.requireNonNull(responder, "responder == null"));
+    return responding("scripted", responder);
+  }
+
+  /** Like {@link #responding(Function)}, with the name {@link #name()} reports (e.g. {@code offline-demo}). */
+  public static ScriptedModel responding(String name, Function<ModelRequest, Optional<Turn>> responder) {
+    return new ScriptedModel(Objects.requireNonNull(name, "name == null"), Objects.requireNonNull(responder, "responder == null"));
   }
 
   /** Every request received so far, in order. */
