@@ -345,6 +345,20 @@ public final class CommandPolicy {
       return this;
     }
 
+    /** Removes programs from the allowlist (e.g. to drop {@code npx} from the defaults). */
+    public Builder disallow(String... programs) {
+      for (String p : programs) {
+        allowedPrograms.remove(Objects.requireNonNull(p, "program == null"));
+      }
+      return this;
+    }
+
+    /** Stops passing these host environment variables to commands. */
+    public Builder withholdEnvironment(String... names) {
+      environmentAllowlist.removeAll(List.of(names));
+      return this;
+    }
+
     /** Adds programs to the deny list; deny always wins over allow. */
     public Builder deny(String... programs) {
       for (String p : programs) {
