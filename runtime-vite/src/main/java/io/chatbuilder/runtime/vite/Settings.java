@@ -44,6 +44,21 @@ final class Settings {
     }
   }
 
+  /**
+   * Wraps a host's listener so one that throws (a closed UI stream) cannot break a start or a
+   * build; the failure is logged.
+   */
+  static io.chatbuilder.core.runtime.StatusListener safe(io.chatbuilder.core.runtime.StatusListener listener, org.slf4j.Logger log) {
+    Objects.requireNonNull(listener, "listener == null");
+    return message -> {
+      try {
+        listener.onStatus(message);
+      } catch (RuntimeException e) {
+        log.warn("status listener failed on '{}': {}", message, e.toString());
+      }
+    };
+  }
+
   /** Default shared npm cache: one per user, so apps of all hosts on the machine share it. */
   static Path defaultNpmCache() {
     return Path.of(System.getProperty("user.home"), ".cache", "chatbuilder", "npm");

@@ -110,9 +110,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
    * @throws IllegalStateException if this runtime is closed
    */
   @Override
-  public DraftStatus start(String appId, StatusListener listener) {
+  public DraftStatus start(String appId, StatusListener hostListener) {
     Settings.checkAppId(appId);
-    Objects.requireNonNull(listener, "listener == null");
+    StatusListener listener = Settings.safe(hostListener, log);
     checkOpen();
     DraftApp app = apps.computeIfAbsent(appId, id -> new DraftApp(id, logLines, clock.instant()));
     app.lock.lock();

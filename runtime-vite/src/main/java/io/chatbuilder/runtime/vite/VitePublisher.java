@@ -105,11 +105,11 @@ public final class VitePublisher implements Publisher {
    * @throws InvalidArgumentException if the checkpoint belongs to another app
    */
   @Override
-  public PublishResult publish(String appId, Checkpoint checkpoint, CheckpointStore store, StatusListener listener) {
+  public PublishResult publish(String appId, Checkpoint checkpoint, CheckpointStore store, StatusListener hostListener) {
     Settings.checkAppId(appId);
     Objects.requireNonNull(checkpoint, "checkpoint == null");
     Objects.requireNonNull(store, "store == null");
-    Objects.requireNonNull(listener, "listener == null");
+    StatusListener listener = Settings.safe(hostListener, log);
     if (!checkpoint.appId().equals(appId)) {
       throw new InvalidArgumentException("checkpoint " + checkpoint.id() + " belongs to app " + checkpoint.appId() + ", not " + appId);
     }

@@ -112,6 +112,7 @@ class ViteDraftRuntimeTest {
     Path style = apps.resolve("shop/src/style.css");
     FileTime styleTime = Files.getLastModifiedTime(style);
     assertThat(builder.undo("shop").type()).isEqualTo(CheckpointType.UNDO);
+    assertThat(Files.readString(apps.resolve("shop/src/main.js"))).contains("Hello from your new app");
     eventuallyServes(url + "src/main.js", "Hello from your new app");
     assertThat(Files.getLastModifiedTime(style)).isEqualTo(styleTime);
     assertThat(drafts.processId("shop")).hasValue(pid);

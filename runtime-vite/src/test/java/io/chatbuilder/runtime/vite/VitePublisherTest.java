@@ -178,7 +178,12 @@ class VitePublisherTest {
     builder.sandbox("nolock").write("package.json", "{\"devDependencies\":{\"vite\":\"7.3.8\"}}".getBytes(StandardCharsets.UTF_8));
     builder.sandbox("nolock").write("index.html", "<p>hi</p>".getBytes(StandardCharsets.UTF_8));
     Checkpoint c = builder.initialize("nolock");
-    PublishResult r = builder.publish("nolock", c.id(), statuses::add);
+    // a listener that throws (a closed UI stream) does not break the publish
+    PublishResult r = builder.publish("nolock", c.id(), message -> {
+      statuses.add(message);
+      throw new IllegalStateException("the UI stream is closed");
+    });
+    assertThat(statuses).hasSizeGreaterThan(1);
     assertThat(r.success()).isFalse();
     assertThat(r.error().orElseThrow()).contains("no package-lock.json");
     assertThat(r.buildLog()).doesNotContain("[chatbuilder] npm ci");

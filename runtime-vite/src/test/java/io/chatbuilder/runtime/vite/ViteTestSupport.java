@@ -55,16 +55,20 @@ final class ViteTestSupport {
    * with {@code what} after 60 s. Not a speed assertion: the limit only stops a broken test.
    */
   static void eventually(String what, BooleanSupplier condition) {
+    eventually(() -> what, condition);
+  }
+
+  static void eventually(Supplier<String> what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
+        throw new AssertionError("timed out waiting for: " + what.get());
       }
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for: " + what);
+        throw new AssertionError("interrupted waiting for: " + what.get());
       }
     }
   }
@@ -72,7 +76,7 @@ final class ViteTestSupport {
   /** Polls {@code url} until its body contains {@code text}; returns that body. */
   static String eventuallyServes(String url, String text) {
     String[] last = {""};
-    eventually(url + " to serve '" + text + "'", () -> {
+    eventually(() -> url + " to serve '" + text + "'; last served:\n" + last[0], () -> {
       Response r = get(url);
       last[0] = r.body();
       return r.status() == 200 && r.body().contains(text);
@@ -91,9 +95,5 @@ final class ViteTestSupport {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static <T> T quietly(Supplier<T> s) {
-    return s.get();
   }
 }

@@ -1,0 +1,60 @@
+package io.chatbuilder.runtime.vite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.runtime.AppTemplate;
+import io.chatbuilder.core.runtime.DraftState;
+import io.chatbuilder.core.runtime.DraftStatus;
+import io.chatbuilder.core.runtime.StatusListener;
+import io.chatbuilder.sandbox.local.LocalSandboxProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Measures the time from "create app" to the first preview response, for the first app of a
+ * template (empty npm cache: packages come from the registry) and the second (warm cache). Opt-in:
+ * {@code mvn -pl runtime-vite verify -Dtest=CreateToPreviewMeasureTest -Dchatbuilder.measure=true};
+ * figures go to {@code target/create-to-preview.txt}.
+ */
+@EnabledIfSystemProperty(named = "chatbuilder.measure", matches = "true")
+class CreateToPreviewMeasureTest {
+  @TempDir Path apps;
+
+  @Test
+  void createAppToFirstPreviewResponse() throws Exception {
+    List<String> lines = new ArrayList<>();
+    lines.add(String.format("%-13s %-6s %10s", "template", "app", "ms"));
+    for (AppTemplate template : ViteTemplates.builtIn()) {
+      Path cache = Path.of("target", "measure-npm-cache-" + template.id()).toAbsolutePath();
+      VitePublisher.deleteTree(cache); // cold: nothing of this template cached yet
+      Path base = Files.createDirectories(apps.resolve(template.id()));
+      try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base);
+          ChatBuilder builder = ChatBuilder.builder().model(ScriptedModel.builder().build()).sandboxes(sandboxes)
+              .template(template)
+              .draftRuntime(ViteDraftRuntime.builder(base::resolve).npmCache(cache).build())
+              .build()) {
+        for (String app : List.of("first", "second")) {
+          long t0 = System.nanoTime();
+          builder.createApp(app, template.id());
+          DraftStatus status = builder.startDraft(app, StatusListener.NONE);
+          ViteTestSupport.Response page = ViteTestSupport.get(status.previewUrl().orElseThrow());
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
+          assertThat(page.status()).isEqualTo(200);
+          lines.add(String.format("%-13s %-6s %10d", template.id(), app, ms));
+          builder.stopDraft(app);
+        }
+      }
+    }
+    lines.add("load average at the end: " + Files.readString(Path.of("/proc/loadavg")).strip());
+    Files.write(Path.of("target", "create-to-preview.txt"), lines);
+    lines.forEach(System.out::println);
+  }
+}
