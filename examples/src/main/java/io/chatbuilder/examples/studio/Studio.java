@@ -65,7 +65,7 @@ public final class Studio implements AutoCloseable {
     this.demo = b.model == null || b.model instanceof DemoModel;
     ModelClient model = b.model != null ? b.model : new DemoModel();
     this.modelName = model.name();
-    this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio"), "sa", "");
+    this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio") + ";WRITE_DELAY=0", "sa", "");
     pool.setMaxConnections(16);
     List<AutoCloseable> opened = new ArrayList<>();
     opened.add(pool::dispose);
