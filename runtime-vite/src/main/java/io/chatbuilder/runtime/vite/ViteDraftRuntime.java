@@ -70,6 +70,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final int maxRestarts;
   private final int logLines;
   private final Map<String, String> extraEnvironment;
+  private final Optional<Duration> pollInterval;
   private final Clock clock;
   private final ScheduledExecutorService idleSweeper;
   private final ExecutorService crashHandlers;
@@ -85,6 +86,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     this.maxRestarts = b.maxRestarts;
     this.logLines = b.logLines;
     this.extraEnvironment = Map.copyOf(b.environment);
+    this.pollInterval = b.pollInterval;
     this.clock = b.clock;
     this.idleSweeper = Executors.newSingleThreadScheduledExecutor(daemon("chatbuilder-draft-idle"));
     this.crashHandlers = Executors.newCachedThreadPool(daemon("chatbuilder-draft-restart"));
@@ -262,6 +264,11 @@ public final class ViteDraftRuntime implements DraftRuntime {
     env.put("CI", "1");
     env.put("NO_COLOR", "1");
     env.put("BROWSER", "none");
+    pollInterval.ifPresent(interval -> {
+      // Vite's watcher (chokidar 3) reads these; see Builder#pollFileChanges for why
+      env.put("CHOKIDAR_USEPOLLING", "true");
+      env.put("CHOKIDAR_INTERVAL", Long.toString(Math.max(1, interval.toMillis())));
+    });
     env.putAll(extraEnvironment);
     return env;
   }
@@ -509,6 +516,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     private int maxRestarts = 3;
     private int logLines = 200;
     private final Map<String, String> environment = new LinkedHashMap<>();
+    private Optional<Duration> pollInterval = Optional.of(Duration.ofMillis(100));
     private Clock clock = Clock.systemUTC();
 
     private Builder(Function<String, Path> appDirectories) {
@@ -576,6 +584,23 @@ public final class ViteDraftRuntime implements DraftRuntime {
     public Builder environment(String name, String value) {
       Settings.environmentName(name);
       environment.put(name, Objects.requireNonNull(value, "value == null"));
+      return this;
+    }
+
+    /**
+     * Makes Vite notice file changes by polling their status every {@code interval} (the default,
+     * every 100 ms). Sandboxes write files atomically (a temporary file renamed over the old one);
+     * Vite's native file watcher occasionally missed such a replacement on a busy machine, leaving
+     * the preview stale. Polling only covers the app's sources (Vite does not watch node_modules).
+     */
+    public Builder pollFileChanges(Duration interval) {
+      this.pollInterval = Optional.of(Settings.positive(interval, "interval"));
+      return this;
+    }
+
+    /** Uses the operating system's file events instead of polling (cheaper, see {@link #pollFileChanges}). */
+    public Builder nativeFileEvents() {
+      this.pollInterval = Optional.empty();
       return this;
     }
 
