@@ -25,4 +25,11 @@ fi
 # build writes bench/target/classpath.txt.
 ./mvnw -q -B -pl bench -am package -DskipTests
 
-exec java -Xms1g -Xmx4g -cp "bench/target/classes:$(cat bench/target/classpath.txt)" io.chatbuilder.bench.BenchMain "$@"
+# Runs from a private copy of the jars: a module rebuilt while the suite runs (minutes) must not swap
+# classes under the running JVM.
+lib=bench/target/bench-lib
+rm -rf "$lib" && mkdir -p "$lib"
+IFS=: read -r -a jars < bench/target/classpath.txt
+cp "${jars[@]}" "$lib/"
+cp -r bench/target/classes "$lib/classes"
+exec java -Xms1g -Xmx4g -cp "$lib/classes:$lib/*" io.chatbuilder.bench.BenchMain "$@"

@@ -34,7 +34,8 @@ record BenchConfig(
 
   static final String USAGE = """
       usage: BenchMain [--smoke] [--scenarios B1,B2,...] [--stores memory,h2,postgresql,git]
-                       [--sizes 1000,10000,50000] [--repetitions N] [--warmups N]
+                       [--sizes 1000,10000,50000] [--histories 1000,10000]
+                       [--repetitions N] [--warmups N]
                        [--work DIR] [--out FILE] [--require-postgres]
         --smoke             one tiny iteration of everything (what CI runs)
         --require-postgres  fail instead of skipping PostgreSQL when it is unreachable
@@ -46,6 +47,7 @@ record BenchConfig(
     Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
     List<StoreKind> stores = List.of(StoreKind.values());
     List<Integer> sizes = null;
+    List<Integer> histories = null;
     Integer reps = null;
     Integer warmups = null;
     Path work = null;
@@ -73,6 +75,7 @@ record BenchConfig(
           stores = List.copyOf(list);
         }
         case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(s -> Integer.parseInt(s.strip())).toList();
+        case "--histories" -> histories = Arrays.stream(value(args, ++i, a).split(",")).map(h -> Integer.parseInt(h.strip())).toList();
         case "--repetitions" -> reps = Integer.parseInt(value(args, ++i, a));
         case "--warmups" -> warmups = Integer.parseInt(value(args, ++i, a));
         case "--work" -> work = Path.of(value(args, ++i, a));
@@ -90,12 +93,12 @@ record BenchConfig(
     }
     work = work.toAbsolutePath().normalize();
     if (smoke) {
-      return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(40), 40, List.of(5, 12), 5, 40, 20, 20,
+      return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(40), 40, histories != null ? histories : List.of(5, 12), 5, 40, 20, 20,
           warmups != null ? warmups : 0, reps != null ? reps : 1, 0, 1, true, requirePostgres, work, out);
     }
     return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(1_000, 10_000, 50_000), 10_000,
-        List.of(1_000, 10_000), 100, 3_000, 1_000, 1_000,
-        warmups != null ? warmups : 3, reps != null ? reps : 15, 2, reps != null ? Math.max(1, reps / 2) : 7,
+        histories != null ? histories : List.of(1_000, 10_000), 100, 3_000, 1_000, 1_000,
+        warmups != null ? warmups : 2, reps != null ? reps : 9, 1, reps != null ? Math.max(1, reps / 2) : 5,
         false, requirePostgres, work, out);
   }
 

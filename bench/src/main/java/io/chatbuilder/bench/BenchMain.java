@@ -61,29 +61,61 @@ public final class BenchMain {
     List<Result> results = new ArrayList<>();
     CheckpointBench checkpoints = new CheckpointBench(config, List.copyOf(stores));
     long start = System.nanoTime();
-    step(config, "B1", results, checkpoints::checkpointAfterAgentEdit);
-    step(config, "B2", results, checkpoints::checkpointAfterCommand);
-    step(config, "B3", results, checkpoints::undo);
-    step(config, "B4", results, checkpoints::revertFile);
-    step(config, "B5", results, checkpoints::listLatest);
-    step(config, "B6", results, checkpoints::storage);
-    step(config, "B7", results, () -> new SearchBench(config).run());
-    step(config, "B8", results, () -> new RemoteBench(config).run());
-    step(config, "B9", results, () -> new AgentLoopBench(config).run());
-    Workspace.deleteTree(config.workDir());
-    Map<String, Object> machine = machine();
-    machine.put("suite_seconds", Math.round((System.nanoTime() - start) / 1e9));
+    if (!config.smoke()) {
+      warmUpJvm(config);
+    }
     List<String> command = new ArrayList<>(List.of("bench/run.sh"));
     command.addAll(args);
-    Report.writeJson(config.out(), machine, command, results);
+    Map<String, Object> machine = machine();
+    // results.json is rewritten after every scenario, so a run cut short keeps what it measured.
+    Runnable save = () -> {
+      machine.put("suite_seconds", Math.round((System.nanoTime() - start) / 1e9));
+      Report.writeJson(config.out(), machine, command, results);
+    };
+    step(config, "B1", results, checkpoints::checkpointAfterAgentEdit, save);
+    step(config, "B2", results, checkpoints::checkpointAfterCommand, save);
+    step(config, "B3", results, checkpoints::undo, save);
+    step(config, "B4", results, checkpoints::revertFile, save);
+    step(config, "B5", results, checkpoints::listLatest, save);
+    step(config, "B6", results, checkpoints::storage, save);
+    step(config, "B7", results, () -> new SearchBench(config).run(), save);
+    step(config, "B8", results, () -> new RemoteBench(config).run(), save);
+    step(config, "B9", results, () -> new AgentLoopBench(config).run(), save);
+    Workspace.deleteTree(config.workDir());
+    save.run();
     return results;
+  }
+
+  /**
+   * Compiles the hot paths (agent loop, sandbox, JSON, in-memory store) before the first
+   * measurement, so the first scenario does not pay for the JIT the later ones get for free.
+   */
+  private static void warmUpJvm(BenchConfig config) {
+    long start = System.nanoTime();
+    Path dir = config.workDir().resolve("jvm-warm-up");
+    Workspace tree = Workspace.generate(dir.resolve("app"), 200, 1);
+    ScriptedAgent agent = new ScriptedAgent();
+    try (io.chatbuilder.core.ChatBuilder builder = Facades.open(agent, new io.chatbuilder.core.checkpoint.InMemoryCheckpointStore(),
+        tree.root(), io.chatbuilder.sandbox.local.ChangeDetection.SDK_AND_COMMANDS, 10)) {
+      for (int i = 0; i < 300; i++) {
+        String path = tree.fileToEdit(i);
+        agent.plan(List.of(ScriptedAgent.writeFile(path, tree.edited(path, i)), ScriptedAgent.readFile(path)));
+        Facades.chat(builder, "warm-up", "edit");
+        if (i % 3 == 0) {
+          builder.undo("warm-up");
+        }
+        builder.checkpoints("warm-up", 50);
+      }
+    }
+    Workspace.deleteTree(dir);
+    System.err.printf(java.util.Locale.ROOT, "bench: JVM warm-up done in %.1f s%n", (System.nanoTime() - start) / 1e9);
   }
 
   private interface Scenario {
     List<Result> run();
   }
 
-  private static void step(BenchConfig config, String id, List<Result> results, Scenario scenario) {
+  private static void step(BenchConfig config, String id, List<Result> results, Scenario scenario, Runnable save) {
     if (!config.runs(id)) {
       return;
     }
@@ -96,6 +128,7 @@ public final class BenchMain {
           r.name(), r.oursStats(), r.peerStats(), r.ratio());
     }
     System.err.printf(java.util.Locale.ROOT, "bench: %s done in %.1f s%n", id, (System.nanoTime() - start) / 1e9);
+    save.run();
   }
 
   private static void requireProgram(String program, String debianPackage) {

@@ -36,8 +36,11 @@ final class ShadowGit {
     git.git("config", "user.name", "bench");
     git.git("config", "user.email", "bench@localhost");
     git.git("config", "commit.gpgsign", "false");
+    // No background auto-gc racing the explicit one after the big first commit; default again after.
+    git.git("config", "gc.auto", "0");
     git.commitAll("initial");
     git.git("gc", "-q");
+    git.git("config", "--unset", "gc.auto");
     git.git("status", "--porcelain"); // warms the index's stat data
     return git;
   }
