@@ -45,7 +45,10 @@ record Stats(double medianMs, double minMs, double p10Ms, double p90Ms, double m
     if (ms >= 10) {
       return String.format(java.util.Locale.ROOT, "%.1f", ms);
     }
-    return String.format(java.util.Locale.ROOT, "%.2f", ms);
+    if (ms >= 1) {
+      return String.format(java.util.Locale.ROOT, "%.2f", ms);
+    }
+    return String.format(java.util.Locale.ROOT, "%.3f", ms);
   }
 
   double[] asArray() {
