@@ -29,7 +29,7 @@ fi
 # classes under the running JVM.
 lib=bench/target/bench-lib
 rm -rf "$lib" && mkdir -p "$lib"
-IFS=: read -r -a jars < bench/target/classpath.txt
+IFS=: read -r -a jars < bench/target/classpath.txt || true  # the file has no final newline
 cp "${jars[@]}" "$lib/"
 cp -r bench/target/classes "$lib/classes"
 exec java -Xms1g -Xmx4g -cp "$lib/classes:$lib/*" io.chatbuilder.bench.BenchMain "$@"
