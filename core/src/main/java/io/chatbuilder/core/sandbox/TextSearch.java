@@ -23,11 +23,7 @@ import java.util.regex.PatternSyntaxException;
 public final class TextSearch {
   private final SearchQuery query;
   private final Pattern pattern;
-  /** The pattern over a whole file (MULTILINE), to skip files without a match before splitting lines. */
-  private final Pattern filePrefilter;
   private final String literal;
-  /** UTF-8 bytes of a case-sensitive literal, to skip files without it before decoding them. */
-  private final byte[] literalBytes;
   private final List<PathMatcher> globs;
   private final long deadlineNanos;
   private final List<SearchResult.Match> matches = new ArrayList<>();
@@ -44,17 +40,9 @@ public final class TextSearch {
         throw new InvalidArgumentException("invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
       }
       this.literal = null;
-      this.literalBytes = null;
-      String p = query.pattern();
-      // \A, \Z, \z and \G mean "start/end of input": per line they match at every line, in the
-      // whole file only once, so the prefilter could miss a line match.
-      boolean safe = !(p.contains("\\A") || p.contains("\\Z") || p.contains("\\z") || p.contains("\\G"));
-      this.filePrefilter = safe ? Pattern.compile(p, pattern.flags() | Pattern.MULTILINE) : null;
     } else {
       this.pattern = null;
-      this.filePrefilter = null;
       this.literal = query.caseInsensitive() ? query.pattern().toLowerCase(Locale.ROOT) : query.pattern();
-      this.literalBytes = query.caseInsensitive() ? null : query.pattern().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
     this.globs = new ArrayList<>();
     for (String glob : query.includeGlobs()) {
@@ -102,20 +90,11 @@ public final class TextSearch {
     if (truncated) {
       return true;
     }
-    if (literalBytes != null && indexOf(content, literalBytes) < 0) {
-      if (!hasNul(content)) {
-        filesSearched++;
-      }
-      return false;
-    }
     String text = FileContent.decodeText(content);
     if (text == null) {
       return false;
     }
     filesSearched++;
-    if (filePrefilter != null && !findIn(filePrefilter, text)) {
-      return false;
-    }
     String[] lines = text.split("\r?\n", -1);
     int count = lines.length;
     if (count > 0 && lines[count - 1].isEmpty()) {
@@ -152,45 +131,6 @@ public final class TextSearch {
       throw new InvalidArgumentException("the regular expression is too complex for a line of " + line.length()
           + " characters; use a simpler pattern (avoid alternations inside repetitions such as (a|b)*)");
     }
-  }
-
-  private boolean findIn(Pattern p, String text) {
-    try {
-      return p.matcher(new DeadlineCharSequence(text, this)).find();
-    } catch (StackOverflowError e) {
-      return true; // let the per-line search decide and report
-    }
-  }
-
-  private static boolean hasNul(byte[] content) {
-    int probe = Math.min(content.length, 8000);
-    for (int i = 0; i < probe; i++) {
-      if (content[i] == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static int indexOf(byte[] haystack, byte[] needle) {
-    if (needle.length == 0) {
-      return 0;
-    }
-    byte first = needle[0];
-    int last = haystack.length - needle.length;
-    outer:
-    for (int i = 0; i <= last; i++) {
-      if (haystack[i] != first) {
-        continue;
-      }
-      for (int j = 1; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   private void checkDeadline() {
