@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import io.chatbuilder.testkit.HostileCommands;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -52,55 +53,9 @@ class AdversarialCommandsTest {
     assertThat(marker).as("no refused command ran").doesNotExist();
   }
 
+  /** The shared list from the testkit; every sandbox implementation must refuse all of them. */
   static Stream<Arguments> bypasses() {
-    String m = base == null ? "/tmp/PWNED" : base.resolve("PWNED").toString();
-    String touch = "require('fs').writeFileSync('" + m + "','x')";
-    return Stream.of(
-        Arguments.of("and-list", List.of("npm", "run", "build", "&&", "node", "-e", touch)),
-        Arguments.of("semicolon", List.of("node", "-e", "1;" + touch)),
-        Arguments.of("pipe", List.of("node", "-e", "1", "|", "sh")),
-        Arguments.of("newline", List.of("node", "-e", "1\n" + touch)),
-        Arguments.of("command substitution", List.of("node", "$(touch " + m + ")")),
-        Arguments.of("backticks", List.of("node", "`touch " + m + "`")),
-        Arguments.of("redirect inside an argument", List.of("node", "-e", "1", ">" + m)),
-        Arguments.of("input redirect", List.of("node", "<" + m)),
-        Arguments.of("background", List.of("node", "-e", "1", "&")),
-        Arguments.of("env sh -c", List.of("env", "sh", "-c", "touch " + m)),
-        Arguments.of("/usr/bin/time rm", List.of("/usr/bin/time", "rm", "-rf", m)),
-        Arguments.of("time rm", List.of("time", "rm", "-rf", m)),
-        Arguments.of("find -exec", List.of("find", ".", "-exec", "touch", m, "+")),
-        Arguments.of("find -execdir", List.of("find", ".", "-execdir", "touch", "PWNED", "+")),
-        Arguments.of("find -delete", List.of("find", ".", "-delete")),
-        Arguments.of("git -c alias", List.of("git", "-c", "alias.x=!touch PWNED", "x")),
-        Arguments.of("git --config-env", List.of("git", "--config-env=alias.x=EVIL", "x")),
-        Arguments.of("git -C elsewhere", List.of("git", "-C", "/", "status")),
-        Arguments.of("absolute path to an allowed program", List.of("/usr/bin/node", "-e", touch)),
-        Arguments.of("absolute path to a shell", List.of("/bin/sh", "-c", "touch " + m)),
-        Arguments.of("relative path out of the root", List.of("../../../usr/bin/node", "-e", touch)),
-        Arguments.of("shell via node_modules/.bin", List.of("node_modules/.bin/sh", "-c", "touch " + m)),
-        Arguments.of("dot-slash program", List.of("./node", "-e", touch)),
-        Arguments.of("allowlisted shell: deny wins", List.of("bash", "-c", "touch " + m)),
-        Arguments.of("npm -c", List.of("npm", "exec", "-c", "touch " + m)),
-        Arguments.of("npx --call", List.of("npx", "--call=touch PWNED")),
-        Arguments.of("npx runs a denied program", List.of("npx", "rm", "-rf", "src")),
-        Arguments.of("npm exec runs a denied program", List.of("npm", "exec", "--", "sh", "evil.sh")),
-        Arguments.of("npm x runs a program by path", List.of("npm", "x", "bin/evil")),
-        Arguments.of("npm explore runs a shell", List.of("npm", "explore", "react", "--", "ls")),
-        Arguments.of("npm --script-shell", List.of("npm", "run", "build", "--script-shell=sh")),
-        Arguments.of("npm config set script-shell", List.of("npm", "config", "set", "script-shell", "sh")),
-        Arguments.of("npm install -g", List.of("npm", "install", "-g", "left-pad")),
-        Arguments.of("npm --prefix outside", List.of("npm", "install", "--prefix=" + base, "left-pad")),
-        Arguments.of("npm -C outside", List.of("npm", "-C", "out", "install")),
-        Arguments.of("node script outside the root", List.of("node", m + ".js")),
-        Arguments.of("node script via ..", List.of("node", "../PWNED.js")),
-        Arguments.of("home directory", List.of("node", "~/.ssh/id_rsa")),
-        Arguments.of("vite writes outside", List.of("vite", "build", "--outDir", base.toString())),
-        Arguments.of("vite --outDir=..", List.of("vite", "build", "--outDir=../www")),
-        Arguments.of("NUL byte", List.of("node", "-e", "1\u0000")),
-        Arguments.of("sudo", List.of("sudo", "node")),
-        Arguments.of("curl", List.of("curl", "-o", m, "http://example.com")),
-        Arguments.of("python", List.of("python3", "-c", "open('" + m + "','w')")),
-        Arguments.of("not allowed at all", List.of("touch", m)));
+    return HostileCommands.bypasses(base).stream().map(b -> Arguments.of(b.name(), b.argv()));
   }
 
   @ParameterizedTest(name = "{0}")
