@@ -49,6 +49,9 @@ public final class CommandPolicy {
       "npm_config_cache", "npm_config_registry", "VITE_PORT", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
       "http_proxy", "https_proxy", "no_proxy", "NODE_EXTRA_CA_CERTS");
 
+  /** Hosts commands may reach by default (through the sandbox's egress proxy): the npm registry. */
+  public static final Set<String> DEFAULT_ALLOWED_HOSTS = Set.of("registry.npmjs.org");
+
   private static final List<String> SHELL_SYNTAX = List.of(
       "&&", "||", ";", "|", "`", "$(", "${", ">", "<", "\n", "\r", "&");
 
@@ -57,6 +60,8 @@ public final class CommandPolicy {
   private final List<ArgumentRule> argumentRules;
   private final boolean allowShell;
   private final boolean allowNetwork;
+  private final Set<String> allowedHosts;
+  private final ResourceLimits limits;
   private final Duration defaultTimeout;
   private final Duration maxTimeout;
   private final long outputLimitBytes;
@@ -69,6 +74,8 @@ public final class CommandPolicy {
     this.argumentRules = List.copyOf(b.argumentRules);
     this.allowShell = b.allowShell;
     this.allowNetwork = b.allowNetwork;
+    this.allowedHosts = Set.copyOf(b.allowedHosts);
+    this.limits = b.limits;
     this.defaultTimeout = b.defaultTimeout;
     this.maxTimeout = b.maxTimeout;
     this.outputLimitBytes = b.outputLimitBytes;
@@ -80,7 +87,10 @@ public final class CommandPolicy {
     return new Builder();
   }
 
-  /** The default policy: node, npm, npx and vite; no shell; network allowed (npm needs it). */
+  /**
+   * The default policy: node, npm, npx and vite; no shell; no network but HTTPS to the npm registry
+   * ({@link #DEFAULT_ALLOWED_HOSTS}) through the sandbox's proxy; {@link ResourceLimits#DEFAULTS}.
+   */
   public static CommandPolicy defaults() {
     return builder().build();
   }
@@ -92,6 +102,8 @@ public final class CommandPolicy {
     b.argumentRules = new ArrayList<>(argumentRules);
     b.allowShell = allowShell;
     b.allowNetwork = allowNetwork;
+    b.allowedHosts = new TreeSet<>(allowedHosts);
+    b.limits = limits;
     b.defaultTimeout = defaultTimeout;
     b.maxTimeout = maxTimeout;
     b.outputLimitBytes = outputLimitBytes;
@@ -247,8 +259,40 @@ public final class CommandPolicy {
     return allowShell;
   }
 
+  /**
+   * Whether processes share the host's network without restriction (off by default: an explicit
+   * choice of the host, since app code then reaches every service on the host's loopback).
+   */
   public boolean allowNetwork() {
     return allowNetwork;
+  }
+
+  /**
+   * Hosts that processes may reach over HTTP(S) through the sandbox's egress proxy when
+   * {@link #allowNetwork()} is off; lowercase names, a leading {@code *.} matches subdomains.
+   * Empty: no network at all.
+   */
+  public Set<String> allowedHosts() {
+    return allowedHosts;
+  }
+
+  /** Whether {@code host} is one of {@link #allowedHosts()} (case-insensitive, {@code *.} wildcards). */
+  public boolean hostAllowed(String host) {
+    String h = Objects.requireNonNull(host, "host == null").toLowerCase(Locale.ROOT);
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    for (String allowed : allowedHosts) {
+      if (allowed.startsWith("*.") ? h.endsWith(allowed.substring(1)) && h.length() > allowed.length() - 1 : h.equals(allowed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Process, memory, CPU and disk limits of the sandbox's processes. */
+  public ResourceLimits limits() {
+    return limits;
   }
 
   public Duration defaultTimeout() {
@@ -324,12 +368,14 @@ public final class CommandPolicy {
     private Set<String> deniedPrograms = new TreeSet<>(DEFAULT_DENIED);
     private List<ArgumentRule> argumentRules = new ArrayList<>();
     private boolean allowShell;
-    private boolean allowNetwork = true;
+    private boolean allowNetwork;
+    private Set<String> allowedHosts = new TreeSet<>(DEFAULT_ALLOWED_HOSTS);
+    private ResourceLimits limits = ResourceLimits.DEFAULTS;
     private Duration defaultTimeout = Duration.ofMinutes(2);
     private Duration maxTimeout = Duration.ofMinutes(10);
     private long outputLimitBytes = 256 * 1024;
     private Set<String> environmentAllowlist = new TreeSet<>(DEFAULT_ENVIRONMENT);
-    private Map<String, String> fixedEnvironment = new TreeMap<>(Map.of("CI", "1", "NO_COLOR", "1"));
+    private Map<String, String> fixedEnvironment = new TreeMap<>(Map.of("CI", "1", "NO_COLOR", "1", "npm_config_ignore_scripts", "true"));
 
     private Builder() {}
 
@@ -386,8 +432,35 @@ public final class CommandPolicy {
       return this;
     }
 
+    /**
+     * Shares the host's whole network with the sandbox's processes (off by default). Prefer
+     * {@link #allowHosts}: with the host network, app code reaches every service on the host.
+     */
     public Builder allowNetwork(boolean allowNetwork) {
       this.allowNetwork = allowNetwork;
+      return this;
+    }
+
+    /** Adds hosts reachable through the egress proxy ({@code example.com} or {@code *.example.com}). */
+    public Builder allowHosts(String... hosts) {
+      for (String h : hosts) {
+        String host = Objects.requireNonNull(h, "host == null").toLowerCase(Locale.ROOT);
+        if (!host.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+          throw new IllegalArgumentException("not a host name: " + h);
+        }
+        allowedHosts.add(host);
+      }
+      return this;
+    }
+
+    /** Removes every allowed host: no network at all (installs then work only from the npm cache). */
+    public Builder denyAllHosts() {
+      allowedHosts.clear();
+      return this;
+    }
+
+    public Builder limits(ResourceLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits == null");
       return this;
     }
 

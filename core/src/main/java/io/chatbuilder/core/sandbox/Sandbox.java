@@ -18,7 +18,9 @@ import java.util.SortedMap;
  *       caches) are never listed by {@link #files()}, scanned, or searched, and cannot be written.
  *   <li>Change tracking: {@link #scanChanges()} never misses a path that changed since the last
  *       acknowledged scan, whoever changed it (the SDK, a command, a person).
- *   <li>Commands run as an argument vector under a {@link CommandPolicy}.
+ *   <li>Commands and services run as an argument vector under a {@link CommandPolicy}, isolated
+ *       from the host; a sandbox that cannot isolate refuses to run them unless its host opted
+ *       into running unisolated.
  * </ul>
  * Implementations are thread-safe.
  */
@@ -73,6 +75,20 @@ public interface Sandbox extends AutoCloseable {
    * @throws io.chatbuilder.core.CommandDeniedException if the policy refuses it
    */
   CommandResult run(CommandRequest request, CommandListener listener, Cancellation cancellation);
+
+  /**
+   * Starts a long-running service (a dev server) with the same isolation, policy, environment
+   * scrub, limits and tree kill as {@link #run}, and a bridge from the host to its port. Every
+   * process that runs an app's code (installs, the dev server, builds) is started through
+   * {@link #run} or this method, never by the host directly.
+   *
+   * @param output receives the service's output while it runs
+   * @throws io.chatbuilder.core.CommandDeniedException if the policy refuses the program
+   * @throws io.chatbuilder.core.SandboxException if this sandbox cannot run services
+   */
+  default SandboxService startService(ServiceRequest request, CommandListener output) {
+    throw new io.chatbuilder.core.SandboxException("sandbox " + id() + " cannot run services");
+  }
 
   /** The policy commands run under. */
   CommandPolicy policy();
