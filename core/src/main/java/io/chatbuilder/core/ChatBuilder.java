@@ -83,7 +83,7 @@ public final class ChatBuilder implements AutoCloseable {
   private final Optional<Publisher> publisher;
   private final Map<String, AppTemplate> templates;
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
-  private final Map<String, String> busy = new ConcurrentHashMap<>();
+  private final Map<String, LockHolder> busy = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
   private volatile boolean closed;
@@ -132,14 +132,21 @@ public final class ChatBuilder implements AutoCloseable {
     }
     checkOpen();
     String runId = newRunId();
-    lock(appId, "run " + runId + " is in progress");
+    LockHolder holder = lock(appId, "run " + runId + " is in progress");
     try {
       Sandbox sandbox = sandbox(appId);
       Cancellation cancellation = new Cancellation();
       RunEvents events = new RunEvents(appId, runId, eventLog, listeners, clock);
       Run run = new Run(appId, runId, events, cancellation);
       runs.put(appId, run);
-      AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation);
+      // The app is free before the terminal event goes out: a client that sends its next message
+      // the moment it sees run_completed must not get busy.
+      Runnable release = () -> {
+        runs.remove(appId, run);
+        unlock(appId, holder);
+      };
+      AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation,
+          release);
       executor.execute(() -> {
         RunResult result;
         try {
@@ -147,6 +154,7 @@ public final class ChatBuilder implements AutoCloseable {
         } catch (RuntimeException | Error e) {
           result = new RunResult(appId, runId, RunOutcome.FAILED, Optional.empty(), Usage.ZERO, 0, Map.of(),
               Optional.of(e.toString()), Optional.of(ErrorCode.INTERNAL));
+          release.run();
           if (!events.ended()) {
             // A stream that never ends would leave UIs waiting forever.
             String failure = "internal error: " + e;
@@ -157,15 +165,14 @@ public final class ChatBuilder implements AutoCloseable {
             }
           }
         } finally {
-          runs.remove(appId, run);
-          unlock(appId);
+          release.run();
         }
         run.completion.complete(result);
       });
       return run;
     } catch (RuntimeException e) {
       runs.remove(appId);
-      unlock(appId);
+      unlock(appId, holder);
       throw e;
     }
   }
@@ -434,23 +441,35 @@ public final class ChatBuilder implements AutoCloseable {
   private <T> T exclusive(String appId, String what, Supplier<T> action) {
     checkAppId(appId);
     checkOpen();
-    lock(appId, what);
+    LockHolder holder = lock(appId, what);
     try {
       return action.get();
     } finally {
-      unlock(appId);
+      unlock(appId, holder);
     }
   }
 
-  private void lock(String appId, String what) {
-    String holder = busy.putIfAbsent(appId, what);
+  private LockHolder lock(String appId, String what) {
+    LockHolder mine = new LockHolder(what);
+    LockHolder holder = busy.putIfAbsent(appId, mine);
     if (holder != null) {
-      throw new BusyException("app " + appId + " is busy: " + holder);
+      throw new BusyException("app " + appId + " is busy: " + holder.what);
+    }
+    return mine;
+  }
+
+  /** Who holds an app; compared by identity so a late unlock never frees a later holder's lock. */
+  private static final class LockHolder {
+    final String what;
+
+    LockHolder(String what) {
+      this.what = what;
     }
   }
 
-  private void unlock(String appId) {
-    busy.remove(appId);
+  /** Frees the app if {@code holder} still holds it (never a later holder's lock); idempotent. */
+  private void unlock(String appId, LockHolder holder) {
+    busy.remove(appId, holder);
   }
 
   private void checkOpen() {

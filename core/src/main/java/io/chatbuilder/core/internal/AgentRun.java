@@ -67,6 +67,7 @@ public final class AgentRun {
   private final Sandbox sandbox;
   private final RunEvents events;
   private final Cancellation cancellation;
+  private final Runnable release;
   private final Map<String, Integer> toolSummary = new TreeMap<>();
   /** Content of paths as last reported in a file_changes event (empty = absent). */
   private final Map<String, Optional<byte[]>> reported = new HashMap<>();
@@ -75,7 +76,7 @@ public final class AgentRun {
   private int steps;
 
   public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
-      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation) {
+      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, Runnable release) {
     this.appId = appId;
     this.runId = runId;
     this.message = message;
@@ -85,6 +86,7 @@ public final class AgentRun {
     this.sandbox = sandbox;
     this.events = events;
     this.cancellation = cancellation;
+    this.release = java.util.Objects.requireNonNull(release, "release == null");
   }
 
   /** Runs to the end; never throws. */
@@ -125,6 +127,8 @@ public final class AgentRun {
     Usage total = usage;
     int stepCount = steps;
     ChatBuilderException error = failure;
+    // Free the app first, so a terminal event means the next request can start.
+    release.run();
     switch (outcome) {
       case COMPLETED -> events.emit((a, r, s, t) -> new Event.RunCompleted(a, r, s, t, stepCount, total, summary));
       case CANCELLED -> events.emit((a, r, s, t) -> new Event.RunCancelled(a, r, s, t, "cancelled by the caller"));
