@@ -12,6 +12,7 @@ import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.core.sandbox.ResourceLimits;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileEntry;
@@ -375,55 +376,58 @@ final class Wire {
     o.set("denied_programs", array(new TreeSet<>(p.deniedPrograms())));
     o.put("allow_shell", p.allowShell());
     o.put("allow_network", p.allowNetwork());
+    o.set("allowed_hosts", array(new TreeSet<>(p.allowedHosts())));
     o.put("default_timeout_ms", p.defaultTimeout().toMillis());
     o.put("max_timeout_ms", p.maxTimeout().toMillis());
     o.put("output_limit_bytes", p.outputLimitBytes());
     o.set("environment_allowlist", array(new TreeSet<>(p.environmentAllowlist())));
     ObjectNode fixed = o.putObject("fixed_environment");
     new TreeMap<>(p.fixedEnvironment()).forEach(fixed::put);
+    ResourceLimits l = p.limits();
+    ObjectNode limits = o.putObject("limits");
+    limits.put("max_processes", l.maxProcesses());
+    limits.put("max_memory_bytes", l.maxMemoryBytes());
+    limits.put("max_cpu_time_ms", l.maxCpuTime().toMillis());
+    limits.put("cpu_cores", l.cpuCores());
+    limits.put("max_file_bytes", l.maxFileBytes());
+    limits.put("max_disk_bytes", l.maxDiskBytes());
     return o;
   }
 
   /**
    * Rebuilds the server's policy for display. Argument rules (code) do not travel; the server
-   * enforces the full policy on every command, so this copy is informational.
+   * enforces the full policy on every command, so this copy is informational. Missing fields read
+   * as the most restrictive choice (no network, no shell).
    */
   static CommandPolicy policy(JsonNode o) {
     CommandPolicy.Builder b = CommandPolicy.builder();
     // Start from empty lists: the server's lists replace the defaults.
     b.undeny(CommandPolicy.DEFAULT_DENIED.toArray(String[]::new));
-    List<String> allowed = stringList(o, "allowed_programs");
-    b.allow(allowed);
+    b.disallow(CommandPolicy.DEFAULT_ALLOWED.toArray(String[]::new));
+    b.allow(stringList(o, "allowed_programs"));
     b.deny(stringList(o, "denied_programs").toArray(String[]::new));
     b.allowShell(optBoolean(o, "allow_shell", false));
-    b.allowNetwork(optBoolean(o, "allow_network", true));
+    b.allowNetwork(optBoolean(o, "allow_network", false));
+    b.denyAllHosts();
+    b.allowHosts(stringList(o, "allowed_hosts").toArray(String[]::new));
     b.maxTimeout(Duration.ofMillis(optLong(o, "max_timeout_ms", 600_000)));
     b.defaultTimeout(Duration.ofMillis(optLong(o, "default_timeout_ms", 120_000)));
     b.outputLimitBytes(optLong(o, "output_limit_bytes", 256 * 1024));
+    b.withholdEnvironment(CommandPolicy.DEFAULT_ENVIRONMENT.toArray(String[]::new));
     b.passEnvironment(stringList(o, "environment_allowlist").toArray(String[]::new));
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("fixed_environment").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       b.fixedEnvironment(e.getKey(), e.getValue().asText());
     }
-    CommandPolicy built = b.build();
-    // The builder starts from the default allowlist; drop what the server does not allow.
-    if (!built.allowedPrograms().equals(new TreeSet<>(allowed))) {
-      CommandPolicy.Builder exact = CommandPolicy.builder();
-      exact.undeny(CommandPolicy.DEFAULT_DENIED.toArray(String[]::new));
-      // No remove on the builder: deny what the server did not allow, which has the same effect.
-      for (String program : CommandPolicy.DEFAULT_ALLOWED) {
-        if (!allowed.contains(program)) {
-          exact.deny(program);
-        }
-      }
-      exact.allow(allowed);
-      exact.deny(stringList(o, "denied_programs").toArray(String[]::new));
-      exact.allowShell(built.allowShell()).allowNetwork(built.allowNetwork())
-          .maxTimeout(built.maxTimeout()).defaultTimeout(built.defaultTimeout()).outputLimitBytes(built.outputLimitBytes())
-          .passEnvironment(built.environmentAllowlist().toArray(String[]::new));
-      built.fixedEnvironment().forEach(exact::fixedEnvironment);
-      built = exact.build();
+    JsonNode l = o.path("limits");
+    if (l.isObject()) {
+      ResourceLimits d = ResourceLimits.DEFAULTS;
+      b.limits(new ResourceLimits((int) optLong(l, "max_processes", d.maxProcesses()),
+          optLong(l, "max_memory_bytes", d.maxMemoryBytes()),
+          Duration.ofMillis(optLong(l, "max_cpu_time_ms", d.maxCpuTime().toMillis())),
+          l.path("cpu_cores").isNumber() ? l.path("cpu_cores").asDouble() : d.cpuCores(),
+          optLong(l, "max_file_bytes", d.maxFileBytes()), optLong(l, "max_disk_bytes", d.maxDiskBytes())));
     }
-    return built;
+    return b.build();
   }
 }

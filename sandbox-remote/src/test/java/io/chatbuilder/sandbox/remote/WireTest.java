@@ -8,6 +8,7 @@ import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.ResourceLimits;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,8 @@ class WireTest {
   void policyRoundTripsExceptArgumentRules() {
     CommandPolicy policy = CommandPolicy.builder().allow("git").deny("npx").allowShell(true).allowNetwork(false)
         .maxTimeout(Duration.ofMinutes(3)).defaultTimeout(Duration.ofSeconds(20)).outputLimitBytes(4096)
-        .passEnvironment("HTTP_PROXY").fixedEnvironment("TZ", "UTC").build();
+        .passEnvironment("HTTP_PROXY").fixedEnvironment("TZ", "UTC").allowHosts("*.example.org")
+        .limits(ResourceLimits.DEFAULTS.withMaxProcesses(64).withCpuCores(0.5)).build();
     CommandPolicy copy = Wire.policy(Wire.MAPPER.valueToTree(Wire.policy(policy)));
     assertThat(copy.allowedPrograms()).isEqualTo(policy.allowedPrograms());
     assertThat(copy.deniedPrograms()).isEqualTo(policy.deniedPrograms());
@@ -35,6 +37,18 @@ class WireTest {
     assertThat(copy.outputLimitBytes()).isEqualTo(4096);
     assertThat(copy.environmentAllowlist()).isEqualTo(policy.environmentAllowlist());
     assertThat(copy.fixedEnvironment()).isEqualTo(policy.fixedEnvironment());
+    assertThat(copy.allowedHosts()).containsExactlyInAnyOrder("registry.npmjs.org", "*.example.org");
+    assertThat(copy.hostAllowed("cdn.example.org")).isTrue();
+    assertThat(copy.hostAllowed("example.org.evil.test")).isFalse();
+    assertThat(copy.limits()).isEqualTo(policy.limits());
+  }
+
+  @Test
+  void aPolicyWithoutNetworkFieldsReadsAsNoNetwork() {
+    CommandPolicy copy = Wire.policy(Wire.MAPPER.createObjectNode().put("allow_shell", false));
+    assertThat(copy.allowNetwork()).isFalse();
+    assertThat(copy.allowedHosts()).isEmpty();
+    assertThat(copy.allowedPrograms()).isEmpty();
   }
 
   @Test
