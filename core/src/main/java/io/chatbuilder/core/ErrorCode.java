@@ -33,7 +33,9 @@ public enum ErrorCode {
   STORE_ERROR("store_error"),
   /** The sandbox failed for a reason other than the ones above (HTTP 500). */
   SANDBOX_ERROR("sandbox_error"),
-  /** Authentication or authorization failed (HTTP 401/403). */
+  /** The caller did not say who it is, or its credentials are not valid (HTTP 401). */
+  UNAUTHENTICATED("unauthenticated"),
+  /** The caller is known but may not do this (HTTP 403). */
   UNAUTHORIZED("unauthorized"),
   /** Anything else (HTTP 500). */
   INTERNAL("internal");
@@ -42,6 +44,25 @@ public enum ErrorCode {
 
   ErrorCode(String wireName) {
     this.wireName = wireName;
+  }
+
+  /**
+   * The HTTP status every HTTP layer answers this code with (the one mapping; the sandbox server,
+   * the studio and the Spring Boot starter all use it).
+   */
+  public int httpStatus() {
+    return switch (this) {
+      case INVALID_ARGUMENT, PATH_REFUSED -> 400;
+      case UNAUTHENTICATED -> 401;
+      case UNAUTHORIZED, COMMAND_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case BUSY, CONFLICT, NOTHING_TO_DO -> 409;
+      case TOO_LARGE -> 413;
+      case MODEL_ERROR -> 502;
+      case STORE_ERROR -> 503;
+      case TIMEOUT -> 504;
+      case STEP_LIMIT, CANCELLED, SANDBOX_ERROR, INTERNAL -> 500;
+    };
   }
 
   /** The snake_case name used in JSON errors. */

@@ -122,7 +122,7 @@ final class StaticDraftRuntime implements DraftRuntime {
         exchange.getResponseBody().write(bytes);
       }
     } catch (ChatBuilderException e) {
-      text(exchange, StudioServer.status(e.code()), e.code().wireName() + ": " + e.getMessage());
+      text(exchange, e.code().httpStatus(), e.code().wireName() + ": " + e.getMessage());
     } finally {
       exchange.close();
     }

@@ -665,21 +665,6 @@ final class StudioServer implements HttpHandler {
 
   // ------------------------------------------------------------------ responses
 
-  static int status(ErrorCode code) {
-    return switch (code) {
-      case INVALID_ARGUMENT, PATH_REFUSED -> 400;
-      case NOT_FOUND -> 404;
-      case BUSY, CONFLICT, NOTHING_TO_DO -> 409;
-      case TOO_LARGE -> 413;
-      case COMMAND_DENIED -> 403;
-      case UNAUTHORIZED -> 401;
-      case MODEL_ERROR -> 502;
-      case STORE_ERROR -> 503;
-      case TIMEOUT -> 504;
-      default -> 500;
-    };
-  }
-
   private ObjectNode error(String code, String message) {
     return codec.mapper().createObjectNode().put("code", code).put("message", message);
   }
@@ -688,7 +673,7 @@ final class StudioServer implements HttpHandler {
     if (ex.getResponseCode() != -1) {
       return; // a stream was already open: the client sees it end and reconnects
     }
-    sendJson(ex, status(code), error(code.wireName(), message));
+    sendJson(ex, code.httpStatus(), error(code.wireName(), message));
   }
 
   private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {

@@ -94,12 +94,12 @@ final class Router implements HttpHandler {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"chatbuilder-sandbox\"");
-      send(exchange, error(401, ErrorCode.UNAUTHORIZED, "missing bearer token: send 'Authorization: Bearer <token>' for sandbox " + id));
+      send(exchange, error(ErrorCode.UNAUTHENTICATED.httpStatus(), ErrorCode.UNAUTHENTICATED, "missing bearer token: send 'Authorization: Bearer <token>' for sandbox " + id));
       return;
     }
     Optional<SandboxRegistry.Hosted> authorized = registry.authorize(id, authorization.substring(7).trim());
     if (authorized.isEmpty()) {
-      send(exchange, error(403, ErrorCode.UNAUTHORIZED, "the token is not valid for sandbox " + id));
+      send(exchange, error(ErrorCode.UNAUTHORIZED.httpStatus(), ErrorCode.UNAUTHORIZED, "the token is not valid for sandbox " + id));
       return;
     }
     SandboxRegistry.Hosted hosted = authorized.get();
@@ -482,7 +482,7 @@ final class Router implements HttpHandler {
   }
 
   private static StoredResponse errorResponse(ChatBuilderException e) {
-    return errorResponse(Wire.status(e.code()), e.code(), e.getMessage());
+    return errorResponse(e.code().httpStatus(), e.code(), e.getMessage());
   }
 
   private static StoredResponse errorResponse(int status, ErrorCode code, String message) {

@@ -146,22 +146,6 @@ final class Wire {
     return o;
   }
 
-  /** The HTTP status a code is answered with. */
-  static int status(ErrorCode code) {
-    return switch (code) {
-      case INVALID_ARGUMENT, PATH_REFUSED -> 400;
-      case UNAUTHORIZED -> 403;
-      case COMMAND_DENIED -> 403;
-      case NOT_FOUND -> 404;
-      case BUSY, CONFLICT, NOTHING_TO_DO -> 409;
-      case TOO_LARGE -> 413;
-      case TIMEOUT -> 504;
-      case MODEL_ERROR -> 502;
-      case STORE_ERROR -> 503;
-      default -> 500;
-    };
-  }
-
   // ---------------------------------------------------------------- files
 
   static ObjectNode entry(FileEntry e) {
