@@ -131,6 +131,69 @@ public abstract class SandboxContract {
     assertThat(sandbox.list("", true, 1000)).extracting(FileEntry::path).containsExactly("src", "src/main.js");
   }
 
+  /** Every file tool refuses {@code hostile} with {@code path_refused} and a message containing {@code why}. */
+  protected void assertRefusedEverywhere(String hostile, String why) {
+    sandbox.write("ok.txt", utf8("ok"));
+    List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> attempts = List.of(
+        () -> sandbox.write(hostile, utf8("x")),
+        () -> sandbox.read(hostile),
+        () -> sandbox.tryRead(hostile),
+        () -> sandbox.delete(hostile),
+        () -> sandbox.rename("ok.txt", hostile),
+        () -> sandbox.rename(hostile, "ok2.txt"),
+        () -> sandbox.list(hostile, true, 10),
+        () -> sandbox.apply(Map.of(hostile, Optional.of(utf8("x")))));
+    for (org.assertj.core.api.ThrowableAssert.ThrowingCallable attempt : attempts) {
+      assertThatThrownBy(attempt).isInstanceOf(PathRefusedException.class).hasMessageContaining(why)
+          .satisfies(e -> assertThat(((PathRefusedException) e).code()).isEqualTo(io.chatbuilder.core.ErrorCode.PATH_REFUSED));
+    }
+    assertThat(sandbox.files()).containsOnlyKeys("ok.txt");
+    assertThat(sandbox.list("", true, 100)).extracting(FileEntry::path).containsExactly("ok.txt");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "\u202E", "\u202A", "\u200E", "\u200F", "\u061C", "\u2066", "\u2069", // bidi controls
+      "\u0007", "\u001B", "\u0085", "\u009B",                             // C0 and C1 controls
+      "\u200B", "\u200C", "\u200D", "\u2060", "\u2064", "\uFEFF", "\u00AD", "\uFE0F", // invisible
+      "\uDB40\uDC41", "\uDB40\uDD00",                                    // tag character, variation selector 17
+      "\uD800", "\uDFFF",                                                // lone surrogates
+      "\uFFFE", "\uFDD0", "\u0378", "\u2028"})                            // noncharacters, unassigned, separator
+  void invisibleAndControlCharactersAreRefusedEverywhereNamingTheCodePoint(String character) {
+    String codePoint = String.format("U+%04X", character.codePointAt(0));
+    assertRefusedEverywhere("src/pay" + character + "ment.js", codePoint);
+    assertRefusedEverywhere(character + "start.txt", codePoint);
+  }
+
+  @Test
+  void namesNotInUnicodeNfcAreRefusedSoLookAlikesCannotCoexist() {
+    assertRefusedEverywhere("docs/cafe\u0301.md", "normalization form C");
+    assertThat(sandbox.write("docs/caf\u00e9.md", utf8("nfc"))).isEqualTo(WriteOutcome.CREATED);
+    assertThat(sandbox.files()).containsOnlyKeys("ok.txt", "docs/café.md");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {".chatbuilder", ".chatbuilder/state.json", "src/.chatbuilder/x.json", ".ChatBuilder/home/x",
+      ".chatbuilder-tmp-0123456789abcdef", "src/.chatbuilder-tmp-1", ".CHATBUILDER-TMP-2"})
+  void theSdksOwnNamesAreInvisibleToTheFileTools(String internal) {
+    assertRefusedEverywhere(internal, "reserved for the SDK");
+    assertThat(sandbox.search(SearchQuery.literal("ok")).matches()).extracting(SearchResult.Match::path).containsExactly("ok.txt");
+    assertThat(sandbox.scanChanges().paths()).allSatisfy(p -> assertThat(p.toLowerCase(java.util.Locale.ROOT)).doesNotContain(".chatbuilder"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {".GIT/hooks/pre-commit", "sub/.Git/config", "Node_Modules/.bin/vite", "NODE_MODULES/pkg/index.js",
+      "Dist/index.html", ".DS_STORE", "node_\u200Bmodules/x.js", "node\u200Bmodules/x.js", ".g\u200Cit/config", ".git./config"})
+  void exclusionsMatchIgnoringLetterCaseAndInvisibleCharacters(String path) {
+    sandbox.write("src/main.js", utf8("x"));
+    sandbox.acknowledgeChanges(sandbox.scanChanges().generation());
+    assertThatThrownBy(() -> sandbox.write(path, utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThatThrownBy(() -> sandbox.apply(Map.of(path, Optional.of(utf8("x"))))).isInstanceOf(PathRefusedException.class);
+    assertThat(sandbox.files()).containsOnlyKeys("src/main.js");
+    assertThat(sandbox.list("", true, 100)).extracting(FileEntry::path).containsExactly("src", "src/main.js");
+    assertThat(sandbox.scanChanges().paths()).isEmpty();
+  }
+
   @Test
   void listIsSortedAndRespectsRecursionAndLimit() {
     sandbox.write("b.txt", utf8("b"));

@@ -1,6 +1,9 @@
 package io.chatbuilder.core.sandbox;
 
+import java.text.Normalizer;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -8,6 +11,12 @@ import java.util.TreeSet;
 /**
  * Directory and file names that are never checkpointed, scanned or searched, wherever they appear
  * in the tree: dependencies, build output, VCS metadata and caches.
+ *
+ * <p>Names are compared the way case-insensitive file systems compare them (macOS, Windows, and
+ * git's own checks for {@code .git} on them): letter case, default-ignorable characters (zero-width
+ * and bidi controls, which HFS+ drops) and trailing dots and spaces (which Windows drops) do not
+ * count. So {@code .GIT}, {@code Node_Modules} and {@code node\u200Bmodules} are all excluded: on a
+ * checkout on such a system they are the excluded directory.
  */
 public final class Exclusions {
   /** The default names: what a Vite app regenerates or must never version. */
@@ -18,9 +27,15 @@ public final class Exclusions {
   private static final Exclusions DEFAULTS = new Exclusions(DEFAULT_NAMES);
 
   private final Set<String> names;
+  private final Set<String> folded;
 
   private Exclusions(Collection<String> names) {
     this.names = Set.copyOf(new TreeSet<>(names));
+    Set<String> f = new HashSet<>();
+    for (String name : this.names) {
+      f.add(fold(name));
+    }
+    this.folded = Set.copyOf(f);
   }
 
   public static Exclusions defaults() {
@@ -37,16 +52,20 @@ public final class Exclusions {
   }
 
   public static Exclusions of(Collection<String> names) {
+    for (String name : names) {
+      Objects.requireNonNull(name, "name == null");
+    }
     return new Exclusions(names);
   }
 
+  /** The names as configured. */
   public Set<String> names() {
     return names;
   }
 
   /** Whether a single path segment (file or directory name) is excluded. */
   public boolean isExcludedName(String name) {
-    return names.contains(name);
+    return folded.contains(fold(name));
   }
 
   /** Whether any segment of a normalized relative path is excluded. */
@@ -55,7 +74,7 @@ public final class Exclusions {
     while (start <= path.length()) {
       int slash = path.indexOf('/', start);
       int end = slash < 0 ? path.length() : slash;
-      if (end > start && names.contains(path.substring(start, end))) {
+      if (end > start && isExcludedName(path.substring(start, end))) {
         return true;
       }
       if (slash < 0) {
@@ -64,5 +83,44 @@ public final class Exclusions {
       start = slash + 1;
     }
     return false;
+  }
+
+  /**
+   * The form two names are compared in: default-ignorable code points removed, trailing dots and
+   * spaces removed, case folded (upper then lower case, so {@code ß}, {@code ſ} and the Kelvin sign
+   * meet their ASCII look-alikes), then NFC.
+   */
+  static String fold(String name) {
+    int n = name.length();
+    boolean plainAscii = true;
+    boolean lowerAlready = true;
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (c >= 0x80) {
+        plainAscii = false;
+        break;
+      }
+      if (c >= 'A' && c <= 'Z') {
+        lowerAlready = false;
+      }
+    }
+    if (plainAscii && n > 0 && name.charAt(n - 1) != '.' && name.charAt(n - 1) != ' ') {
+      // The common case (every default name, nearly every file): no allocation when already lower case.
+      return lowerAlready ? name : name.toLowerCase(Locale.ROOT);
+    }
+    StringBuilder kept = new StringBuilder(n);
+    for (int i = 0; i < n; ) {
+      int cp = name.codePointAt(i);
+      if (!SandboxPaths.isDefaultIgnorable(cp)) {
+        kept.appendCodePoint(cp);
+      }
+      i += Character.charCount(cp);
+    }
+    int end = kept.length();
+    while (end > 0 && (kept.charAt(end - 1) == '.' || kept.charAt(end - 1) == ' ')) {
+      end--;
+    }
+    String cased = kept.substring(0, end).toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    return Normalizer.normalize(cased, Normalizer.Form.NFC);
   }
 }

@@ -2,6 +2,7 @@ package io.chatbuilder.sandbox.local;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
@@ -14,10 +15,10 @@ import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
@@ -26,13 +27,19 @@ import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -40,51 +47,76 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * File operations confined to a root directory.
+ * File operations confined to a root directory, with no race that creates, reads, stats or blocks
+ * on anything outside it.
  *
- * <p>Java has no {@code openat}, but on Linux and macOS {@link SecureDirectoryStream} is backed by it:
- * every operation starts from a handle on the root and descends one component at a time with
- * {@code O_NOFOLLOW}, so a directory swapped for a symlink between a check and its use makes the
- * open fail instead of leading outside. Symlink rules:
+ * <p>Java has no {@code openat}, but on Linux {@link SecureDirectoryStream} is backed by the
+ * {@code *at} calls: every operation starts from a handle on the (trusted) root and descends one
+ * component at a time through directory handles. What each step is made of, and why it holds:
  * <ul>
- *   <li>Reads follow a symlink only if its real target lies inside the root.
- *   <li>Writes, deletes and renames never follow a symlink anywhere in the path (a final symlink is
- *       deleted or renamed as a link, never written through).
- *   <li>Scans, listings and searches never traverse symlinks.
+ *   <li><b>Entering a directory</b> opens {@code name/.} relative to the parent's handle: the
+ *       trailing {@code /.} makes the kernel refuse anything but a directory ({@code ENOTDIR}), so a
+ *       directory swapped for a FIFO never blocks the open (Java's own {@code O_NOFOLLOW} open has no
+ *       {@code O_DIRECTORY} and would block). The opened directory's device and inode must equal those
+ *       {@code fstatat(AT_SYMLINK_NOFOLLOW)} showed for {@code name} in the parent a moment before; a
+ *       directory swapped for a symlink meanwhile yields another inode and is refused before anything
+ *       in it is listed or opened.
+ *   <li><b>Creating a directory</b>: Java has no {@code mkdirat}. At the top level the directory is
+ *       created by path in the root, which is safe because the root's path is trusted and
+ *       {@code mkdir} never follows its final component. Deeper, it is created in the root under a
+ *       temporary name and moved into the parent's handle with {@code renameat}; nothing is ever
+ *       created through a path an app can change.
+ *   <li><b>Stats</b> are {@code fstatat} relative to the parent's handle. Java's handles do not expose
+ *       ctime, which change tracking needs; it comes from a path stat that is used only when its
+ *       device and inode equal the handle's stat (otherwise ctime counts as unknown and the file as
+ *       possibly changed).
+ *   <li><b>Reading a file</b> opens it {@code O_RDWR|O_NOFOLLOW} relative to its directory's handle,
+ *       then checks it is seekable: {@code O_RDWR} never blocks on a FIFO (a read-only open does, and
+ *       Java offers no {@code O_NONBLOCK}), sockets refuse to open, and a FIFO fails the seek, so no
+ *       FIFO or socket is ever read. No byte is written and no time stamp changes. The price: a file
+ *       the SDK's user may not write is refused rather than read. Device nodes cannot be created from
+ *       inside the sandbox (no {@code CAP_MKNOD}, no hard links across file systems).
+ *   <li><b>Writing a file</b> creates a temporary file with {@code O_CREAT|O_EXCL} in the same handle
+ *       and {@code renameat}s it over the target: atomic, never half-written, and a symlink, FIFO or
+ *       hard link at the target is replaced, never written through.
  * </ul>
- * Creating a missing directory is the one step done by path (there is no {@code mkdirat}); the new
- * directory is then opened with {@code O_NOFOLLOW}, so a race there can at most create an empty
- * directory, never write a file outside. FIFOs, sockets and devices are never opened.
- *
- * <p>Writes go to a temporary file in the target directory, then an atomic rename replaces the
- * target, so a process killed mid-write never leaves a half-written file, and a hard link to a file
- * outside the root is replaced rather than written through.
+ * Symlink rules: reads follow a symlink only if it resolves inside the root (resolved component by
+ * component through handles; the link text is read by path and used only if the link's inode is the
+ * one the handle showed); writes, deletes and renames never follow one (a final symlink is deleted or
+ * renamed as a link); scans, listings and searches never traverse one. Names the sandbox API refuses
+ * ({@link SandboxPaths#isAcceptedName}: the SDK's own files, bidi controls, non-NFC names, ...) and
+ * excluded names are never listed, scanned or searched.
  *
  * <p>Not thread-safe; {@link LocalSandbox} serializes calls.
  */
 final class ConfinedFiles {
-  /** Prefix of in-flight temporary files; such names are never listed, scanned or writable. */
+  /** Prefix of in-flight temporary files and directories; reserved (see {@link SandboxPaths#isReservedName}). */
   static final String TEMP_PREFIX = ".chatbuilder-tmp-";
 
-  private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, NOFOLLOW_LINKS);
+  /** {@code O_RDWR|O_NOFOLLOW}: the one read-side open that cannot block on a FIFO. */
+  private static final Set<OpenOption> READ_NONBLOCKING =
+      Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, NOFOLLOW_LINKS);
   private static final Set<OpenOption> CREATE =
       Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW_LINKS);
-  private static final String STAT_ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,dev,ino";
-  private static final int S_IFMT = 0170000;
-  private static final int S_IFREG = 0100000;
-  private static final int S_IFDIR = 0040000;
+  private static final String PATH_STAT = "unix:fileKey,ctime,dev,ino";
+  /** Linux's own limit on symlinks in one resolution. */
+  private static final int MAX_SYMLINKS = 40;
 
   private final Path root;
+  /** {@code root/.}: opening it refuses anything but a directory, so it cannot block either. */
+  private final Path rootDirectory;
   private final Exclusions exclusions;
   private final long maxFileBytes;
   private final RaceHook hook;
   private final SecureRandom random = new SecureRandom();
 
   /**
-   * Called between checking a path and using it; tests use it to swap directories for symlinks at
-   * exactly the wrong moment, or to fail a write before its commit.
+   * Called between checking a path and using it; tests use it to swap directories for symlinks or
+   * FIFOs at exactly the wrong moment, or to fail a write before its commit. Steps: {@code descend},
+   * {@code mkdir}, {@code open}, {@code commit}, {@code walk}, {@code ctime}, {@code readlink}.
    */
   @FunctionalInterface
   interface RaceHook {
@@ -95,6 +127,7 @@ final class ConfinedFiles {
 
   ConfinedFiles(Path root, Exclusions exclusions, long maxFileBytes, RaceHook hook) {
     this.root = root;
+    this.rootDirectory = root.resolve(".");
     this.exclusions = exclusions;
     this.maxFileBytes = maxFileBytes;
     this.hook = hook;
@@ -127,8 +160,14 @@ final class ConfinedFiles {
         return direct;
       }
       // A symlink is on the way: follow it only if it really leads to a place inside the root.
-      String inside = insideTarget(path);
+      String inside = resolveInside(rootDir, path);
       if (inside == null) {
+        return Optional.empty();
+      }
+      if (inside.isEmpty()) {
+        if (strict) {
+          throw new InvalidArgumentException("cannot read " + path + ": it is a directory");
+        }
         return Optional.empty();
       }
       Optional<byte[]> followed = readNoFollow(rootDir, inside, path, strict);
@@ -153,7 +192,7 @@ final class ConfinedFiles {
     }
     try (SecureDirectoryStream<Path> dir = d.owned ? d.dir : null) {
       String name = SandboxPaths.fileName(path);
-      BasicFileAttributes attrs = lstat(d.dir, name);
+      PosixFileAttributes attrs = lstat(d.dir, name);
       if (attrs == null) {
         return Optional.empty();
       }
@@ -181,7 +220,7 @@ final class ConfinedFiles {
   }
 
   private byte[] readAll(SecureDirectoryStream<Path> dir, String name, String shown) throws IOException {
-    try (SeekableByteChannel channel = openForRead(dir, name, shown)) {
+    try (SeekableByteChannel channel = openRegular(dir, name, shown)) {
       ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(Math.max(channel.size(), 0) + 1, maxFileBytes + 1));
       while (true) {
         if (!buffer.hasRemaining()) {
@@ -201,15 +240,32 @@ final class ConfinedFiles {
     }
   }
 
-  private SeekableByteChannel openForRead(SecureDirectoryStream<Path> dir, String name, String shown) throws IOException {
+  /**
+   * Opens {@code name} in {@code dir} for reading, never blocking and never on a FIFO or socket:
+   * {@code O_RDWR} (a FIFO opens at once, a socket refuses) and then a seek, which fails on a FIFO.
+   */
+  private SeekableByteChannel openRegular(SecureDirectoryStream<Path> dir, String name, String shown) throws IOException {
+    SeekableByteChannel channel;
     try {
-      return dir.newByteChannel(Path.of(name), READ);
+      channel = dir.newByteChannel(Path.of(name), READ_NONBLOCKING);
     } catch (NoSuchFileException e) {
       throw new NotFoundException("no such file: " + shown);
+    } catch (AccessDeniedException e) {
+      throw new PathRefusedException("path refused: cannot read " + shown + " safely: the SDK opens files read-write so that"
+          + " a file swapped for a FIFO can never block it, and it may not write this one (make it writable: chmod u+w)", e);
     } catch (IOException e) {
-      // ELOOP: the file was swapped for a symlink after it was checked.
-      throw new PathRefusedException("path refused: " + shown + " changed while it was being opened (" + e.getMessage() + ")", e);
+      // ELOOP: swapped for a symlink after the check; EISDIR: for a directory; ENXIO: a socket;
+      // ETXTBSY: a program that is running; EROFS: a read-only file system.
+      throw new PathRefusedException("path refused: " + shown + " cannot be opened as a plain file ("
+          + reason(e) + "); it may have been swapped while being read", e);
     }
+    try {
+      channel.position(); // lseek: ESPIPE on a FIFO
+    } catch (IOException notSeekable) {
+      channel.close();
+      throw notRegular(shown);
+    }
+    return channel;
   }
 
   /** SHA-256 of a regular file's content (no symlinks followed), empty if it is gone or not regular. */
@@ -226,7 +282,7 @@ final class ConfinedFiles {
           return Optional.empty();
         }
         MessageDigest digest = sha256();
-        try (SeekableByteChannel channel = d.dir.newByteChannel(Path.of(name), READ)) {
+        try (SeekableByteChannel channel = openRegular(d.dir, name, path)) {
           ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
           while (channel.read(buffer) >= 0) {
             buffer.flip();
@@ -236,7 +292,7 @@ final class ConfinedFiles {
         }
         return Optional.of(digest.digest());
       }
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | NotFoundException e) {
       return Optional.empty();
     } catch (IOException e) {
       throw ioFailure("hash " + path, e);
@@ -255,38 +311,118 @@ final class ConfinedFiles {
     }
   }
 
+  /** One component still to resolve; {@code fromLink} when it came from a symlink's text. */
+  private record Pending(String name, boolean fromLink) {}
+
   /**
-   * Resolves the symlinks on the way to {@code path} one component at a time: the real path relative
-   * to the root, null if there is no file (a missing component inside the root), or a refusal as soon
-   * as a link leads outside. A dangling or looping link gets the same refusal as one that leads
-   * outside, so reads cannot be used to probe which host paths exist.
+   * Resolves the symlinks on the way to {@code path} one component at a time through directory
+   * handles: the real path relative to the root ({@code ""} for the root itself), null if a
+   * component of {@code path} itself is missing, or a refusal as soon as a link leads outside. A
+   * dangling or looping link gets the same refusal as one that leads outside, so reads cannot be
+   * used to probe which host paths exist.
    */
-  private String insideTarget(String path) throws IOException {
-    Path current = root;
-    String[] segments = path.split("/");
-    for (String segment : segments) {
-      Path next = current.resolve(segment);
-      if (!Files.exists(next, NOFOLLOW_LINKS)) {
-        return null;
-      }
-      if (Files.isSymbolicLink(next)) {
-        try {
-          next = next.toRealPath();
-        } catch (IOException e) {
-          throw leadsOutside(path);
-        }
-        // Path.startsWith compares whole components, so a sibling "root-x" never passes for "root".
-        if (!next.startsWith(root) || next.equals(root)) {
-          throw leadsOutside(path);
-        }
-      }
-      current = next;
+  private String resolveInside(SecureDirectoryStream<Path> rootDir, String path) throws IOException {
+    Deque<Pending> pending = new ArrayDeque<>();
+    for (String segment : path.split("/")) {
+      pending.addLast(new Pending(segment, false));
     }
-    String relative = relative(current);
+    List<String> resolved = new ArrayList<>();
+    Deque<SecureDirectoryStream<Path>> handles = new ArrayDeque<>(); // one per entry of resolved
+    int links = 0;
+    try {
+      while (!pending.isEmpty()) {
+        Pending next = pending.removeFirst();
+        String segment = next.name();
+        if (segment.isEmpty() || segment.equals(".")) {
+          continue;
+        }
+        if (segment.equals("..")) {
+          if (resolved.isEmpty()) {
+            throw leadsOutside(path);
+          }
+          resolved.remove(resolved.size() - 1);
+          handles.removeLast().close();
+          continue;
+        }
+        SecureDirectoryStream<Path> current = handles.isEmpty() ? rootDir : handles.peekLast();
+        PosixFileAttributes attrs = lstat(current, segment);
+        if (attrs == null) {
+          if (next.fromLink()) {
+            throw leadsOutside(path);
+          }
+          return null;
+        }
+        if (attrs.isSymbolicLink()) {
+          if (++links > MAX_SYMLINKS) {
+            throw leadsOutside(path);
+          }
+          Path target = readLink(resolved, segment, attrs.fileKey(), path);
+          if (target.isAbsolute()) {
+            // Path.startsWith compares whole components, so a sibling "root-x" never passes for "root".
+            if (!target.normalize().equals(target) || !target.startsWith(root)) {
+              throw leadsOutside(path);
+            }
+            target = root.relativize(target);
+            resolved.clear();
+            closeAll(handles);
+          }
+          List<String> parts = new ArrayList<>();
+          for (Path part : target) {
+            parts.add(part.toString());
+          }
+          for (int i = parts.size() - 1; i >= 0; i--) {
+            pending.addFirst(new Pending(parts.get(i), true));
+          }
+          continue;
+        }
+        if (pending.isEmpty()) {
+          resolved.add(segment);
+          break;
+        }
+        if (!attrs.isDirectory()) {
+          if (next.fromLink()) {
+            throw leadsOutside(path);
+          }
+          return null;
+        }
+        String walked = resolved.isEmpty() ? segment : String.join("/", resolved) + "/" + segment;
+        handles.addLast(openDirectory(current, segment, walked, attrs.fileKey()));
+        resolved.add(segment);
+      }
+    } finally {
+      closeAll(handles);
+    }
+    for (String segment : resolved) {
+      if (!SandboxPaths.isAcceptedName(segment)) {
+        throw new PathRefusedException("path refused: " + path + " is a symbolic link to a name the sandbox does not serve");
+      }
+    }
+    String relative = String.join("/", resolved);
     if (exclusions.isExcluded(relative) && !exclusions.isExcluded(path)) {
       throw new PathRefusedException("path refused: " + path + " is a symbolic link into an excluded directory");
     }
     return relative;
+  }
+
+  /**
+   * The text of symlink {@code name} in the directory at {@code resolved}. Java has no
+   * {@code readlinkat}, so it is read by path; the text is used only if the link the path reached is
+   * the inode the directory handle showed, before and after.
+   */
+  private Path readLink(List<String> resolved, String name, Object expectedKey, String shown) throws IOException {
+    Path link = root.resolve(resolved.isEmpty() ? name : String.join("/", resolved) + "/" + name);
+    try {
+      hook.at("readlink", link.toString());
+      Object before = Files.readAttributes(link, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
+      Path target = Files.readSymbolicLink(link);
+      Object after = Files.readAttributes(link, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
+      if (expectedKey != null && expectedKey.equals(before) && expectedKey.equals(after)) {
+        return target;
+      }
+    } catch (IOException changed) {
+      // Swapped or gone: refused below like any other change.
+    }
+    throw new PathRefusedException("path refused: " + shown + " changed while its symbolic links were being resolved");
   }
 
   private static PathRefusedException leadsOutside(String path) {
@@ -306,7 +442,7 @@ final class ConfinedFiles {
       Descent d = descend(rootDir, path, Mode.WRITE);
       try (SecureDirectoryStream<Path> dir = d.owned ? d.dir : null) {
         String name = SandboxPaths.fileName(path);
-        BasicFileAttributes attrs = lstat(d.dir, name);
+        PosixFileAttributes attrs = lstat(d.dir, name);
         Set<PosixFilePermission> permissions = null;
         if (attrs != null) {
           if (attrs.isSymbolicLink()) {
@@ -321,8 +457,7 @@ final class ConfinedFiles {
           if (attrs.size() == content.length && Arrays.equals(readAll(d.dir, name, path), content)) {
             return WriteOutcome.UNCHANGED;
           }
-          permissions = d.dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW_LINKS)
-              .readAttributes().permissions();
+          permissions = attrs.permissions();
         }
         commit(d.dir, name, path, content, permissions);
         return attrs == null ? WriteOutcome.CREATED : WriteOutcome.MODIFIED;
@@ -332,19 +467,24 @@ final class ConfinedFiles {
     }
   }
 
+  /**
+   * Writes a temporary file next to the target and renames it over the target. The old file's
+   * permissions are given at creation (less what the process umask clears): setting them later
+   * would open the file by name again, and Java's {@code setPermissions} opens it read-only, which
+   * blocks if the name was swapped for a FIFO.
+   */
   private void commit(SecureDirectoryStream<Path> dir, String name, String path, byte[] content,
       Set<PosixFilePermission> permissions) throws IOException {
-    Path temp = Path.of(TEMP_PREFIX + HexFormat.of().formatHex(randomBytes()));
+    Path temp = Path.of(tempName());
+    FileAttribute<?>[] mode = permissions == null ? new FileAttribute<?>[0]
+        : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)};
     boolean committed = false;
     try {
-      try (SeekableByteChannel channel = dir.newByteChannel(temp, CREATE)) {
+      try (SeekableByteChannel channel = dir.newByteChannel(temp, CREATE, mode)) {
         ByteBuffer buffer = ByteBuffer.wrap(content);
         while (buffer.hasRemaining()) {
           channel.write(buffer);
         }
-      }
-      if (permissions != null) {
-        dir.getFileAttributeView(temp, PosixFileAttributeView.class, NOFOLLOW_LINKS).setPermissions(permissions);
       }
       hook.at("commit", path);
       // renameat within one directory handle: atomic, and it replaces a symlink or hard link rather
@@ -362,10 +502,10 @@ final class ConfinedFiles {
     }
   }
 
-  private byte[] randomBytes() {
+  private String tempName() {
     byte[] bytes = new byte[8];
     random.nextBytes(bytes);
-    return bytes;
+    return TEMP_PREFIX + HexFormat.of().formatHex(bytes);
   }
 
   /** Deletes a file (or a symlink, as a link) or a directory tree; returns the regular files deleted. */
@@ -384,8 +524,8 @@ final class ConfinedFiles {
         List<String> deleted = new ArrayList<>();
         if (attrs.isDirectory()) {
           hook.at("open", path);
-          try (SecureDirectoryStream<Path> child = openChild(d.dir, name, path)) {
-            deleteTree(child, path, deleted);
+          try (SecureDirectoryStream<Path> child = openDirectory(d.dir, name, path, attrs.fileKey())) {
+            deleteTree(child, path, deleted, true);
           }
           d.dir.deleteDirectory(Path.of(name));
         } else {
@@ -427,21 +567,27 @@ final class ConfinedFiles {
     }
   }
 
-  private void deleteTree(SecureDirectoryStream<Path> dir, String prefix, List<String> deleted) throws IOException {
+  /**
+   * Deletes everything under {@code dir}; reports the regular files whose paths the sandbox can
+   * address ({@code visible}), since the others were never listed or tracked.
+   */
+  private void deleteTree(SecureDirectoryStream<Path> dir, String prefix, List<String> deleted, boolean visible)
+      throws IOException {
     for (String name : names(dir)) {
       String path = prefix + "/" + name;
+      boolean shown = visible && SandboxPaths.isAcceptedName(name);
       BasicFileAttributes attrs = lstat(dir, name);
       if (attrs == null) {
         continue;
       }
       if (attrs.isDirectory()) {
-        try (SecureDirectoryStream<Path> child = openChild(dir, name, path)) {
-          deleteTree(child, path, deleted);
+        try (SecureDirectoryStream<Path> child = openDirectory(dir, name, path, attrs.fileKey())) {
+          deleteTree(child, path, deleted, shown);
         }
         dir.deleteDirectory(Path.of(name));
       } else {
         dir.deleteFile(Path.of(name));
-        if (attrs.isRegularFile()) {
+        if (attrs.isRegularFile() && shown) {
           deleted.add(path);
         }
       }
@@ -469,7 +615,7 @@ final class ConfinedFiles {
         }
         SortedMap<String, String> moved = new TreeMap<>();
         if (attrs.isDirectory()) {
-          try (SecureDirectoryStream<Path> child = openChild(source.dir, sourceName, from)) {
+          try (SecureDirectoryStream<Path> child = openDirectory(source.dir, sourceName, from, attrs.fileKey())) {
             List<String> files = new ArrayList<>();
             collectFiles(child, from, files);
             files.forEach(f -> moved.put(f, to + f.substring(from.length())));
@@ -495,13 +641,16 @@ final class ConfinedFiles {
 
   private void collectFiles(SecureDirectoryStream<Path> dir, String prefix, List<String> out) throws IOException {
     for (String name : names(dir)) {
+      if (skipped(name)) {
+        continue; // never reported: the sandbox cannot address it
+      }
       String path = prefix + "/" + name;
       BasicFileAttributes attrs = lstat(dir, name);
       if (attrs == null) {
         continue;
       }
       if (attrs.isDirectory()) {
-        try (SecureDirectoryStream<Path> child = openChild(dir, name, path)) {
+        try (SecureDirectoryStream<Path> child = openDirectory(dir, name, path, attrs.fileKey())) {
           collectFiles(child, path, out);
         }
       } else if (attrs.isRegularFile()) {
@@ -555,13 +704,21 @@ final class ConfinedFiles {
           throw new NotFoundException("no such directory: " + directory);
         }
         try (SecureDirectoryStream<Path> parent = d.owned ? d.dir : null) {
-          start = openChild(d.dir, SandboxPaths.fileName(directory), directory);
+          String name = SandboxPaths.fileName(directory);
+          BasicFileAttributes attrs = lstat(d.dir, name);
+          if (attrs == null) {
+            throw new NotFoundException("no such directory: " + directory);
+          }
+          if (!attrs.isDirectory()) {
+            throw new PathRefusedException("path refused: " + directory + " is no longer a plain directory; it was swapped while being listed");
+          }
+          start = openDirectory(d.dir, name, directory, attrs.fileKey());
         }
       }
       try (SecureDirectoryStream<Path> owned = start != rootDir ? start : null) {
         walk(start, directory, recursive, (path, attrs, isDirectory) -> entries.put(path, isDirectory
             ? new FileEntry(path, FileEntry.Kind.DIRECTORY, 0)
-            : new FileEntry(path, FileEntry.Kind.FILE, (Long) attrs.get("size"))));
+            : new FileEntry(path, FileEntry.Kind.FILE, attrs.size())));
       }
     } catch (IOException e) {
       throw ioFailure("list " + (directory.isEmpty() ? "the root" : directory), e);
@@ -570,15 +727,15 @@ final class ConfinedFiles {
   }
 
   /**
-   * Stats every checkpointable regular file: one {@code lstat} per entry, no reads. Excluded
-   * directories, symlinks and special files are not traversed.
+   * Stats every checkpointable regular file: one {@code fstatat} per entry plus the ctime stat, no
+   * reads. Excluded directories, symlinks and special files are not traversed.
    */
   SortedMap<String, FileStat> statAll() {
     SortedMap<String, FileStat> out = new TreeMap<>();
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
       walk(rootDir, "", true, (path, attrs, isDirectory) -> {
         if (!isDirectory) {
-          out.put(path, toStat(attrs));
+          out.put(path, fileStat(path, attrs));
         }
       });
     } catch (IOException e) {
@@ -589,41 +746,41 @@ final class ConfinedFiles {
 
   @FunctionalInterface
   private interface WalkVisitor {
-    void visit(String path, Map<String, Object> attrs, boolean isDirectory);
+    void visit(String path, PosixFileAttributes attrs, boolean isDirectory) throws IOException;
   }
 
   /**
-   * Visits directories and regular files under {@code dir}. Directories are entered through their
-   * parent's handle with {@code O_NOFOLLOW}, so a directory swapped for a symlink mid-walk is skipped,
-   * never followed; entries are stat'ed by path for their ctime (Java's handles do not expose it).
+   * Visits directories and regular files under {@code dir}, stat'ed through {@code dir}'s handle.
+   * Directories are entered with {@link #openDirectory}, so one swapped for a symlink or a FIFO
+   * mid-walk is skipped, never followed or blocked on.
    */
   private void walk(SecureDirectoryStream<Path> dir, String prefix, boolean recursive, WalkVisitor visitor) throws IOException {
     for (String name : names(dir)) {
-      if (skipped(name)) {
+      // A top-level "~x" is a path normalize() refuses as home-relative: not addressable either.
+      if (skipped(name) || (prefix.isEmpty() && name.startsWith("~"))) {
         continue;
       }
       String path = prefix.isEmpty() ? name : prefix + "/" + name;
-      Map<String, Object> attrs;
+      PosixFileAttributes attrs;
       try {
-        attrs = stat(root.resolve(path));
-      } catch (IOException changedUnderUs) {
-        continue; // a parent was replaced mid-walk (ENOTDIR, ELOOP): the next scan sees the new state
+        attrs = lstat(dir, name);
+      } catch (IOException gone) {
+        continue;
       }
       if (attrs == null) {
         continue;
       }
-      int type = (Integer) attrs.get("mode") & S_IFMT;
-      if (type == S_IFREG) {
+      if (attrs.isRegularFile()) {
         visitor.visit(path, attrs, false);
-      } else if (type == S_IFDIR) {
+      } else if (attrs.isDirectory()) {
         visitor.visit(path, attrs, true);
         if (recursive) {
           hook.at("walk", path);
           SecureDirectoryStream<Path> child;
           try {
-            child = dir.newDirectoryStream(Path.of(name), NOFOLLOW_LINKS);
-          } catch (IOException swappedOrGone) {
-            continue; // deleted or replaced by a symlink since the stat: nothing to walk
+            child = openDirectory(dir, name, path, attrs.fileKey());
+          } catch (IOException | ChatBuilderException swappedOrGone) {
+            continue; // deleted or replaced since the stat: the next scan sees what it became
           }
           try (child) {
             walk(child, path, true, visitor);
@@ -635,37 +792,56 @@ final class ConfinedFiles {
 
   /** The stat of one regular file, empty if there is none (or it is not a regular file). */
   Optional<FileStat> stat(String path) {
-    try {
-      Map<String, Object> attrs = stat(root.resolve(path));
-      if (attrs == null || ((Integer) attrs.get("mode") & S_IFMT) != S_IFREG) {
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      Descent d = descend(rootDir, path, Mode.EXISTING);
+      if (d.dir == null) {
         return Optional.empty();
       }
-      return Optional.of(toStat(attrs));
+      try (SecureDirectoryStream<Path> dir = d.owned ? d.dir : null) {
+        PosixFileAttributes attrs = lstat(d.dir, SandboxPaths.fileName(path));
+        if (attrs == null || !attrs.isRegularFile()) {
+          return Optional.empty();
+        }
+        return Optional.of(fileStat(path, attrs));
+      }
+    } catch (PathRefusedException | NotFoundException | InvalidArgumentException changedUnderUs) {
+      return Optional.empty(); // a parent became a symlink or a file: no regular file there now
     } catch (IOException e) {
       throw ioFailure("stat " + path, e);
     }
   }
 
-  private static Map<String, Object> stat(Path entry) throws IOException {
+  /**
+   * A cache stat from the handle's {@code fstatat} plus ctime, device and inode from a path stat,
+   * taken only if that stat reached the same inode. Otherwise ctime is unknown, which makes the file
+   * compare as changed.
+   */
+  private FileStat fileStat(String path, PosixFileAttributes attrs) throws IOException {
+    long size = attrs.size();
+    long mtime = nanos(attrs.lastModifiedTime());
+    Object key = attrs.fileKey();
+    hook.at("ctime", path);
     try {
-      return Files.readAttributes(entry, STAT_ATTRIBUTES, NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return null;
+      Map<String, Object> byPath = Files.readAttributes(root.resolve(path), PATH_STAT, NOFOLLOW_LINKS);
+      if (key != null && key.equals(byPath.get("fileKey"))) {
+        return new FileStat(size, mtime, nanos(byPath.get("ctime")), (Long) byPath.get("dev"), (Long) byPath.get("ino"));
+      }
+    } catch (IOException changedUnderUs) {
+      // A parent was swapped or the file is gone: the path stat describes nothing we may use.
     }
-  }
-
-  private static FileStat toStat(Map<String, Object> attrs) {
-    return new FileStat((Long) attrs.get("size"), nanos(attrs.get("lastModifiedTime")), nanos(attrs.get("ctime")),
-        (Long) attrs.get("dev"), (Long) attrs.get("ino"));
+    return FileStat.withoutCtime(size, mtime);
   }
 
   private static long nanos(Object time) {
-    return ((FileTime) time).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    return ((FileTime) time).to(TimeUnit.NANOSECONDS);
   }
 
-  /** Whether a name is never listed or scanned: excluded names and in-flight temporary files. */
+  /**
+   * Whether a name is never listed or scanned: names the sandbox API refuses (the SDK's own files and
+   * in-flight temporary files among them) and excluded names.
+   */
   boolean skipped(String name) {
-    return exclusions.isExcludedName(name) || name.startsWith(TEMP_PREFIX);
+    return exclusions.isExcludedName(name) || !SandboxPaths.isAcceptedName(name);
   }
 
   // ---------------------------------------------------------------- descent
@@ -702,18 +878,20 @@ final class ConfinedFiles {
     try {
       for (String segment : parent.split("/")) {
         walked = walked.isEmpty() ? segment : walked + "/" + segment;
-        BasicFileAttributes attrs = lstat(current, segment);
+        PosixFileAttributes attrs = lstat(current, segment);
         if (attrs == null) {
           if (mode != Mode.WRITE) {
             closeIfOwned(current, rootDir);
             return new Descent(null, false, false);
           }
-          try {
-            Files.createDirectory(root.resolve(walked));
-          } catch (FileAlreadyExistsException raced) {
-            // Someone created it meanwhile; the O_NOFOLLOW open below decides whether it is usable.
+          IOException failure = createDirectory(rootDir, current, segment, walked);
+          attrs = lstat(current, segment); // whatever is there now, ours or a racer's, is checked below
+          if (attrs == null) {
+            throw new SandboxException("cannot create directory " + walked
+                + (failure == null ? ": it vanished right after it was created" : ": " + failure.getMessage()), failure);
           }
-        } else if (attrs.isSymbolicLink()) {
+        }
+        if (attrs.isSymbolicLink()) {
           if (mode == Mode.READ) {
             closeIfOwned(current, rootDir);
             return new Descent(null, false, true);
@@ -727,7 +905,7 @@ final class ConfinedFiles {
           return new Descent(null, false, false);
         }
         hook.at("descend", walked);
-        SecureDirectoryStream<Path> next = openChild(current, segment, walked);
+        SecureDirectoryStream<Path> next = openDirectory(current, segment, walked, attrs.fileKey());
         closeIfOwned(current, rootDir);
         current = next;
       }
@@ -738,34 +916,107 @@ final class ConfinedFiles {
     }
   }
 
+  /**
+   * Creates directory {@code name} in {@code parent} without ever going through a path an app can
+   * change: in the root itself by path (the root's path is trusted and {@code mkdir} does not follow
+   * its last component), deeper as a temporary directory in the root moved into the parent's handle
+   * with {@code renameat}. Returns the failure if a racer got there first (the caller checks what is
+   * there now), null on success.
+   */
+  private IOException createDirectory(SecureDirectoryStream<Path> rootDir, SecureDirectoryStream<Path> parent,
+      String name, String walked) throws IOException {
+    if (parent == rootDir) {
+      try {
+        Files.createDirectory(root.resolve(name));
+        return null;
+      } catch (FileAlreadyExistsException raced) {
+        return raced;
+      }
+    }
+    Path temp = Path.of(tempName());
+    Files.createDirectory(root.resolve(temp));
+    boolean moved = false;
+    try {
+      hook.at("mkdir", walked);
+      // Onto a missing name: creates it. Onto an empty directory a racer made: replaces it, which is
+      // the same. Onto anything else: fails, and the caller sees what is there.
+      rootDir.move(temp, parent, Path.of(name));
+      moved = true;
+      return null;
+    } catch (IOException raced) {
+      return raced;
+    } finally {
+      if (!moved) {
+        try {
+          rootDir.deleteDirectory(temp);
+        } catch (IOException ignored) {
+          // Already gone.
+        }
+      }
+    }
+  }
+
   private static void closeIfOwned(SecureDirectoryStream<Path> dir, SecureDirectoryStream<Path> rootDir) throws IOException {
     if (dir != null && dir != rootDir) {
       dir.close();
     }
   }
 
-  private SecureDirectoryStream<Path> openChild(SecureDirectoryStream<Path> dir, String name, String shown) throws IOException {
-    try {
-      return dir.newDirectoryStream(Path.of(name), NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      throw new NotFoundException("no such directory: " + shown);
-    } catch (FileSystemException e) {
-      // ELOOP or ENOTDIR: the directory was swapped for a symlink or a file after it was checked.
-      throw new PathRefusedException("path refused: " + shown + " is no longer a plain directory (" + reason(e)
-          + "); it was swapped while being used", e);
+  private static void closeAll(Deque<SecureDirectoryStream<Path>> handles) throws IOException {
+    while (!handles.isEmpty()) {
+      handles.removeLast().close();
     }
   }
 
-  private static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, String name) throws IOException {
+  /**
+   * Opens directory {@code name} of {@code dir}, which {@code fstatat} just showed as the directory
+   * with file key {@code expectedKey}. {@code name/.} makes the open fail on anything but a directory
+   * (so a FIFO cannot block it); the key check refuses a directory reached through a symlink that
+   * replaced {@code name} meanwhile. The handle returned is always the directory that was checked.
+   */
+  private SecureDirectoryStream<Path> openDirectory(SecureDirectoryStream<Path> dir, String name, String shown,
+      Object expectedKey) throws IOException {
+    SecureDirectoryStream<Path> child;
     try {
-      return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, NOFOLLOW_LINKS).readAttributes();
+      child = dir.newDirectoryStream(Path.of(name + "/."), NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new NotFoundException("no such directory: " + shown);
+    } catch (IOException e) {
+      // ENOTDIR: swapped for a file, FIFO, socket or a symlink to one.
+      throw swapped(shown, e);
+    }
+    Object key;
+    try {
+      key = child.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+    } catch (IOException | RuntimeException e) {
+      child.close();
+      throw e;
+    }
+    if (expectedKey == null || !expectedKey.equals(key)) {
+      child.close();
+      throw new PathRefusedException("path refused: " + shown + " is no longer the directory that was checked (a symbolic"
+          + " link or another directory took its place); it was swapped while being used");
+    }
+    return child;
+  }
+
+  private static PathRefusedException swapped(String shown, IOException e) {
+    return new PathRefusedException("path refused: " + shown + " is no longer a plain directory (" + reason(e)
+        + "); it was swapped while being used", e);
+  }
+
+  /** {@code fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)}, null if there is nothing. */
+  private static PosixFileAttributes lstat(SecureDirectoryStream<Path> dir, String name) throws IOException {
+    try {
+      return dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW_LINKS).readAttributes();
     } catch (NoSuchFileException e) {
       return null;
     }
   }
 
   private static List<String> names(SecureDirectoryStream<Path> dir) throws IOException {
-    // Each SecureDirectoryStream iterates once; open a fresh handle on "." to list it.
+    // Each SecureDirectoryStream iterates once; open a fresh handle on "." (the same directory, it
+    // cannot be swapped) to list it.
     try (SecureDirectoryStream<Path> listing = dir.newDirectoryStream(Path.of("."), NOFOLLOW_LINKS)) {
       List<String> names = new ArrayList<>();
       for (Path entry : listing) {
@@ -777,33 +1028,28 @@ final class ConfinedFiles {
   }
 
   private SecureDirectoryStream<Path> openRoot() throws IOException {
-    DirectoryStream<Path> stream = Files.newDirectoryStream(root);
+    DirectoryStream<Path> stream = Files.newDirectoryStream(rootDirectory);
     if (stream instanceof SecureDirectoryStream<Path> secure) {
       return secure;
     }
     stream.close();
-    throw new SandboxException("this platform has no secure directory handles (openat); the local sandbox needs Linux or macOS");
-  }
-
-  private String relative(Path absolute) {
-    List<String> parts = new ArrayList<>();
-    for (Path part : root.relativize(absolute)) {
-      parts.add(part.toString());
-    }
-    return String.join("/", parts);
+    throw new SandboxException("this platform has no secure directory handles (openat); the local sandbox needs Linux");
   }
 
   private static PathRefusedException notRegular(String path) {
     return new PathRefusedException("path refused: " + path
-        + " is not a regular file (a FIFO, socket or device); such files are never opened");
+        + " is not a regular file (a FIFO, socket or device); such files are never read or written");
   }
 
   private TooLargeException tooLarge(String path, long size) {
     return new TooLargeException(path + " is " + size + " bytes, over the " + maxFileBytes + " byte limit");
   }
 
-  private static String reason(FileSystemException e) {
-    return e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
+  private static String reason(IOException e) {
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static RuntimeException ioFailure(String what, IOException e) {

@@ -105,6 +105,7 @@ public final class RemoteSandbox implements Sandbox {
   @Override
   public List<FileEntry> list(String directory, boolean recursive, int limit) {
     Objects.requireNonNull(directory, "directory == null");
+    sendable(directory);
     HttpUrl url = transport.url("files").addQueryParameter("dir", directory)
         .addQueryParameter("recursive", Boolean.toString(recursive))
         .addQueryParameter("limit", Integer.toString(limit)).build();
@@ -117,12 +118,14 @@ public final class RemoteSandbox implements Sandbox {
 
   @Override
   public FileContent read(String path) {
+    sendable(path);
     Transport.Reply reply = transport.call("read " + path, transport.get(transport.url("files/content").addQueryParameter("path", path).build()));
     return FileContent.of(SandboxPaths.normalize(path), reply.body());
   }
 
   @Override
   public Optional<FileContent> tryRead(String path) {
+    sendable(path);
     Transport.Reply reply = transport.call("read " + path, transport.get(transport.url("files/content")
         .addQueryParameter("path", path).addQueryParameter("try", "true").build()));
     return reply.status() == 204 ? Optional.empty() : Optional.of(FileContent.of(SandboxPaths.normalize(path), reply.body()));
@@ -133,6 +136,7 @@ public final class RemoteSandbox implements Sandbox {
    * {@code path}.
    */
   public Optional<FileEntry> stat(String path) {
+    sendable(path);
     try {
       JsonNode o = transport.call("stat " + path, transport.get(transport.url("files/stat").addQueryParameter("path", path).build())).json();
       return Optional.of(Wire.entry(o));
@@ -161,6 +165,7 @@ public final class RemoteSandbox implements Sandbox {
   private WriteOutcome write(String path, byte[] content, Optional<String> ifMatch) {
     Objects.requireNonNull(path, "path == null");
     Objects.requireNonNull(content, "content == null");
+    sendable(path);
     Request.Builder request = transport.mutating(transport.url("files/content").addQueryParameter("path", path).build())
         .put(RequestBody.create(content, OCTETS));
     ifMatch.ifPresent(tag -> request.header("If-Match", tag));
@@ -170,6 +175,7 @@ public final class RemoteSandbox implements Sandbox {
   @Override
   public List<String> delete(String path) {
     Objects.requireNonNull(path, "path == null");
+    sendable(path);
     Request request = transport.mutating(transport.url("files").addQueryParameter("path", path).build()).delete().build();
     return Wire.stringList(transport.call("delete " + path, request).json(), "deleted");
   }
@@ -178,6 +184,8 @@ public final class RemoteSandbox implements Sandbox {
   public void rename(String from, String to) {
     Objects.requireNonNull(from, "from == null");
     Objects.requireNonNull(to, "to == null");
+    sendable(from);
+    sendable(to);
     ObjectNode body = Wire.NODES.objectNode();
     body.put("from", from);
     body.put("to", to);
@@ -188,6 +196,15 @@ public final class RemoteSandbox implements Sandbox {
   public SearchResult search(SearchQuery query) {
     Objects.requireNonNull(query, "query == null");
     return Wire.searchResult(transport.call("search", transport.post("search", Wire.query(query))).json());
+  }
+
+  /**
+   * Refuses here, with the server's own rules and message, a path that cannot travel intact: a lone
+   * surrogate has no UTF-8 form, so the server would see a different path and refuse it for the
+   * wrong reason. The server checks every path again.
+   */
+  private static void sendable(String path) {
+    SandboxPaths.normalizeOrRoot(path);
   }
 
   @Override
@@ -232,6 +249,7 @@ public final class RemoteSandbox implements Sandbox {
     List<Map.Entry<String, Optional<byte[]>>> ordered = new ArrayList<>(new TreeMap<>(files).entrySet());
     ordered.sort(java.util.Comparator.comparing(e -> e.getValue().isPresent()));
     for (Map.Entry<String, Optional<byte[]>> e : ordered) {
+      sendable(e.getKey());
       long size = e.getValue().map(b -> (long) b.length).orElse(0L);
       if (!batch.isEmpty() && batchBytes + size > applyBatchBytes) {
         transport.call("apply", transport.post("files/apply", Wire.fileSet(batch)));
