@@ -48,8 +48,14 @@ public abstract class IsolationContract {
   /** Opens an isolated sandbox on {@code root} (created, empty) under {@code policy}. */
   protected abstract Sandbox openIsolated(Path root, CommandPolicy policy) throws IOException;
 
+  /** System paths a broken sandbox would write; removed after a test that created them (it fails). */
+  private static final List<Path> SYSTEM_TARGETS = List.of(Path.of("/usr/pwned"), Path.of("/etc/pwned"));
+
   @BeforeEach
   void plantSecrets() throws IOException {
+    for (Path p : SYSTEM_TARGETS) {
+      assertThat(p).as("left over by an earlier broken run; remove it").doesNotExist();
+    }
     secret = "SECRET-" + UUID.randomUUID();
     outside = Files.createDirectories(base.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), secret);
@@ -64,6 +70,9 @@ public abstract class IsolationContract {
   @AfterEach
   void removeSecrets() throws IOException {
     for (Path p : planted) {
+      Files.deleteIfExists(p);
+    }
+    for (Path p : SYSTEM_TARGETS) {
       Files.deleteIfExists(p);
     }
   }
