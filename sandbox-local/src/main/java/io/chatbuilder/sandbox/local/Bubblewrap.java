@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  *       root), no nested user namespaces, {@code --new-session}, {@code --die-with-parent};
  *   <li>{@code /usr}, {@code /bin}, {@code /lib*} and a few {@code /etc} entries read-only, fresh
  *       {@code /proc}, a minimal {@code /dev} and a private {@code /tmp} (tmpfs);
+ *   <li>the sandbox's own root file system (where {@code /etc} and the mount points live) read-only;
  *   <li>writable: only the app directory and the sandbox's private home (a host directory outside
  *       the app, never the host user's home); read-only: the egress proxy's socket directory at
  *       {@link #RUN_DIRECTORY}{@code /egress} when the network is denied.
@@ -147,6 +148,8 @@ final class Bubblewrap {
     profile.egressDirectory().ifPresent(dir -> cmd.addAll(List.of("--ro-bind", dir.toString(), RUN_DIRECTORY + "/egress")));
     cmd.addAll(List.of("--bind", profile.home().toString(), profile.home().toString()));
     cmd.addAll(List.of("--bind", profile.root().toString(), profile.root().toString()));
+    // bwrap's own root (where /etc, /run and the mount points live) read-only too, once everything is mounted.
+    cmd.addAll(List.of("--remount-ro", "/"));
     cmd.addAll(List.of("--chdir", profile.workingDirectory().toString()));
     cmd.add("--");
     cmd.addAll(program);

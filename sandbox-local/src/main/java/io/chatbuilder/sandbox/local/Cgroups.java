@@ -30,6 +30,7 @@ final class Cgroups {
   private final boolean v2;
   private final String unavailable;
   private final AtomicLong counter = new AtomicLong();
+  private boolean cleaned;
 
   private Cgroups(Optional<Path> pids, Optional<Path> memory, Optional<Path> cpu, boolean v2, String unavailable) {
     this.pids = pids;
@@ -122,6 +123,12 @@ final class Cgroups {
       prefix = prefix.substring(0, 64);
     }
     List<Path> created = new ArrayList<>();
+    synchronized (this) {
+      if (!cleaned) {
+        cleaned = true;
+        removeStale(prefix);
+      }
+    }
     try {
       while (true) {
         String name = prefix + "-" + counter.incrementAndGet();
@@ -143,6 +150,22 @@ final class Cgroups {
     } catch (IOException e) {
       created.forEach(Cgroups::removeQuietly);
       throw new SandboxException("cannot create the cgroup of a sandbox process: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Removes empty cgroups a killed JVM left behind for this sandbox ({@code rmdir} fails on a
+   * cgroup that still has processes, so live ones stay).
+   */
+  private void removeStale(String prefix) {
+    java.util.regex.Pattern own = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix) + "-[0-9]+");
+    for (Path base : distinct()) {
+      try (java.util.stream.Stream<Path> children = Files.list(base)) {
+        children.filter(p -> own.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p))
+            .forEach(Cgroups::removeQuietly);
+      } catch (IOException e) {
+        // Nothing to clean.
+      }
     }
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on timeout or cancel, and reports which resource limit stopped it.
  */
 final class CommandRunner {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CommandRunner.class);
   private final ProcessLauncher launcher;
   private final CommandPolicy policy;
   private final Set<ProcessLauncher.Launched> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -86,7 +87,11 @@ final class CommandRunner {
     for (String notice : launched.limitNotices(process.isAlive() ? -1 : process.exitValue())) {
       output.notice(notice);
     }
+    long cleanup = System.nanoTime();
     launched.finish();
+    if (log.isDebugEnabled()) {
+      log.debug("{} ran {} ms, cleanup {} ms", program, (cleanup - started) / 1_000_000, (System.nanoTime() - cleanup) / 1_000_000);
+    }
     return new CommandResult(exitCode, output.stdout(), output.stderr(), timedOut, cancelled.get() && !timedOut,
         output.truncated(), isolated(), Duration.ofNanos(System.nanoTime() - started));
   }

@@ -100,6 +100,11 @@ public final class LocalSandbox implements Sandbox {
     return id;
   }
 
+  /** The sandbox's private host directory (home, bridge sockets); for tests. */
+  Path runDirectory() {
+    return runDirectory;
+  }
+
   /** The real, absolute root directory. */
   public Path root() {
     return root;

@@ -119,6 +119,37 @@ final class ProcessLauncher implements Closeable {
     return isolated;
   }
 
+  /** Threads of every process with this JVM's uid (what RLIMIT_NPROC counts on the host). */
+  private static long tasksOfThisUser() {
+    Object uid;
+    try {
+      uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return 0;
+    }
+    long tasks = 0;
+    try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+          continue;
+        }
+        try {
+          if (uid.equals(Files.getAttribute(p, "unix:uid"))) {
+            try (java.util.stream.Stream<Path> threads = Files.list(p.resolve("task"))) {
+              tasks += threads.count();
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // Exited meanwhile.
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return tasks;
+  }
+
   Path home() {
     return home;
   }
@@ -392,9 +423,11 @@ final class ProcessLauncher implements Closeable {
         long seconds = Math.max(1, limits.maxCpuTime().toSeconds());
         cmd.add("--cpu=" + seconds + ":" + (seconds + 1));
       }
-      if (!root0) {
-        // Counted per user namespace for an unprivileged JVM; for root the pids cgroup does this.
-        cmd.add("--nproc=" + limits.maxProcesses());
+      if (!root0 && group.isEmpty()) {
+        // Without a pids cgroup. The kernel checks RLIMIT_NPROC in the sandbox's user namespace and
+        // again against everything this uid runs on the host (the JVM's threads, other sandboxes),
+        // so the budget is what already runs plus this process tree's own.
+        cmd.add("--nproc=" + (limits.maxProcesses() + tasksOfThisUser()));
       }
       cmd.add("--");
       List<String> inner = new ArrayList<>();
