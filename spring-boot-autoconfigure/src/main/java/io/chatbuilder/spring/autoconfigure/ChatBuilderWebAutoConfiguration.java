@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.servlet.DispatcherServlet;
 
@@ -49,8 +50,9 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  AppAccessPolicy chatBuilderAccessPolicy(Environment environment) {
-    boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, getClass().getClassLoader());
+  AppAccessPolicy chatBuilderAccessPolicy(Environment environment, ResourceLoader resources) {
+    // The context's class loader: the one @ConditionalOnClass sees too.
+    boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resources.getClassLoader());
     boolean loopback = listensOnLoopback(environment);
     if (!security && loopback) {
       return AppAccessPolicy.allowAll();
@@ -96,11 +98,12 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  HttpGuard chatBuilderHttpGuard(ChatBuilderProperties properties, Environment environment, ListableBeanFactory beans) {
+  HttpGuard chatBuilderHttpGuard(ChatBuilderProperties properties, Environment environment, ListableBeanFactory beans,
+      ResourceLoader resources) {
     ChatBuilderProperties.Http http = properties.http();
     Optional<String> serverAddress = Optional.ofNullable(environment.getProperty("server.address"));
     Optional<String> token = Optional.empty();
-    if (!listensOnLoopback(environment) && !hasSecurityFilterChain(beans)) {
+    if (!listensOnLoopback(environment) && !hasSecurityFilterChain(beans, resources.getClassLoader())) {
       token = Optional.of(http.accessToken().orElseGet(ChatBuilderWebAutoConfiguration::randomToken));
       LOG.warn("ChatBuilder's HTTP API at {} listens beyond loopback without Spring Security: every request needs the "
           + "access token {} ('Authorization: Bearer <token>' or '?token=<token>')", http.basePath(),
@@ -133,8 +136,7 @@ public class ChatBuilderWebAutoConfiguration {
     }
   }
 
-  private static boolean hasSecurityFilterChain(ListableBeanFactory beans) {
-    ClassLoader loader = ChatBuilderWebAutoConfiguration.class.getClassLoader();
+  private static boolean hasSecurityFilterChain(ListableBeanFactory beans, ClassLoader loader) {
     if (!ClassUtils.isPresent(SECURITY_FILTER_CHAIN, loader)) {
       return false;
     }
