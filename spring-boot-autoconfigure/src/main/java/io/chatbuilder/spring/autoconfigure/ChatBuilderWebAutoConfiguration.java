@@ -1,0 +1,151 @@
+package io.chatbuilder.spring.autoconfigure;
+
+import io.chatbuilder.core.ChatBuilder;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.servlet.DispatcherServlet;
+
+/**
+ * The HTTP API (a Spring MVC controller under {@code chatbuilder.http.base-path}), its guard
+ * filter, and the access policy and principal it asks.
+ *
+ * <p>Who may do what, by default:
+ * <ul>
+ *   <li>no Spring Security on the classpath and {@code server.address} a loopback address: anyone
+ *       who can reach the port (a single-user tool on one machine);
+ *   <li>otherwise: nobody, until the host defines an {@link AppAccessPolicy} bean.
+ * </ul>
+ * Listening beyond loopback without a Spring Security filter chain, the API also requires an access
+ * token, random unless {@code chatbuilder.http.access-token} is set, logged once at start.
+ */
+@AutoConfiguration(after = ChatBuilderAutoConfiguration.class,
+    afterName = "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration")
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(DispatcherServlet.class)
+@ConditionalOnBean(ChatBuilder.class)
+@ConditionalOnProperty(prefix = "chatbuilder.http", name = "enabled", havingValue = "true", matchIfMissing = true)
+public class ChatBuilderWebAutoConfiguration {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatBuilderWebAutoConfiguration.class);
+  static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
+  static final String SECURITY_FILTER_CHAIN = "org.springframework.security.web.SecurityFilterChain";
+
+  @Bean
+  @ConditionalOnMissingBean
+  AppAccessPolicy chatBuilderAccessPolicy(Environment environment, ResourceLoader resources) {
+    // The context's class loader: the one @ConditionalOnClass sees too.
+    boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resources.getClassLoader());
+    boolean loopback = listensOnLoopback(environment);
+    if (!security && loopback) {
+      return AppAccessPolicy.allowAll();
+    }
+    LOG.warn("ChatBuilder's HTTP API denies every request: {}; define an AppAccessPolicy bean to say who may use which app",
+        security ? "Spring Security is on the classpath" : "server.address is not a loopback address");
+    return AppAccessPolicy.denyAll();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = SECURITY_CONTEXT)
+  static class SecurityPrincipalConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    PrincipalResolver chatBuilderPrincipalResolver() {
+      return new SecurityPrincipalResolver();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingClass(SECURITY_CONTEXT)
+  static class AnonymousPrincipalConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    PrincipalResolver chatBuilderPrincipalResolver() {
+      return request -> AppPrincipal.ANONYMOUS;
+    }
+  }
+
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  EventStreams chatBuilderEventStreams(ChatBuilderProperties properties) {
+    ChatBuilderProperties.Http http = properties.http();
+    return new EventStreams(http.heartbeat(), http.streamTimeout(), http.streamQueueCapacity());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  ChatBuilderApiController chatBuilderApiController(ChatBuilder chatBuilder, AppAccessPolicy policy,
+      PrincipalResolver principals, EventStreams streams) {
+    return new ChatBuilderApiController(chatBuilder, policy, principals, streams);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  HttpGuard chatBuilderHttpGuard(ChatBuilderProperties properties, Environment environment, ListableBeanFactory beans,
+      ResourceLoader resources) {
+    ChatBuilderProperties.Http http = properties.http();
+    Optional<String> serverAddress = Optional.ofNullable(environment.getProperty("server.address"));
+    Optional<String> token = Optional.empty();
+    if (!listensOnLoopback(environment) && !hasSecurityFilterChain(beans, resources.getClassLoader())) {
+      token = Optional.of(http.accessToken().orElseGet(ChatBuilderWebAutoConfiguration::randomToken));
+      LOG.warn("ChatBuilder's HTTP API at {} listens beyond loopback without Spring Security: every request needs the "
+          + "access token {} ('Authorization: Bearer <token>' or '?token=<token>')", http.basePath(),
+          http.accessToken().isPresent() ? "from chatbuilder.http.access-token" : token.get());
+    }
+    return new HttpGuard(http.basePath(), HttpGuard.hosts(http.allowedHosts(), serverAddress),
+        Set.copyOf(http.allowedOrigins()), token, http.maxRequestBytes());
+  }
+
+  /** Boot listens on every interface when {@code server.address} is not set: that is not loopback. */
+  static boolean listensOnLoopback(Environment environment) {
+    String address = environment.getProperty("server.address");
+    if (address == null || address.isBlank()) {
+      return false;
+    }
+    try {
+      String a = address.strip();
+      if (a.startsWith("[") && a.endsWith("]")) {
+        a = a.substring(1, a.length() - 1);
+      }
+      // A literal or a name; a name is resolved once, as the server will when it binds.
+      for (InetAddress i : InetAddress.getAllByName(a)) {
+        if (!i.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean hasSecurityFilterChain(ListableBeanFactory beans, ClassLoader loader) {
+    if (!ClassUtils.isPresent(SECURITY_FILTER_CHAIN, loader)) {
+      return false;
+    }
+    return beans.getBeanNamesForType(ClassUtils.resolveClassName(SECURITY_FILTER_CHAIN, loader), false, false).length > 0;
+  }
+
+  private static String randomToken() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+}
