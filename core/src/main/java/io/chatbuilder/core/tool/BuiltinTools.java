@@ -163,7 +163,7 @@ public final class BuiltinTools {
       }
       boolean numbered = args.path("line_numbers").asBoolean(false);
       int from = (int) offset - 1;
-      int to = (int) Math.min(lines.size(), offset - 1 + limit);
+      int to = (int) Math.min(lines.size(), offset - 1 + Math.min(limit, lines.size()));
       int width = Integer.toString(Math.max(1, to)).length();
       StringBuilder out = new StringBuilder();
       int shown = from;
