@@ -36,9 +36,12 @@ final class EditFailures {
     if (count < HINT_AFTER) {
       return error;
     }
-    return error + "\n\nEditing " + (path.isEmpty() ? "this file" : path) + " has now failed " + count
-        + " times in a row. Stop patching it: read it with read_file and write its complete new content with "
-        + "write_file.";
+    if (path.isEmpty()) {
+      return error + "\n\nPatching has now failed " + count + " times in a row. Stop patching: read the files with "
+          + "read_file and write their complete new content with write_file.";
+    }
+    return error + "\n\nEditing " + path + " has now failed " + count + " times in a row. Stop patching it: read it "
+        + "with read_file and write its complete new content with write_file.";
   }
 
   private static String key(String runId, String path) {

@@ -28,10 +28,14 @@ final class Replacer {
   }
 
   List<String> replace(List<String> region, List<String> oldLines, List<String> newLines, Fuzzy.Level level) {
+    boolean reindent = level.compareTo(Fuzzy.Level.INDENTATION) >= 0;
     if (level == Fuzzy.Level.EXACT) {
-      return new ArrayList<>(newLines);
+      if (!otherUnit(oldLines, newLines)) {
+        return new ArrayList<>(newLines);
+      }
+      reindent = true;
     }
-    Indents indents = level.compareTo(Fuzzy.Level.INDENTATION) >= 0 ? new Indents(region, oldLines, newLines) : null;
+    Indents indents = reindent ? new Indents(region, oldLines, newLines) : null;
     List<String> out = new ArrayList<>(newLines.size());
     List<Integer> deleted = new ArrayList<>();
     List<String> added = new ArrayList<>();
@@ -196,6 +200,46 @@ final class Replacer {
       }
     }
     return best == 0 ? null : " ".repeat(best);
+  }
+
+  /**
+   * Whether an exact quote that shows no indentation comes with new lines indented in another unit
+   * than the file's (two spaces in a file indented with tabs): the model did not see how the file
+   * indents, so its new lines are re-indented to the file's unit.
+   */
+  boolean otherUnit(List<String> oldLines, List<String> newLines) {
+    for (String l : oldLines) {
+      if (!l.isBlank() && !leading(l).isEmpty()) {
+        return false;
+      }
+    }
+    if (newLines.stream().allMatch(l -> l.isBlank() || leading(l).isEmpty())) {
+      return false;
+    }
+    List<String> model = new ArrayList<>(oldLines);
+    model.addAll(newLines);
+    String mu = unit(model);
+    return mu != null && fileUnit() != null && !mu.equals(fileUnit()) && consistent(fileLines, fileUnit());
+  }
+
+  /** Whether (nearly) every indented line of the file is indented in whole units of {@code unit}. */
+  static boolean consistent(List<String> lines, String unit) {
+    int indented = 0;
+    int whole = 0;
+    for (String l : lines) {
+      String lead = leading(l);
+      if (l.isBlank() || lead.isEmpty()) {
+        continue;
+      }
+      indented++;
+      // a block comment's " * " lines add one space to the unit
+      boolean ok = unit.equals("\t") ? lead.matches("\t+ ?")
+          : lead.indexOf('\t') < 0 && (lead.length() % unit.length() <= 1);
+      if (ok) {
+        whole++;
+      }
+    }
+    return indented > 0 && whole * 10 >= indented * 9;
   }
 
   private String fileUnit() {

@@ -42,18 +42,27 @@ final class StringEdit {
           + "(to insert, quote the line next to the new text and repeat it in new_string), or use write_file to "
           + "replace the whole file.");
     }
-    List<Integer> exact = occurrences(text, old);
-    if (!exact.isEmpty()) {
-      if (exact.size() > 1 && !edit.replaceAll()) {
-        throw ambiguous(path, exact.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
-      }
-      return new Applied(edit.replaceAll() ? text.replace(old, neu) : replaceAt(text, exact.get(0), old.length(), neu),
-          Fuzzy.Level.EXACT, edit.replaceAll() ? countNonOverlapping(text, old) : 1);
-    }
     Block pattern = Block.of(old);
     Block replacement = Block.of(neu);
     List<String> lines = Snippets.lines(text);
     boolean trailingNewline = text.endsWith("\n");
+    List<Integer> exact = occurrences(text, old);
+    List<Integer> aligned = exact.stream().filter(i -> !insideIndentation(text, i, pattern, replacement)).toList();
+    if (!aligned.isEmpty()) {
+      if (edit.replaceAll()) {
+        return new Applied(text.replace(old, neu), Fuzzy.Level.EXACT, countNonOverlapping(text, old));
+      }
+      if (aligned.size() > 1) {
+        throw ambiguous(path, aligned.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
+      }
+      int at = aligned.get(0);
+      if (wholeLines(text, at, old) && !pattern.lines.isEmpty()) {
+        // Line by line, so a new text indented in another unit than the file's is re-indented.
+        return replaceLines(text, lines, trailingNewline, List.of(Snippets.lineOf(text, at) - 1), pattern, replacement,
+            Fuzzy.Level.EXACT);
+      }
+      return new Applied(replaceAt(text, at, old.length(), neu), Fuzzy.Level.EXACT, 1);
+    }
     if (Fuzzy.hasContent(pattern.lines)) {
       for (Fuzzy.Level level : Fuzzy.Level.FUZZY) {
         List<Integer> found = Fuzzy.findAll(Fuzzy.normalizeAll(lines, level), pattern.lines, 0, level);
@@ -66,6 +75,14 @@ final class StringEdit {
         return replaceLines(text, lines, trailingNewline, nonOverlapping(found, pattern.lines.size()), pattern,
             replacement, level);
       }
+    }
+    if (!exact.isEmpty()) {
+      // Only matches that start inside a line's indentation, and no better match: take them literally.
+      if (exact.size() > 1 && !edit.replaceAll()) {
+        throw ambiguous(path, exact.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
+      }
+      return new Applied(edit.replaceAll() ? text.replace(old, neu) : replaceAt(text, exact.get(0), old.length(), neu),
+          Fuzzy.Level.EXACT, edit.replaceAll() ? countNonOverlapping(text, old) : 1);
     }
     if (old.indexOf('\n') < 0) {
       Optional<Applied> fragment = foldedFragment(text, edit, path);
@@ -149,6 +166,27 @@ final class StringEdit {
       out.replace(begin, end, piece);
     }
     return Optional.of(new Applied(out.toString(), Fuzzy.Level.UNICODE, starts.size()));
+  }
+
+  /**
+   * Whether an exact match starts inside the indentation of a line, where the model quoted the line
+   * with less (or other) indentation than it has: taken literally, the quote's own indentation or its
+   * added lines would come out wrongly indented, so a whole-line match that re-indents is preferred.
+   */
+  private static boolean insideIndentation(String text, int at, Block pattern, Block replacement) {
+    int lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    if (lineStart == at || !text.substring(lineStart, at).isBlank()) {
+      return false;
+    }
+    char first = pattern.lines.isEmpty() || pattern.lines.get(0).isEmpty() ? 'x' : pattern.lines.get(0).charAt(0);
+    return first == ' ' || first == '\t' || pattern.lines.size() != replacement.lines.size();
+  }
+
+  /** Whether a match covers whole lines: it starts a line and ends one. */
+  private static boolean wholeLines(String text, int at, String old) {
+    int end = at + old.length();
+    return (at == 0 || text.charAt(at - 1) == '\n')
+        && (old.endsWith("\n") || end == text.length() || text.charAt(end) == '\n');
   }
 
   static List<Integer> occurrences(String text, String needle) {

@@ -74,6 +74,9 @@ class EditProperties {
         return;
       }
     }
+    if (new Replacer(Snippets.lines(beforeText)).otherUnit(Snippets.lines(old), Snippets.lines(newString))) {
+      return; // documented exception: new lines indented in another unit than a consistently indented file are re-indented
+    }
     ToolHarness h = ToolHarness.with("f.txt", crlf ? beforeText.replace("\n", "\r\n") : beforeText);
     try {
       h.edit("f.txt", old, newString);
