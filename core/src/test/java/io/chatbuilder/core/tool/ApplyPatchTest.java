@@ -321,6 +321,17 @@ class ApplyPatchTest {
   }
 
   @Test
+  void repeatedUnparseablePatchesEndInTheWriteFileHintToo() {
+    ToolHarness h = ToolHarness.with("a.txt", "a\n");
+    for (int i = 1; i < EditFailures.HINT_AFTER; i++) {
+      assertThatThrownBy(() -> h.patch("patch a.txt please")).hasMessage("invalid patch: the first line must be '*** Begin Patch'");
+    }
+    assertThatThrownBy(() -> h.patch("patch a.txt please")).hasMessage("invalid patch: the first line must be "
+        + "'*** Begin Patch'\n\nPatching has now failed 3 times in a row. Stop patching: read the files with read_file "
+        + "and write their complete new content with write_file.");
+  }
+
+  @Test
   void parserReadsTheGrammar() {
     List<PatchParser.Op> ops = PatchParser.parse("""
         *** Begin Patch

@@ -127,6 +127,29 @@ class EditFileTest {
   }
 
   @Test
+  void aQuoteWithoutItsLinesIndentationIsReindented() {
+    ToolHarness h = ToolHarness.with("f.js", "function f() {\n    go();\n}\n");
+    // Taken literally, stop() would land at column 0.
+    h.edit("f.js", "go();\n", "go();\nstop();\n");
+    assertThat(h.text("f.js")).isEqualTo("function f() {\n    go();\n    stop();\n}\n");
+  }
+
+  @Test
+  void aWholeLineMatchWinsOverOneInsideAnotherLinesIndentation() {
+    ToolHarness h = ToolHarness.with("a.txt", "  foo\n    foo\n");
+    h.edit("a.txt", "  foo\n", "  bar\n");
+    assertThat(h.text("a.txt")).isEqualTo("  bar\n    foo\n");
+  }
+
+  @Test
+  void newLinesIndentedInAnotherUnitThanATabIndentedFileAreReindented() {
+    ToolHarness h = ToolHarness.with("index.html", "<html>\n\t<body>\n\t\t<p>x</p>\n\t</body>\n</html>\n");
+    h.edit("index.html", "<html>\n", "<html>\n  <head>\n    <title>x</title>\n  </head>\n");
+    assertThat(h.text("index.html")).isEqualTo(
+        "<html>\n\t<head>\n\t\t<title>x</title>\n\t</head>\n\t<body>\n\t\t<p>x</p>\n\t</body>\n</html>\n");
+  }
+
+  @Test
   void curlyQuotesAndDashesInTheFileMatchAsciiAndAreKept() {
     String before = "<p>Don\u2019t stop \u2014 it\u2019s \u201Cfine\u201D\u2026</p>\n<p>Next</p>\n";
     ToolHarness h = ToolHarness.with("index.html", before);
