@@ -81,6 +81,7 @@ public final class BenchMain {
     step(config, "B7", results, () -> new SearchBench(config).run(), save);
     step(config, "B8", results, () -> new RemoteBench(config).run(), save);
     step(config, "B9", results, () -> new AgentLoopBench(config).run(), save);
+    step(config, "B10", results, () -> new EditBench(config).run(), save);
     Workspace.deleteTree(config.workDir());
     save.run();
     return results;

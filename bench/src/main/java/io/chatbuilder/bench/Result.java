@@ -8,7 +8,7 @@ import java.util.Optional;
  * One measured case of a scenario: our time, the peer's time on an identical tree in the same run,
  * and {@code ratio = peer / ours} (above 1: we are faster or smaller).
  *
- * @param id the scenario (B1..B9)
+ * @param id the scenario (B1..B10)
  * @param name unique within a run, e.g. {@code B1 git N=10000}
  * @param store the checkpoint store, if the case uses one
  * @param ours what our side does

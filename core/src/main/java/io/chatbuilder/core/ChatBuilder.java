@@ -28,6 +28,7 @@ import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
 import io.chatbuilder.core.tool.BuiltinTools;
+import io.chatbuilder.core.tool.EditTools;
 import io.chatbuilder.core.tool.Tool;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -91,7 +92,8 @@ public final class ChatBuilder implements AutoCloseable {
   private ChatBuilder(Builder b) {
     Map<String, Tool> tools = new LinkedHashMap<>();
     if (b.builtinTools) {
-      BuiltinTools.all().forEach(t -> tools.put(t.definition().name(), t));
+      (b.editTools != null ? BuiltinTools.with(b.editTools) : BuiltinTools.forModel(b.model.name()))
+          .forEach(t -> tools.put(t.definition().name(), t));
     }
     for (Tool t : b.tools) {
       tools.put(t.definition().name(), t);
@@ -557,6 +559,7 @@ public final class ChatBuilder implements AutoCloseable {
     private EventLog eventLog = new InMemoryEventLog();
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtinTools = true;
+    private EditTools editTools; // null: chosen from the model's name
     private final List<EventListener> listeners = new ArrayList<>();
     private String systemPrompt = SystemPrompts.VITE_APP_BUILDER;
     private int maxSteps = 40;
@@ -616,6 +619,15 @@ public final class ChatBuilder implements AutoCloseable {
     /** Adds a host tool; one with a built-in tool's name replaces it. */
     public Builder tool(Tool tool) {
       tools.add(Objects.requireNonNull(tool, "tool == null"));
+      return this;
+    }
+
+    /**
+     * The patch tool offered next to {@code write_file}, instead of the one chosen from the model's
+     * name ({@link EditTools#forModel}).
+     */
+    public Builder editTools(EditTools editTools) {
+      this.editTools = Objects.requireNonNull(editTools, "editTools == null");
       return this;
     }
 

@@ -127,7 +127,7 @@ class AgentLoopTest {
     assertThat(read.callId()).isEqualTo("call_2_1");
     assertThat(read.content()).isEqualTo("<h1>Hi</h1>\n");
     assertThat(last.tools()).extracting(ToolDefinition::name).containsExactly(
-        "delete_file", "list_files", "read_file", "rename_file", "run_command", "search_files", "write_file");
+        "delete_file", "edit_file", "list_files", "read_file", "rename_file", "run_command", "search_files", "write_file");
     assertThat(cb.conversation("app")).hasSize(8);
   }
 

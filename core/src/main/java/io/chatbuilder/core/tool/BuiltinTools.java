@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * The built-in sandbox tools: {@code list_files}, {@code read_file}, {@code search_files},
- * {@code write_file}, {@code delete_file}, {@code rename_file}, {@code run_command}.
+ * {@code write_file}, {@code delete_file}, {@code rename_file}, {@code run_command}, and one of the
+ * patch tools {@code edit_file} and {@code apply_patch} (see {@link EditTools}).
  */
 public final class BuiltinTools {
   /** Longest file text returned to the model by {@code read_file}; longer files are cut with a note. */
@@ -34,9 +35,31 @@ public final class BuiltinTools {
 
   private BuiltinTools() {}
 
-  /** All seven built-in tools. */
+  /** Every built-in tool, both patch tools included. */
   public static List<Tool> all() {
-    return List.of(new ListFiles(), new ReadFile(), new SearchFiles(), new WriteFile(), new DeleteFile(),
+    EditFailures failures = new EditFailures();
+    List<Tool> tools = new ArrayList<>(common(failures));
+    tools.add(new EditFile(failures));
+    tools.add(new ApplyPatch(failures));
+    return List.copyOf(tools);
+  }
+
+  /** The tool set for a model: the seven common tools and the patch tool {@link EditTools#forModel} picks. */
+  public static List<Tool> forModel(String modelName) {
+    return with(EditTools.forModel(modelName));
+  }
+
+  /** The seven common tools and the given patch tool. */
+  public static List<Tool> with(EditTools editTools) {
+    java.util.Objects.requireNonNull(editTools, "editTools == null");
+    EditFailures failures = new EditFailures();
+    List<Tool> tools = new ArrayList<>(common(failures));
+    tools.add(editTools == EditTools.APPLY_PATCH ? new ApplyPatch(failures) : new EditFile(failures));
+    return List.copyOf(tools);
+  }
+
+  private static List<Tool> common(EditFailures failures) {
+    return List.of(new ListFiles(), new ReadFile(), new SearchFiles(), new WriteFile(failures), new DeleteFile(),
         new RenameFile(), new RunCommand());
   }
 
@@ -92,8 +115,15 @@ public final class BuiltinTools {
 
   static final class ReadFile implements Tool {
     private final ToolDefinition definition = new ToolDefinition("read_file",
-        "Read a text file of the app. Returns its content; binary files are reported, not shown.",
-        Schemas.object().string("path", "File path relative to the app root.", true).build());
+        "Read a text file of the app. Returns its content; binary files are reported, not shown. For a long file, "
+            + "read a range of lines with offset and limit; line_numbers prefixes each line with its number and a "
+            + "tab (not part of the file: leave them out of edits).",
+        Schemas.object()
+            .string("path", "File path relative to the app root.", true)
+            .integer("offset", "First line to return, counting from 1 (default 1).", false)
+            .integer("limit", "Most lines to return (default: to the end of the file).", false)
+            .bool("line_numbers", "Prefix each line with its line number and a tab (default false).", false)
+            .build());
 
     @Override
     public ToolDefinition definition() {
@@ -107,12 +137,51 @@ public final class BuiltinTools {
         return ToolResult.of("(binary file, " + content.size() + " bytes; not shown)", "binary, " + content.size() + " bytes");
       }
       String text = content.text().orElse("");
-      long lines = text.isEmpty() ? 0 : text.chars().filter(c -> c == '\n').count() + (text.endsWith("\n") ? 0 : 1);
-      if (text.length() > MAX_READ_CHARS) {
-        return ToolResult.of(text.substring(0, MAX_READ_CHARS) + "\n… (cut: the file has " + text.length()
-            + " characters; search it instead)", lines + " lines (cut)");
+      if (!args.hasNonNull("offset") && !args.hasNonNull("limit") && !args.path("line_numbers").asBoolean(false)) {
+        long lines = text.isEmpty() ? 0 : text.chars().filter(c -> c == '\n').count() + (text.endsWith("\n") ? 0 : 1);
+        if (text.length() > MAX_READ_CHARS) {
+          return ToolResult.of(text.substring(0, MAX_READ_CHARS) + "\n… (cut: the file has " + text.length()
+              + " characters in " + lines + " lines; read the rest with offset and limit, or search it)", lines + " lines (cut)");
+        }
+        return ToolResult.of(text, lines + " lines, " + content.size() + " bytes");
       }
-      return ToolResult.of(text, lines + " lines, " + content.size() + " bytes");
+      return range(args, TextDocument.decode(text).text());
+    }
+
+    private static ToolResult range(ObjectNode args, String text) {
+      List<String> lines = Snippets.lines(text);
+      long offset = args.hasNonNull("offset") ? args.get("offset").asLong() : 1;
+      long limit = args.hasNonNull("limit") ? args.get("limit").asLong() : Long.MAX_VALUE;
+      if (offset < 1) {
+        throw new InvalidArgumentException("offset must be 1 or more (lines count from 1)");
+      }
+      if (limit < 1) {
+        throw new InvalidArgumentException("limit must be 1 or more");
+      }
+      if (offset > Math.max(1, lines.size())) {
+        throw new InvalidArgumentException("offset " + offset + " is past the end: the file has " + lines.size() + " lines");
+      }
+      boolean numbered = args.path("line_numbers").asBoolean(false);
+      int from = (int) offset - 1;
+      int to = (int) Math.min(lines.size(), offset - 1 + Math.min(limit, lines.size()));
+      int width = Integer.toString(Math.max(1, to)).length();
+      StringBuilder out = new StringBuilder();
+      int shown = from;
+      for (int i = from; i < to; i++) {
+        String line = numbered ? Snippets.numbered(i + 1, width, lines.get(i)) : lines.get(i);
+        if (out.length() + line.length() + 1 > MAX_READ_CHARS && i > from) {
+          break;
+        }
+        out.append(line).append('\n');
+        shown = i + 1;
+      }
+      if (shown < lines.size()) {
+        out.append("… (lines ").append(from + 1).append('-').append(shown).append(" of ").append(lines.size())
+            .append("; read on with offset ").append(shown + 1).append(")\n");
+      }
+      String summary = shown == from ? "empty file" : (shown - from == 1 ? "line " + shown : "lines " + (from + 1) + "-" + shown)
+          + " of " + lines.size();
+      return ToolResult.of(out.toString(), summary);
     }
   }
 
@@ -174,12 +243,18 @@ public final class BuiltinTools {
   }
 
   static final class WriteFile implements Tool {
+    private final EditFailures failures;
     private final ToolDefinition definition = new ToolDefinition("write_file",
-        "Create or overwrite a file of the app with the given full content. Parent directories are created.",
+        "Create a file of the app, or replace a whole file, with the given full content. Parent directories are "
+            + "created. To change part of an existing file, prefer the patch tool.",
         Schemas.object()
             .string("path", "File path relative to the app root, e.g. src/App.jsx.", true)
             .string("content", "The complete new content of the file.", true)
             .build());
+
+    WriteFile(EditFailures failures) {
+      this.failures = failures;
+    }
 
     @Override
     public ToolDefinition definition() {
@@ -191,6 +266,7 @@ public final class BuiltinTools {
       String path = SandboxPaths.normalize(text(args, "path"));
       byte[] bytes = text(args, "content").getBytes(StandardCharsets.UTF_8);
       WriteOutcome outcome = context.sandbox().write(path, bytes);
+      failures.succeeded(context.runId(), path);
       String summary = switch (outcome) {
         case CREATED -> "created " + path + " (" + bytes.length + " bytes)";
         case MODIFIED -> "updated " + path + " (" + bytes.length + " bytes)";

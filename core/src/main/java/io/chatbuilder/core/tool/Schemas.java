@@ -44,6 +44,18 @@ public final class Schemas {
     return this;
   }
 
+  /** An array whose items are objects of the schema {@code items} builds. */
+  public Schemas objectArray(String name, String description, Schemas items, boolean isRequired) {
+    ObjectNode p = properties.putObject(name);
+    p.put("type", "array");
+    p.put("description", description);
+    p.set("items", items.build());
+    if (isRequired) {
+      required.add(name);
+    }
+    return this;
+  }
+
   private Schemas property(String name, String type, String description, boolean isRequired) {
     ObjectNode p = properties.putObject(name);
     p.put("type", type);
