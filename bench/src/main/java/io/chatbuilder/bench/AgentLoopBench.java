@@ -4,7 +4,6 @@ import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
 import io.chatbuilder.sandbox.local.ChangeDetection;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ final class AgentLoopBench {
     int calls = config.agentToolCalls();
     Measure m = config.slowMeasure();
     Stats direct;
-    try (LocalSandbox sandbox = LocalSandbox.builder(base.resolve("direct")).isolation(Isolation.NONE).build()) {
+    try (LocalSandbox sandbox = LocalSandbox.builder(base.resolve("direct")).unisolated().build()) {
       direct = m.run(i -> {
         for (Op op : plan(calls, i)) {
           if (op.content() != null) {

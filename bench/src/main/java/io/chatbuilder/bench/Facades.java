@@ -5,7 +5,6 @@ import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.sandbox.local.ChangeDetection;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.file.Path;
 
@@ -20,7 +19,7 @@ final class Facades {
   static ChatBuilder open(ScriptedAgent agent, CheckpointStore store, Path tree, ChangeDetection detection, int maxSteps) {
     return ChatBuilder.builder()
         .model(agent.model())
-        .sandboxes(appId -> LocalSandbox.builder(tree).id(appId).changeDetection(detection).isolation(Isolation.NONE).build())
+        .sandboxes(appId -> LocalSandbox.builder(tree).id(appId).changeDetection(detection).unisolated().build())
         .checkpointStore(store)
         .maxSteps(maxSteps)
         .build();

@@ -1,7 +1,6 @@
 package io.chatbuilder.bench;
 
 import io.chatbuilder.core.sandbox.Sandbox;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import io.chatbuilder.sandbox.remote.RemoteSandbox;
 import io.chatbuilder.sandbox.remote.SandboxRegistry;
@@ -31,12 +30,12 @@ final class RemoteBench {
     Measure m = config.slowMeasure();
     Stats local;
     Stats remote;
-    try (LocalSandbox peerSandbox = LocalSandbox.builder(base.resolve("local")).isolation(Isolation.NONE).build()) {
+    try (LocalSandbox peerSandbox = LocalSandbox.builder(base.resolve("local")).unisolated().build()) {
       local = m.run(i -> operations(peerSandbox, ops, i));
     }
     SandboxRegistry registry = new SandboxRegistry();
     String token = SandboxRegistry.newToken();
-    try (LocalSandbox hosted = LocalSandbox.builder(base.resolve("remote")).id("bench-remote").isolation(Isolation.NONE).build()) {
+    try (LocalSandbox hosted = LocalSandbox.builder(base.resolve("remote")).id("bench-remote").unisolated().build()) {
       registry.register(hosted, token);
       try (SandboxServer server = SandboxServer.builder(registry).start();
           RemoteSandbox client = RemoteSandbox.builder(server.url(), "bench-remote", token).build()) {

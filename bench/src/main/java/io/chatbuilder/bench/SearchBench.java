@@ -2,7 +2,6 @@ package io.chatbuilder.bench;
 
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +27,7 @@ final class SearchBench {
     Workspace.deleteTree(base);
     Workspace tree = Workspace.generate(base.resolve("app"), config.searchFiles(), CheckpointBench.SEED);
     List<Result> results = new ArrayList<>();
-    try (LocalSandbox sandbox = LocalSandbox.builder(tree.root()).isolation(Isolation.NONE).build()) {
+    try (LocalSandbox sandbox = LocalSandbox.builder(tree.root()).unisolated().build()) {
       Measure m = config.measure();
       for (boolean regex : new boolean[] {false, true}) {
         String pattern = regex ? REGEX : Workspace.MARKER;

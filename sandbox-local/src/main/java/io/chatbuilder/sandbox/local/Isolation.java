@@ -20,14 +20,5 @@ public enum Isolation {
    * the JVM's user can and reach every service on the host. Logged at WARN for every sandbox built
    * this way; use it only for trusted code (tests of file tools, benchmarks of the SDK itself).
    */
-  UNISOLATED,
-
-  /**
-   * Old name of {@link #UNISOLATED}, kept so callers compile while they move to
-   * {@link LocalSandbox.Builder#unisolated()}; behaves exactly like it (and is logged the same way).
-   *
-   * @deprecated use {@link LocalSandbox.Builder#unisolated()} or {@link #UNISOLATED}
-   */
-  @Deprecated
-  NONE
+  UNISOLATED
 }

@@ -56,7 +56,7 @@ class AdversarialPathsTest {
     Files.writeString(outside.resolve("canary.txt"), "OUTSIDE-SECRET");
     Files.setLastModifiedTime(outside.resolve("canary.txt"), FileTime.fromMillis(1_000_000_000_000L));
     outsideBefore = snapshot();
-    sandbox = LocalSandbox.builder(root).maxFileBytes(1024).isolation(Isolation.NONE).build();
+    sandbox = LocalSandbox.builder(root).maxFileBytes(1024).unisolated().build();
   }
 
   @AfterEach
@@ -208,7 +208,7 @@ class AdversarialPathsTest {
   void directorySwappedForASymlinkBetweenCheckAndUseIsRefused() throws IOException {
     sandbox.write("src/keep.txt", utf8("keep"));
     AtomicBoolean armed = new AtomicBoolean();
-    LocalSandbox racy = LocalSandbox.builder(root).isolation(Isolation.NONE).raceHook((step, path) -> {
+    LocalSandbox racy = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
       if (armed.get() && step.equals("descend") && path.equals("src") && Files.isDirectory(root.resolve("src"), LinkOption.NOFOLLOW_LINKS)) {
         Files.move(root.resolve("src"), root.resolve("src-old"));
         Files.createSymbolicLink(root.resolve("src"), outside);
@@ -227,7 +227,7 @@ class AdversarialPathsTest {
   void fileSwappedForAnOutsideSymlinkBeforeOpeningIsNotRead() throws IOException {
     sandbox.write("a.txt", utf8("harmless"));
     AtomicBoolean armed = new AtomicBoolean();
-    LocalSandbox racy = LocalSandbox.builder(root).isolation(Isolation.NONE).raceHook((step, path) -> {
+    LocalSandbox racy = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
       if (armed.get() && step.equals("open") && path.equals("a.txt") && !Files.isSymbolicLink(root.resolve("a.txt"))) {
         Files.delete(root.resolve("a.txt"));
         Files.createSymbolicLink(root.resolve("a.txt"), outside.resolve("canary.txt"));
@@ -255,7 +255,7 @@ class AdversarialPathsTest {
   @Test
   void aWriteThatDiesBeforeItsCommitLeavesTheOldFileWhole() throws IOException {
     sandbox.write("app.js", utf8("version 1"));
-    LocalSandbox crashing = LocalSandbox.builder(root).isolation(Isolation.NONE).raceHook((step, path) -> {
+    LocalSandbox crashing = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
       if (step.equals("commit")) {
         throw new IOException("disk unplugged");
       }
@@ -313,7 +313,7 @@ class AdversarialPathsTest {
     Files.writeString(root.resolve("generated/out.js"), "needle");
     Files.writeString(root.resolve("main.js"), "needle");
 
-    LocalSandbox custom = LocalSandbox.builder(root).isolation(Isolation.NONE)
+    LocalSandbox custom = LocalSandbox.builder(root).unisolated()
         .exclusions(Exclusions.withExtra(List.of("generated"))).build();
     try {
       assertThat(custom.files()).containsOnlyKeys("main.js");
@@ -352,7 +352,7 @@ class AdversarialPathsTest {
   void aDirectorySwappedForASymlinkDuringAScanIsNotTraversed() throws IOException {
     sandbox.write("src/own.js", utf8("own"));
     AtomicBoolean armed = new AtomicBoolean();
-    LocalSandbox racy = LocalSandbox.builder(root).isolation(Isolation.NONE).raceHook((step, path) -> {
+    LocalSandbox racy = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
       if (armed.get() && step.equals("walk") && path.equals("src") && !Files.isSymbolicLink(root.resolve("src"))) {
         Files.move(root.resolve("src"), root.resolve("src-old"));
         Files.createSymbolicLink(root.resolve("src"), outside);

@@ -17,7 +17,6 @@ import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.WriteOutcome;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +74,7 @@ class LocalSandboxAdversarialRemoteTest {
     outsideBefore = snapshot();
     registry = new SandboxRegistry();
     String token = SandboxRegistry.newToken();
-    registry.register(LocalSandbox.builder(root).id("app").maxFileBytes(1024).isolation(Isolation.NONE)
+    registry.register(LocalSandbox.builder(root).id("app").maxFileBytes(1024).unisolated()
         .policy(CommandPolicy.builder().allow("find", "git", "bash").build()).build(), token);
     server = SandboxServer.builder(registry).start();
     proxy = new FaultProxy(server.port());

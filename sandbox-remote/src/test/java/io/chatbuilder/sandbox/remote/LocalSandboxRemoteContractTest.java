@@ -1,7 +1,6 @@
 package io.chatbuilder.sandbox.remote;
 
 import io.chatbuilder.core.sandbox.Sandbox;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import io.chatbuilder.testkit.SandboxContract;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ class LocalSandboxRemoteContractTest extends SandboxContract {
   protected Sandbox createSandbox() {
     String id = "local-" + ids.incrementAndGet();
     String token = SandboxRegistry.newToken();
-    registry.register(LocalSandbox.builder(dir.resolve("app")).id(id).maxFileBytes(MAX).isolation(Isolation.NONE).build(), token);
+    registry.register(LocalSandbox.builder(dir.resolve("app")).id(id).maxFileBytes(MAX).unisolated().build(), token);
     return RemoteSandbox.builder(server.url(), id, token).build();
   }
 

@@ -2,7 +2,6 @@ package io.chatbuilder.sandbox.remote;
 
 import io.chatbuilder.core.sandbox.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
-import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,10 +37,10 @@ class LoopbackOverheadMeasurement {
   void remoteVersusLocalDirectoryOnLoopback(@TempDir Path dir) {
     SandboxRegistry registry = new SandboxRegistry();
     String token = SandboxRegistry.newToken();
-    registry.register(LocalSandbox.builder(dir.resolve("remote")).id("remote").isolation(Isolation.NONE).build(), token);
+    registry.register(LocalSandbox.builder(dir.resolve("remote")).id("remote").unisolated().build(), token);
     try (SandboxServer server = SandboxServer.builder(registry).start();
         RemoteSandbox remote = RemoteSandbox.builder(server.url(), "remote", token).build();
-        LocalSandbox local = LocalSandbox.builder(dir.resolve("local")).id("local").isolation(Isolation.NONE).build()) {
+        LocalSandbox local = LocalSandbox.builder(dir.resolve("local")).id("local").unisolated().build()) {
       report("LocalSandbox (directory)", local, remote);
     }
   }

@@ -73,13 +73,13 @@ public record ChatBuilderProperties(
 
   /**
    * @param baseDirectory the directory holding one sub-directory per app
-   * @param isolation how commands are isolated: {@code bwrap} (default) fails when bubblewrap is
-   *     missing; {@code auto} falls back to unisolated commands with a warning; {@code none} never
-   *     isolates
+   * @param isolation how app code runs: {@code bubblewrap} (default) runs every command and service
+   *     inside bubblewrap and fails when it is missing; {@code unisolated} is the explicit opt-in to
+   *     run app code as plain processes of the host (trusted code only; logged at WARN)
    */
   public record Sandbox(
       @DefaultValue(".chatbuilder/apps") Path baseDirectory,
-      @DefaultValue("bwrap") Isolation isolation) {
+      @DefaultValue("bubblewrap") Isolation isolation) {
     public Sandbox {
       Objects.requireNonNull(baseDirectory, "baseDirectory == null");
       Objects.requireNonNull(isolation, "isolation == null");

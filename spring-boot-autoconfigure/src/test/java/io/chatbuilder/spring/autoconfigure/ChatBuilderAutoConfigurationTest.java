@@ -124,17 +124,17 @@ class ChatBuilderAutoConfigurationTest {
   void propertiesBindWithTheirDefaultsAndDurations() {
     withModel().run(context -> {
       ChatBuilderProperties p = context.getBean(ChatBuilderProperties.class);
-      assertThat(p.sandbox().isolation()).isEqualTo(Isolation.BWRAP); // fails closed unless told otherwise
+      assertThat(p.sandbox().isolation()).isEqualTo(Isolation.BUBBLEWRAP); // fails closed unless told otherwise
       assertThat(p.http().basePath()).isEqualTo("/admin");
       assertThat(p.http().heartbeat()).isEqualTo(Duration.ofSeconds(15));
       assertThat(p.store().tablePrefix()).isEqualTo("cb_");
       assertThat(p.model().provider()).isEqualTo(ChatBuilderProperties.Provider.NONE);
     });
-    withModel().withPropertyValues("chatbuilder.sandbox.isolation=auto", "chatbuilder.http.base-path=/builder",
+    withModel().withPropertyValues("chatbuilder.sandbox.isolation=unisolated", "chatbuilder.http.base-path=/builder",
         "chatbuilder.http.heartbeat=2s", "chatbuilder.http.allowed-hosts=app.example,api.example",
         "chatbuilder.model.connect-timeout=3s").run(context -> {
           ChatBuilderProperties p = context.getBean(ChatBuilderProperties.class);
-          assertThat(p.sandbox().isolation()).isEqualTo(Isolation.AUTO);
+          assertThat(p.sandbox().isolation()).isEqualTo(Isolation.UNISOLATED);
           assertThat(p.http().basePath()).isEqualTo("/builder");
           assertThat(p.http().heartbeat()).isEqualTo(Duration.ofSeconds(2));
           assertThat(p.http().allowedHosts()).containsExactly("app.example", "api.example");
@@ -148,7 +148,7 @@ class ChatBuilderAutoConfigurationTest {
   void closingTheContextCancelsRunsAndWritesTheirTerminalEvent() throws Exception {
     EventLog log = new InMemoryEventLog();
     RunHandle[] run = new RunHandle[1];
-    runner().withPropertyValues("chatbuilder.sandbox.isolation=auto")
+    runner().withPropertyValues("chatbuilder.sandbox.isolation=unisolated")
         .withBean(ModelClient.class, Fixtures::holdingModel)
         .withBean(AppTemplate.class, Fixtures::template)
         .withBean(EventLog.class, () -> log)
