@@ -21,7 +21,8 @@ public interface ModelStreamListener {
 
   /**
    * A fragment of a started call's argument text as the model writes it. The fragments of a call
-   * concatenate to {@link ToolCall#arguments()}; until the turn ends they are usually not valid JSON.
+   * concatenate to its argument text (the finished {@link ToolCall} may normalize it, e.g. empty
+   * arguments become {@code {}}); until the turn ends they are usually not valid JSON.
    */
   default void onToolInputDelta(String callId, String fragment) {}
 }
