@@ -391,6 +391,13 @@ function onEvent(e) {
     case 'run_cancelled': {
       const title = e.type === 'run_completed' ? `Run completed in ${e.steps} step${e.steps === 1 ? '' : 's'}`
         : e.type === 'run_failed' ? `Run failed: ${e.error_code}` : 'Run cancelled';
+      // a call whose arguments were still streaming never started (cancelled, failed)
+      for (const [key, tool] of run.cards) {
+        if (key.startsWith('tool:') && tool.dataset.status === 'streaming') {
+          tool.dataset.status = 'failed';
+          setState(tool, 'not run');
+        }
+      }
       const c = card('run', e.type, title, time(e.at));
       if (e.usage) {
         setBody(c, tokensLine(e.usage));
