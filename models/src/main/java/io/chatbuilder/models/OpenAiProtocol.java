@@ -8,6 +8,7 @@ import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ModelStreamListener;
+import io.chatbuilder.core.model.Reasoning;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.ToolDefinition;
 import io.chatbuilder.core.model.Usage;
@@ -130,12 +131,14 @@ final class OpenAiProtocol implements WireProtocol {
   private final class Turn implements TurnParser {
     private final ModelStreamListener sink;
     private final StringBuilder text = new StringBuilder();
-    private final ToolCallAccumulator toolCalls = new ToolCallAccumulator();
+    private final StringBuilder reasoning = new StringBuilder();
+    private final ToolCallAccumulator toolCalls;
     private String finishReason;
     private Usage usage = Usage.ZERO;
 
     Turn(ModelStreamListener sink) {
       this.sink = sink;
+      this.toolCalls = new ToolCallAccumulator(sink);
     }
 
     @Override
@@ -155,23 +158,27 @@ final class OpenAiProtocol implements WireProtocol {
       }
       JsonNode usageNode = chunk.get("usage");
       if (usageNode != null && usageNode.isObject()) {
-        usage = new Usage(Math.max(0, usageNode.path("prompt_tokens").asLong()),
-            Math.max(0, usageNode.path("completion_tokens").asLong()));
+        usage = usage(usageNode);
       }
       for (JsonNode choice : chunk.path("choices")) {
         if (choice.path("index").asInt(0) != 0) {
           continue; // only the first choice is a turn; n>1 is never requested
         }
         JsonNode delta = choice.path("delta");
+        // DeepSeek and older vLLM say reasoning_content; OpenRouter, Ollama and newer vLLM say reasoning.
+        String thought = firstNonEmpty(delta.get("reasoning_content"), delta.get("reasoning"));
+        if (!thought.isEmpty()) {
+          reasoning(thought);
+        }
         JsonNode content = delta.get("content");
-        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
-          text.append(content.asText());
-          sink.onTextDelta(content.asText());
+        if (content != null && content.isTextual()) {
+          text(content.asText());
+        } else if (content != null && content.isArray()) {
+          contentParts(content);
         }
         JsonNode refusal = delta.get("refusal");
-        if (refusal != null && refusal.isTextual() && !refusal.asText().isEmpty()) {
-          text.append(refusal.asText()); // a refusal is the model's answer; show it like text
-          sink.onTextDelta(refusal.asText());
+        if (refusal != null && refusal.isTextual()) {
+          text(refusal.asText()); // a refusal is the model's answer; show it like text
         }
         for (JsonNode fragment : delta.path("tool_calls")) {
           toolCalls.add(fragment);
@@ -188,6 +195,42 @@ final class OpenAiProtocol implements WireProtocol {
       return false;
     }
 
+    private void text(String delta) {
+      if (!delta.isEmpty()) {
+        text.append(delta);
+        sink.onTextDelta(delta);
+      }
+    }
+
+    private void reasoning(String delta) {
+      if (!delta.isEmpty()) {
+        reasoning.append(delta);
+        sink.onReasoningDelta(delta);
+      }
+    }
+
+    /**
+     * {@code content} as an array of typed parts (Mistral, some gateways): text parts are text,
+     * thinking parts are reasoning, and parts of other types are skipped.
+     */
+    private void contentParts(JsonNode parts) {
+      for (JsonNode part : parts) {
+        if (part.isTextual()) {
+          text(part.asText());
+          continue;
+        }
+        switch (part.path("type").asText("")) {
+          case "text", "output_text" -> text(part.path("text").asText(""));
+          case "refusal" -> text(part.path("refusal").asText(""));
+          case "thinking", "reasoning" -> reasoning(partText(part.has("thinking") ? part.get("thinking")
+              : part.has("reasoning") ? part.get("reasoning") : part.get("text")));
+          default -> {
+            // images, audio, parts added later: not text
+          }
+        }
+      }
+    }
+
     @Override
     public ModelResponse finish(boolean ended) {
       if (!ended) {
@@ -202,8 +245,43 @@ final class OpenAiProtocol implements WireProtocol {
       if (finishReason == null) {
         reason = calls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
       }
-      return new ModelResponse(text.toString(), calls, reason, usage);
+      List<Reasoning> thoughts = reasoning.length() == 0 ? List.of() : List.of(new Reasoning.Text(reasoning.toString()));
+      return new ModelResponse(text.toString(), calls, reason, usage, thoughts);
     }
+  }
+
+  /**
+   * Usage, with the prompt-cache part: {@code prompt_tokens_details.cached_tokens} (OpenAI, vLLM,
+   * OpenRouter) or DeepSeek's {@code prompt_cache_hit_tokens}; writes where a server reports them
+   * ({@code prompt_tokens_details.cache_write_tokens}, OpenRouter).
+   */
+  static Usage usage(JsonNode u) {
+    long input = Math.max(0, u.path("prompt_tokens").asLong());
+    JsonNode details = u.path("prompt_tokens_details");
+    long read = details.path("cached_tokens").asLong(u.path("prompt_cache_hit_tokens").asLong());
+    long write = details.path("cache_write_tokens").asLong();
+    return new Usage(input, Math.max(0, u.path("completion_tokens").asLong()), Math.min(input, Math.max(0, read)),
+        Math.min(input, Math.max(0, write)));
+  }
+
+  private static String firstNonEmpty(JsonNode a, JsonNode b) {
+    String first = a != null && a.isTextual() ? a.asText() : "";
+    return !first.isEmpty() ? first : b != null && b.isTextual() ? b.asText() : "";
+  }
+
+  /** A part's text: a string, or an array of parts with {@code text}. */
+  private static String partText(JsonNode node) {
+    if (node == null) {
+      return "";
+    }
+    if (node.isTextual()) {
+      return node.asText();
+    }
+    StringBuilder out = new StringBuilder();
+    for (JsonNode n : node) {
+      out.append(n.isTextual() ? n.asText() : n.path("text").asText(""));
+    }
+    return out.toString();
   }
 
   static FinishReason mapFinishReason(String reason) {

@@ -1,16 +1,21 @@
 package io.chatbuilder.models;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ModelStreamListener;
+import io.chatbuilder.core.model.Reasoning;
+import io.chatbuilder.core.model.ToolCall;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,11 +29,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one model turn over HTTP for any {@link WireProtocol}: sends the request, reads the event
- * stream, closes the connection on cancel, and retries failures while no text reached the caller.
+ * stream, closes the connection on cancel, retries failures while nothing reached the caller, and
+ * continues a turn the provider paused.
  */
 final class StreamingEngine {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingEngine.class);
   private static final long MAX_ERROR_BODY = 64 * 1024;
+  /** Continuations of one paused turn before it is given up: a server-tool loop that never ends. */
+  static final int MAX_CONTINUATIONS = 10;
 
   private final OkHttpClient client;
   private final WireProtocol protocol;
@@ -58,6 +66,27 @@ final class StreamingEngine {
     Objects.requireNonNull(listener, "listener == null");
     Objects.requireNonNull(cancellation, "cancellation == null");
     Request httpRequest = protocol.httpRequest(request);
+    ModelResponse merged = null;
+    List<JsonNode> content = new ArrayList<>();
+    for (int continuation = 0; ; continuation++) {
+      Attempt attempt = withRetries(httpRequest, listener, cancellation);
+      merged = merged == null ? attempt.response() : merge(merged, attempt.response());
+      if (attempt.pausedContent().isEmpty()) {
+        return merged;
+      }
+      // The provider paused a long turn (server tools): send what it wrote so far back, and it goes on.
+      if (continuation + 1 >= MAX_CONTINUATIONS) {
+        throw new ModelException(protocol.provider() + " paused the turn " + MAX_CONTINUATIONS
+            + " times in a row; giving up on it", false);
+      }
+      content.addAll(attempt.pausedContent());
+      LOG.debug("{} paused the turn; continuing ({} content blocks so far)", protocol.provider(), content.size());
+      httpRequest = protocol.continuationRequest(request, content);
+    }
+  }
+
+  /** One request to the end of its stream, retried while nothing reached the caller. */
+  private Attempt withRetries(Request httpRequest, ModelStreamListener listener, Cancellation cancellation) {
     for (int retry = 0; ; retry++) {
       cancellation.throwIfCancelled();
       DeliveryTracker tracker = new DeliveryTracker(listener);
@@ -87,13 +116,24 @@ final class StreamingEngine {
     }
   }
 
+  /** A paused turn and its continuation are one turn to the caller. */
+  private static ModelResponse merge(ModelResponse a, ModelResponse b) {
+    List<ToolCall> calls = new ArrayList<>(a.toolCalls());
+    calls.addAll(b.toolCalls());
+    List<Reasoning> reasoning = new ArrayList<>(a.reasoning());
+    reasoning.addAll(b.reasoning());
+    return new ModelResponse(a.text() + b.text(), calls, b.finishReason(), a.usage().plus(b.usage()), reasoning);
+  }
+
+  private record Attempt(ModelResponse response, List<JsonNode> pausedContent) {}
+
   /** The exception with any secret removed from its message (providers sometimes echo a key back). */
   private ModelException sanitized(ModelException e) {
     String message = redactor.redact(e.getMessage());
     return message.equals(e.getMessage()) ? e : new ModelException(message, e.retryable());
   }
 
-  private ModelResponse attempt(Request httpRequest, DeliveryTracker tracker, Cancellation cancellation) {
+  private Attempt attempt(Request httpRequest, DeliveryTracker tracker, Cancellation cancellation) {
     Call call = client.newCall(httpRequest);
     try (Cancellation.Registration ignored = cancellation.onCancel(call::cancel)) {
       try (Response response = call.execute()) {
@@ -119,7 +159,8 @@ final class StreamingEngine {
           }
         }
         cancellation.throwIfCancelled();
-        return turn.finish(ended);
+        ModelResponse done = turn.finish(ended);
+        return new Attempt(done, turn.pausedContent());
       } catch (IOException e) {
         throw ioFailure(e, cancellation);
       }
@@ -162,7 +203,10 @@ final class StreamingEngine {
         + (message.isEmpty() ? "" : ": " + message), retryable, hint, null);
   }
 
-  /** Passes text on and remembers whether any reached the caller (after which nothing is retried). */
+  /**
+   * Passes the stream on and remembers whether anything reached the caller: after that nothing is
+   * retried, so no text, reasoning or tool input is ever shown twice.
+   */
   private static final class DeliveryTracker implements ModelStreamListener {
     private final ModelStreamListener delegate;
     private boolean delivered;
@@ -176,6 +220,28 @@ final class StreamingEngine {
       if (!text.isEmpty()) {
         delivered = true;
         delegate.onTextDelta(text);
+      }
+    }
+
+    @Override
+    public void onReasoningDelta(String text) {
+      if (!text.isEmpty()) {
+        delivered = true;
+        delegate.onReasoningDelta(text);
+      }
+    }
+
+    @Override
+    public void onToolCallStarted(String callId, String toolName) {
+      delivered = true;
+      delegate.onToolCallStarted(callId, toolName);
+    }
+
+    @Override
+    public void onToolInputDelta(String callId, String fragment) {
+      if (!fragment.isEmpty()) {
+        delivered = true;
+        delegate.onToolInputDelta(callId, fragment);
       }
     }
   }

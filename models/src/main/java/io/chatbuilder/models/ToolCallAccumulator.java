@@ -1,6 +1,7 @@
 package io.chatbuilder.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbuilder.core.model.ModelStreamListener;
 import io.chatbuilder.core.model.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,10 @@ import java.util.UUID;
  * opens a new call, except that it names a call at the same index that was opened without an id.
  * {@code type} is ignored (some servers send {@code "type":""} on continuations); arguments sent
  * as a JSON object instead of a string are kept as their JSON text.
+ *
+ * <p>A call is announced to the sink as soon as its name is known, with the id it will keep (the
+ * server's, or one generated then if the server sent none yet), and every later argument fragment
+ * follows at once, so a UI can show the arguments while the model writes them.
  */
 final class ToolCallAccumulator {
   private static final class Slot {
@@ -23,6 +28,8 @@ final class ToolCallAccumulator {
     String id;
     String name = "";
     final StringBuilder arguments = new StringBuilder();
+    /** The id the call was announced under; fixed from then on. */
+    String announcedId;
 
     Slot(Integer index, String id) {
       this.index = index;
@@ -31,33 +38,45 @@ final class ToolCallAccumulator {
   }
 
   private final List<Slot> slots = new ArrayList<>();
+  private final ModelStreamListener sink;
+
+  ToolCallAccumulator(ModelStreamListener sink) {
+    this.sink = sink;
+  }
 
   void add(JsonNode fragment) {
     JsonNode indexNode = fragment.get("index");
     Integer index = indexNode != null && indexNode.canConvertToInt() ? indexNode.asInt() : null;
     String id = nonEmptyText(fragment.get("id"));
     Slot slot = find(index, id);
-    JsonNode function = fragment.path("function");
+    update(slot, fragment.path("function"));
+  }
+
+  /** Adds a legacy {@code delta.function_call} fragment (one call per turn, no id). */
+  void addLegacyFunctionCall(JsonNode functionCall) {
+    update(slots.isEmpty() ? open(null, null) : slots.get(slots.size() - 1), functionCall);
+  }
+
+  private void update(Slot slot, JsonNode function) {
     String name = nonEmptyText(function.get("name"));
     if (name != null && slot.name.isEmpty()) {
       slot.name = name;
     }
     JsonNode arguments = function.get("arguments");
+    String piece = "";
     if (arguments != null && !arguments.isNull()) {
-      slot.arguments.append(arguments.isTextual() ? arguments.asText() : arguments.toString());
+      piece = arguments.isTextual() ? arguments.asText() : arguments.toString();
+      slot.arguments.append(piece);
     }
-  }
-
-  /** Adds a legacy {@code delta.function_call} fragment (one call per turn, no id). */
-  void addLegacyFunctionCall(JsonNode functionCall) {
-    Slot slot = slots.isEmpty() ? open(null, null) : slots.get(slots.size() - 1);
-    String name = nonEmptyText(functionCall.get("name"));
-    if (name != null && slot.name.isEmpty()) {
-      slot.name = name;
-    }
-    JsonNode arguments = functionCall.get("arguments");
-    if (arguments != null && !arguments.isNull()) {
-      slot.arguments.append(arguments.isTextual() ? arguments.asText() : arguments.toString());
+    if (slot.announcedId == null) {
+      if (!slot.name.isEmpty()) {
+        slot.announcedId = slot.id != null ? slot.id : generatedId();
+        sink.onToolCallStarted(slot.announcedId, slot.name);
+        // what arrived before the name
+        sink.onToolInputDelta(slot.announcedId, slot.arguments.toString());
+      }
+    } else {
+      sink.onToolInputDelta(slot.announcedId, piece);
     }
   }
 
@@ -72,7 +91,7 @@ final class ToolCallAccumulator {
   List<ToolCall> calls(boolean keepEmptyArguments) {
     List<ToolCall> calls = new ArrayList<>(slots.size());
     for (Slot slot : slots) {
-      String id = slot.id != null ? slot.id : "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+      String id = slot.announcedId != null ? slot.announcedId : slot.id != null ? slot.id : generatedId();
       String arguments = slot.arguments.toString();
       if (arguments.isBlank() && !keepEmptyArguments) {
         arguments = "{}";
@@ -80,6 +99,10 @@ final class ToolCallAccumulator {
       calls.add(new ToolCall(id, slot.name, arguments));
     }
     return calls;
+  }
+
+  private static String generatedId() {
+    return "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
   }
 
   private Slot find(Integer index, String id) {

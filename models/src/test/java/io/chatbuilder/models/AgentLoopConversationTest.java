@@ -20,7 +20,11 @@ import io.chatbuilder.core.sandbox.InMemorySandbox;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -56,10 +60,10 @@ class AgentLoopConversationTest {
   private static ScriptedModel scripted() {
     return ScriptedModel.builder()
         .turn(t -> t.text("I'll create ").text("the page.")
-            .toolCall("call_W1", "write_file", WRITE_INDEX)
-            .toolCall("call_W2", "write_file", WRITE_STYLE)
+            .streamedToolCall("call_W1", "write_file", List.of(WRITE_INDEX.substring(0, 40), WRITE_INDEX.substring(40)))
+            .streamedToolCall("call_W2", "write_file", List.of(WRITE_STYLE.substring(0, 20), WRITE_STYLE.substring(20)))
             .usage(1200, 95))
-        .turn(t -> t.toolCall("call_R1", "read_file", READ_INDEX).usage(1400, 18))
+        .turn(t -> t.streamedToolCall("call_R1", "read_file", List.of(READ_INDEX)).usage(1400, 18))
         .turn(t -> t.text("Done: ").text("index.html and style.css.").usage(1500, 9))
         .build();
   }
@@ -109,8 +113,29 @@ class AgentLoopConversationTest {
     return e.type();
   }
 
+  /**
+   * The events described; a call's tool_input_delta events are one entry (where its first one is)
+   * with the fragments joined, since how fragments coalesce depends on when they arrive.
+   */
   private static List<String> describe(List<Event> events) {
-    return events.stream().map(AgentLoopConversationTest::describe).toList();
+    Map<String, StringBuilder> input = new LinkedHashMap<>();
+    for (Event e : events) {
+      if (e instanceof Event.ToolInputDelta d) {
+        input.computeIfAbsent(d.callId(), id -> new StringBuilder()).append(d.fragment());
+      }
+    }
+    List<String> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Event e : events) {
+      if (e instanceof Event.ToolInputDelta d) {
+        if (seen.add(d.callId())) {
+          out.add(d.type() + " " + d.callId() + " " + d.toolName() + " " + input.get(d.callId()));
+        }
+      } else {
+        out.add(describe(e));
+      }
+    }
+    return out;
   }
 
   private void assertSameRunAsScripted(Run real) throws Exception {
@@ -124,6 +149,18 @@ class AgentLoopConversationTest {
     assertThat(types).filteredOn("assistant_message"::equals).hasSize(3);
     assertThat(types).filteredOn("tool_started"::equals).hasSize(3);
     assertThat(types).filteredOn("tool_completed"::equals).hasSize(3);
+    // each call's input streamed before it started, and adds up to its arguments
+    for (Event e : real.events()) {
+      if (e instanceof Event.ToolStarted started) {
+        List<Event.ToolInputDelta> deltas = real.events().stream()
+            .filter(d -> d instanceof Event.ToolInputDelta i && i.callId().equals(started.callId()))
+            .map(d -> (Event.ToolInputDelta) d).toList();
+        assertThat(deltas).isNotEmpty();
+        assertThat(real.events().indexOf(deltas.get(deltas.size() - 1))).isLessThan(real.events().indexOf(started));
+        assertThat(MAPPER.readTree(String.join("", deltas.stream().map(Event.ToolInputDelta::fragment).toList())))
+            .isEqualTo(started.arguments());
+      }
+    }
     assertThat(types).contains("run_started", "file_changes", "checkpoint_created");
     // usage per turn summed per run
     assertThat(real.result().usage()).isEqualTo(new Usage(1200 + 1400 + 1500, 95 + 18 + 9));
@@ -189,6 +226,39 @@ class AgentLoopConversationTest {
     JsonNode lastResult = third.get(third.size() - 1).get("content").get(0);
     assertThat(lastResult.get("tool_use_id").asText()).isEqualTo("call_R1");
     assertThat(lastResult.get("content").asText()).contains("<h1>Hi</h1>");
+  }
+
+  @Test
+  void anthropicThinkingStreamsAsReasoningAndIsSentBackInTheToolLoop() throws Exception {
+    server.enqueue(sse(streamText("anthropic/thinking-tool-use.sse")));
+    server.enqueue(sse(streamText("anthropic/thinking-answer.sse")));
+    Run run = chat(AnthropicChatModel.builder().baseUrl(server.url("/").toString()).apiKey(SECRET_KEY)
+        .model("claude-sonnet-4-5").retryPolicy(RetryPolicy.NONE).thinking(2048).build());
+    assertThat(run.result().outcome()).as(run.result().error().orElse("")).isEqualTo(RunOutcome.COMPLETED);
+
+    List<String> types = run.events().stream().map(Event::type).toList();
+    assertThat(types.subList(0, 5)).containsExactly("run_started", "checkpoint_created", "reasoning_delta", "reasoning_delta",
+        "assistant_delta");
+    assertThat(types.indexOf("tool_input_delta")).isGreaterThan(types.indexOf("assistant_delta"));
+    assertThat(types.lastIndexOf("tool_input_delta")).isLessThan(types.indexOf("tool_started"));
+    Event.AssistantMessage first = (Event.AssistantMessage) run.events().get(types.indexOf("assistant_message"));
+    assertThat(first.text()).isEqualTo("Writing the page.");
+    assertThat(run.events()).filteredOn(e -> e instanceof Event.AssistantMessage || e instanceof Event.AssistantDelta)
+        .allSatisfy(e -> assertThat(new JsonCodec().toJson(e)).doesNotContain("counter page"));
+    assertThat(run.sandbox().read("index.html").bytes()).asString(java.nio.charset.StandardCharsets.UTF_8)
+        .isEqualTo("<button id=\"c\">0</button>\n");
+    // tokens per run, prompt-cache reads and writes included
+    assertThat(run.result().usage()).isEqualTo(new Usage(2110 + 1850 + 310 + 1850, 164 + 7, 1850, 1850));
+
+    server.takeRequest();
+    JsonNode second = MAPPER.readTree(server.takeRequest().getBody().utf8());
+    JsonNode assistant = second.get("messages").get(1);
+    assertThat(assistant.get("content").get(0).get("type").asText()).isEqualTo("thinking");
+    assertThat(assistant.get("content").get(0).get("signature").asText())
+        .isEqualTo("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds3fUzw/2Gkg5X+VzSyIwGdhQ=");
+    assertThat(assistant.get("content").get(0).get("thinking").asText())
+        .isEqualTo("The person wants a counter page.\n\n1. One file is enough: index.html with a button.");
+    assertThat(assistant.get("content").get(2).get("type").asText()).isEqualTo("tool_use");
   }
 
   @Test

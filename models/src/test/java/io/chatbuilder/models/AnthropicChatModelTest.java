@@ -108,7 +108,7 @@ class AnthropicChatModelTest {
 
         """));
     ModelResponse response = run(builder().build());
-    assertThat(response.usage()).isEqualTo(new Usage(1110, 3));
+    assertThat(response.usage()).isEqualTo(new Usage(1110, 3, 1000, 100));
     assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
   }
 
@@ -213,8 +213,10 @@ class AnthropicChatModelTest {
     assertThat(recorded.getHeaders().get("anthropic-version")).isEqualTo("2023-06-01");
     assertThat(recorded.getHeaders().get("Authorization")).isNull();
     JsonNode body = MAPPER.readTree(recorded.getBody().utf8());
+    // prompt caching is on by default: breakpoints on the system prompt, the conversation, the last tool
     JsonNode expected = MAPPER.readTree("""
-        {"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"system":"You build web apps.",
+        {"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,
+         "system":[{"type":"text","text":"You build web apps.","cache_control":{"type":"ephemeral"}}],
          "messages":[
           {"role":"user","content":[{"type":"text","text":"make a page"}]},
           {"role":"assistant","content":[
@@ -225,16 +227,29 @@ class AnthropicChatModelTest {
             {"type":"tool_result","tool_use_id":"call_A","content":"wrote index.html (11 bytes)","is_error":false},
             {"type":"tool_result","tool_use_id":"call_B","content":"invalid JSON arguments","is_error":true},
             {"type":"text","text":"[system note] the person undid your last change"},
-            {"type":"text","text":"now add a footer"}]}]}
+            {"type":"text","text":"now add a footer","cache_control":{"type":"ephemeral"}}]}]}
         """);
     for (String field : List.of("model", "max_tokens", "stream", "system", "messages")) {
       assertThat(body.get(field)).as(field).isEqualTo(expected.get(field));
     }
+    assertThat(body.has("thinking")).isFalse();
     JsonNode tool = body.get("tools").get(0);
     assertThat(tool.get("name").asText()).isEqualTo("write_file");
     assertThat(tool.get("description").asText()).isEqualTo("Tool write_file");
     assertThat(tool.get("input_schema").get("type").asText()).isEqualTo("object");
+    assertThat(tool.has("cache_control")).isFalse();
     assertThat(body.get("tools")).hasSize(4);
+    assertThat(body.get("tools").get(3).get("cache_control")).isEqualTo(MAPPER.readTree("{\"type\":\"ephemeral\"}"));
+    assertThat(recorded.getHeaders().get("anthropic-beta")).isNull();
+  }
+
+  @Test
+  void withoutPromptCachingTheSystemPromptIsAStringAndNothingIsMarked() throws Exception {
+    server.enqueue(sse(streamText("anthropic/text-and-tools.sse")));
+    builder().promptCaching(false).build().stream(Fixtures.conversation(), deltas::add, new Cancellation());
+    String body = server.takeRequest().getBody().utf8();
+    assertThat(MAPPER.readTree(body).get("system").asText()).isEqualTo("You build web apps.");
+    assertThat(body).doesNotContain("cache_control");
   }
 
   @Test
@@ -245,7 +260,7 @@ class AnthropicChatModelTest {
   }
 
   @Test
-  void unknownEventTypesAndThinkingDeltasAreIgnored() {
+  void unknownEventTypesAreIgnoredAndThinkingIsReasoningNotText() {
     server.enqueue(sse("""
         event: message_start
         data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"m","usage":{"input_tokens":3,"output_tokens":1}}}
@@ -281,6 +296,7 @@ class AnthropicChatModelTest {
     ModelResponse response = run(builder().build());
     assertThat(response.text()).isEqualTo("Answer");
     assertThat(deltas).containsExactly("Answer");
+    assertThat(response.reasoning()).containsExactly(new io.chatbuilder.core.model.Reasoning.Text("Let me think", "EqQB"));
     assertThat(response.usage()).isEqualTo(new Usage(3, 9));
   }
 }

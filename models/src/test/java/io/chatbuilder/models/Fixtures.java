@@ -6,6 +6,7 @@ import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelRequest;
+import io.chatbuilder.core.model.ModelStreamListener;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.ToolDefinition;
 import java.io.IOException;
@@ -80,6 +81,42 @@ final class Fixtures {
         new ChatMessage.Note("the person undid your last change"),
         new ChatMessage.Assistant("", List.of()),
         new ChatMessage.User("now add a footer")), tools(), OptionalInt.of(1024));
+  }
+
+  /** Records every stream callback in order: {@code text:}, {@code reasoning:}, {@code start:id:name}, {@code input:id:fragment}. */
+  static final class RecordingListener implements ModelStreamListener {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onTextDelta(String text) {
+      calls.add("text:" + text);
+    }
+
+    @Override
+    public void onReasoningDelta(String text) {
+      calls.add("reasoning:" + text);
+    }
+
+    @Override
+    public void onToolCallStarted(String callId, String toolName) {
+      calls.add("start:" + callId + ":" + toolName);
+    }
+
+    @Override
+    public void onToolInputDelta(String callId, String fragment) {
+      calls.add("input:" + callId + ":" + fragment);
+    }
+
+    /** The concatenated fragments of one call. */
+    String input(String callId) {
+      StringBuilder out = new StringBuilder();
+      for (String c : calls) {
+        if (c.startsWith("input:" + callId + ":")) {
+          out.append(c.substring(("input:" + callId + ":").length()));
+        }
+      }
+      return out.toString();
+    }
   }
 
   /** Records requested retry delays without waiting. */

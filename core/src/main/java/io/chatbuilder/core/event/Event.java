@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * What a run streams to the UI (DESIGN §3.1). Every event carries its app, its run, a sequence
  * number ({@code seq}, gapless from 1 within a run) and a timestamp. On the wire it is JSON with a
- * snake_case {@code type}; see {@link EventCodec}. Types this version does not know are read as
+ * snake_case {@code type}; see {@link io.chatbuilder.core.json.JsonCodec}. Types this version does not know are read as
  * {@link Unknown}, so old clients survive new event types.
  *
  * <p>A run emits {@link RunStarted} first and exactly one terminal event last: {@link RunCompleted},
@@ -58,6 +58,53 @@ public sealed interface Event {
     public AssistantDelta {
       requireHeader(appId, runId, seq, at);
       Objects.requireNonNull(text, "text == null");
+    }
+
+    @Override
+    public String type() {
+      return TYPE;
+    }
+  }
+
+  /**
+   * A chunk of the model's reasoning (thinking) as it streams. Never part of the answer: it is not
+   * in {@link AssistantDelta} or {@link AssistantMessage}.
+   */
+  record ReasoningDelta(String appId, String runId, long seq, Instant at, int step, String text) implements Event {
+    public static final String TYPE = "reasoning_delta";
+
+    public ReasoningDelta {
+      requireHeader(appId, runId, seq, at);
+      Objects.requireNonNull(text, "text == null");
+    }
+
+    @Override
+    public String type() {
+      return TYPE;
+    }
+  }
+
+  /**
+   * A fragment of a tool call's argument text as the model writes it, before {@link ToolStarted}.
+   * Fragments are coalesced (a bounded number of events per second and per KiB for each call).
+   * {@code offset} is where {@code fragment} starts in the call's argument text, in UTF-16 code
+   * units (as JavaScript strings count), so a client that missed nothing can check it appends in
+   * order. The first event of a call has offset 0 and may have an empty fragment: the model named
+   * the tool. The text is usually not valid JSON until the call is complete; {@link ToolStarted}
+   * carries the parsed arguments.
+   */
+  record ToolInputDelta(String appId, String runId, long seq, Instant at, int step, String callId, String toolName,
+      long offset, String fragment) implements Event {
+    public static final String TYPE = "tool_input_delta";
+
+    public ToolInputDelta {
+      requireHeader(appId, runId, seq, at);
+      Objects.requireNonNull(callId, "callId == null");
+      Objects.requireNonNull(toolName, "toolName == null");
+      Objects.requireNonNull(fragment, "fragment == null");
+      if (offset < 0) {
+        throw new IllegalArgumentException("offset must be >= 0");
+      }
     }
 
     @Override

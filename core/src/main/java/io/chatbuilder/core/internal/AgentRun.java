@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * run_started
  * [checkpoint_created: initial / edits made outside the agent]
  * repeat up to maxSteps:
- *   assistant_delta*  assistant_message
+ *   (assistant_delta | reasoning_delta | tool_input_delta)*  assistant_message
  *   for each tool call: tool_started (tool_completed [file_changes] | tool_failed)
  *   stop when the model asks for no tool
  * [checkpoint_created: agent_run]
@@ -159,11 +159,17 @@ public final class AgentRun {
       int turn = step;
       List<ChatMessage> context = ContextBudget.fit(Conversations.repaired(conversations.load(appId)), config.contextBudgetChars());
       ModelRequest request = new ModelRequest(config.systemPrompt(), context, config.toolDefinitions(), config.maxOutputTokens());
-      ModelResponse response = config.model().stream(request,
-          delta -> events.emit((a, r, s, t) -> new Event.AssistantDelta(a, r, s, t, turn, delta)), cancellation);
+      // issue 15: text, reasoning and coalesced tool input stream as events; what is buffered goes out before tool_started
+      ModelStreamEvents stream = new ModelStreamEvents(events, turn);
+      ModelResponse response;
+      try {
+        response = config.model().stream(request, stream, cancellation);
+      } finally {
+        stream.finish();
+      }
       usage = usage.plus(response.usage());
       events.emit((a, r, s, t) -> new Event.AssistantMessage(a, r, s, t, turn, response.text(), response.usage()));
-      conversations.append(appId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls())));
+      conversations.append(appId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls(), response.reasoning())));
       if (response.toolCalls().isEmpty()) {
         if (response.finishReason() == FinishReason.LENGTH) {
           throw new ChatBuilderException(ErrorCode.MODEL_ERROR, "the model's output was cut off by its token limit");

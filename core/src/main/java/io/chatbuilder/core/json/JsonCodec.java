@@ -15,6 +15,7 @@ import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.Reasoning;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.Usage;
 import java.time.Instant;
@@ -67,6 +68,15 @@ public final class JsonCodec {
     } else if (event instanceof Event.AssistantDelta e) {
       o.put("step", e.step());
       o.put("text", e.text());
+    } else if (event instanceof Event.ReasoningDelta e) {
+      o.put("step", e.step());
+      o.put("text", e.text());
+    } else if (event instanceof Event.ToolInputDelta e) {
+      o.put("step", e.step());
+      o.put("call_id", e.callId());
+      o.put("tool_name", e.toolName());
+      o.put("offset", e.offset());
+      o.put("fragment", e.fragment());
     } else if (event instanceof Event.AssistantMessage e) {
       o.put("step", e.step());
       o.put("text", e.text());
@@ -125,6 +135,9 @@ public final class JsonCodec {
       return switch (type) {
         case Event.RunStarted.TYPE -> new Event.RunStarted(appId, runId, seq, at, text(o, "message"), optText(o, "model").orElse(""));
         case Event.AssistantDelta.TYPE -> new Event.AssistantDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "text"));
+        case Event.ReasoningDelta.TYPE -> new Event.ReasoningDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "text"));
+        case Event.ToolInputDelta.TYPE -> new Event.ToolInputDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "call_id"),
+            text(o, "tool_name"), longValue(o, "offset"), text(o, "fragment"));
         case Event.AssistantMessage.TYPE -> new Event.AssistantMessage(appId, runId, seq, at, intValue(o, "step"),
             text(o, "text"), usageFromTree(o.get("usage")));
         case Event.ToolStarted.TYPE -> new Event.ToolStarted(appId, runId, seq, at, text(o, "call_id"), text(o, "tool_name"),
@@ -274,6 +287,19 @@ public final class JsonCodec {
       for (ToolCall call : m.toolCalls()) {
         calls.addObject().put("id", call.id()).put("name", call.name()).put("arguments", call.arguments());
       }
+      if (!m.reasoning().isEmpty()) {
+        ArrayNode reasoning = o.putArray("reasoning");
+        for (Reasoning r : m.reasoning()) {
+          if (r instanceof Reasoning.Text t) {
+            ObjectNode block = reasoning.addObject().put("type", "text").put("text", t.text());
+            if (!t.signature().isEmpty()) {
+              block.put("signature", t.signature());
+            }
+          } else if (r instanceof Reasoning.Redacted red) {
+            reasoning.addObject().put("type", "redacted").put("data", red.data());
+          }
+        }
+      }
     } else if (message instanceof ChatMessage.ToolResult m) {
       o.put("role", "tool");
       o.put("call_id", m.callId());
@@ -296,7 +322,17 @@ public final class JsonCodec {
         for (JsonNode c : o.path("tool_calls")) {
           calls.add(new ToolCall(text(c, "id"), text(c, "name"), text(c, "arguments")));
         }
-        yield new ChatMessage.Assistant(text(o, "text"), calls);
+        // Messages stored before reasoning was kept have no "reasoning": they read as none. A kind
+        // this version does not know is skipped rather than making the whole conversation unreadable.
+        List<Reasoning> reasoning = new ArrayList<>();
+        for (JsonNode r : o.path("reasoning")) {
+          switch (optText(r, "type").orElse("")) {
+            case "text" -> reasoning.add(new Reasoning.Text(text(r, "text"), optText(r, "signature").orElse("")));
+            case "redacted" -> reasoning.add(new Reasoning.Redacted(text(r, "data")));
+            default -> { }
+          }
+        }
+        yield new ChatMessage.Assistant(text(o, "text"), calls, reasoning);
       }
       case "tool" -> new ChatMessage.ToolResult(text(o, "call_id"), text(o, "tool_name"), text(o, "content"), o.path("error").asBoolean());
       case "note" -> new ChatMessage.Note(text(o, "text"));
@@ -314,10 +350,17 @@ public final class JsonCodec {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Usage; the prompt-cache counts (parts of {@code input_tokens}) are left out when zero. */
   public ObjectNode usageToTree(Usage usage) {
     ObjectNode o = NODES.objectNode();
     o.put("input_tokens", usage.inputTokens());
     o.put("output_tokens", usage.outputTokens());
+    if (usage.cacheReadTokens() > 0) {
+      o.put("cache_read_tokens", usage.cacheReadTokens());
+    }
+    if (usage.cacheWriteTokens() > 0) {
+      o.put("cache_write_tokens", usage.cacheWriteTokens());
+    }
     return o;
   }
 
@@ -325,7 +368,8 @@ public final class JsonCodec {
     if (o == null || o.isNull()) {
       return Usage.ZERO;
     }
-    return new Usage(o.path("input_tokens").asLong(), o.path("output_tokens").asLong());
+    return new Usage(o.path("input_tokens").asLong(), o.path("output_tokens").asLong(), o.path("cache_read_tokens").asLong(),
+        o.path("cache_write_tokens").asLong());
   }
 
   private static ObjectNode countsToTree(Map<String, Integer> counts) {

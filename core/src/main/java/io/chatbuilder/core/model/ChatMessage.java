@@ -13,11 +13,21 @@ public sealed interface ChatMessage {
     }
   }
 
-  /** A model turn: its text and the tool calls it asked for (either may be empty). */
-  record Assistant(String text, List<ToolCall> toolCalls) implements ChatMessage {
+  /**
+   * A model turn: its text, the tool calls it asked for, and the reasoning it did (any may be
+   * empty). The reasoning is kept so providers that require it back in tool loops get it unchanged;
+   * it is never part of {@code text}.
+   */
+  record Assistant(String text, List<ToolCall> toolCalls, List<Reasoning> reasoning) implements ChatMessage {
     public Assistant {
       Objects.requireNonNull(text, "text == null");
       toolCalls = List.copyOf(toolCalls);
+      reasoning = List.copyOf(reasoning);
+    }
+
+    /** A turn without reasoning. */
+    public Assistant(String text, List<ToolCall> toolCalls) {
+      this(text, toolCalls, List.of());
     }
   }
 

@@ -5,7 +5,9 @@ import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +24,8 @@ import java.util.function.Function;
  * <pre>{@code
  * ScriptedModel model = ScriptedModel.builder()
  *     .turn(t -> t.text("Creating the page.").toolCall("write_file", "{\"path\":\"index.html\",\"content\":\"<h1>Hi</h1>\"}"))
+ *     .turn(t -> t.reasoning("The page needs a footer.")
+ *         .streamedToolCall("write_file", "{\"path\":\"index.html\",", "\"content\":\"<footer>", "</footer>\"}"))
  *     .turn(t -> t.text("Done."))
  *     .build();
  * }</pre>
@@ -74,14 +78,24 @@ public final class ScriptedModel implements ModelClient {
     CountDownLatch cancelled = new CountDownLatch(1);
     try (Cancellation.Registration ignored = cancellation.onCancel(cancelled::countDown)) {
       StringBuilder text = new StringBuilder();
-      for (String chunk : turn.chunks) {
-        cancellation.throwIfCancelled();
-        if (!turn.chunkDelay.isZero()) {
-          awaitQuietly(cancelled, turn.chunkDelay);
+      for (Part part : turn.parts) {
+        if (part.callIndex >= 0) {
+          ToolCall call = turn.toolCalls.get(part.callIndex);
           cancellation.throwIfCancelled();
+          listener.onToolCallStarted(call.id(), call.name());
+          for (String fragment : turn.fragments.get(part.callIndex)) {
+            pause(turn, cancelled, cancellation);
+            listener.onToolInputDelta(call.id(), fragment);
+          }
+          continue;
         }
-        text.append(chunk);
-        listener.onTextDelta(chunk);
+        pause(turn, cancelled, cancellation);
+        if (part.reasoning) {
+          listener.onReasoningDelta(part.text);
+        } else {
+          text.append(part.text);
+          listener.onTextDelta(part.text);
+        }
       }
       if (turn.holdUntilCancelled) {
         awaitQuietly(cancelled, Duration.ofMinutes(10));
@@ -91,7 +105,15 @@ public final class ScriptedModel implements ModelClient {
         throw new ModelException(turn.failure, turn.failureRetryable);
       }
       cancellation.throwIfCancelled();
-      return new ModelResponse(text.toString(), turn.toolCalls, turn.finishReason(), turn.usage);
+      return new ModelResponse(text.toString(), turn.toolCalls, turn.finishReason(), turn.usage, turn.reasoning);
+    }
+  }
+
+  private static void pause(Turn turn, CountDownLatch cancelled, Cancellation cancellation) {
+    cancellation.throwIfCancelled();
+    if (!turn.chunkDelay.isZero()) {
+      awaitQuietly(cancelled, turn.chunkDelay);
+      cancellation.throwIfCancelled();
     }
   }
 
@@ -104,10 +126,15 @@ public final class ScriptedModel implements ModelClient {
     }
   }
 
+  /** One streamed piece of a turn: a text or reasoning chunk, or a streamed tool call (by index). */
+  private record Part(String text, boolean reasoning, int callIndex) {}
+
   /** One scripted model turn. Build with {@link Turn#builder()} or the {@link Builder#turn} lambda. */
   public static final class Turn {
-    private final List<String> chunks;
+    private final List<Part> parts;
     private final List<ToolCall> toolCalls;
+    private final Map<Integer, List<String>> fragments;
+    private final List<Reasoning> reasoning;
     private final FinishReason finishReason;
     private final Usage usage;
     private final Duration chunkDelay;
@@ -116,8 +143,10 @@ public final class ScriptedModel implements ModelClient {
     private final boolean failureRetryable;
 
     private Turn(TurnBuilder b) {
-      this.chunks = List.copyOf(b.chunks);
+      this.parts = List.copyOf(b.parts);
       this.toolCalls = List.copyOf(b.toolCalls);
+      this.fragments = Map.copyOf(b.fragments);
+      this.reasoning = b.reasoning();
       this.finishReason = b.finishReason;
       this.usage = b.usage;
       this.chunkDelay = b.chunkDelay;
@@ -140,8 +169,11 @@ public final class ScriptedModel implements ModelClient {
 
   /** Builds a {@link Turn}. */
   public static final class TurnBuilder {
-    private final List<String> chunks = new ArrayList<>();
+    private final List<Part> parts = new ArrayList<>();
     private final List<ToolCall> toolCalls = new ArrayList<>();
+    private final Map<Integer, List<String>> fragments = new HashMap<>();
+    private final List<Reasoning> reasoningBlocks = new ArrayList<>();
+    private StringBuilder openReasoning;
     private FinishReason finishReason;
     private Usage usage = Usage.ZERO;
     private Duration chunkDelay = Duration.ZERO;
@@ -152,7 +184,68 @@ public final class ScriptedModel implements ModelClient {
 
     /** Streams {@code text} as one delta; call repeatedly for several deltas. */
     public TurnBuilder text(String text) {
-      chunks.add(Objects.requireNonNull(text, "text == null"));
+      closeReasoning();
+      parts.add(new Part(Objects.requireNonNull(text, "text == null"), false, -1));
+      return this;
+    }
+
+    /**
+     * Streams {@code text} as one reasoning delta. Consecutive calls (with no text or tool call
+     * between them) are chunks of one {@link Reasoning.Text} block, without a signature.
+     */
+    public TurnBuilder reasoning(String text) {
+      parts.add(new Part(Objects.requireNonNull(text, "text == null"), true, -1));
+      if (openReasoning == null) {
+        openReasoning = new StringBuilder();
+      }
+      openReasoning.append(text);
+      return this;
+    }
+
+    /**
+     * Adds a whole reasoning block to the response, such as a signed {@link Reasoning.Text} or a
+     * {@link Reasoning.Redacted} one. The text of a {@code Text} block streams as one delta.
+     */
+    public TurnBuilder reasoning(Reasoning block) {
+      Objects.requireNonNull(block, "block == null");
+      closeReasoning();
+      if (block instanceof Reasoning.Text t) {
+        parts.add(new Part(t.text(), true, -1));
+      }
+      reasoningBlocks.add(block);
+      return this;
+    }
+
+    private void closeReasoning() {
+      if (openReasoning != null) {
+        reasoningBlocks.add(new Reasoning.Text(openReasoning.toString()));
+        openReasoning = null;
+      }
+    }
+
+    private List<Reasoning> reasoning() {
+      List<Reasoning> all = new ArrayList<>(reasoningBlocks);
+      if (openReasoning != null) {
+        all.add(new Reasoning.Text(openReasoning.toString()));
+      }
+      return List.copyOf(all);
+    }
+
+    /**
+     * A tool call whose arguments stream in {@code fragments}, as real providers send them (a
+     * generated id, like {@link #toolCall(String, String)}). Its arguments are the fragments
+     * joined. Plain {@link #toolCall} calls arrive whole, without streaming callbacks.
+     */
+    public TurnBuilder streamedToolCall(String name, String... fragments) {
+      return streamedToolCall(callIdPrefix + (toolCalls.size() + 1), name, List.of(fragments));
+    }
+
+    public TurnBuilder streamedToolCall(String id, String name, List<String> fragments) {
+      List<String> copy = List.copyOf(fragments);
+      closeReasoning();
+      toolCalls.add(new ToolCall(id, name, String.join("", copy)));
+      this.fragments.put(toolCalls.size() - 1, copy);
+      parts.add(new Part("", false, toolCalls.size() - 1));
       return this;
     }
 
@@ -165,6 +258,7 @@ public final class ScriptedModel implements ModelClient {
     }
 
     public TurnBuilder toolCall(String id, String name, String argumentsJson) {
+      closeReasoning();
       toolCalls.add(new ToolCall(id, name, argumentsJson));
       return this;
     }
@@ -179,7 +273,15 @@ public final class ScriptedModel implements ModelClient {
       return this;
     }
 
-    /** Waits this long before each text delta (cancellable), to simulate a slow stream. */
+    public TurnBuilder usage(Usage usage) {
+      this.usage = Objects.requireNonNull(usage, "usage == null");
+      return this;
+    }
+
+    /**
+     * Waits this long before each streamed piece (text and reasoning deltas, tool argument
+     * fragments; cancellable), to simulate a slow stream.
+     */
     public TurnBuilder chunkDelay(Duration delay) {
       this.chunkDelay = Objects.requireNonNull(delay, "delay == null");
       return this;

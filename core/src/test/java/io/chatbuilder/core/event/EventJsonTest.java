@@ -14,6 +14,9 @@ import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.Reasoning;
+import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.Usage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +54,8 @@ class EventJsonTest {
     return List.of(
         new Event.RunStarted(APP, RUN, 1, AT, "Add a dark-mode toggle", "scripted"),
         new Event.AssistantDelta(APP, RUN, 2, AT, 1, "I'll add "),
+        new Event.ReasoningDelta(APP, RUN, 2, AT, 1, "The toggle needs a CSS variable."),
+        new Event.ToolInputDelta(APP, RUN, 3, AT, 1, "call_1", "write_file", 29, "\"content\":\"export default"),
         new Event.AssistantMessage(APP, RUN, 3, AT, 1, "I'll add a toggle.", new Usage(1200, 80)),
         new Event.ToolStarted(APP, RUN, 4, AT, "call_1", "write_file", args),
         new Event.ToolCompleted(APP, RUN, 5, AT, "call_1", "write_file", "created src/App.jsx (34 bytes)", 3),
@@ -61,7 +66,7 @@ class EventJsonTest {
             new FileChange("public/logo.png", ChangeKind.MODIFIED, Optional.empty(), 2048, 4096, 0, 0, true))),
         new Event.CheckpointCreated(APP, RUN, 8, AT, CHECKPOINT),
         new Event.Status(APP, RUN, 9, AT, "npm: added 12 packages in 2s"),
-        new Event.RunCompleted(APP, RUN, 10, AT, 3, new Usage(3600, 240), Map.of("read_file", 2, "write_file", 3)),
+        new Event.RunCompleted(APP, RUN, 10, AT, 3, new Usage(3600, 240, 2400, 1100), Map.of("read_file", 2, "write_file", 3)),
         new Event.RunFailed(APP, RUN, 10, AT, "the model did not finish within 40 turns", "step_limit"),
         new Event.RunCancelled(APP, RUN, 10, AT, "cancelled by the caller"));
   }
@@ -90,7 +95,8 @@ class EventJsonTest {
         })
         .collect(Collectors.toSet());
     assertThat(sampled).isEqualTo(permitted).containsExactlyInAnyOrder(
-        "run_started", "assistant_delta", "assistant_message", "tool_started", "tool_completed", "tool_failed",
+        "run_started", "assistant_delta", "reasoning_delta", "tool_input_delta", "assistant_message", "tool_started",
+        "tool_completed", "tool_failed",
         "file_changes", "checkpoint_created", "run_completed", "run_failed", "run_cancelled", "status");
     for (String type : sampled) {
       assertThat(example(type)).isNotNull();
@@ -128,6 +134,36 @@ class EventJsonTest {
     String json = CODEC.toJson(initial);
     assertThat(json).doesNotContain("parent_id").doesNotContain("run_id").doesNotContain("null");
     assertThat(CODEC.checkpointFromJson(json)).isEqualTo(initial);
+  }
+
+  @Test
+  void assistantMessagesKeepTheirReasoningAndRowsStoredWithoutItStillRead() {
+    ChatMessage.Assistant message = new ChatMessage.Assistant("Writing it.",
+        List.of(new ToolCall("toolu_1", "write_file", "{\"path\":\"a.txt\",\"content\":\"a\"}")),
+        List.of(new Reasoning.Text("Check the file first.", "EqQBCgIYAhIM"), new Reasoning.Redacted("EmwKAhgBEgy3"),
+            new Reasoning.Text("unsigned, as DeepSeek sends it")));
+    String json = CODEC.toJson(message);
+    assertThat(CODEC.read(json).get("reasoning")).isEqualTo(CODEC.read("""
+        [{"type":"text","text":"Check the file first.","signature":"EqQBCgIYAhIM"},
+         {"type":"redacted","data":"EmwKAhgBEgy3"},
+         {"type":"text","text":"unsigned, as DeepSeek sends it"}]"""));
+    assertThat(CODEC.messageFromJson(json)).isEqualTo(message);
+
+    // a row written before reasoning was kept
+    assertThat(CODEC.messageFromJson("{\"role\":\"assistant\",\"text\":\"Hi\",\"tool_calls\":[]}"))
+        .isEqualTo(new ChatMessage.Assistant("Hi", List.of()));
+    // no reasoning: no field, so rows stay as small as before
+    assertThat(CODEC.toJson(new ChatMessage.Assistant("Hi", List.of()))).doesNotContain("reasoning");
+    // a reasoning kind from a later version is skipped, not fatal
+    assertThat(CODEC.messageFromJson("{\"role\":\"assistant\",\"text\":\"Hi\",\"tool_calls\":[],"
+        + "\"reasoning\":[{\"type\":\"hologram\"},{\"type\":\"text\",\"text\":\"t\"}]}"))
+        .isEqualTo(new ChatMessage.Assistant("Hi", List.of(), List.of(new Reasoning.Text("t"))));
+  }
+
+  @Test
+  void usageWithoutCacheCountsReadsAsZeroAndPrintsWithoutThem() {
+    assertThat(CODEC.usageFromTree(CODEC.read("{\"input_tokens\":5,\"output_tokens\":2}"))).isEqualTo(new Usage(5, 2, 0, 0));
+    assertThat(CODEC.write(CODEC.usageToTree(new Usage(5, 2)))).isEqualTo("{\"input_tokens\":5,\"output_tokens\":2}");
   }
 
   private static JsonNode example(String type) throws IOException {

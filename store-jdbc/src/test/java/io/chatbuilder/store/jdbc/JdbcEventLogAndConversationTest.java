@@ -96,6 +96,25 @@ class JdbcEventLogAndConversationTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql", "mariadb"})
+  void assistantReasoningWithSignaturesSurvivesRestart(String database) throws Exception {
+    SimpleDataSource dataSource = TestDatabases.named(database);
+    String prefix = TestDatabases.uniquePrefix();
+    String app = "app-" + UUID.randomUUID();
+    ChatMessage.Assistant turn = new ChatMessage.Assistant("Writing it.",
+        List.of(new io.chatbuilder.core.model.ToolCall("toolu_1", "write_file", "{\"path\":\"a\",\"content\":\"b\"}")),
+        List.of(new io.chatbuilder.core.model.Reasoning.Text("Plan: one file.", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgx"),
+            new io.chatbuilder.core.model.Reasoning.Redacted("EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5")));
+    try {
+      TestDatabases.stores(dataSource, prefix).conversationStore().append(app, List.of(new ChatMessage.User("go"), turn));
+      assertThat(TestDatabases.stores(dataSource, prefix).conversationStore().load(app))
+          .containsExactly(new ChatMessage.User("go"), turn);
+    } finally {
+      TestDatabases.dropTables(dataSource, prefix);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql", "mariadb"})
   void conversationSurvivesRestartAndRewinds(String database) throws Exception {
     SimpleDataSource dataSource = TestDatabases.named(database);
     String prefix = TestDatabases.uniquePrefix();

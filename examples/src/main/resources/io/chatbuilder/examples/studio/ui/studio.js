@@ -149,6 +149,123 @@ function setBody(el, text) { el.querySelector('.body').textContent = text; }
 function setState(el, text) { el.querySelector('.state').textContent = text; }
 function time(iso) { return new Date(iso).toLocaleTimeString(); }
 
+// ---------------------------------------------------------------- live tool input
+
+// Which argument of a tool is the code that types itself in its card as the model writes it.
+const LIVE_FIELDS = {
+  write_file: ['content'],
+  edit_file: ['new_string', 'new_text', 'replacement', 'content'],
+  apply_patch: ['patch', 'input'],
+};
+
+// Reads the top-level string fields of a JSON object that may be cut off anywhere (the arguments
+// while the model is still writing them). A string cut off mid-way is returned as far as it goes;
+// an escape cut off at the end is left out until the rest arrives.
+function partialFields(text) {
+  const out = {};
+  let i = text.indexOf('{');
+  if (i < 0) return out;
+  i++;
+  const ws = () => { while (i < text.length && ' \t\r\n'.includes(text[i])) i++; };
+  const ESC = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\', '/': '/' };
+  function str() { // at an opening quote
+    i++;
+    let s = '';
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '"') { i++; return { value: s, done: true }; }
+      if (ch === '\\') {
+        if (i + 1 >= text.length) break;
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (i + 6 > text.length) break;
+          s += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+          i += 6;
+        } else {
+          s += ESC[e] ?? e;
+          i += 2;
+        }
+        continue;
+      }
+      s += ch;
+      i++;
+    }
+    return { value: s, done: false };
+  }
+  function skipValue() { // numbers, literals, arrays, objects: not shown
+    let depth = 0;
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '"') { str(); continue; }
+      if (ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') { if (depth === 0) return; depth--; }
+      else if (ch === ',' && depth === 0) return;
+      i++;
+    }
+  }
+  for (;;) {
+    ws();
+    if (i >= text.length || text[i] === '}') return out;
+    if (text[i] === ',') { i++; continue; }
+    if (text[i] !== '"') return out;
+    const key = str();
+    if (!key.done) return out;
+    ws();
+    if (text[i] !== ':') return out;
+    i++;
+    ws();
+    if (i >= text.length) return out;
+    if (text[i] === '"') {
+      const v = str();
+      out[key.value] = v.value;
+      if (!v.done) return out;
+    } else {
+      skipValue();
+    }
+  }
+}
+
+// The card of one tool call, made by its first tool_input_delta or by tool_started.
+function toolCard(run, e) {
+  const key = `tool:${e.call_id}`;
+  let c = run.cards.get(key);
+  if (!c) {
+    c = card('tool', 'tool', e.tool_name, '');
+    c.dataset.tool = e.tool_name;
+    c.dataset.callId = e.call_id;
+    c.input = '';
+    c.fragments = 0;
+    const body = c.querySelector('.body');
+    body.innerHTML = '<div class="summary"></div><pre class="live-code" data-testid="live-code" hidden></pre>';
+    run.cards.set(key, c);
+  }
+  return c;
+}
+
+function setSummary(c, text) { c.querySelector('.body .summary').textContent = text; }
+
+// Shows the file content the arguments carry so far, typing as more arrives.
+function showLiveInput(c, args) {
+  const fields = typeof args === 'string' ? partialFields(args) : (args || {});
+  const path = fields.path || fields.file_path;
+  if (path) c.querySelector('.title').textContent = `${c.dataset.tool} ${path}`;
+  const field = (LIVE_FIELDS[c.dataset.tool] || []).find((f) => typeof fields[f] === 'string');
+  if (!field) return;
+  const pre = c.querySelector('.live-code');
+  pre.hidden = false;
+  pre.dataset.field = field;
+  pre.textContent = fields[field];
+  pre.scrollTop = pre.scrollHeight;
+}
+
+function tokensLine(u) {
+  if (!u) return '';
+  const cache = [];
+  if (u.cache_read_tokens) cache.push(`${u.cache_read_tokens} from cache`);
+  if (u.cache_write_tokens) cache.push(`${u.cache_write_tokens} written to cache`);
+  return `tokens: ${u.input_tokens || 0} in${cache.length ? ` (${cache.join(', ')})` : ''} · ${u.output_tokens || 0} out`;
+}
+
 function describeArgs(args) {
   if (args && typeof args === 'object') {
     if (args.path) return args.path;
@@ -185,6 +302,8 @@ function onEvent(e) {
       break;
     }
     case 'assistant_message': {
+      const thinking = run.cards.get(`reasoning:${e.step}`);
+      if (thinking) setState(thinking, `${thinking.reasoning.length} chars`);
       if (!e.text) break;
       const key = `assistant:${e.step}`;
       let c = run.cards.get(key);
@@ -196,22 +315,54 @@ function onEvent(e) {
       addPayload(c, e);
       break;
     }
+    case 'reasoning_delta': {
+      // Thinking is shown collapsed, apart from the answer.
+      const key = `reasoning:${e.step}`;
+      let c = run.cards.get(key);
+      if (!c) {
+        c = card('reasoning', 'reasoning', 'Thinking', 'streaming…');
+        c.querySelector('.body').innerHTML =
+          '<details class="reasoning" data-testid="reasoning"><summary>show reasoning</summary><pre></pre></details>';
+        c.reasoning = '';
+        run.cards.set(key, c);
+      }
+      c.reasoning += e.text;
+      c.querySelector('details.reasoning pre').textContent = c.reasoning;
+      setState(c, `${c.reasoning.length} chars`);
+      break;
+    }
+    case 'tool_input_delta': {
+      const c = toolCard(run, e);
+      if (!c.dataset.status) c.dataset.status = 'streaming';
+      // offset says where the fragment goes; a replay after a reconnect may repeat what is shown
+      if (e.offset === c.input.length) {
+        c.input += e.fragment;
+      } else if (e.offset < c.input.length) {
+        c.input = c.input.slice(0, e.offset) + e.fragment;
+      } else {
+        break; // a gap: wait for tool_started's complete arguments
+      }
+      c.fragments++;
+      setState(c, `writing… ${c.input.length} chars`);
+      showLiveInput(c, c.input);
+      break;
+    }
     case 'tool_started': {
-      const c = card('tool', 'tool', `${e.tool_name} ${describeArgs(e.arguments)}`.trim(), 'running…');
+      const c = toolCard(run, e);
+      c.querySelector('.title').textContent = `${e.tool_name} ${describeArgs(e.arguments)}`.trim();
       c.dataset.status = 'running';
-      c.dataset.tool = e.tool_name;
-      run.cards.set(`tool:${e.call_id}`, c);
+      setState(c, 'running…');
+      showLiveInput(c, e.arguments);
       addPayload(c, e);
       break;
     }
     case 'tool_completed':
     case 'tool_failed': {
-      let c = run.cards.get(`tool:${e.call_id}`);
-      if (!c) { c = card('tool', 'tool', e.tool_name, ''); c.dataset.tool = e.tool_name; }
+      const c = toolCard(run, e);
       const ok = e.type === 'tool_completed';
       c.dataset.status = ok ? 'ok' : 'failed';
       setState(c, `${ok ? '✓' : '✗'} ${e.duration_ms} ms`);
-      setBody(c, ok ? e.summary : `${e.error_code}: ${e.error}`);
+      setSummary(c, ok ? e.summary : `${e.error_code}: ${e.error}`);
       addPayload(c, e);
       break;
     }
@@ -240,7 +391,18 @@ function onEvent(e) {
     case 'run_cancelled': {
       const title = e.type === 'run_completed' ? `Run completed in ${e.steps} step${e.steps === 1 ? '' : 's'}`
         : e.type === 'run_failed' ? `Run failed: ${e.error_code}` : 'Run cancelled';
+      // a call whose arguments were still streaming never started (cancelled, failed)
+      for (const [key, tool] of run.cards) {
+        if (key.startsWith('tool:') && tool.dataset.status === 'streaming') {
+          tool.dataset.status = 'failed';
+          setState(tool, 'not run');
+        }
+      }
       const c = card('run', e.type, title, time(e.at));
+      if (e.usage) {
+        setBody(c, tokensLine(e.usage));
+        c.querySelector('.body').dataset.testid = 'tokens';
+      }
       if (e.error) setBody(c, e.error);
       if (e.reason) setBody(c, e.reason);
       addPayload(c, e);
