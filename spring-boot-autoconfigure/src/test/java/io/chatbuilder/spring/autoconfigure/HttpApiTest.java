@@ -39,7 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "server.address=127.0.0.1",
-    "chatbuilder.sandbox.isolation=auto",
+    "chatbuilder.sandbox.isolation=unisolated",
     "chatbuilder.http.stream-queue-capacity=16",
     "chatbuilder.http.heartbeat=1s"})
 class HttpApiTest {

@@ -41,7 +41,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "server.address=127.0.0.1",
-    "chatbuilder.sandbox.isolation=auto",
+    "chatbuilder.sandbox.isolation=unisolated",
     "chatbuilder.http.stream-queue-capacity=16"})
 class SlowClientTest {
   /** Far more than loopback socket buffers hold, so a client that does not read really falls behind. */
