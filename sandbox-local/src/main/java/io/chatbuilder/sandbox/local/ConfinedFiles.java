@@ -282,6 +282,7 @@ final class ConfinedFiles {
           return Optional.empty();
         }
         MessageDigest digest = sha256();
+        hook.at("open", path);
         try (SeekableByteChannel channel = openRegular(d.dir, name, path)) {
           ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
           while (channel.read(buffer) >= 0) {
@@ -454,8 +455,11 @@ final class ConfinedFiles {
           if (!attrs.isRegularFile()) {
             throw notRegular(path);
           }
-          if (attrs.size() == content.length && Arrays.equals(readAll(d.dir, name, path), content)) {
-            return WriteOutcome.UNCHANGED;
+          if (attrs.size() == content.length) {
+            hook.at("open", path);
+            if (Arrays.equals(readAll(d.dir, name, path), content)) {
+              return WriteOutcome.UNCHANGED;
+            }
           }
           permissions = attrs.permissions();
         }
