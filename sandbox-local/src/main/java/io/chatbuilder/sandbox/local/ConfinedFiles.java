@@ -888,11 +888,19 @@ final class ConfinedFiles {
             closeIfOwned(current, rootDir);
             return new Descent(null, false, false);
           }
-          IOException failure = createDirectory(rootDir, current, segment, walked);
-          attrs = lstat(current, segment); // whatever is there now, ours or a racer's, is checked below
+          // Whatever is there after the attempt, ours or a racer's, is checked below; a racer that
+          // removes it each time gets a few more attempts, then an error.
+          IOException failure = null;
+          for (int attempt = 0; attrs == null && attempt < 3; attempt++) {
+            failure = createDirectory(rootDir, current, segment, walked);
+            attrs = lstat(current, segment);
+          }
+          if (attrs == null && failure instanceof NoSuchFileException) {
+            throw new NotFoundException("cannot create directory " + walked + ": the directory above it was removed meanwhile");
+          }
           if (attrs == null) {
-            throw new SandboxException("cannot create directory " + walked
-                + (failure == null ? ": it vanished right after it was created" : ": " + failure.getMessage()), failure);
+            throw new SandboxException("cannot create directory " + walked + ": something else removed it right after"
+                + " each of 3 attempts" + (failure == null ? "" : " (" + reason(failure) + ")"), failure);
           }
         }
         if (attrs.isSymbolicLink()) {
@@ -1049,21 +1057,24 @@ final class ConfinedFiles {
     return new TooLargeException(path + " is " + size + " bytes, over the " + maxFileBytes + " byte limit");
   }
 
+  /** The errno text, without file names (they may be in-flight temporary names). */
   private static String reason(IOException e) {
-    if (e instanceof FileSystemException fse && fse.getReason() != null) {
-      return fse.getReason();
+    if (e instanceof FileSystemException fse) {
+      return fse.getReason() != null ? fse.getReason() : fse.getClass().getSimpleName();
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static RuntimeException ioFailure(String what, IOException e) {
     if (e instanceof NoSuchFileException) {
-      return new NotFoundException("cannot " + what + ": " + e.getMessage());
+      // The name in the exception may be an in-flight temporary file: not something to show.
+      return new NotFoundException("cannot " + what + ": it, or a directory on the way, was removed meanwhile");
     }
     String message = String.valueOf(e.getMessage());
     if (message.contains("symbolic link") || message.contains("Not a directory")) {
-      return new PathRefusedException("path refused: cannot " + what + ": " + message, e);
+      return new PathRefusedException("path refused: cannot " + what + ": " + reason(e)
+          + " (something on the way was swapped meanwhile)", e);
     }
-    return new SandboxException("cannot " + what + ": " + e.getMessage(), e);
+    return new SandboxException("cannot " + what + ": " + reason(e), e);
   }
 }
