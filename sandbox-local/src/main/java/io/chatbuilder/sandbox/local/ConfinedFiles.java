@@ -112,6 +112,10 @@ final class ConfinedFiles {
   private final long maxFileBytes;
   private final RaceHook hook;
   private final SecureRandom random = new SecureRandom();
+  /** The stat taken by the last write, for the {@link #stat} that follows it; see there. */
+  private Written lastWrite;
+
+  private record Written(String path, FileStat stat) {}
 
   /**
    * Called between checking a path and using it; tests use it to swap directories for symlinks or
@@ -435,6 +439,7 @@ final class ConfinedFiles {
 
   /** Creates or atomically replaces a file; returns the outcome (UNCHANGED writes nothing). */
   WriteOutcome write(String path, byte[] content) {
+    lastWrite = null;
     if (content.length > maxFileBytes) {
       throw new TooLargeException("cannot write " + path + ": " + content.length + " bytes is over the "
           + maxFileBytes + " byte limit");
@@ -464,6 +469,10 @@ final class ConfinedFiles {
           permissions = attrs.permissions();
         }
         commit(d.dir, name, path, content, permissions);
+        PosixFileAttributes written = lstat(d.dir, name);
+        if (written != null && written.isRegularFile()) {
+          lastWrite = new Written(path, fileStat(path, written));
+        }
         return attrs == null ? WriteOutcome.CREATED : WriteOutcome.MODIFIED;
       }
     } catch (IOException e) {
@@ -514,6 +523,7 @@ final class ConfinedFiles {
 
   /** Deletes a file (or a symlink, as a link) or a directory tree; returns the regular files deleted. */
   List<String> delete(String path) {
+    lastWrite = null;
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
       Descent d = descend(rootDir, path, Mode.EXISTING);
       if (d.dir == null) {
@@ -603,6 +613,7 @@ final class ConfinedFiles {
    * path).
    */
   SortedMap<String, String> rename(String from, String to) {
+    lastWrite = null;
     if (SandboxPaths.isWithin(to, from)) {
       throw new InvalidArgumentException("cannot move " + from + " into itself");
     }
@@ -794,8 +805,18 @@ final class ConfinedFiles {
     }
   }
 
-  /** The stat of one regular file, empty if there is none (or it is not a regular file). */
+  /**
+   * The stat of one regular file, empty if there is none (or it is not a regular file). Right after
+   * {@link #write} of the same path it is the stat taken through the write's directory handle, which
+   * saves a second descent per write (the change tracker asks for it at once); a later change still
+   * shows in ctime.
+   */
   Optional<FileStat> stat(String path) {
+    Written written = lastWrite;
+    lastWrite = null;
+    if (written != null && written.path().equals(path)) {
+      return Optional.of(written.stat());
+    }
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
       Descent d = descend(rootDir, path, Mode.EXISTING);
       if (d.dir == null) {
