@@ -112,6 +112,10 @@ final class ConfinedFiles {
   private final long maxFileBytes;
   private final RaceHook hook;
   private final SecureRandom random = new SecureRandom();
+  /** The stat taken by the last write, for the {@link #stat} that follows it; see there. */
+  private Written lastWrite;
+
+  private record Written(String path, FileStat stat) {}
 
   /**
    * Called between checking a path and using it; tests use it to swap directories for symlinks or
@@ -282,6 +286,7 @@ final class ConfinedFiles {
           return Optional.empty();
         }
         MessageDigest digest = sha256();
+        hook.at("open", path);
         try (SeekableByteChannel channel = openRegular(d.dir, name, path)) {
           ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
           while (channel.read(buffer) >= 0) {
@@ -434,6 +439,7 @@ final class ConfinedFiles {
 
   /** Creates or atomically replaces a file; returns the outcome (UNCHANGED writes nothing). */
   WriteOutcome write(String path, byte[] content) {
+    lastWrite = null;
     if (content.length > maxFileBytes) {
       throw new TooLargeException("cannot write " + path + ": " + content.length + " bytes is over the "
           + maxFileBytes + " byte limit");
@@ -454,12 +460,19 @@ final class ConfinedFiles {
           if (!attrs.isRegularFile()) {
             throw notRegular(path);
           }
-          if (attrs.size() == content.length && Arrays.equals(readAll(d.dir, name, path), content)) {
-            return WriteOutcome.UNCHANGED;
+          if (attrs.size() == content.length) {
+            hook.at("open", path);
+            if (Arrays.equals(readAll(d.dir, name, path), content)) {
+              return WriteOutcome.UNCHANGED;
+            }
           }
           permissions = attrs.permissions();
         }
         commit(d.dir, name, path, content, permissions);
+        PosixFileAttributes written = lstat(d.dir, name);
+        if (written != null && written.isRegularFile()) {
+          lastWrite = new Written(path, fileStat(path, written));
+        }
         return attrs == null ? WriteOutcome.CREATED : WriteOutcome.MODIFIED;
       }
     } catch (IOException e) {
@@ -510,6 +523,7 @@ final class ConfinedFiles {
 
   /** Deletes a file (or a symlink, as a link) or a directory tree; returns the regular files deleted. */
   List<String> delete(String path) {
+    lastWrite = null;
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
       Descent d = descend(rootDir, path, Mode.EXISTING);
       if (d.dir == null) {
@@ -599,6 +613,7 @@ final class ConfinedFiles {
    * path).
    */
   SortedMap<String, String> rename(String from, String to) {
+    lastWrite = null;
     if (SandboxPaths.isWithin(to, from)) {
       throw new InvalidArgumentException("cannot move " + from + " into itself");
     }
@@ -790,8 +805,18 @@ final class ConfinedFiles {
     }
   }
 
-  /** The stat of one regular file, empty if there is none (or it is not a regular file). */
+  /**
+   * The stat of one regular file, empty if there is none (or it is not a regular file). Right after
+   * {@link #write} of the same path it is the stat taken through the write's directory handle, which
+   * saves a second descent per write (the change tracker asks for it at once); a later change still
+   * shows in ctime.
+   */
   Optional<FileStat> stat(String path) {
+    Written written = lastWrite;
+    lastWrite = null;
+    if (written != null && written.path().equals(path)) {
+      return Optional.of(written.stat());
+    }
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
       Descent d = descend(rootDir, path, Mode.EXISTING);
       if (d.dir == null) {
@@ -884,11 +909,19 @@ final class ConfinedFiles {
             closeIfOwned(current, rootDir);
             return new Descent(null, false, false);
           }
-          IOException failure = createDirectory(rootDir, current, segment, walked);
-          attrs = lstat(current, segment); // whatever is there now, ours or a racer's, is checked below
+          // Whatever is there after the attempt, ours or a racer's, is checked below; a racer that
+          // removes it each time gets a few more attempts, then an error.
+          IOException failure = null;
+          for (int attempt = 0; attrs == null && attempt < 3; attempt++) {
+            failure = createDirectory(rootDir, current, segment, walked);
+            attrs = lstat(current, segment);
+          }
+          if (attrs == null && failure instanceof NoSuchFileException) {
+            throw new NotFoundException("cannot create directory " + walked + ": the directory above it was removed meanwhile");
+          }
           if (attrs == null) {
-            throw new SandboxException("cannot create directory " + walked
-                + (failure == null ? ": it vanished right after it was created" : ": " + failure.getMessage()), failure);
+            throw new SandboxException("cannot create directory " + walked + ": something else removed it right after"
+                + " each of 3 attempts" + (failure == null ? "" : " (" + reason(failure) + ")"), failure);
           }
         }
         if (attrs.isSymbolicLink()) {
@@ -1045,21 +1078,24 @@ final class ConfinedFiles {
     return new TooLargeException(path + " is " + size + " bytes, over the " + maxFileBytes + " byte limit");
   }
 
+  /** The errno text, without file names (they may be in-flight temporary names). */
   private static String reason(IOException e) {
-    if (e instanceof FileSystemException fse && fse.getReason() != null) {
-      return fse.getReason();
+    if (e instanceof FileSystemException fse) {
+      return fse.getReason() != null ? fse.getReason() : fse.getClass().getSimpleName();
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static RuntimeException ioFailure(String what, IOException e) {
     if (e instanceof NoSuchFileException) {
-      return new NotFoundException("cannot " + what + ": " + e.getMessage());
+      // The name in the exception may be an in-flight temporary file: not something to show.
+      return new NotFoundException("cannot " + what + ": it, or a directory on the way, was removed meanwhile");
     }
     String message = String.valueOf(e.getMessage());
     if (message.contains("symbolic link") || message.contains("Not a directory")) {
-      return new PathRefusedException("path refused: cannot " + what + ": " + message, e);
+      return new PathRefusedException("path refused: cannot " + what + ": " + reason(e)
+          + " (something on the way was swapped meanwhile)", e);
     }
-    return new SandboxException("cannot " + what + ": " + e.getMessage(), e);
+    return new SandboxException("cannot " + what + ": " + reason(e), e);
   }
 }

@@ -367,4 +367,102 @@ class AdversarialPathsTest {
       Files.delete(root.resolve("src"));
     }
   }
+
+  @Test
+  void excludedDirectoriesInAnyLetterCaseOnDiskAreNeverListedScannedOrSearched() throws IOException {
+    for (String dir : List.of(".GIT/hooks", "Node_Modules/.bin", "sub/.Git", "DIST")) {
+      Files.createDirectories(root.resolve(dir));
+      Files.writeString(root.resolve(dir).resolve("x.js"), "needle");
+    }
+    Files.writeString(root.resolve("main.js"), "needle");
+    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    try {
+      assertThat(fresh.files()).containsOnlyKeys("main.js");
+      assertThat(fresh.scanChanges().paths()).containsExactly("main.js");
+      assertThat(fresh.list("", true, 100)).extracting(FileEntry::path).containsExactly("main.js", "sub");
+      assertThat(fresh.search(SearchQuery.literal("needle")).matches()).extracting(m -> m.path()).containsExactly("main.js");
+      assertRefused(() -> fresh.write(".GIT/hooks/pre-commit", utf8("x")), "excluded");
+      assertRefused(() -> fresh.write("Node_Modules/.bin/vite", utf8("x")), "excluded");
+      assertRefused(() -> fresh.list(".GIT", false, 10), "excluded");
+      assertThat(root.resolve(".GIT/hooks/pre-commit")).doesNotExist();
+    } finally {
+      fresh.close();
+    }
+  }
+
+  @Test
+  void theSdksOwnFilesOnDiskAreInvisibleToTheFileTools() throws IOException {
+    Files.createDirectories(root.resolve(".chatbuilder/home"));
+    Files.writeString(root.resolve(".chatbuilder/home/token"), "needle");
+    Files.writeString(root.resolve("src-" + "x"), "plain");
+    Files.createDirectories(root.resolve("src"));
+    Files.writeString(root.resolve("src/" + ConfinedFiles.TEMP_PREFIX + "0123"), "needle half-written");
+    Files.createDirectories(root.resolve(ConfinedFiles.TEMP_PREFIX + "dir/inner"));
+    Files.createSymbolicLink(root.resolve("alias"), Path.of(".chatbuilder/home/token"));
+    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    try {
+      assertThat(fresh.files()).containsOnlyKeys("src-x");
+      assertThat(fresh.list("", true, 100)).extracting(FileEntry::path).containsExactly("src", "src-x");
+      assertThat(fresh.search(SearchQuery.literal("needle")).matches()).isEmpty();
+      assertRefused(() -> fresh.read(".chatbuilder/home/token"), "reserved for the SDK");
+      assertRefused(() -> fresh.list(".chatbuilder", true, 10), "reserved for the SDK");
+      assertRefused(() -> fresh.delete(".chatbuilder"), "reserved for the SDK");
+      assertRefused(() -> fresh.rename(".chatbuilder", "stolen"), "reserved for the SDK");
+      assertRefused(() -> fresh.read("src/" + ConfinedFiles.TEMP_PREFIX + "0123"), "reserved for the SDK");
+      assertRefused(() -> fresh.read("alias"), "a name the sandbox does not serve");
+      // Deleting a directory reports only what the sandbox can address.
+      assertThat(fresh.delete("src")).isEmpty();
+      assertThat(root.resolve(".chatbuilder/home/token")).hasContent("needle");
+    } finally {
+      fresh.close();
+    }
+  }
+
+  @Test
+  void namesOnDiskThatTheApiRefusesAreNeverReported() throws Exception {
+    Files.writeString(root.resolve("invoice\u202Egpj.js"), "bidi");
+    Files.writeString(root.resolve("zero\u200Bwidth.js"), "zw");
+    Files.writeString(root.resolve("cafe\u0301.js"), "nfd");
+    Files.writeString(root.resolve("ok.js"), "ok");
+    // A name that is not UTF-8 at all; Java cannot even name it.
+    Process touch = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377name')\"").directory(root.toFile()).start();
+    assertThat(touch.waitFor()).isZero();
+    try (Stream<Path> entries = Files.list(root)) {
+      assertThat(entries.count()).as("all five are on disk").isEqualTo(5);
+    }
+    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    try {
+      assertThat(fresh.files()).containsOnlyKeys("ok.js");
+      assertThat(fresh.scanChanges().paths()).containsExactly("ok.js");
+      assertThat(fresh.list("", true, 100)).extracting(FileEntry::path).containsExactly("ok.js");
+    } finally {
+      fresh.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // a socket must not be waited on either
+  void socketsAreNeverOpenedOrListed() throws IOException {
+    Path socket = root.resolve("app.sock");
+    try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      sandbox.write("real.txt", utf8("x"));
+      assertRefused(() -> sandbox.read("app.sock"), "not a regular file");
+      assertThat(sandbox.tryRead("app.sock")).isEmpty();
+      assertRefused(() -> sandbox.write("app.sock", utf8("x")), "not a regular file");
+      assertThat(sandbox.files()).containsOnlyKeys("real.txt");
+      assertThat(sandbox.list("", true, 10)).extracting(FileEntry::path).containsExactly("real.txt");
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  @Test
+  void aRewriteKeepsTheExecutableBit() throws IOException {
+    Path script = root.resolve("run.sh");
+    Files.writeString(script, "#!/bin/sh\necho 1\n");
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(sandbox.write("run.sh", utf8("#!/bin/sh\necho 2\n"))).isEqualTo(WriteOutcome.MODIFIED);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(script))).isEqualTo("rwxr-xr-x");
+  }
 }
