@@ -35,6 +35,32 @@ public interface CheckpointStore {
    */
   Checkpoint append(CheckpointDraft draft);
 
+  /**
+   * Appends like {@link #append(CheckpointDraft)}, but only while {@code lease} is the app's live
+   * lease: a holder that lost its lease (expired, released, taken over) cannot append. Stores that
+   * also keep leases (they implement {@link LeaseStore}) check the token in the same atomic step as
+   * the append. This default cannot check and only appends; {@code ChatBuilder} then checks the
+   * lease just before, which is not atomic, so stores shared by several hosts override it.
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if the lease is not the app's live one; nothing
+   *     was written
+   * @throws io.chatbuilder.core.InvalidArgumentException if the lease is for another app
+   */
+  default Checkpoint append(CheckpointDraft draft, Lease lease) {
+    checkLeaseApp(draft, lease);
+    return append(draft);
+  }
+
+  /** @throws io.chatbuilder.core.InvalidArgumentException if the lease and the draft name different apps */
+  static void checkLeaseApp(CheckpointDraft draft, Lease lease) {
+    java.util.Objects.requireNonNull(draft, "draft == null");
+    java.util.Objects.requireNonNull(lease, "lease == null");
+    if (!lease.appId().equals(draft.appId())) {
+      throw new io.chatbuilder.core.InvalidArgumentException("a lease on app " + lease.appId()
+          + " cannot fence a checkpoint of app " + draft.appId());
+    }
+  }
+
   /** The latest checkpoint of an app, empty if it has none. */
   Optional<Checkpoint> head(String appId);
 
