@@ -39,8 +39,10 @@ public interface CheckpointStore {
    * Appends like {@link #append(CheckpointDraft)}, but only while {@code lease} is the app's live
    * lease: a holder that lost its lease (expired, released, taken over) cannot append. Stores that
    * also keep leases (they implement {@link LeaseStore}) check the token in the same atomic step as
-   * the append. This default cannot check and only appends; {@code ChatBuilder} then checks the
-   * lease just before, which is not atomic, so stores shared by several hosts override it.
+   * the append; {@code ChatBuilder} calls this when the checkpoint store is also its lease store.
+   * With a separate lease store it checks the lease just before a plain {@link #append(CheckpointDraft)},
+   * which is not atomic: stores shared by several hosts should keep the leases themselves. This
+   * default cannot check and only appends.
    *
    * @throws io.chatbuilder.core.LeaseLostException if the lease is not the app's live one; nothing
    *     was written

@@ -86,6 +86,12 @@ public final class History {
     if (head.isPresent()) {
       String synced = syncedHeads.putIfAbsent(appId, head.get().id());
       if (synced != null && !synced.equals(head.get().id())) {
+        // Another host moved the head. A workspace the hosts share already holds the head's files:
+        // then there is nothing to load (checked only when the head moved, O(files of the app)).
+        if (differences(sandbox, store.revision(head.get().resultRevisionId()).files()).isEmpty()) {
+          syncedHeads.put(appId, head.get().id());
+          return head.get();
+        }
         throw new ConflictException("app " + appId + "'s history was changed by another host (head "
             + head.get().id() + ", this workspace matches " + synced + "); nothing was written and the files here are "
             + "unchanged; call resync to record them and load the new head");
@@ -440,15 +446,17 @@ public final class History {
    */
   private Checkpoint append(Lease lease, CheckpointDraft draft) {
     Objects.requireNonNull(lease, "lease == null");
-    if (leases != store) {
-      Optional<Lease> live = leases.current(lease.appId());
-      if (live.isEmpty() || live.get().token() != lease.token()) {
-        throw new LeaseLostException("the lease of " + lease.holder() + " on app " + lease.appId() + " (token "
-            + lease.token() + ") is lost: " + live.map(l -> "taken over by " + l.holder() + " (token " + l.token() + ")")
-                .orElse("it expired or was released") + "; nothing was written");
-      }
+    if (leases == store) {
+      return store.append(draft, lease);
     }
-    return store.append(draft, lease);
+    Optional<Lease> live = leases.current(lease.appId());
+    if (live.isEmpty() || live.get().token() != lease.token()) {
+      throw new LeaseLostException("the lease of " + lease.holder() + " on app " + lease.appId() + " (token "
+          + lease.token() + ") is lost: " + live.map(l -> "taken over by " + l.holder() + " (token " + l.token() + ")")
+              .orElse("it expired or was released") + "; nothing was written");
+    }
+    // The store does not know this lease store's tokens: a fenced append there would refuse them.
+    return store.append(draft);
   }
 
   private Instant now() {
