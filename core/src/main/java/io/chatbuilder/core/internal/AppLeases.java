@@ -5,7 +5,6 @@ import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -80,11 +79,6 @@ public final class AppLeases implements AutoCloseable {
     for (Held h : new ArrayList<>(held)) {
       h.release();
     }
-  }
-
-  /** The leases held now (for tests and diagnostics). */
-  public List<Lease> held() {
-    return held.stream().map(Held::lease).toList();
   }
 
   /** One held lease. */
