@@ -34,8 +34,8 @@ import java.util.SortedMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One host JVM of {@link TwoHostLeaseTest}: a {@link ChatBuilder} on the shared database with its
- * own in-memory workspace. On each {@code round N} line from the parent it sends one chat and one
+ * One host JVM of {@link TwoHostLeaseTest}: a {@link ChatBuilder} on the shared database, with a
+ * workspace of its own (in memory) or a directory both hosts share. On each {@code round N} line from the parent it sends one chat and one
  * undo for the shared app, and prints what happened to each.
  *
  * <p>To see overlaps without trusting clocks, every lease this host takes is marked by creating a
@@ -52,13 +52,16 @@ public final class LeaseHost {
     String app = args[2];
     String hostId = args[3];
     Path marks = Path.of(args[4]);
+    Optional<Path> shared = args[5].equals("own") ? Optional.empty() : Optional.of(Path.of(args[5]));
     PrintStream out = System.out;
     SimpleDataSource dataSource = "postgresql".equals(database)
         ? new SimpleDataSource(TestDatabases.POSTGRES_URL, "postgres", "")
         : new SimpleDataSource(TestDatabases.MARIADB_URL, "root", "");
     JdbcStores stores = JdbcStores.builder(dataSource).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build();
     Marked store = new Marked(stores.checkpointStore(), stores.leaseStore(), marks.resolve(app), out);
-    Sandbox workspace = InMemorySandbox.builder(app).build();
+    // Either one directory both hosts work in, or a workspace of this host's own.
+    Sandbox workspace = shared.<Sandbox>map(dir -> new DirectorySandbox(app, dir))
+        .orElseGet(() -> InMemorySandbox.builder(app).build());
     // Each run writes its own message into work.txt, so the parent can tell whose work a checkpoint holds.
     ScriptedModel model = ScriptedModel.responding(request -> {
       List<ChatMessage> messages = request.messages();
@@ -99,7 +102,7 @@ public final class LeaseHost {
 
   private static void chat(ChatBuilder builder, Sandbox workspace, String app, String message, PrintStream out)
       throws Exception {
-    SortedMap<String, Long> before = workspace.files();
+    Object before = touchStamp(workspace);
     RunHandle run;
     try {
       run = builder.chat(app, message);
@@ -116,7 +119,7 @@ public final class LeaseHost {
   }
 
   private static void undo(ChatBuilder builder, Sandbox workspace, String app, PrintStream out) {
-    SortedMap<String, Long> before = workspace.files();
+    Object before = touchStamp(workspace);
     try {
       out.println("undo ok " + builder.undo(app).id());
     } catch (BusyException e) {
@@ -129,10 +132,18 @@ public final class LeaseHost {
     }
   }
 
+  /**
+   * What changes when this host touches its workspace: the files of a workspace of its own, the
+   * count of this host's own writes to a shared one (the other host may be writing there now).
+   */
+  private static Object touchStamp(Sandbox workspace) {
+    return workspace instanceof DirectorySandbox d ? (Object) d.mutations() : workspace.files();
+  }
+
   /** A busy answer must come before this host touched anything. */
-  private static void busy(String what, ChatBuilder builder, Sandbox workspace, String app, SortedMap<String, Long> before,
+  private static void busy(String what, ChatBuilder builder, Sandbox workspace, String app, Object before,
       BusyException e, PrintStream out) {
-    boolean untouched = workspace.files().equals(before) && builder.activeRun(app).isEmpty();
+    boolean untouched = touchStamp(workspace).equals(before) && builder.activeRun(app).isEmpty();
     out.println(what + " busy " + (untouched ? "untouched" : "TOUCHED") + " " + e.getMessage().replace('\n', ' '));
   }
 

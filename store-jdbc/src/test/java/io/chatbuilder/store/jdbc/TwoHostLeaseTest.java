@@ -21,11 +21,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Two host JVMs ({@link LeaseHost}) on one real database send a chat and an undo for the same app
- * at the same moment, 50 rounds: the app's lease lets exactly one operation in at a time (every
+ * at the same moment, 50 rounds, each host with a workspace of its own or both in one directory: the app's lease lets exactly one operation in at a time (every
  * granted lease is marked by an exclusively created file, so an overlap cannot go unseen), every
  * loser gets busy before its host touched anything, and every checkpoint of a run holds that
  * run's own work.
@@ -34,9 +34,11 @@ class TwoHostLeaseTest {
   private static final int ROUNDS = 50;
   private static final String APP = "shop";
 
-  @ParameterizedTest
-  @ValueSource(strings = {"postgresql", "mariadb"})
-  void twoHostsNeverOverlapOnOneApp(String database, @TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "{0}, {1} workspace")
+  @CsvSource({"postgresql, own", "postgresql, shared", "mariadb, own", "mariadb, shared"})
+  void twoHostsNeverOverlapOnOneApp(String database, String workspace, @TempDir Path dir) throws Exception {
+    boolean sharedWorkspace = workspace.equals("shared");
+    Path sharedDir = dir.resolve("workspace");
     SimpleDataSource dataSource = TestDatabases.named(database);
     String prefix = TestDatabases.uniquePrefix();
     JdbcStores stores = TestDatabases.stores(dataSource, prefix);
@@ -46,7 +48,7 @@ class TwoHostLeaseTest {
         hosts.add(new Host(id, new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            LeaseHost.class.getName(), database, prefix, APP, id, dir.toString())
+            LeaseHost.class.getName(), database, prefix, APP, id, dir.toString(), sharedWorkspace ? sharedDir.toString() : "own")
             .redirectError(dir.resolve(id + ".err").toFile())
             .start()));
       }
@@ -102,7 +104,8 @@ class TwoHostLeaseTest {
         }
       }
     }
-    System.out.printf("two hosts on %s, %d rounds: %s%n", database, ROUNDS, new java.util.TreeMap<>(counts));
+    System.out.printf("two hosts on %s, %s workspace, %d rounds: %s%n", database, workspace, ROUNDS,
+        new java.util.TreeMap<>(counts));
 
     assertThat(overlaps).as("overlapping leases").isEmpty();
     assertThat(touched).as("busy after touching the workspace").isEmpty();
@@ -125,6 +128,21 @@ class TwoHostLeaseTest {
     assertThat(history).filteredOn(c -> c.type() == CheckpointType.AGENT_RUN)
         .allSatisfy(c -> assertThat(completedRuns).containsKey(c.runId().orElseThrow()));
     assertThat(stores.leaseStore().current(APP)).as("every lease was released").isEmpty();
+    if (sharedWorkspace) {
+      // One workspace: a host never finds the other's head foreign, and no file is lost or stale.
+      assertThat(counts.getOrDefault("chat failed", 0) + counts.getOrDefault("undo conflict", 0)).as("conflicts").isZero();
+      Checkpoint head = store.head(APP).orElseThrow();
+      Map<String, String> expected = new java.util.TreeMap<>();
+      store.revision(head.resultRevisionId()).files().keySet().forEach(path -> expected.put(path,
+          new String(store.readFile(head.resultRevisionId(), path).orElseThrow(), StandardCharsets.UTF_8)));
+      Map<String, String> actual = new java.util.TreeMap<>();
+      try (var files = Files.list(sharedDir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          actual.put(p.getFileName().toString(), Files.readString(p));
+        }
+      }
+      assertThat(actual).as("the shared workspace equals the head").isEqualTo(expected);
+    }
     TestDatabases.dropTables(dataSource, prefix);
   }
 
