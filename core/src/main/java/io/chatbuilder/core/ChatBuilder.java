@@ -5,6 +5,9 @@ import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.HistoryOptions;
 import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
+import io.chatbuilder.core.checkpoint.InMemoryLeaseStore;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.conversation.InMemoryConversationStore;
@@ -14,6 +17,7 @@ import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.event.InMemoryEventLog;
 import io.chatbuilder.core.internal.AgentConfig;
 import io.chatbuilder.core.internal.AgentRun;
+import io.chatbuilder.core.internal.AppLeases;
 import io.chatbuilder.core.internal.History;
 import io.chatbuilder.core.internal.RunEvents;
 import io.chatbuilder.core.model.ChatMessage;
@@ -32,6 +36,7 @@ import io.chatbuilder.core.tool.EditTools;
 import io.chatbuilder.core.tool.Tool;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +50,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -64,8 +69,13 @@ import java.util.regex.Pattern;
  * builder.undo("shop");
  * }</pre>
  *
- * <p>One run or history operation at a time per app: a second one gets {@link BusyException}.
- * Thread-safe. {@link #close()} cancels runs and closes the sandboxes it opened.
+ * <p>One run or history operation at a time per app, across every host sharing the store: each
+ * takes the app's lease ({@link LeaseStore}) before it touches the workspace, renews it every ttl/3
+ * and releases it before its terminal event goes out; a second request, here or on another host,
+ * gets {@link BusyException} at once. A run that loses its lease stops (its model stream is
+ * cancelled) and fails with {@link LeaseLostException}; its checkpoints are refused by the store.
+ * Thread-safe. {@link #close()} cancels runs, releases this host's leases and closes the sandboxes
+ * it opened.
  */
 public final class ChatBuilder implements AutoCloseable {
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -80,6 +90,7 @@ public final class ChatBuilder implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final History history;
+  private final AppLeases leases;
   private final Optional<DraftRuntime> draftRuntime;
   private final Optional<Publisher> publisher;
   private final Map<String, AppTemplate> templates;
@@ -107,7 +118,10 @@ public final class ChatBuilder implements AutoCloseable {
     this.clock = b.clock;
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads());
-    this.history = new History(store, conversations, clock);
+    LeaseStore leaseStore = b.leaseStore != null ? b.leaseStore
+        : b.store instanceof LeaseStore own ? own : new InMemoryLeaseStore();
+    this.leases = new AppLeases(leaseStore, b.hostId != null ? b.hostId : newHostId(), b.leaseTtl);
+    this.history = new History(store, leaseStore, conversations, clock);
     this.draftRuntime = Optional.ofNullable(b.draftRuntime);
     this.publisher = Optional.ofNullable(b.publisher);
     this.templates = Map.copyOf(b.templates);
@@ -135,20 +149,25 @@ public final class ChatBuilder implements AutoCloseable {
     checkOpen();
     String runId = newRunId();
     LockHolder holder = lock(appId, "run " + runId + " is in progress");
+    AppLeases.Held lease = null;
     try {
-      Sandbox sandbox = sandbox(appId);
       Cancellation cancellation = new Cancellation();
+      // Losing the lease cancels the model stream and any command; the run then fails as lost.
+      lease = leases.acquire(appId, "run " + runId, lost -> cancellation.cancel());
+      AppLeases.Held held = lease;
+      Sandbox sandbox = sandbox(appId);
       RunEvents events = new RunEvents(appId, runId, eventLog, listeners, clock);
       Run run = new Run(appId, runId, events, cancellation);
       runs.put(appId, run);
       // The app is free before the terminal event goes out: a client that sends its next message
-      // the moment it sees run_completed must not get busy.
+      // the moment it sees run_completed must not get busy, here or on another host.
       Runnable release = () -> {
         runs.remove(appId, run);
+        held.release();
         unlock(appId, holder);
       };
       AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation,
-          release);
+          held, release);
       executor.execute(() -> {
         RunResult result;
         try {
@@ -174,6 +193,9 @@ public final class ChatBuilder implements AutoCloseable {
       return run;
     } catch (RuntimeException e) {
       runs.remove(appId);
+      if (lease != null) {
+        lease.release();
+      }
       unlock(appId, holder);
       throw e;
     }
@@ -211,7 +233,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   /** Records the app's {@code initial} checkpoint from its sandbox files if it has none; returns the head. */
   public Checkpoint initialize(String appId) {
-    return exclusive(appId, "initializing", () -> history.initialize(appId, sandbox(appId)));
+    return exclusive(appId, "initializing", lease -> history.initialize(appId, sandbox(appId), lease));
   }
 
   /** The app's checkpoints, newest first, at most {@code limit}. */
@@ -249,7 +271,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   public Checkpoint undo(String appId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
-    return exclusive(appId, "undo in progress", () -> history.undo(appId, sandbox(appId), options).checkpoint());
+    return exclusive(appId, "undo in progress", lease -> history.undo(appId, sandbox(appId), options, lease).checkpoint());
   }
 
   /** Re-applies the latest undone change; a new change since the undo clears redo. */
@@ -259,7 +281,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   public Checkpoint redo(String appId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
-    return exclusive(appId, "redo in progress", () -> history.redo(appId, sandbox(appId), options).checkpoint());
+    return exclusive(appId, "redo in progress", lease -> history.redo(appId, sandbox(appId), options, lease).checkpoint());
   }
 
   /** Sets the app's files to those of any checkpoint and records a {@code restore} checkpoint. */
@@ -269,7 +291,8 @@ public final class ChatBuilder implements AutoCloseable {
 
   public Checkpoint restore(String appId, String checkpointId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
-    return exclusive(appId, "restore in progress", () -> history.restore(appId, sandbox(appId), checkpointId, options).checkpoint());
+    return exclusive(appId, "restore in progress",
+        lease -> history.restore(appId, sandbox(appId), checkpointId, options, lease).checkpoint());
   }
 
   /**
@@ -277,7 +300,8 @@ public final class ChatBuilder implements AutoCloseable {
    * records a {@code revert_file} checkpoint.
    */
   public Checkpoint revertFile(String appId, String checkpointId, String path) {
-    return exclusive(appId, "revert in progress", () -> history.revertFile(appId, sandbox(appId), checkpointId, path).checkpoint());
+    return exclusive(appId, "revert in progress",
+        lease -> history.revertFile(appId, sandbox(appId), checkpointId, path, lease).checkpoint());
   }
 
   /**
@@ -286,8 +310,8 @@ public final class ChatBuilder implements AutoCloseable {
    * latest checkpoint's files are restored (both undoable). Returns the new head.
    */
   public Checkpoint resync(String appId) {
-    return exclusive(appId, "resync in progress", () -> {
-      history.resync(appId, sandbox(appId));
+    return exclusive(appId, "resync in progress", lease -> {
+      history.resync(appId, sandbox(appId), lease);
       return store.head(appId).orElseThrow();
     });
   }
@@ -341,7 +365,7 @@ public final class ChatBuilder implements AutoCloseable {
     if (template == null) {
       throw new NotFoundException("no template '" + templateId + "'; available: " + new java.util.TreeSet<>(templates.keySet()));
     }
-    return exclusive(appId, "creating the app", () -> {
+    return exclusive(appId, "creating the app", lease -> {
       if (store.head(appId).isPresent()) {
         throw new ConflictException("app " + appId + " already exists");
       }
@@ -351,7 +375,7 @@ public final class ChatBuilder implements AutoCloseable {
             + sandbox.files().size() + " files; refusing to overwrite them");
       }
       template.files().forEach(sandbox::write);
-      return history.initialize(appId, sandbox);
+      return history.initialize(appId, sandbox, lease);
     });
   }
 
@@ -412,12 +436,20 @@ public final class ChatBuilder implements AutoCloseable {
     return sandboxes.computeIfAbsent(appId, sandboxProvider::open);
   }
 
+  /** The lease store this facade takes its apps' leases from. */
+  public LeaseStore leaseStore() {
+    return leases.store();
+  }
+
   /** The checkpoint store this facade uses. */
   public CheckpointStore checkpointStore() {
     return store;
   }
 
-  /** Cancels running runs, waits briefly for them, and closes the sandboxes this facade opened. */
+  /**
+   * Cancels running runs, waits briefly for them, releases the leases this host still holds, and
+   * closes the sandboxes this facade opened.
+   */
   @Override
   public void close() {
     closed = true;
@@ -433,6 +465,7 @@ public final class ChatBuilder implements AutoCloseable {
     if (ownsExecutor) {
       executor.shutdownNow();
     }
+    leases.close();
     draftRuntime.ifPresent(DraftRuntime::close);
     sandboxes.values().forEach(Sandbox::close);
     sandboxes.clear();
@@ -440,12 +473,19 @@ public final class ChatBuilder implements AutoCloseable {
 
   // ------------------------------------------------------------------ internals
 
-  private <T> T exclusive(String appId, String what, Supplier<T> action) {
+  /** Runs a history operation under the app's in-JVM lock and its store lease, in that order. */
+  private <T> T exclusive(String appId, String what, Function<Lease, T> action) {
     checkAppId(appId);
     checkOpen();
     LockHolder holder = lock(appId, what);
     try {
-      return action.get();
+      // A lost lease needs no action here: the store refuses the operation's checkpoint append.
+      AppLeases.Held lease = leases.acquire(appId, what, lost -> { });
+      try {
+        return action.apply(lease.lease());
+      } finally {
+        lease.release();
+      }
     } finally {
       unlock(appId, holder);
     }
@@ -486,6 +526,12 @@ public final class ChatBuilder implements AutoCloseable {
       throw new InvalidArgumentException("invalid app id '" + appId
           + "': use 1-64 letters, digits, '_' or '-', starting with a letter or digit");
     }
+  }
+
+  private String newHostId() {
+    byte[] bytes = new byte[4];
+    random.nextBytes(bytes);
+    return "host-" + java.util.HexFormat.of().formatHex(bytes);
   }
 
   private String newRunId() {
@@ -567,6 +613,9 @@ public final class ChatBuilder implements AutoCloseable {
     private OptionalInt maxOutputTokens = OptionalInt.empty();
     private Clock clock = Clock.systemUTC();
     private ExecutorService executor;
+    private LeaseStore leaseStore;
+    private Duration leaseTtl = Duration.ofSeconds(30);
+    private String hostId;
     private DraftRuntime draftRuntime;
     private Publisher publisher;
     private final Map<String, AppTemplate> templates = new LinkedHashMap<>();
@@ -603,6 +652,39 @@ public final class ChatBuilder implements AutoCloseable {
 
     public Builder checkpointStore(CheckpointStore store) {
       this.store = Objects.requireNonNull(store, "store == null");
+      return this;
+    }
+
+    /**
+     * Where apps' leases are kept. By default the checkpoint store's own (the in-memory, JDBC and
+     * Git stores keep them, and check a checkpoint's lease in the same step as its append), else
+     * an {@link InMemoryLeaseStore}. Hosts that share a checkpoint store must share its leases.
+     */
+    public Builder leaseStore(LeaseStore leaseStore) {
+      this.leaseStore = Objects.requireNonNull(leaseStore, "leaseStore == null");
+      return this;
+    }
+
+    /**
+     * How long a lease lasts unless renewed (default 30 s); it is renewed every third of that. A
+     * host that dies holds its apps for at most this long.
+     */
+    public Builder leaseTtl(Duration ttl) {
+      LeaseStore.checkTtl(Objects.requireNonNull(ttl, "ttl == null"));
+      if (ttl.toMillis() < 30) {
+        throw new IllegalArgumentException("leaseTtl must be at least 30 ms");
+      }
+      this.leaseTtl = ttl;
+      return this;
+    }
+
+    /** Names this host in its leases, so busy errors say who holds an app (default: random). */
+    public Builder hostId(String hostId) {
+      Objects.requireNonNull(hostId, "hostId == null");
+      if (hostId.isBlank() || hostId.length() > 100) {
+        throw new IllegalArgumentException("hostId must be 1-100 characters and not blank");
+      }
+      this.hostId = hostId;
       return this;
     }
 

@@ -35,6 +35,34 @@ public interface CheckpointStore {
    */
   Checkpoint append(CheckpointDraft draft);
 
+  /**
+   * Appends like {@link #append(CheckpointDraft)}, but only while {@code lease} is the app's live
+   * lease: a holder that lost its lease (expired, released, taken over) cannot append. Stores that
+   * also keep leases (they implement {@link LeaseStore}) check the token in the same atomic step as
+   * the append; {@code ChatBuilder} calls this when the checkpoint store is also its lease store.
+   * With a separate lease store it checks the lease just before a plain {@link #append(CheckpointDraft)},
+   * which is not atomic: stores shared by several hosts should keep the leases themselves. This
+   * default cannot check and only appends.
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if the lease is not the app's live one; nothing
+   *     was written
+   * @throws io.chatbuilder.core.InvalidArgumentException if the lease is for another app
+   */
+  default Checkpoint append(CheckpointDraft draft, Lease lease) {
+    checkLeaseApp(draft, lease);
+    return append(draft);
+  }
+
+  /** @throws io.chatbuilder.core.InvalidArgumentException if the lease and the draft name different apps */
+  static void checkLeaseApp(CheckpointDraft draft, Lease lease) {
+    java.util.Objects.requireNonNull(draft, "draft == null");
+    java.util.Objects.requireNonNull(lease, "lease == null");
+    if (!lease.appId().equals(draft.appId())) {
+      throw new io.chatbuilder.core.InvalidArgumentException("a lease on app " + lease.appId()
+          + " cannot fence a checkpoint of app " + draft.appId());
+    }
+  }
+
   /** The latest checkpoint of an app, empty if it has none. */
   Optional<Checkpoint> head(String appId);
 

@@ -15,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A {@link CheckpointStore} in memory; lost when the JVM exits. Blobs are stored once per SHA-256;
  * a revision is stored as the changes against its base, with a full snapshot every
- * {@value #SNAPSHOT_EVERY} levels so reading stays bounded.
+ * {@value #SNAPSHOT_EVERY} levels so reading stays bounded. It keeps its apps' leases too (an
+ * {@link InMemoryLeaseStore}), and a fenced append checks the lease and appends in one step.
  */
-public final class InMemoryCheckpointStore implements CheckpointStore {
+public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStore {
   static final int SNAPSHOT_EVERY = 32;
 
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
@@ -25,6 +26,7 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
   private final Map<String, List<Checkpoint>> histories = new HashMap<>();
   private final Map<String, Map<String, Checkpoint>> byId = new HashMap<>();
   private long nextId = 1;
+  private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
 
   @Override
   public String blobIdOf(byte[] content) {
@@ -77,6 +79,32 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
     histories.computeIfAbsent(draft.appId(), k -> new ArrayList<>()).add(checkpoint);
     byId.computeIfAbsent(draft.appId(), k -> new HashMap<>()).put(checkpointId, checkpoint);
     return checkpoint;
+  }
+
+  @Override
+  public Checkpoint append(CheckpointDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return leases.fenced(lease, () -> append(draft));
+  }
+
+  @Override
+  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
+    return leases.acquire(appId, holder, ttl);
+  }
+
+  @Override
+  public Lease renew(Lease lease, java.time.Duration ttl) {
+    return leases.renew(lease, ttl);
+  }
+
+  @Override
+  public void release(Lease lease) {
+    leases.release(lease);
+  }
+
+  @Override
+  public Optional<Lease> current(String appId) {
+    return leases.current(appId);
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointType;
@@ -68,6 +69,7 @@ public final class AgentRun {
   private final RunEvents events;
   private final Cancellation cancellation;
   private final Runnable release;
+  private final AppLeases.Held lease;
   private final Map<String, Integer> toolSummary = new TreeMap<>();
   /** Content of paths as last reported in a file_changes event (empty = absent). */
   private final Map<String, Optional<byte[]>> reported = new HashMap<>();
@@ -76,7 +78,8 @@ public final class AgentRun {
   private int steps;
 
   public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
-      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, Runnable release) {
+      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
+      Runnable release) {
     this.appId = appId;
     this.runId = runId;
     this.message = message;
@@ -86,6 +89,7 @@ public final class AgentRun {
     this.sandbox = sandbox;
     this.events = events;
     this.cancellation = cancellation;
+    this.lease = java.util.Objects.requireNonNull(lease, "lease == null");
     this.release = java.util.Objects.requireNonNull(release, "release == null");
   }
 
@@ -108,13 +112,22 @@ public final class AgentRun {
       outcome = RunOutcome.FAILED;
       failure = new ChatBuilderException(ErrorCode.INTERNAL, "internal error: " + e, e);
     }
-    if (cancellation.isCancelled() && outcome != RunOutcome.CANCELLED) {
+    Optional<LeaseLostException> lost = lease.lost();
+    if (lost.isPresent()) {
+      // The run was stopped (its model stream cancelled) because another holder may be in the
+      // workspace now: it must not touch it again, not even to record a checkpoint.
+      outcome = RunOutcome.FAILED;
+      failure = new LeaseLostException("run stopped: " + lost.get().getMessage()
+          + "; its file changes so far were not checkpointed", lost.get());
+    } else if (cancellation.isCancelled() && outcome != RunOutcome.CANCELLED) {
       outcome = RunOutcome.CANCELLED;
       failure = new CancelledException("cancelled");
     }
     Optional<Checkpoint> checkpoint = Optional.empty();
     try {
-      checkpoint = recordCheckpoint(outcome);
+      if (lost.isEmpty()) {
+        checkpoint = recordCheckpoint(outcome);
+      }
     } catch (RuntimeException e) {
       // The files stay in the sandbox and are still tracked: the next operation records them.
       LOG.error("run {} of app {} could not record its checkpoint", runId, appId, e);
@@ -140,11 +153,11 @@ public final class AgentRun {
 
   private void prepare() {
     boolean fresh = history.store().head(appId).isEmpty();
-    Checkpoint head = history.initialize(appId, sandbox);
+    Checkpoint head = history.initialize(appId, sandbox, lease.lease());
     if (fresh) {
       events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, head));
     }
-    Optional<History.Recorded> external = history.captureExternalEdits(appId, sandbox, "before run " + runId);
+    Optional<History.Recorded> external = history.captureExternalEdits(appId, sandbox, "before run " + runId, lease.lease());
     external.ifPresent(rec -> {
       events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint()));
     });
@@ -357,7 +370,7 @@ public final class AgentRun {
     }
     String label = abbreviate(message.strip().replaceAll("\\s+", " "), 80);
     Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN, label,
-        Optional.of(runId), Optional.of(outcome), toolSummary);
+        Optional.of(runId), Optional.of(outcome), toolSummary, lease.lease());
     recorded.ifPresent(rec -> events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint())));
     return recorded.map(History.Recorded::checkpoint);
   }

@@ -1,6 +1,7 @@
 package io.chatbuilder.core.internal;
 
 import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.NothingToDoException;
 import io.chatbuilder.core.TooLargeException;
@@ -13,6 +14,8 @@ import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.FileRef;
 import io.chatbuilder.core.checkpoint.HistoryOptions;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.model.ChatMessage;
@@ -39,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoint semantics of DESIGN §3.2 on top of a {@link CheckpointStore} and a {@link Sandbox}:
- * capture, initial, undo, redo, restore, revert-file and diff. Callers hold the app's lock. Not API.
+ * capture, initial, undo, redo, restore, revert-file and diff. Callers hold the app's lease and pass it
+ * to every method that writes, which appends only under it. Not API.
  *
  * <p>Undo and redo follow the usual editor model, derived from the append-only history (oldest to
  * newest): a change ({@link CheckpointType#isChange()}) pushes itself on the undo stack and clears
@@ -53,6 +57,7 @@ public final class History {
   static final int MAX_DIFF_BYTES = 512 * 1024;
 
   private final CheckpointStore store;
+  private final LeaseStore leases;
   private final ConversationStore conversations;
   private final Clock clock;
   private final Map<String, Stacks> stacks = new ConcurrentHashMap<>();
@@ -61,8 +66,9 @@ public final class History {
   /** Per app, files too large to checkpoint that were left out of captures; never overwritten. */
   private final Map<String, java.util.Set<String>> uncaptured = new ConcurrentHashMap<>();
 
-  public History(CheckpointStore store, ConversationStore conversations, Clock clock) {
+  public History(CheckpointStore store, LeaseStore leases, ConversationStore conversations, Clock clock) {
     this.store = Objects.requireNonNull(store, "store == null");
+    this.leases = Objects.requireNonNull(leases, "leases == null");
     this.conversations = Objects.requireNonNull(conversations, "conversations == null");
     this.clock = Objects.requireNonNull(clock, "clock == null");
   }
@@ -75,11 +81,17 @@ public final class History {
   public record Recorded(Checkpoint checkpoint, List<FileChange> changes) {}
 
   /** The app's head, recording an {@code initial} checkpoint of the sandbox's files if it has none. */
-  public Checkpoint initialize(String appId, Sandbox sandbox) {
+  public Checkpoint initialize(String appId, Sandbox sandbox, Lease lease) {
     Optional<Checkpoint> head = store.head(appId);
     if (head.isPresent()) {
       String synced = syncedHeads.putIfAbsent(appId, head.get().id());
       if (synced != null && !synced.equals(head.get().id())) {
+        // Another host moved the head. A workspace the hosts share already holds the head's files:
+        // then there is nothing to load (checked only when the head moved, O(files of the app)).
+        if (differences(sandbox, store.revision(head.get().resultRevisionId()).files()).isEmpty()) {
+          syncedHeads.put(appId, head.get().id());
+          return head.get();
+        }
         throw new ConflictException("app " + appId + "'s history was changed by another host (head "
             + head.get().id() + ", this workspace matches " + synced + "); nothing was written and the files here are "
             + "unchanged; call resync to record them and load the new head");
@@ -97,7 +109,7 @@ public final class History {
       }
     }
     List<FileChange> changes = Changes.between(new TreeMap<>(), files);
-    Checkpoint initial = store.append(new CheckpointDraft(appId, Optional.empty(), Optional.empty(), files,
+    Checkpoint initial = append(lease, new CheckpointDraft(appId, Optional.empty(), Optional.empty(), files,
         CheckpointType.INITIAL, "Initial files", Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
         conversations.size(appId), ChangeStats.of(changes), now()));
     sandbox.acknowledgeChanges(scan.generation());
@@ -110,8 +122,8 @@ public final class History {
    * nothing differs. Costs O(paths the sandbox reports as possibly changed).
    */
   public Optional<Recorded> capture(String appId, Sandbox sandbox, CheckpointType type, String label,
-      Optional<String> runId, Optional<RunOutcome> outcome, Map<String, Integer> toolSummary) {
-    Checkpoint head = initialize(appId, sandbox);
+      Optional<String> runId, Optional<RunOutcome> outcome, Map<String, Integer> toolSummary, Lease lease) {
+    Checkpoint head = initialize(appId, sandbox, lease);
     ChangeScan scan = sandbox.scanChanges();
     if (scan.paths().isEmpty()) {
       return Optional.empty();
@@ -148,7 +160,7 @@ public final class History {
       before.put(path, known.containsKey(path) ? Optional.of(store.readBlob(known.get(path).blobId())) : Optional.empty());
     }
     List<FileChange> changes = Changes.between(before, after);
-    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+    Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         after, type, label, toolSummary, runId, outcome, Optional.empty(), conversations.size(appId),
         ChangeStats.of(changes), now()));
     sandbox.acknowledgeChanges(scan.generation());
@@ -161,10 +173,10 @@ public final class History {
    * differ here are first recorded on top of the head (a {@code manual} checkpoint, so nothing is
    * lost), then the head's files are restored. Costs O(files of the app).
    */
-  public Optional<Recorded> resync(String appId, Sandbox sandbox) {
+  public Optional<Recorded> resync(String appId, Sandbox sandbox, Lease lease) {
     Optional<Checkpoint> found = store.head(appId);
     if (found.isEmpty()) {
-      initialize(appId, sandbox);
+      initialize(appId, sandbox, lease);
       return Optional.empty();
     }
     Checkpoint head = found.get();
@@ -198,13 +210,13 @@ public final class History {
     local.keySet().forEach(path -> before.put(path,
         Optional.ofNullable(headFiles.get(path)).map(r -> store.readBlob(r.blobId()))));
     List<FileChange> changes = Changes.between(before, local);
-    Checkpoint saved = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()), local,
+    Checkpoint saved = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()), local,
         CheckpointType.MANUAL, "Files of this host before loading another host's changes", Map.of(), Optional.empty(),
         Optional.empty(), Optional.empty(), conversations.size(appId), ChangeStats.of(changes), now()));
     sandbox.acknowledgeChanges(scan.generation());
     syncedHeads.put(appId, saved.id());
     return Optional.of(moveTo(appId, sandbox, saved, head.resultRevisionId(), CheckpointType.RESTORE,
-        "Load the latest changes: " + describe(head), head.id(), false));
+        "Load the latest changes: " + describe(head), head.id(), false, lease));
   }
 
   /** Workspace files whose content differs from {@code files}: path to current content (empty = absent). */
@@ -224,13 +236,13 @@ public final class History {
   }
 
   /** Captures edits made outside the agent as a {@code manual} checkpoint, so an overwrite loses nothing. */
-  public Optional<Recorded> captureExternalEdits(String appId, Sandbox sandbox, String why) {
+  public Optional<Recorded> captureExternalEdits(String appId, Sandbox sandbox, String why, Lease lease) {
     return capture(appId, sandbox, CheckpointType.MANUAL, "Edits made outside the agent (" + why + ")",
-        Optional.empty(), Optional.empty(), Map.of());
+        Optional.empty(), Optional.empty(), Map.of(), lease);
   }
 
-  public Recorded undo(String appId, Sandbox sandbox, HistoryOptions options) {
-    captureExternalEdits(appId, sandbox, "before undo");
+  public Recorded undo(String appId, Sandbox sandbox, HistoryOptions options, Lease lease) {
+    captureExternalEdits(appId, sandbox, "before undo", lease);
     Checkpoint head = store.head(appId).orElseThrow();
     Stacks s = stacksAt(appId, head);
     if (s.undo.isEmpty()) {
@@ -239,15 +251,15 @@ public final class History {
     Checkpoint undone = require(appId, s.undo.peek());
     Checkpoint before = require(appId, undone.parentId().orElseThrow());
     Recorded recorded = moveTo(appId, sandbox, head, before.resultRevisionId(), CheckpointType.UNDO,
-        "Undo: " + describe(undone), undone.id(), true);
+        "Undo: " + describe(undone), undone.id(), true, lease);
     tellModel(appId, options, before.conversationLength(),
         "The person undid the change \"" + describe(undone) + "\" (checkpoint " + undone.id()
             + "). The files are back to how they were before it; read files again before editing them.");
     return recorded;
   }
 
-  public Recorded redo(String appId, Sandbox sandbox, HistoryOptions options) {
-    Optional<Recorded> captured = captureExternalEdits(appId, sandbox, "before redo");
+  public Recorded redo(String appId, Sandbox sandbox, HistoryOptions options, Lease lease) {
+    Optional<Recorded> captured = captureExternalEdits(appId, sandbox, "before redo", lease);
     Checkpoint head = store.head(appId).orElseThrow();
     Stacks s = stacksAt(appId, head);
     if (s.redo.isEmpty()) {
@@ -260,32 +272,32 @@ public final class History {
     Checkpoint afterChange = require(appId, undo.parentId().orElseThrow());
     String what = undo.label().startsWith("Undo: ") ? undo.label().substring("Undo: ".length()) : undo.label();
     Recorded recorded = moveTo(appId, sandbox, head, afterChange.resultRevisionId(), CheckpointType.REDO,
-        "Redo: " + what, undo.sourceCheckpointId().orElse(undo.id()), true);
+        "Redo: " + what, undo.sourceCheckpointId().orElse(undo.id()), true, lease);
     tellModel(appId, HistoryOptions.DEFAULTS, conversations.size(appId),
         "The person redid the change \"" + what + "\". Read files again before editing them.");
     return recorded;
   }
 
-  public Recorded restore(String appId, Sandbox sandbox, String checkpointId, HistoryOptions options) {
+  public Recorded restore(String appId, Sandbox sandbox, String checkpointId, HistoryOptions options, Lease lease) {
     Checkpoint target = require(appId, checkpointId);
-    captureExternalEdits(appId, sandbox, "before restore");
+    captureExternalEdits(appId, sandbox, "before restore", lease);
     Checkpoint head = store.head(appId).orElseThrow();
     if (head.resultRevisionId().equals(target.resultRevisionId())
         || store.diff(head.resultRevisionId(), target.resultRevisionId()).isEmpty()) {
       throw new NothingToDoException("the app's files already equal checkpoint " + checkpointId);
     }
     Recorded recorded = moveTo(appId, sandbox, head, target.resultRevisionId(), CheckpointType.RESTORE,
-        "Restore: " + describe(target), target.id(), false);
+        "Restore: " + describe(target), target.id(), false, lease);
     tellModel(appId, options, target.conversationLength(),
         "The person restored the files to checkpoint " + target.id() + " (\"" + describe(target)
             + "\"); later changes are no longer in the files. Read files again before editing them.");
     return recorded;
   }
 
-  public Recorded revertFile(String appId, Sandbox sandbox, String checkpointId, String rawPath) {
+  public Recorded revertFile(String appId, Sandbox sandbox, String checkpointId, String rawPath, Lease lease) {
     String path = SandboxPaths.normalize(rawPath);
     Checkpoint source = require(appId, checkpointId);
-    captureExternalEdits(appId, sandbox, "before reverting " + path);
+    captureExternalEdits(appId, sandbox, "before reverting " + path, lease);
     Checkpoint head = store.head(appId).orElseThrow();
     Optional<FileRef> wanted = Optional.ofNullable(store.lookup(source.resultRevisionId(), List.of(path)).get(path));
     Optional<FileRef> current = Optional.ofNullable(store.lookup(head.resultRevisionId(), List.of(path)).get(path));
@@ -301,7 +313,7 @@ public final class History {
     before.put(path, current.map(r -> store.readBlob(r.blobId())));
     guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
-    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+    Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, CheckpointType.REVERT_FILE, "Revert " + path + " to: " + describe(source), Map.of(), Optional.empty(),
         Optional.empty(), Optional.of(source.id()), conversations.size(appId), ChangeStats.of(fileChanges), now()));
     syncedHeads.put(appId, checkpoint.id());
@@ -355,7 +367,7 @@ public final class History {
   }
 
   private Recorded moveTo(String appId, Sandbox sandbox, Checkpoint head, String targetRevisionId, CheckpointType type,
-      String label, String sourceId, boolean allowEmpty) {
+      String label, String sourceId, boolean allowEmpty, Lease lease) {
     SortedMap<String, Optional<FileRef>> diff = store.diff(head.resultRevisionId(), targetRevisionId);
     if (diff.isEmpty() && !allowEmpty) {
       throw new NothingToDoException("nothing differs from the current files");
@@ -369,7 +381,7 @@ public final class History {
     });
     guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
-    Checkpoint checkpoint = store.append(new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
+    Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, type, label, Map.of(), Optional.empty(), Optional.empty(), Optional.of(sourceId),
         conversations.size(appId), ChangeStats.of(fileChanges), now()));
     // The store is the truth: apply only after the append won, so a conflict changes nothing here.
@@ -425,6 +437,26 @@ public final class History {
         }
       }
     }
+  }
+
+  /**
+   * Every checkpoint is appended under the caller's lease, so a holder that lost it cannot append.
+   * A store that keeps the leases itself checks the token atomically with the append; with a
+   * separate lease store the check comes just before (the best a foreign store allows).
+   */
+  private Checkpoint append(Lease lease, CheckpointDraft draft) {
+    Objects.requireNonNull(lease, "lease == null");
+    if (leases == store) {
+      return store.append(draft, lease);
+    }
+    Optional<Lease> live = leases.current(lease.appId());
+    if (live.isEmpty() || live.get().token() != lease.token()) {
+      throw new LeaseLostException("the lease of " + lease.holder() + " on app " + lease.appId() + " (token "
+          + lease.token() + ") is lost: " + live.map(l -> "taken over by " + l.holder() + " (token " + l.token() + ")")
+              .orElse("it expired or was released") + "; nothing was written");
+    }
+    // The store does not know this lease store's tokens: a fenced append there would refuse them.
+    return store.append(draft);
   }
 
   private Instant now() {

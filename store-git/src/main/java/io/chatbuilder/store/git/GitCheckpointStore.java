@@ -8,6 +8,9 @@ import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDraft;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.InMemoryLeaseStore;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,12 +68,18 @@ import org.slf4j.LoggerFactory;
  *   <li>appending is a compare-and-set ref update (a {@code .lock} file, so safe across threads and
  *       processes): the loser gets {@link ConflictException};
  *   <li>a checkpoint that changes k files writes k blobs, the trees on their paths and one commit;
- *       loose objects are packed every {@link Builder#packEvery} appends on a background thread.
+ *       loose objects are packed every {@link Builder#packEvery} appends on a background thread;
+ *   <li>leases are kept in this process's memory (an {@link InMemoryLeaseStore}), and a fenced
+ *       append checks the lease and moves the ref while takeovers wait. <b>Single-writer rule:</b>
+ *       leases hold only among the users of this one object, so one process (one store object)
+ *       writes a repository; a second process on it is not told {@code busy}, only refused by the
+ *       compare-and-set (a {@link ConflictException}) when the head moved. Hosts that scale out
+ *       share the JDBC store instead.
  * </ul>
  *
  * <p>Thread-safe. Close it to stop background maintenance and release the repository.
  */
-public final class GitCheckpointStore implements CheckpointStore, AutoCloseable {
+public final class GitCheckpointStore implements CheckpointStore, LeaseStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GitCheckpointStore.class);
   /** How long a held ref lock is waited for before it counts as a conflict. */
   static final long LOCK_TIMEOUT_MILLIS = 2_000;
@@ -86,6 +95,7 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
   private final AtomicBoolean maintenanceQueued = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, AppHistory> histories = new ConcurrentHashMap<>();
+  private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
 
   private GitCheckpointStore(Builder builder, FileRepository repo) {
     this.repo = repo;
@@ -124,6 +134,32 @@ public final class GitCheckpointStore implements CheckpointStore, AutoCloseable 
     try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
       return f.idFor(Constants.OBJ_BLOB, content).name();
     }
+  }
+
+  @Override
+  public Checkpoint append(CheckpointDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return leases.fenced(lease, () -> append(draft));
+  }
+
+  @Override
+  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
+    return leases.acquire(appId, holder, ttl);
+  }
+
+  @Override
+  public Lease renew(Lease lease, java.time.Duration ttl) {
+    return leases.renew(lease, ttl);
+  }
+
+  @Override
+  public void release(Lease lease) {
+    leases.release(lease);
+  }
+
+  @Override
+  public Optional<Lease> current(String appId) {
+    return leases.current(appId);
   }
 
   @Override

@@ -35,6 +35,20 @@ public enum Dialect {
     };
   }
 
+  /**
+   * The database's current time in milliseconds since the epoch, as an SQL expression: leases are
+   * timed by the one clock every host shares, so host clock skew cannot shorten or stretch them.
+   * Independent of session time zones (MariaDB's UTC_TIMESTAMP, PostgreSQL's and H2's zoned
+   * timestamps).
+   */
+  String nowMillis() {
+    return switch (this) {
+      case H2 -> "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000 AS BIGINT)";
+      case POSTGRESQL -> "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+      case MARIADB -> "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)";
+    };
+  }
+
   static Dialect detect(DatabaseMetaData metaData) throws SQLException {
     String product = metaData.getDatabaseProductName();
     String name = product == null ? "" : product.toLowerCase(Locale.ROOT);

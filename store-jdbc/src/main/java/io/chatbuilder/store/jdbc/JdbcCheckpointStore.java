@@ -14,6 +14,8 @@ import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import java.sql.Connection;
@@ -46,7 +48,7 @@ import java.util.UUID;
  * app's size. When the entries on a read path outgrow twice the file count, the revision is written
  * as a fresh full snapshot and depth restarts at 0, which keeps reads proportional to the file count.
  */
-final class JdbcCheckpointStore implements CheckpointStore {
+final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   static final int MAX_APP_ID_LENGTH = 255;
   static final int MAX_PATH_LENGTH = 700;
   static final int MAX_ID_LENGTH = 255;
@@ -63,6 +65,7 @@ final class JdbcCheckpointStore implements CheckpointStore {
   private final Dialect dialect;
   private final Tables t;
   private final ObjectMapper mapper;
+  private final JdbcLeaseStore leases;
   /** Committed revision rows never change, so they can be remembered (bounded, least recently used). */
   private final Map<String, RevisionMeta> metaCache = new LinkedHashMap<>(256, 0.75f, true) {
     private static final long serialVersionUID = 1L;
@@ -78,6 +81,7 @@ final class JdbcCheckpointStore implements CheckpointStore {
     this.dialect = dialect;
     this.t = tables;
     this.mapper = mapper;
+    this.leases = new JdbcLeaseStore(transactions, dialect, tables);
   }
 
   @Override
@@ -89,6 +93,37 @@ final class JdbcCheckpointStore implements CheckpointStore {
 
   @Override
   public Checkpoint append(CheckpointDraft draft) {
+    return append(draft, Optional.empty());
+  }
+
+  /** The lease's token is checked, and its row locked, in the transaction that inserts the checkpoint. */
+  @Override
+  public Checkpoint append(CheckpointDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return append(draft, Optional.of(lease));
+  }
+
+  @Override
+  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
+    return leases.acquire(appId, holder, ttl);
+  }
+
+  @Override
+  public Lease renew(Lease lease, java.time.Duration ttl) {
+    return leases.renew(lease, ttl);
+  }
+
+  @Override
+  public void release(Lease lease) {
+    leases.release(lease);
+  }
+
+  @Override
+  public Optional<Lease> current(String appId) {
+    return leases.current(appId);
+  }
+
+  private Checkpoint append(CheckpointDraft draft, Optional<Lease> lease) {
     Objects.requireNonNull(draft, "draft == null");
     checkAppId(draft.appId());
     draft.expectedHeadId().ifPresent(id -> checkText("expectedHeadId", id, MAX_ID_LENGTH));
@@ -114,7 +149,13 @@ final class JdbcCheckpointStore implements CheckpointStore {
     });
     String toolSummary = toJson(draft.toolSummary());
     return transactions.inTransaction("appending a checkpoint to app " + draft.appId(),
-        connection -> appendIn(connection, draft, changes, blobs, toolSummary));
+        connection -> {
+          if (lease.isPresent()) {
+            // First, so the lease row is locked before the head row (the order every writer uses).
+            leases.checkFence(connection, lease.get());
+          }
+          return appendIn(connection, draft, changes, blobs, toolSummary);
+        });
   }
 
   private Checkpoint appendIn(Connection c, CheckpointDraft draft, Map<String, Optional<FileRef>> changes,

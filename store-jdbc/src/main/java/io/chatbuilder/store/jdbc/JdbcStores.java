@@ -2,6 +2,7 @@ package io.chatbuilder.store.jdbc;
 
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.json.JsonCodec;
@@ -33,7 +34,7 @@ public final class JdbcStores {
 
   private final Dialect dialect;
   private final String tablePrefix;
-  private final CheckpointStore checkpointStore;
+  private final JdbcCheckpointStore checkpointStore;
   private final EventLog eventLog;
   private final ConversationStore conversationStore;
 
@@ -53,6 +54,15 @@ public final class JdbcStores {
   }
 
   public CheckpointStore checkpointStore() {
+    return checkpointStore;
+  }
+
+  /**
+   * The apps' leases, in the same database: the same object as {@link #checkpointStore()}, whose
+   * fenced appends check the lease's token in the checkpoint's own transaction. {@code ChatBuilder}
+   * uses it by default when given this checkpoint store.
+   */
+  public LeaseStore leaseStore() {
     return checkpointStore;
   }
 

@@ -21,6 +21,7 @@ final class Tables {
   final String messages;
   final String runs;
   final String events;
+  final String leases;
 
   Tables(String prefix) {
     Objects.requireNonNull(prefix, "prefix == null");
@@ -40,10 +41,11 @@ final class Tables {
     this.messages = prefix + "messages";
     this.runs = prefix + "runs";
     this.events = prefix + "events";
+    this.leases = prefix + "leases";
   }
 
   /** The tables the migrations create (not the runner's own bookkeeping tables). */
   List<String> dataTables() {
-    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events);
+    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events, leases);
   }
 }

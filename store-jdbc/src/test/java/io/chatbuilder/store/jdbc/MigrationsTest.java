@@ -41,11 +41,11 @@ class MigrationsTest {
       for (Future<JdbcStores> node : nodes) {
         assertThat(node.get(120, TimeUnit.SECONDS).dialect().name().toLowerCase()).isEqualTo(database);
       }
-      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(1);
+      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(Migrations.ALL.size());
       // A second CREATE changes nothing; VALIDATE passes.
       TestDatabases.stores(dataSource, prefix);
       JdbcStores.builder(dataSource).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build();
-      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(1);
+      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(Migrations.ALL.size());
 
       // A script edited after it was applied is caught.
       execute(dataSource, "UPDATE " + prefix + "schema_migrations SET checksum = 'tampered'");
@@ -60,6 +60,26 @@ class MigrationsTest {
           .isInstanceOf(StoreException.class).hasMessageContaining(prefix + "events");
     } finally {
       pool.shutdownNow();
+      TestDatabases.dropTables(dataSource, prefix);
+    }
+  }
+
+  /** A database migrated by a version before leases gets the lease table on the next CREATE. */
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql", "mariadb"})
+  void aDatabaseWithoutLeasesIsUpgraded(String database) throws Exception {
+    SimpleDataSource dataSource = TestDatabases.named(database);
+    String prefix = TestDatabases.uniquePrefix();
+    try {
+      TestDatabases.stores(dataSource, prefix);
+      execute(dataSource, "DELETE FROM " + prefix + "schema_migrations WHERE version = 2");
+      execute(dataSource, "DROP TABLE " + prefix + "leases");
+      assertThatThrownBy(() -> JdbcStores.builder(dataSource).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build())
+          .isInstanceOf(StoreException.class).hasMessageContaining("V2__create_leases.sql");
+      JdbcStores upgraded = TestDatabases.stores(dataSource, prefix);
+      assertThat(upgraded.leaseStore().acquire("app", "holder", java.time.Duration.ofSeconds(5)).token()).isEqualTo(1);
+      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(2);
+    } finally {
       TestDatabases.dropTables(dataSource, prefix);
     }
   }
