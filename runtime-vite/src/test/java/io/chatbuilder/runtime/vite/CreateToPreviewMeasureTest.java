@@ -35,10 +35,10 @@ class CreateToPreviewMeasureTest {
       Path cache = Path.of("target", "measure-npm-cache-" + template.id()).toAbsolutePath();
       VitePublisher.deleteTree(cache); // cold: nothing of this template cached yet
       Path base = Files.createDirectories(apps.resolve(template.id()));
-      try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base);
+      try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base, b -> SandboxSetup.configure(b, cache));
           ChatBuilder builder = ChatBuilder.builder().model(ScriptedModel.builder().build()).sandboxes(sandboxes)
               .template(template)
-              .draftRuntime(ViteDraftRuntime.builder(base::resolve).npmCache(cache).build())
+              .draftRuntime(ViteDraftRuntime.builder(sandboxes).build())
               .build()) {
         for (String app : List.of("first", "second")) {
           long t0 = System.nanoTime();
