@@ -172,6 +172,9 @@ public final class VitePublisher implements Publisher {
       deleteTree(work); // node_modules is large; the output is kept
     }
     boolean success = error.isEmpty();
+    if (!success) {
+      deleteTree(dir.resolve(OUTPUT)); // e.g. refused for a symbolic link: nothing of it is served
+    }
     PublishResult result = new PublishResult(publishId, appId, checkpoint.id(), checkpoint.resultRevisionId(), success,
         success ? manifest : new TreeMap<>(), success ? manifestHash : "", buildLog.text(), error,
         success ? Optional.of(dir.resolve(OUTPUT).toString()) : Optional.empty(), startedAt,

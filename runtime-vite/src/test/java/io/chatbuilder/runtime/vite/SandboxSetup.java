@@ -17,7 +17,13 @@ final class SandboxSetup {
   private SandboxSetup() {}
 
   static LocalSandbox.Builder configure(LocalSandbox.Builder b, Path npmCache) {
+    return configure(b, npmCache, Map.of());
+  }
+
+  /** {@code hostEnvironment} is added to this JVM's environment as what the host's processes would see. */
+  static LocalSandbox.Builder configure(LocalSandbox.Builder b, Path npmCache, Map<String, String> hostEnvironment) {
     Map<String, String> env = new HashMap<>(System.getenv());
+    env.putAll(hostEnvironment);
     env.put("npm_config_cache", npmCache.toString());
     return b.isolation(Isolation.BWRAP).baseEnvironment(env);
   }
