@@ -1,29 +1,54 @@
 package io.chatbuilder.sandbox.local;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the {@code bwrap} command line that runs a program with only the sandbox root (and a
- * private home) writable: system directories read-only, a fresh {@code /tmp}, {@code /proc} and
- * {@code /dev}, new PID/IPC/UTS/user namespaces (so killing bwrap kills everything inside), the
- * network namespace shared only when the policy allows network, and nothing else of the host: no
- * home directory, no {@code /root}, no {@code /var}, no secrets.
+ * Builds the {@code bwrap} command line of the sandbox profile, the same for commands and services:
+ * <ul>
+ *   <li>new user, PID, IPC, UTS, cgroup, mount and network namespaces ({@code --unshare-all}, the
+ *       network shared only when the policy opts into the host network), uid and gid 1000 inside
+ *       (mapped to the JVM's own uid, so the app directory the JVM owns stays writable), every
+ *       capability dropped (so a read-only bind cannot be remounted, even when the JVM runs as
+ *       root), no nested user namespaces, {@code --new-session}, {@code --die-with-parent};
+ *   <li>{@code /usr}, {@code /bin}, {@code /lib*} and a few {@code /etc} entries read-only, fresh
+ *       {@code /proc}, a minimal {@code /dev} and a private {@code /tmp} (tmpfs);
+ *   <li>the sandbox's own root file system (where {@code /etc} and the mount points live) read-only;
+ *   <li>writable: only the app directory and the sandbox's private home (a host directory outside
+ *       the app, never the host user's home); read-only: the egress proxy's socket directory at
+ *       {@link #RUN_DIRECTORY}{@code /egress} when the network is denied.
+ * </ul>
+ * Nothing else of the host is visible: no home directories, no {@code /root}, {@code /var},
+ * {@code /run}, {@code /sys}, no other app's directory, none of the host's {@code /tmp}.
  */
 final class Bubblewrap {
+  /** Where the sandbox sees its bridges to the host (the egress proxy's socket). */
+  static final String RUN_DIRECTORY = "/run/chatbuilder";
+  /** The uid and gid processes have inside the sandbox. */
+  static final int SANDBOX_UID = 1000;
+
   private static final List<String> SYSTEM_DIRECTORIES = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
   /** What programs need from /etc (TLS roots, DNS, users, time zone, dynamic linker), nothing more. */
   private static final List<String> ETC_ENTRIES = List.of(
       "/etc/ssl", "/etc/ca-certificates", "/etc/pki", "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
       "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
       "/etc/alternatives", "/etc/mime.types");
+  /**
+   * Device nodes bound from the host into a tmpfs {@code /dev}. Not bwrap's {@code --dev}: its devpts
+   * mount makes bwrap nest a second user namespace for unprivileged users, and the host could then
+   * no longer join the sandbox's network namespace to bridge a service's port.
+   */
+  private static final List<String> DEVICES = List.of("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom");
 
   private final Path executable;
   private final List<Path> readOnly;
@@ -33,7 +58,7 @@ final class Bubblewrap {
     this.readOnly = List.copyOf(readOnly);
   }
 
-  /** Finds {@code bwrap} on the JVM's PATH. */
+  /** Finds {@code bwrap} on a search path (absolute entries only). */
   static Optional<Path> find(String pathVariable) {
     if (pathVariable == null) {
       return Optional.empty();
@@ -55,20 +80,38 @@ final class Bubblewrap {
   }
 
   /**
-   * The full command: bwrap options, then {@code program} and its arguments.
+   * What one process gets.
    *
+   * @param shareNetwork the host network (the policy's explicit opt-in); otherwise loopback only
+   * @param egressDirectory the host directory of the egress proxy's socket, bound read-only
+   * @param disableNestedUserNamespaces off only for services of an unprivileged JVM, whose network
+   *     namespace the host must be able to join (bwrap nests a user namespace to disable them)
    * @param extraReadOnly directories the program needs (its install prefix, PATH entries)
    */
-  List<String> command(Path program, List<String> args, Path root, Path home, Path workingDirectory,
-      boolean network, Set<Path> extraReadOnly) {
+  record Profile(Path root, Path home, Path workingDirectory, boolean shareNetwork, Optional<Path> egressDirectory,
+      boolean disableNestedUserNamespaces, Set<Path> extraReadOnly) {
+    Profile {
+      extraReadOnly = Set.copyOf(extraReadOnly);
+    }
+  }
+
+  /** The full command: bwrap options, then {@code program} and its arguments. */
+  List<String> command(Profile profile, List<String> program) {
     List<String> cmd = new ArrayList<>();
     cmd.add(executable.toString());
     cmd.add("--die-with-parent");
     cmd.add("--new-session");
     cmd.add("--unshare-all");
-    if (network) {
+    cmd.add("--unshare-user");
+    if (profile.disableNestedUserNamespaces()) {
+      cmd.add("--disable-userns");
+    }
+    cmd.addAll(List.of("--uid", Integer.toString(SANDBOX_UID), "--gid", Integer.toString(SANDBOX_UID)));
+    cmd.addAll(List.of("--hostname", "sandbox"));
+    if (profile.shareNetwork()) {
       cmd.add("--share-net");
     }
+    cmd.addAll(List.of("--cap-drop", "ALL"));
     for (String dir : SYSTEM_DIRECTORIES) {
       Path p = Path.of(dir);
       if (Files.isSymbolicLink(p)) {
@@ -85,19 +128,31 @@ final class Bubblewrap {
       cmd.addAll(List.of("--ro-bind-try", entry, entry));
     }
     Set<Path> binds = new LinkedHashSet<>(readOnly);
-    binds.addAll(extraReadOnly);
+    binds.addAll(profile.extraReadOnly());
     for (Path p : binds) {
-      if (!coveredBySystem(p) && !p.startsWith(root) && !root.startsWith(p)) {
+      if (!coveredBySystem(p) && !p.startsWith(profile.root()) && !profile.root().startsWith(p)
+          && !p.startsWith(profile.home()) && !profile.home().startsWith(p)) {
         cmd.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
       }
     }
-    cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
-    cmd.addAll(List.of("--bind", home.toString(), home.toString()));
-    cmd.addAll(List.of("--bind", root.toString(), root.toString()));
-    cmd.addAll(List.of("--chdir", workingDirectory.toString()));
+    cmd.addAll(List.of("--proc", "/proc"));
+    cmd.addAll(List.of("--tmpfs", "/dev"));
+    for (String device : DEVICES) {
+      cmd.addAll(List.of("--dev-bind", device, device));
+    }
+    cmd.addAll(List.of("--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin",
+        "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr",
+        "--tmpfs", "/dev/shm"));
+    // The private /tmp first: the home and the app may live under the host's /tmp and are bound on top.
+    cmd.addAll(List.of("--tmpfs", "/tmp"));
+    profile.egressDirectory().ifPresent(dir -> cmd.addAll(List.of("--ro-bind", dir.toString(), RUN_DIRECTORY + "/egress")));
+    cmd.addAll(List.of("--bind", profile.home().toString(), profile.home().toString()));
+    cmd.addAll(List.of("--bind", profile.root().toString(), profile.root().toString()));
+    // bwrap's own root (where /etc, /run and the mount points live) read-only too, once everything is mounted.
+    cmd.addAll(List.of("--remount-ro", "/"));
+    cmd.addAll(List.of("--chdir", profile.workingDirectory().toString()));
     cmd.add("--");
-    cmd.add(program.toString());
-    cmd.addAll(args);
+    cmd.addAll(program);
     return cmd;
   }
 
@@ -111,11 +166,16 @@ final class Bubblewrap {
   }
 
   /**
-   * Runs {@code true} inside bwrap with the same options commands get; bwrap fails here when the
-   * kernel or container forbids user namespaces. Returns the failure, or empty if bwrap works.
+   * Runs {@code true} inside the profile commands get; bwrap fails here when the kernel or a
+   * container forbids user namespaces. Returns the failure, or empty if bwrap works.
    */
-  Optional<String> probe(Path root, Path home, Path trueProgram) {
-    List<String> cmd = command(trueProgram, List.of(), root, home, root, false, Set.of());
+  Optional<String> probe(Path root, Path home) {
+    Optional<Path> trueProgram = systemProgram("true");
+    if (trueProgram.isEmpty()) {
+      return Optional.of("no 'true' program in /usr/bin or /bin to probe bubblewrap with");
+    }
+    List<String> cmd = command(new Profile(root, home, root, false, Optional.empty(), true, Set.of()),
+        List.of(trueProgram.get().toString()));
     try {
       Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       process.getOutputStream().close();
@@ -123,7 +183,7 @@ final class Bubblewrap {
         process.destroyForcibly();
         return Optional.of("bwrap did not finish within 20 s");
       }
-      String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       return process.exitValue() == 0 ? Optional.empty()
           : Optional.of("bwrap exited with " + process.exitValue() + (output.isEmpty() ? "" : ": " + output));
     } catch (IOException e) {
@@ -131,6 +191,30 @@ final class Bubblewrap {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.of("interrupted while probing bwrap");
+    }
+  }
+
+  /** A program from the system directories only (never from PATH, never from the app). */
+  static Optional<Path> systemProgram(String name) {
+    for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+      Path p = Path.of(dir, name);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Remembers probe results per bwrap executable, so opening many sandboxes (one provider, one
+   * probe) costs one probe. Thread-safe; a failed probe is remembered too (the host installs
+   * bubblewrap and restarts).
+   */
+  static final class Probes {
+    private final Map<Path, Optional<String>> results = new ConcurrentHashMap<>();
+
+    Optional<String> probe(Bubblewrap bwrap, Path root, Path home) {
+      return results.computeIfAbsent(bwrap.executable(), p -> bwrap.probe(root, home));
     }
   }
 }

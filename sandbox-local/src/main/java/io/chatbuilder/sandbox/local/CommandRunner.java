@@ -1,7 +1,6 @@
 package io.chatbuilder.sandbox.local;
 
 import io.chatbuilder.core.Cancellation;
-import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandRequest;
@@ -13,47 +12,33 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs one command: resolves the program itself (absolute PATH entries outside the root only, or the
- * app's own {@code node_modules/.bin}), scrubs the environment, optionally wraps it in bubblewrap,
- * streams output to the listener while capping what is kept, and kills the whole process tree on
- * timeout or cancel.
+ * Runs one command through the sandbox's {@link ProcessLauncher} (isolation, limits, environment
+ * scrub), streams output to the listener while capping what is kept, kills the whole process tree
+ * on timeout or cancel, and reports which resource limit stopped it.
  */
 final class CommandRunner {
-  private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-
-  private final Path root;
-  private final Path home;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CommandRunner.class);
+  private final ProcessLauncher launcher;
   private final CommandPolicy policy;
-  private final Map<String, String> baseEnvironment;
-  private final Optional<Bubblewrap> bubblewrap;
-  private final Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<ProcessLauncher.Launched> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  CommandRunner(Path root, Path home, CommandPolicy policy, Map<String, String> baseEnvironment, Optional<Bubblewrap> bubblewrap) {
-    this.root = root;
-    this.home = home;
-    this.policy = policy;
-    this.baseEnvironment = Map.copyOf(baseEnvironment);
-    this.bubblewrap = bubblewrap;
+  CommandRunner(ProcessLauncher launcher) {
+    this.launcher = launcher;
+    this.policy = launcher.policy();
   }
 
   boolean isolated() {
-    return bubblewrap.isPresent();
+    return launcher.isolated();
   }
 
   CommandResult run(CommandRequest request, String program, Path workingDirectory, CommandListener listener,
@@ -62,37 +47,20 @@ final class CommandRunner {
     if (cancellation.isCancelled()) {
       return new CommandResult(-1, "", "", false, true, false, isolated(), Duration.ZERO);
     }
-    Map<String, String> env = environment(request);
-    Path executable = resolve(request.argv().get(0), program, env.get("PATH"));
+    Map<String, String> env = launcher.commandEnvironment(request);
+    Path executable = launcher.resolve(request.argv().get(0), program, env.get("PATH"));
     List<String> args = request.argv().subList(1, request.argv().size());
-    List<String> command;
-    if (bubblewrap.isPresent()) {
-      command = bubblewrap.get().command(executable, args, root, home, workingDirectory, policy.allowNetwork(),
-          installPrefixes(executable, env.get("PATH")));
-    } else {
-      command = new ArrayList<>();
-      command.add(executable.toString());
-      command.addAll(args);
-    }
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile());
-    builder.environment().clear();
-    builder.environment().putAll(env);
-
+    ProcessLauncher.Launched launched = launcher.start(ProcessLauncher.Kind.COMMAND, executable, args, workingDirectory, env, 0);
+    Process process = launched.process();
+    running.add(launched);
     Output output = new Output(policy.outputLimitBytes(), listener);
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new SandboxException("cannot start " + program + ": " + e.getMessage(), e);
-    }
-    running.add(process);
     AtomicBoolean cancelled = new AtomicBoolean();
     boolean timedOut = false;
-    Thread stdout = pump(process.getInputStream(), output, true, program);
-    Thread stderr = pump(process.getErrorStream(), output, false, program);
+    Thread stdout = pump(process.getInputStream(), chunk -> output.append(true, chunk), "chatbuilder-" + program + "-stdout");
+    Thread stderr = pump(process.getErrorStream(), chunk -> output.append(false, chunk), "chatbuilder-" + program + "-stderr");
     try (Cancellation.Registration ignored = cancellation.onCancel(() -> {
       cancelled.set(true);
-      killTree(process);
+      launched.kill();
     })) {
       try {
         process.getOutputStream().close();
@@ -102,111 +70,35 @@ final class CommandRunner {
       Duration timeout = policy.timeoutFor(request);
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         timedOut = !cancelled.get();
-        killTree(process);
+        launched.kill();
         process.waitFor(10, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      killTree(process);
+      launched.kill();
       Thread.currentThread().interrupt();
       cancelled.set(true);
     }
-    running.remove(process);
+    running.remove(launched);
     // A grandchild that escaped the kill could keep the pipes open forever; do not wait for it.
     join(stdout);
     join(stderr);
-    boolean killed = timedOut || cancelled.get() || process.isAlive();
+    boolean killed = timedOut || cancelled.get() || launched.killedForDisk() || process.isAlive();
     int exitCode = killed ? -1 : process.exitValue();
+    for (String notice : launched.limitNotices(process.isAlive() ? -1 : process.exitValue())) {
+      output.notice(notice);
+    }
+    long cleanup = System.nanoTime();
+    launched.finish();
+    if (log.isDebugEnabled()) {
+      log.debug("{} ran {} ms, cleanup {} ms", program, (cleanup - started) / 1_000_000, (System.nanoTime() - cleanup) / 1_000_000);
+    }
     return new CommandResult(exitCode, output.stdout(), output.stderr(), timedOut, cancelled.get() && !timedOut,
         output.truncated(), isolated(), Duration.ofNanos(System.nanoTime() - started));
   }
 
-  /** Allowlisted variables only; a private HOME and TMPDIR; PATH without relative or in-root entries. */
-  Map<String, String> environment(CommandRequest request) {
-    Map<String, String> env = new TreeMap<>(policy.environmentFor(baseEnvironment, request));
-    env.put("PATH", sanitizePath(env.getOrDefault("PATH", DEFAULT_PATH)));
-    env.put("HOME", home.toString());
-    env.put("TMPDIR", bubblewrap.isPresent() ? "/tmp" : home.resolve("tmp").toString());
-    return env;
-  }
-
-  private String sanitizePath(String path) {
-    StringJoiner kept = new StringJoiner(":");
-    for (String dir : path.split(":")) {
-      if (dir.startsWith("/") && !Path.of(dir).normalize().startsWith(root)) {
-        kept.add(dir);
-      }
-    }
-    String result = kept.toString();
-    return result.isEmpty() ? DEFAULT_PATH : result;
-  }
-
-  /**
-   * Finds the program's file ourselves rather than letting the OS search PATH (which could include
-   * "." or a directory inside the sandbox the agent can write).
-   */
-  private Path resolve(String first, String program, String pathVariable) {
-    if (first.indexOf('/') >= 0) {
-      // The policy only lets node_modules/.bin/<name> through.
-      Path local = root.resolve("node_modules/.bin").resolve(program);
-      try {
-        Path real = local.toRealPath();
-        if (!real.startsWith(root) || !Files.isRegularFile(real) || !Files.isExecutable(real)) {
-          throw new SandboxException("node_modules/.bin/" + program + " does not lead to an executable file inside the app");
-        }
-      } catch (IOException e) {
-        throw new SandboxException("program not found: node_modules/.bin/" + program + " (run npm install first)");
-      }
-      return local;
-    }
-    for (String dir : pathVariable.split(":")) {
-      Path candidate = Path.of(dir, program);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    throw new SandboxException("program not found on PATH: " + program);
-  }
-
-  /**
-   * Directories a program outside /usr needs for bubblewrap to bind read-only: PATH entries outside
-   * the host user's home, and the program's own install prefix (e.g. an nvm install under home,
-   * but never home itself).
-   */
-  private Set<Path> installPrefixes(Path executable, String pathVariable) {
-    Set<Path> out = new LinkedHashSet<>();
-    Path homeDir = Path.of(System.getProperty("user.home", "/")).toAbsolutePath();
-    // PATH entries under the host user's home (~/.cargo/bin...) are not bound: they would reveal it.
-    for (String dir : pathVariable.split(":")) {
-      Path p = Path.of(dir).normalize();
-      if (p.getNameCount() >= 1 && !p.startsWith(homeDir)) {
-        out.add(p);
-      }
-    }
-    try {
-      Path real = executable.toRealPath();
-      // .../prefix/bin/node or .../prefix/lib/node_modules/npm/bin/npm-cli.js: bind the prefix.
-      Set<Path> candidates = new HashSet<>();
-      candidates.add(real.getParent());
-      for (Path p = real.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
-        if (p.getFileName().toString().equals("lib") || p.getFileName().toString().equals("bin")) {
-          candidates.add(p.getParent());
-          break;
-        }
-      }
-      for (Path c : candidates) {
-        if (c.getNameCount() >= 2 && !c.equals(homeDir) && !c.startsWith(root)) {
-          out.add(c);
-        }
-      }
-    } catch (IOException e) {
-      // Resolved a moment ago; if it vanished, bwrap reports it.
-    }
-    return out;
-  }
-
   /** Kills every command still running (the sandbox is closing). */
   void killAll() {
-    running.forEach(CommandRunner::killTree);
+    running.forEach(ProcessLauncher.Launched::kill);
   }
 
   /** Kills the process and every descendant; re-reads the tree a few times to catch fresh forks. */
@@ -223,7 +115,8 @@ final class CommandRunner {
     }
   }
 
-  private static Thread pump(InputStream in, Output output, boolean isStdout, String program) {
+  /** Decodes a stream as UTF-8 (across chunk boundaries) into {@code sink} on a daemon thread. */
+  static Thread pump(InputStream in, java.util.function.Consumer<String> sink, String threadName) {
     Thread thread = new Thread(() -> {
       CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPLACE)
@@ -240,7 +133,7 @@ final class CommandRunner {
           pending.compact();
           chars.flip();
           if (chars.hasRemaining()) {
-            output.append(isStdout, chars.toString());
+            sink.accept(chars.toString());
           }
           chars.clear();
         }
@@ -249,12 +142,12 @@ final class CommandRunner {
         decoder.flush(chars);
         chars.flip();
         if (chars.hasRemaining()) {
-          output.append(isStdout, chars.toString());
+          sink.accept(chars.toString());
         }
       } catch (IOException e) {
         // The stream closed under us (process killed): what was read is kept.
       }
-    }, "chatbuilder-" + program + (isStdout ? "-stdout" : "-stderr"));
+    }, threadName);
     thread.setDaemon(true);
     thread.start();
     return thread;
@@ -332,6 +225,20 @@ final class CommandRunner {
         end += Character.charCount(cp);
       }
       return s.substring(0, end);
+    }
+
+    /**
+     * A line from the sandbox itself (which limit stopped the command), appended to stderr even when
+     * the output cap is reached, so the reason is never cut off.
+     */
+    synchronized void notice(String message) {
+      String line = "\n[chatbuilder] " + message + "\n";
+      stderr.append(line);
+      try {
+        listener.onStderr(line);
+      } catch (RuntimeException e) {
+        // A failing listener must not lose the result.
+      }
     }
 
     synchronized String stdout() {

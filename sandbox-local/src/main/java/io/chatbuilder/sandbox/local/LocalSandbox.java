@@ -13,6 +13,8 @@ import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxPaths;
+import io.chatbuilder.core.sandbox.SandboxService;
+import io.chatbuilder.core.sandbox.ServiceRequest;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.sandbox.TextSearch;
@@ -31,6 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -38,17 +44,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Sandbox} in a directory of the host: confined file tools, change tracking with a stat
- * cache, search, and a command runner under a {@link CommandPolicy}, inside bubblewrap where
- * available.
+ * cache, search, and commands and services under a {@link CommandPolicy}, inside bubblewrap with
+ * resource limits and no network but the policy's holes (see the module README).
  *
  * <pre>{@code
  * LocalSandbox sandbox = LocalSandbox.builder(Path.of("apps/todo"))
  *     .policy(CommandPolicy.builder().allow("tsc").build())
- *     .isolation(Isolation.AUTO)
- *     .build();
+ *     .build();                       // isolated by bubblewrap; .unisolated() only for trusted code
  * }</pre>
  *
- * <p>Thread-safe: file operations and scans are serialized; commands run concurrently with them.
+ * <p>Without a working bubblewrap the sandbox still opens and its file tools work, but every
+ * command and service fails with a {@link SandboxException} naming the missing Debian package,
+ * unless the host opted into {@link Builder#unisolated()}.
+ *
+ * <p>Thread-safe: file operations and scans are serialized; commands and services run
+ * concurrently with them.
  */
 public final class LocalSandbox implements Sandbox {
   private static final Logger log = LoggerFactory.getLogger(LocalSandbox.class);
@@ -59,19 +69,25 @@ public final class LocalSandbox implements Sandbox {
   private final Exclusions exclusions;
   private final ConfinedFiles files;
   private final ChangeTracker tracker;
+  private final ProcessLauncher launcher;
   private final CommandRunner runner;
-  private final Path home;
+  private final Path runDirectory;
+  private final Set<LocalService> services = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger serviceCounter = new AtomicInteger();
   private final Object lock = new Object();
 
-  private LocalSandbox(Builder b, Path root, Path home, Optional<Bubblewrap> bubblewrap) {
-    this.id = b.id != null ? b.id : root.getFileName().toString();
+  private LocalSandbox(Builder b, String id, Path root, Path runDirectory, boolean isolated) {
+    this.id = id;
     this.root = root;
-    this.home = home;
+    this.runDirectory = runDirectory;
     this.policy = b.policy;
     this.exclusions = b.exclusions;
     this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook);
     this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView);
-    this.runner = new CommandRunner(root, home, b.policy, b.baseEnvironment, bubblewrap);
+    Optional<Bubblewrap> bubblewrap = Bubblewrap.find(b.bwrapSearchPath).map(p -> new Bubblewrap(p, b.readOnlyPaths));
+    this.launcher = new ProcessLauncher(id, root, runDirectory, b.policy, b.baseEnvironment, isolated, bubblewrap,
+        b.probes != null ? b.probes : new Bubblewrap.Probes(), b.cgroupMount);
+    this.runner = new CommandRunner(launcher);
   }
 
   /** Starts a sandbox on {@code root}; the directory is created if missing. */
@@ -84,14 +100,30 @@ public final class LocalSandbox implements Sandbox {
     return id;
   }
 
+  /** The sandbox's private host directory (home, bridge sockets); for tests. */
+  Path runDirectory() {
+    return runDirectory;
+  }
+
   /** The real, absolute root directory. */
   public Path root() {
     return root;
   }
 
-  /** Whether commands run inside bubblewrap; false means they run unisolated. */
+  /**
+   * Whether commands and services run inside bubblewrap (they then never run any other way: where
+   * bubblewrap does not work they fail). False only where the host opted into {@link Builder#unisolated()}.
+   */
   public boolean isolated() {
-    return runner.isolated();
+    return launcher.isolated();
+  }
+
+  /**
+   * Why commands and services cannot run isolated on this machine (bubblewrap missing or unable to
+   * create namespaces), probed once; empty when they can, or when the sandbox is unisolated.
+   */
+  public Optional<String> isolationProblem() {
+    return launcher.isolationProblem();
   }
 
   @Override
@@ -203,6 +235,61 @@ public final class LocalSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Starts a service (e.g. the Vite dev server) under the same policy check, isolation, limits and
+   * environment scrub as commands, without a timeout. Isolated with the network denied, its port is
+   * reached through {@link SandboxService#endpoint()} only (a bridge the host makes into the
+   * sandbox's own network); the service must listen on {@code 127.0.0.1}.
+   */
+  @Override
+  public SandboxService startService(ServiceRequest request, CommandListener output) {
+    Objects.requireNonNull(request, "request == null");
+    Objects.requireNonNull(output, "output == null");
+    String program = policy.check(request.argv());
+    LocalCommandRules.check(policy, root, program, request.argv());
+    String dir = SandboxPaths.normalizeOrRoot(request.workingDirectory());
+    Path workingDirectory;
+    synchronized (lock) {
+      workingDirectory = files.directory(dir);
+    }
+    Map<String, String> env = launcher.serviceEnvironment(request);
+    Path executable = launcher.resolve(request.argv().get(0), program, env.get("PATH"));
+    ProcessLauncher.Launched launched = launcher.start(ProcessLauncher.Kind.SERVICE, executable,
+        request.argv().subList(1, request.argv().size()), workingDirectory, env, request.port());
+    synchronized (lock) {
+      tracker.commandStarted();
+    }
+    AtomicBoolean ended = new AtomicBoolean();
+    LocalService[] holder = new LocalService[1];
+    Runnable onEnd = () -> {
+      if (ended.compareAndSet(false, true)) {
+        synchronized (lock) {
+          tracker.commandFinished();
+        }
+        if (holder[0] != null) {
+          services.remove(holder[0]);
+        }
+      }
+    };
+    LocalService service;
+    try {
+      service = LocalService.start(launcher, request.name(), launched, request.port(),
+          launcher.isolated() && !policy.allowNetwork(),
+          runDirectory.resolve("svc-" + serviceCounter.incrementAndGet() + ".sock"), output, onEnd);
+    } catch (RuntimeException e) {
+      onEnd.run();
+      throw e;
+    }
+    holder[0] = service;
+    services.add(service);
+    if (ended.get()) {
+      services.remove(service);
+    }
+    log.info("sandbox {}: service {} started ({}), endpoint {}", id, request.name(),
+        service.isolated() ? "isolated" : "UNISOLATED", service.endpoint());
+    return service;
+  }
+
   @Override
   public CommandPolicy policy() {
     return policy;
@@ -261,15 +348,20 @@ public final class LocalSandbox implements Sandbox {
   }
 
   /**
-   * Kills commands still running and removes the private home directory commands used (npm cache,
-   * temp files). The app files stay.
+   * Kills services and commands still running, stops the egress proxy and removes the sandbox's
+   * private host directory (its home with the npm cache, temp files, bridge sockets). The app files
+   * stay. Idempotent.
    */
   @Override
   public void close() {
+    for (LocalService service : List.copyOf(services)) {
+      service.close();
+    }
     runner.killAll();
+    launcher.close();
     try {
-      if (Files.exists(home)) {
-        Files.walkFileTree(home, new SimpleFileVisitor<>() {
+      if (Files.exists(runDirectory)) {
+        Files.walkFileTree(runDirectory, new SimpleFileVisitor<>() {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
             Files.deleteIfExists(file);
@@ -284,7 +376,7 @@ public final class LocalSandbox implements Sandbox {
         });
       }
     } catch (IOException e) {
-      log.warn("could not remove the command home {}: {}", home, e.toString());
+      log.warn("could not remove the sandbox's private directory {}: {}", runDirectory, e.toString());
     }
   }
 
@@ -329,7 +421,7 @@ public final class LocalSandbox implements Sandbox {
     private CommandPolicy policy = CommandPolicy.defaults();
     private Exclusions exclusions = Exclusions.defaults();
     private long maxFileBytes = 8L * 1024 * 1024;
-    private Isolation isolation = Isolation.AUTO;
+    private Isolation isolation = Isolation.BUBBLEWRAP;
     private ChangeDetection changeDetection = ChangeDetection.STAT_EVERY_SCAN;
     private Map<String, String> baseEnvironment = System.getenv();
     private final List<Path> readOnlyPaths = new ArrayList<>();
@@ -337,6 +429,8 @@ public final class LocalSandbox implements Sandbox {
     private String bwrapSearchPath = System.getenv("PATH");
     private java.util.function.LongSupplier clockNanos = LocalSandbox::wallClockNanos;
     private java.util.function.UnaryOperator<FileStat> statView = java.util.function.UnaryOperator.identity();
+    private Bubblewrap.Probes probes;
+    private Path cgroupMount = Path.of("/sys/fs/cgroup");
 
     private Builder(Path root) {
       this.root = Objects.requireNonNull(root, "root == null");
@@ -367,9 +461,20 @@ public final class LocalSandbox implements Sandbox {
       return this;
     }
 
+    /** {@link Isolation#BUBBLEWRAP} (the default) or {@link Isolation#UNISOLATED}; see {@link #unisolated()}. */
     public Builder isolation(Isolation isolation) {
       this.isolation = Objects.requireNonNull(isolation, "isolation == null");
       return this;
+    }
+
+    /**
+     * Runs commands and services as plain processes of the JVM, with the policy's checks, the
+     * environment scrub and the tree kill but no isolation, limits or network restriction: app code
+     * can then read the host's secrets and reach every service on it. Only for trusted code (tests
+     * of the file tools, benchmarks of the SDK). Logged at WARN for every sandbox built this way.
+     */
+    public Builder unisolated() {
+      return isolation(Isolation.UNISOLATED);
     }
 
     public Builder changeDetection(ChangeDetection changeDetection) {
@@ -404,6 +509,18 @@ public final class LocalSandbox implements Sandbox {
       return this;
     }
 
+    /** Shares bubblewrap probe results between the sandboxes of one provider. */
+    Builder probes(Bubblewrap.Probes probes) {
+      this.probes = Objects.requireNonNull(probes, "probes == null");
+      return this;
+    }
+
+    /** Where cgroups are mounted (default {@code /sys/fs/cgroup}); tests point it at a directory without any. */
+    Builder cgroupMount(Path mount) {
+      this.cgroupMount = Objects.requireNonNull(mount, "mount == null");
+      return this;
+    }
+
     /** The wall clock racy-timestamp checks compare file times with; tests move it. */
     Builder clockNanos(java.util.function.LongSupplier clockNanos) {
       this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos == null");
@@ -416,56 +533,44 @@ public final class LocalSandbox implements Sandbox {
       return this;
     }
 
+    /**
+     * Opens the sandbox. Cheap: bubblewrap is probed at the first command or service (once per
+     * provider), so the file tools work on a machine without it.
+     */
     public LocalSandbox build() {
       Path real;
-      Path home;
+      Path run;
       try {
         Files.createDirectories(root);
         real = root.toRealPath();
-        home = Files.createTempDirectory("chatbuilder-home-");
-        Files.createDirectories(home.resolve("tmp"));
+        run = Files.createTempDirectory(privateBase(), "cb-");
+        Files.createDirectories(run.resolve("home").resolve("tmp"));
       } catch (IOException e) {
         throw new SandboxException("cannot open sandbox directory " + root + ": " + e.getMessage(), e);
       }
       if (!Files.isDirectory(real)) {
         throw new SandboxException("sandbox root is not a directory: " + root);
       }
-      return new LocalSandbox(this, real, home, bubblewrap(real, home));
+      String sandboxId = id != null ? id : real.getFileName().toString();
+      boolean isolated = isolation == Isolation.BUBBLEWRAP;
+      if (!isolated) {
+        log.warn("sandbox {} runs app code UNISOLATED (explicit opt-in): commands and services can read the host's "
+            + "files and secrets and reach every service on it", sandboxId);
+      }
+      return new LocalSandbox(this, sandboxId, real, run, isolated);
     }
 
-    private Optional<Bubblewrap> bubblewrap(Path real, Path home) {
-      if (isolation == Isolation.NONE) {
-        return Optional.empty();
+    /**
+     * Where the sandbox's private host directory goes: the JVM's temp directory unless its path is
+     * long or unusual (unix socket paths are limited to 108 bytes, and socat's address syntax
+     * reserves ',' and ':'), then {@code /tmp}.
+     */
+    private static Path privateBase() {
+      String tmp = System.getProperty("java.io.tmpdir", "/tmp");
+      if (tmp.length() > 48 || !tmp.matches("/[A-Za-z0-9/._-]*")) {
+        return Path.of("/tmp");
       }
-      Optional<Path> executable = Bubblewrap.find(bwrapSearchPath);
-      String problem;
-      if (executable.isEmpty()) {
-        problem = "bwrap is not installed (Debian package 'bubblewrap')";
-      } else {
-        Bubblewrap candidate = new Bubblewrap(executable.get(), readOnlyPaths);
-        Optional<Path> trueProgram = firstExecutable("true");
-        Optional<String> failure = trueProgram.isEmpty() ? Optional.of("no 'true' program to probe with")
-            : candidate.probe(real, home, trueProgram.get());
-        if (failure.isEmpty()) {
-          return Optional.of(candidate);
-        }
-        problem = failure.get();
-      }
-      if (isolation == Isolation.BWRAP) {
-        throw new SandboxException("bubblewrap isolation was required but is not available: " + problem);
-      }
-      log.warn("commands in sandbox {} run UNISOLATED: {}", real.getFileName(), problem);
-      return Optional.empty();
-    }
-
-    private static Optional<Path> firstExecutable(String name) {
-      for (String dir : List.of("/usr/bin", "/bin")) {
-        Path p = Path.of(dir, name);
-        if (Files.isExecutable(p)) {
-          return Optional.of(p);
-        }
-      }
-      return Optional.empty();
+      return Path.of(tmp);
     }
   }
 }

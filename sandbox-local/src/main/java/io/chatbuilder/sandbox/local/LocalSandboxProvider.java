@@ -23,8 +23,10 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * SandboxProvider sandboxes = LocalSandboxProvider.create(Path.of("apps"),
- *     b -> b.policy(CommandPolicy.defaults()).isolation(Isolation.AUTO));
+ *     b -> b.policy(CommandPolicy.defaults()));   // isolated by bubblewrap
  * }</pre>
+ *
+ * <p>Bubblewrap is probed once per provider, at the first command or service of any of its sandboxes.
  */
 public final class LocalSandboxProvider implements SandboxProvider, AutoCloseable {
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -32,6 +34,7 @@ public final class LocalSandboxProvider implements SandboxProvider, AutoCloseabl
   private final Path baseDir;
   private final Consumer<LocalSandbox.Builder> configuration;
   private final Map<String, LocalSandbox> open = new ConcurrentHashMap<>();
+  private final Bubblewrap.Probes probes = new Bubblewrap.Probes();
 
   private LocalSandboxProvider(Path baseDir, Consumer<LocalSandbox.Builder> configuration) {
     this.baseDir = baseDir;
@@ -80,7 +83,7 @@ public final class LocalSandboxProvider implements SandboxProvider, AutoCloseabl
       if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         throw new SandboxException("the directory of app " + id + " is not a directory");
       }
-      LocalSandbox.Builder builder = LocalSandbox.builder(dir).id(id);
+      LocalSandbox.Builder builder = LocalSandbox.builder(dir).id(id).probes(probes);
       configuration.accept(builder);
       return builder.build();
     });

@@ -43,7 +43,7 @@ class AdversarialCommandsTest {
   void setUp() throws IOException {
     root = Files.createDirectories(base.resolve("app"));
     marker = base.resolve("PWNED");
-    sandbox = LocalSandbox.builder(root).isolation(Isolation.NONE)
+    sandbox = LocalSandbox.builder(root).unisolated()
         .policy(CommandPolicy.builder().allow("find", "git", "bash").build()).build();
   }
 
@@ -89,7 +89,7 @@ class AdversarialCommandsTest {
 
   @Test
   void hostSecretsNeverReachACommand() {
-    LocalSandbox scrubbed = LocalSandbox.builder(root).isolation(Isolation.NONE)
+    LocalSandbox scrubbed = LocalSandbox.builder(root).unisolated()
         .baseEnvironment(Map.of(
             "PATH", System.getenv("PATH"),
             "AWS_SECRET_ACCESS_KEY", "host-secret-1",
@@ -117,7 +117,7 @@ class AdversarialCommandsTest {
     Path fake = root.resolve("node");
     Files.writeString(fake, "#!/bin/sh\ntouch " + marker + "\n");
     fake.toFile().setExecutable(true);
-    LocalSandbox sneaky = LocalSandbox.builder(root).isolation(Isolation.NONE)
+    LocalSandbox sneaky = LocalSandbox.builder(root).unisolated()
         .baseEnvironment(Map.of("PATH", root + ":.:" + System.getenv("PATH"))).build();
     try {
       CommandResult result = sneaky.run(new CommandRequest(List.of("node", "-e", "console.log(process.execPath)"), "",

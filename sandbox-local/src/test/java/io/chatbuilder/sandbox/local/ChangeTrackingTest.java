@@ -47,7 +47,7 @@ class ChangeTrackingTest {
   }
 
   private LocalSandbox open(ChangeDetection detection, UnaryOperator<FileStat> statView) {
-    sandbox = LocalSandbox.builder(root).isolation(Isolation.NONE).changeDetection(detection)
+    sandbox = LocalSandbox.builder(root).unisolated().changeDetection(detection)
         .clockNanos(() -> System.currentTimeMillis() * 1_000_000L + clockOffsetNanos.get())
         .statView(statView).build();
     return sandbox;

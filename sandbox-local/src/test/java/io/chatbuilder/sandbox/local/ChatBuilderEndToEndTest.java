@@ -43,12 +43,14 @@ class ChatBuilderEndToEndTest {
         .turn(t -> t.text("Done."))
         .build();
 
-    try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base.resolve("apps"), b -> b.isolation(Isolation.AUTO));
+    try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base.resolve("apps"));
         ChatBuilder chat = ChatBuilder.builder().model(model).sandboxes(sandboxes).build()) {
+      // The default sandbox is isolated: the agent's command runs inside bubblewrap or not at all.
+      BwrapSupport.requireIsolated(sandboxes.open("todo"));
       RunHandle run = chat.chat("todo", "Make it dark");
       RunResult result = run.completion().get(60, TimeUnit.SECONDS);
       assertThat(result.outcome()).as(result.error().orElse("")).isEqualTo(RunOutcome.COMPLETED);
-      System.out.println("[sandbox-local] end-to-end commands ran " + (sandboxes.open("todo").isolated() ? "inside bubblewrap" : "unisolated"));
+      assertThat(sandboxes.open("todo").isolated()).isTrue();
 
       // The files are on disk.
       assertThat(appDir.resolve("src/App.jsx")).hasContent("export default () => <h1>Dark</h1>;");

@@ -32,8 +32,8 @@ class CommandRunnerTest {
 
   private LocalSandbox open(Isolation isolation, CommandPolicy policy) throws IOException {
     LocalSandbox sandbox = LocalSandbox.builder(Files.createDirectories(base.resolve("app")))
-        .isolation(isolation == Isolation.NONE ? Isolation.NONE : Isolation.AUTO).policy(policy).build();
-    if (isolation != Isolation.NONE) {
+        .isolation(isolation).policy(policy).build();
+    if (isolation == Isolation.BUBBLEWRAP) {
       BwrapSupport.requireIsolated(sandbox);
     }
     return sandbox;
@@ -52,7 +52,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void exitCodeOutputAndWorkingDirectory(Isolation isolation) throws IOException {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       sandbox.write("sub/data.txt", "from the app".getBytes(StandardCharsets.UTF_8));
@@ -63,7 +63,7 @@ class CommandRunnerTest {
       assertThat(result.exitCode()).as(result.stderr()).isEqualTo(3);
       assertThat(result.stdout()).isEqualTo("from the app\n");
       assertThat(result.stderr()).isEqualTo("warn\n");
-      assertThat(result.isolated()).isEqualTo(isolation != Isolation.NONE);
+      assertThat(result.isolated()).isEqualTo(isolation == Isolation.BUBBLEWRAP);
       assertThat(result.succeeded()).isFalse();
       assertThat(sandbox.read("sub/made.txt").text()).contains("by node");
       assertThat(sandbox.scanChanges().paths()).as("a command's writes are found by the rescan").contains("sub/made.txt");
@@ -71,7 +71,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void npmAndNpxRun(Isolation isolation) throws IOException {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       for (String program : List.of("npm", "npx")) {
@@ -83,7 +83,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void outputStreamsToTheListenerWhileTheCommandRuns(Isolation isolation) throws IOException {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       Path go = sandbox.root().resolve("go");
@@ -114,7 +114,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void timeoutKillsTheWholeProcessTree(Isolation isolation) throws Exception {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       String token = "tree-" + UUID.randomUUID();
@@ -130,7 +130,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void cancelKillsTheWholeProcessTree(Isolation isolation) throws Exception {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       String token = "tree-" + UUID.randomUUID();
@@ -153,7 +153,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void outputBeyondTheCapIsDroppedWithAMarker(Isolation isolation) throws IOException {
     CommandPolicy policy = CommandPolicy.builder().outputLimitBytes(4096).build();
     try (LocalSandbox sandbox = open(isolation, policy)) {
@@ -177,7 +177,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void alreadyCancelledRunsNothing(Isolation isolation) throws IOException {
     try (LocalSandbox sandbox = open(isolation, CommandPolicy.defaults())) {
       Cancellation cancellation = new Cancellation();
@@ -189,7 +189,7 @@ class CommandRunnerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Isolation.class, names = {"NONE", "BWRAP"})
+  @EnumSource(value = Isolation.class, names = {"UNISOLATED", "BUBBLEWRAP"})
   void closingTheSandboxKillsRunningCommands(Isolation isolation) throws Exception {
     LocalSandbox sandbox = open(isolation, CommandPolicy.defaults());
     String token = "tree-" + UUID.randomUUID();
@@ -231,7 +231,18 @@ class CommandRunnerTest {
     assertThat(alive).as("processes still alive with " + token).isEmpty();
   }
 
-  private static List<Long> processesWith(String token) throws IOException {
+  /** Waits (bounded) until some process on the host has {@code token} in its command line: the check above can fail. */
+  static void assertSomeProcessWith(String token) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      if (!processesWith(token).isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no process with " + token + " ever ran");
+  }
+
+  static List<Long> processesWith(String token) throws IOException {
     List<Long> found = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : procs.toList()) {

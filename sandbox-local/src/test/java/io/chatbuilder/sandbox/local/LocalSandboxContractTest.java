@@ -12,7 +12,7 @@ class LocalSandboxContractTest extends SandboxContract {
 
   @Override
   protected Sandbox createSandbox() {
-    return LocalSandbox.builder(dir.resolve("app")).maxFileBytes(MAX).isolation(Isolation.NONE).build();
+    return LocalSandbox.builder(dir.resolve("app")).maxFileBytes(MAX).unisolated().build();
   }
 
   @Override

@@ -18,7 +18,7 @@ class LocalSandboxProviderTest {
 
   @Test
   void eachAppGetsItsOwnDirectoryAndTheSameSandboxEveryTime() {
-    try (LocalSandboxProvider provider = LocalSandboxProvider.create(base.resolve("apps"), b -> b.isolation(Isolation.NONE))) {
+    try (LocalSandboxProvider provider = LocalSandboxProvider.create(base.resolve("apps"), b -> b.unisolated())) {
       LocalSandbox todo = provider.open("todo-1");
       todo.write("index.html", "todo".getBytes(StandardCharsets.UTF_8));
       provider.open("shop_2").write("index.html", "shop".getBytes(StandardCharsets.UTF_8));
