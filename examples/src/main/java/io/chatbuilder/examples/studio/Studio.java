@@ -77,7 +77,6 @@ public final class Studio implements AutoCloseable {
       LOG.warn("STUDIO RUNS APP CODE UNISOLATED (--unisolated): npm, dev servers, builds and the agent's commands "
           + "run as plain processes of this machine, with its files, environment and network");
     }
-    Path npmCache = dataDir.resolve("npm-cache");
     this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio") + ";WRITE_DELAY=0", "sa", "");
     pool.setMaxConnections(16);
     List<AutoCloseable> opened = new ArrayList<>();
@@ -86,7 +85,7 @@ public final class Studio implements AutoCloseable {
       JdbcStores stores = JdbcStores.builder(pool).build();
       boolean unisolated = b.unisolated;
       this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"),
-          sb -> configureSandbox(sb.policy(CommandPolicy.defaults()), unisolated, npmCache));
+          sb -> configureSandbox(sb.policy(CommandPolicy.defaults()), unisolated));
       opened.add(sandboxes);
       Clock clock = Clock.systemUTC();
       DraftRuntime devServer = b.draftRuntime;
@@ -97,7 +96,7 @@ public final class Studio implements AutoCloseable {
         devServer = ViteDraftRuntime.builder(sandboxes).installStateDirectory(dataDir.resolve("vite-installs")).build();
         opened.add(devServer);
         build = VitePublisher.builder(dataDir.resolve("published-vite"),
-            (appId, dir) -> configureSandbox(LocalSandbox.builder(dir).id(appId + "-publish"), unisolated, npmCache).build())
+            (appId, dir) -> configureSandbox(LocalSandbox.builder(dir).id(appId + "-publish"), unisolated).build())
             .build();
         templates.addAll(ViteTemplates.builtIn());
       }
@@ -189,13 +188,11 @@ public final class Studio implements AutoCloseable {
   }
 
   /**
-   * The sandbox settings of every app and build: bubblewrap required (no app code runs without it),
-   * one npm cache for all apps, unless the host opted into running unisolated.
+   * The sandbox settings of every app and build: bubblewrap (sandbox-local's default: without it no
+   * command or service runs), unless the host opted into running unisolated.
    */
-  private static LocalSandbox.Builder configureSandbox(LocalSandbox.Builder sb, boolean unisolated, Path npmCache) {
-    java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    env.put("npm_config_cache", npmCache.toString());
-    return sb.isolation(unisolated ? Isolation.NONE : Isolation.BWRAP).baseEnvironment(env);
+  private static LocalSandbox.Builder configureSandbox(LocalSandbox.Builder sb, boolean unisolated) {
+    return unisolated ? sb.unisolated() : sb.isolation(Isolation.BUBBLEWRAP);
   }
 
   /** Closes each part in order, going on past failures. */

@@ -183,20 +183,23 @@ class ViteDraftRuntimeTest {
   }
 
   @Test
-  void secondAppOfATemplateInstallsFromTheCacheWithoutTheNetwork() throws Exception {
-    // warm the shared cache (a no-op when another test did)
+  void installsReachOnlyWhatThePolicyAllows() throws Exception {
+    // the default policy: the npm registry through the sandbox's egress proxy (the other tests install that way)
     ViteDraftRuntime online = closing(sharedRuntime().build());
     assertThat(online.start("vanilla", statuses::add).state()).isEqualTo(DraftState.RUNNING);
     online.close();
 
-    // a sandbox without any network: every package must come from the cache
-    LocalSandboxProvider offlineSandboxes = closing(ViteTestSupport.sandboxes(apps,
-        b -> b.policy(CommandPolicy.builder().denyAllHosts().build())));
-    ViteDraftRuntime offline = closing(ViteDraftRuntime.builder(offlineSandboxes).build());
-    writeTemplate(apps.resolve("second"), ViteTemplates.vanilla());
-    DraftStatus second = offline.start("second", statuses::add);
-    assertThat(second.state()).as(second.toString()).isEqualTo(DraftState.RUNNING);
-    assertThat(get(second.previewUrl().orElseThrow()).status()).isEqualTo(200);
+    // a sandbox without any network: npm cannot reach the registry, the draft fails with npm's error
+    // (npm's retries are turned off only so the failure comes at once)
+    LocalSandboxProvider offlineSandboxes = closing(LocalSandboxProvider.create(apps,
+        b -> SandboxSetup.configure(b, java.util.Map.of("npm_config_fetch_retries", "0"))
+            .policy(CommandPolicy.builder().denyAllHosts().passEnvironment("npm_config_fetch_retries").build())));
+    ViteDraftRuntime offline = closing(ViteDraftRuntime.builder(offlineSandboxes).installTimeout(Duration.ofMinutes(2)).build());
+    writeTemplate(apps.resolve("offline"), ViteTemplates.vanilla());
+    DraftStatus status = offline.start("offline", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.FAILED);
+    assertThat(status.error().orElseThrow()).startsWith("installing dependencies failed");
+    assertThat(apps.resolve("offline/node_modules/vite/package.json")).doesNotExist();
   }
 
   @Test
@@ -250,7 +253,7 @@ class ViteDraftRuntimeTest {
     assertThat(stopped.state()).isEqualTo(DraftState.STOPPED);
     assertThat(stopped.previewUrl()).isEmpty();
     assertThat(stopped.logTail()).anyMatch(l -> l.contains("without use"));
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(ProcessHandle.of(pid).map(ViteTestSupport::running).orElse(false)).isFalse();
     assertThat(answers(url)).isFalse();
   }
 
@@ -262,7 +265,7 @@ class ViteDraftRuntimeTest {
     assertThat(tree).as("vite runs an esbuild service").hasSizeGreaterThan(1);
 
     drafts.stop("vanilla");
-    assertThat(tree).noneMatch(ProcessHandle::isAlive);
+    assertThat(tree).noneMatch(ViteTestSupport::running);
     assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
     assertThat(answers(url)).isFalse();
     drafts.stop("vanilla"); // again: no effect
@@ -358,7 +361,7 @@ class ViteDraftRuntimeTest {
     String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
     long pid = vitePid(shared.resolve("vanilla"));
     drafts.close();
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(ProcessHandle.of(pid).map(ViteTestSupport::running).orElse(false)).isFalse();
     assertThat(answers(url)).isFalse();
     assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
   }

@@ -105,7 +105,7 @@ class ViteSandboxingTest {
 
   /** The host's sandbox settings; the host's environment holds a secret. */
   private LocalSandbox.Builder hostileHost(LocalSandbox.Builder b) {
-    return SandboxSetup.configure(b, ViteTestSupport.NPM_CACHE, Map.of(SECRET_VARIABLE, secret));
+    return SandboxSetup.configure(b, Map.of(SECRET_VARIABLE, secret));
   }
 
   private Path plant(Path file, String content) throws IOException {
@@ -276,29 +276,33 @@ class ViteSandboxingTest {
         .publisher(VitePublisher.builder(publishes, (appId, dir) -> hostileHost(LocalSandbox.builder(dir).id(appId + "-publish")).build())
             .build())
         .build());
-    builder.createApp("site", ViteTemplates.VANILLA);
-    Sandbox sandbox = builder.sandbox("site");
-    sandbox.write("vite.config.js", ("import { defineConfig } from 'vite'\n"
+    Checkpoint probing = appWithConfig(builder, "site", "import { defineConfig } from 'vite'\n"
         + "export default defineConfig({ plugins: [{ name: 'probe', async closeBundle() { await "
-        + probe("dist/build-report.json") + " } }] })\n").getBytes(StandardCharsets.UTF_8));
-    Checkpoint probing = builder.initialize("site");
+        + probe("dist/build-report.json") + " } }] })\n");
 
     PublishResult published = builder.publish("site", probing.id(), statuses::add);
     assertThat(published.success()).as(published.buildLog()).isTrue();
-    assertThat(published.manifest()).containsKey("build-report.json");
+    assertThat(published.manifest()).as(published.buildLog()).containsKey("build-report.json");
     assertContained(report(Path.of(published.outputLocation().orElseThrow()).resolve("build-report.json")));
     PublishResult twice = builder.publish("site", probing.id(), statuses::add);
     assertThat(twice.manifest().keySet()).isEqualTo(published.manifest().keySet());
 
-    sandbox.write("vite.config.js", ("import { defineConfig } from 'vite'\nimport fs from 'node:fs'\n"
+    Checkpoint linking = appWithConfig(builder, "linked", "import { defineConfig } from 'vite'\nimport fs from 'node:fs'\n"
         + "export default defineConfig({ plugins: [{ name: 'link', closeBundle() { fs.symlinkSync("
-        + JSON.writeValueAsString(homeSecret.toString()) + ", 'dist/secret.txt') } }] })\n").getBytes(StandardCharsets.UTF_8));
-    Checkpoint linking = builder.initialize("site");
-    PublishResult refused = builder.publish("site", linking.id(), statuses::add);
+        + JSON.writeValueAsString(homeSecret.toString()) + ", 'dist/secret.txt') } }] })\n");
+    PublishResult refused = builder.publish("linked", linking.id(), statuses::add);
     assertThat(refused.success()).isFalse();
     assertThat(refused.error().orElseThrow()).contains("symbolic link");
     assertThat(refused.outputLocation()).isEmpty();
-    assertThat(publishes.resolve("site").resolve(refused.publishId()).resolve("dist")).doesNotExist();
+    assertThat(publishes.resolve("linked").resolve(refused.publishId()).resolve("dist")).doesNotExist();
+  }
+
+  /** The vanilla template with {@code viteConfig}, recorded as the app's initial checkpoint. */
+  private static Checkpoint appWithConfig(ChatBuilder builder, String appId, String viteConfig) {
+    Sandbox sandbox = builder.sandbox(appId);
+    ViteTemplates.vanilla().files().forEach(sandbox::write);
+    sandbox.write("vite.config.js", viteConfig.getBytes(StandardCharsets.UTF_8));
+    return builder.initialize(appId);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -346,11 +350,13 @@ class ViteSandboxingTest {
   private void assertContained(JsonNode report) {
     report.get("reads").fields().forEachRemaining(e ->
         assertThat(e.getValue().asText()).as("read " + e.getKey()).startsWith("blocked").doesNotContain(secret));
-    report.get("writes").fields().forEachRemaining(e ->
-        assertThat(e.getValue().asText()).as("write " + e.getKey()).startsWith("blocked"));
+    // Inside, /tmp is a private tmpfs: a write under /tmp may land there. What counts is the host.
     for (Path target : escapeTargets) {
       assertThat(target).as("nothing written outside the app").doesNotExist();
     }
+    assertThat(report.get("writes").get(escapeTargets.get(0).toString()).asText()).as("write into the JVM's home")
+        .startsWith("blocked");
+    assertThat(report.get("writes").size()).isEqualTo(escapeTargets.size());
     assertThat(report.get("loopback").asText()).as("the host's loopback service").isNotEqualTo("connected");
     assertThat(hostServiceConnections.get()).as("connections the host's service accepted").isZero();
 

@@ -21,15 +21,9 @@ import java.util.function.Supplier;
 
 /** Helpers for the tests that run real npm and Vite, inside real sandboxes. */
 final class ViteTestSupport {
-  /**
-   * One npm cache for the whole module's tests (under target/, so {@code mvn clean} empties it): the
-   * first install of a template downloads, the others install from it.
-   */
-  static final Path NPM_CACHE = Path.of("target", "npm-cache").toAbsolutePath();
-
-  /** The sandbox settings every test uses: bubblewrap required, the shared npm cache. */
+  /** The sandbox settings every test uses (sandbox-local's defaults: bubblewrap required). */
   static LocalSandbox.Builder configure(LocalSandbox.Builder b) {
-    return SandboxSetup.configure(b, NPM_CACHE);
+    return SandboxSetup.configure(b);
   }
 
   /** One isolated sandbox per app under {@code base}, as a host would configure it. */
@@ -62,7 +56,7 @@ final class ViteTestSupport {
     ProcessHandle.allProcesses().forEach(p -> {
       try {
         Path cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd"));
-        if (cwd.startsWith(real) && p.isAlive()) {
+        if (cwd.startsWith(real) && running(p)) {
           out.add(p);
         }
       } catch (IOException | UnsupportedOperationException | SecurityException e) {
@@ -70,6 +64,23 @@ final class ViteTestSupport {
       }
     });
     return out;
+  }
+
+  /**
+   * Whether a process still runs: alive and not a zombie. A killed process whose parent died is
+   * re-parented to the machine's init, which may take a while to reap it; dead all the same.
+   */
+  static boolean running(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      // "pid (comm) S ...": the state follows the last ')' (comm may hold spaces and parentheses)
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false; // gone
+    }
   }
 
   /** The app's Vite dev server process (node running vite.js), if one runs. */
