@@ -22,10 +22,13 @@ import org.junit.jupiter.api.Test;
 class NoHostProcessesTest {
   /** Main source files allowed to start processes, and why. */
   private static final Map<String, String> ALLOWED = Map.of(
-      "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/CommandRunner.java",
-      "the local sandbox's runner: starts commands and services inside bubblewrap (or unisolated only where the host opted in)",
+      "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/ProcessLauncher.java",
+      "the local sandbox's one launcher of commands and services: inside bubblewrap, or as plain processes only where"
+          + " the host opted into unisolated()",
       "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/Bubblewrap.java",
-      "probes that bwrap works by running 'true' inside it with the commands' own options; no app code",
+      "probes that bwrap works by running a fixed system program inside it; no app code",
+      "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/LocalService.java",
+      "the host end of a service's bridge: socat joined to the sandbox's network namespace; no app code",
       "bench/src/main/java/io/chatbuilder/bench/Processes.java",
       "the benchmarks' peers (git, rg, grep) on generated trees, run by whoever runs the benchmark; not part of the SDK");
 
