@@ -44,6 +44,10 @@ public final class BenchMain {
     if (config.runs("B7")) {
       requireProgram("rg", "ripgrep");
     }
+    if (config.runs("B11")) {
+      requireProgram("bwrap", "bubblewrap");
+      requireProgram("npm", "npm");
+    }
     List<StoreKind> stores = new ArrayList<>(config.stores());
     if (stores.contains(StoreKind.POSTGRESQL) && !StoreSession.postgresReachable()) {
       String why = "PostgreSQL is unreachable on 127.0.0.1:5432 (database test, user postgres)";
@@ -82,6 +86,7 @@ public final class BenchMain {
     step(config, "B8", results, () -> new RemoteBench(config).run(), save);
     step(config, "B9", results, () -> new AgentLoopBench(config).run(), save);
     step(config, "B10", results, () -> new EditBench(config).run(), save);
+    step(config, "B11", results, () -> new IsolationBench(config).run(), save);
     Workspace.deleteTree(config.workDir());
     save.run();
     return results;
@@ -153,6 +158,9 @@ public final class BenchMain {
     m.put("git", Processes.version("git").orElse("missing"));
     m.put("rg", Processes.version("rg").orElse("missing"));
     m.put("grep", Processes.version("grep").orElse("missing"));
+    m.put("node", Processes.version("node").orElse("missing"));
+    m.put("npm", Processes.version("npm").orElse("missing"));
+    m.put("bwrap", Processes.version("bwrap").orElse("missing"));
     return m;
   }
 

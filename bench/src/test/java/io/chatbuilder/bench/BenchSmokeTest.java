@@ -25,9 +25,10 @@ class BenchSmokeTest {
 
   @Test
   void smokeIterationReportsEveryScenarioWithPositiveTimes(@TempDir Path dir) throws Exception {
-    for (String program : List.of("git", "rg")) {
+    for (String program : List.of("git", "rg", "bwrap", "node", "npm")) {
       if (Processes.version(program).isEmpty()) {
-        String why = program + " is not installed (bench/run.sh and .ci/run install it)";
+        String why = program + " is not installed (bench/run.sh and .ci/run install git and rg; B11 needs bubblewrap, "
+            + "Node and npm)";
         if (CI) {
           Assertions.fail(why);
         }

@@ -7,6 +7,11 @@ import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.runtime.vite.VitePublisher;
+import io.chatbuilder.runtime.vite.ViteDraftRuntime;
+import io.chatbuilder.runtime.vite.ViteTemplates;
+import io.chatbuilder.sandbox.local.Isolation;
+import io.chatbuilder.sandbox.local.LocalSandbox;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
 import io.chatbuilder.store.jdbc.JdbcStores;
 import java.io.IOException;
@@ -51,6 +56,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * <p>The API has no authentication: the studio listens on 127.0.0.1 unless told otherwise.
  */
 public final class Studio implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Studio.class);
   private final ChatBuilder chatBuilder;
   private final HttpServer server;
   private final ExecutorService httpThreads;
@@ -58,6 +64,7 @@ public final class Studio implements AutoCloseable {
   private final LocalSandboxProvider sandboxes;
   private final String modelName;
   private final boolean demo;
+  private final boolean isolated;
   private final Path dataDir;
 
   private Studio(Builder b) throws IOException {
@@ -65,19 +72,38 @@ public final class Studio implements AutoCloseable {
     this.demo = b.model == null || b.model instanceof DemoModel;
     ModelClient model = b.model != null ? b.model : new DemoModel();
     this.modelName = model.name();
+    this.isolated = !b.unisolated;
+    if (b.unisolated) {
+      LOG.warn("STUDIO RUNS APP CODE UNISOLATED (--unisolated): npm, dev servers, builds and the agent's commands "
+          + "run as plain processes of this machine, with its files, environment and network");
+    }
     this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio") + ";WRITE_DELAY=0", "sa", "");
     pool.setMaxConnections(16);
     List<AutoCloseable> opened = new ArrayList<>();
     opened.add(pool::dispose);
     try {
       JdbcStores stores = JdbcStores.builder(pool).build();
-      this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"), sb -> sb.policy(CommandPolicy.defaults()));
+      boolean unisolated = b.unisolated;
+      this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"),
+          sb -> configureSandbox(sb.policy(CommandPolicy.defaults()), unisolated));
       opened.add(sandboxes);
       Clock clock = Clock.systemUTC();
+      DraftRuntime devServer = b.draftRuntime;
+      Publisher build = b.publisher;
+      List<AppTemplate> templates = new ArrayList<>(b.templates);
+      if (b.vite) {
+        // Every npm, Vite and build process runs in the app's sandbox (or a build sandbox like it).
+        devServer = ViteDraftRuntime.builder(sandboxes).installStateDirectory(dataDir.resolve("vite-installs")).build();
+        opened.add(devServer);
+        build = VitePublisher.builder(dataDir.resolve("published-vite"),
+            (appId, dir) -> configureSandbox(LocalSandbox.builder(dir).id(appId + "-publish"), unisolated).build())
+            .build();
+        templates.addAll(ViteTemplates.builtIn());
+      }
       StaticPublisher copy = new StaticPublisher(dataDir.resolve("published"), clock);
-      Publisher publisher = b.publisher != null ? PackageJsonSwitch.publishers(b.publisher, copy) : copy;
+      Publisher publisher = build != null ? PackageJsonSwitch.publishers(build, copy) : copy;
       StaticDraftRuntime staticDrafts = new StaticDraftRuntime(sandboxes::open, b.host, clock);
-      DraftRuntime drafts = b.draftRuntime == null ? staticDrafts : PackageJsonSwitch.drafts(b.draftRuntime, staticDrafts,
+      DraftRuntime drafts = devServer == null ? staticDrafts : PackageJsonSwitch.drafts(devServer, staticDrafts,
           appId -> sandboxes.open(appId).tryRead(PackageJsonSwitch.PACKAGE_JSON).isPresent());
       ChatBuilder.Builder cb = ChatBuilder.builder()
           .model(model)
@@ -88,12 +114,12 @@ public final class Studio implements AutoCloseable {
           .draftRuntime(drafts)
           .publisher(publisher)
           .template(new StarterTemplate());
-      b.templates.forEach(cb::template);
+      templates.forEach(cb::template);
       this.chatBuilder = cb.build();
       opened.add(chatBuilder);
       this.httpThreads = Executors.newCachedThreadPool(daemonThreads());
       StudioServer handler = new StudioServer(chatBuilder, new StudioServer.Info(modelName, demo,
-          b.draftRuntime == null ? "static" : "dev-server"), publisher, b.heartbeat, b.maxRequestBytes);
+          devServer == null ? "static" : "dev-server", isolated), publisher, b.heartbeat, b.maxRequestBytes);
       this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
       server.createContext("/", handler);
       server.setExecutor(httpThreads);
@@ -136,6 +162,11 @@ public final class Studio implements AutoCloseable {
     return demo;
   }
 
+  /** Whether app code runs isolated; false only after {@link Builder#unisolated()}. */
+  public boolean isolated() {
+    return isolated;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -154,6 +185,14 @@ public final class Studio implements AutoCloseable {
     try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
       s.execute("SHUTDOWN");
     }
+  }
+
+  /**
+   * The sandbox settings of every app and build: bubblewrap (sandbox-local's default: without it no
+   * command or service runs), unless the host opted into running unisolated.
+   */
+  private static LocalSandbox.Builder configureSandbox(LocalSandbox.Builder sb, boolean unisolated) {
+    return unisolated ? sb.unisolated() : sb.isolation(Isolation.BUBBLEWRAP);
   }
 
   /** Closes each part in order, going on past failures. */
@@ -184,6 +223,8 @@ public final class Studio implements AutoCloseable {
     private ModelClient model;
     private DraftRuntime draftRuntime;
     private Publisher publisher;
+    private boolean vite;
+    private boolean unisolated;
     private final List<AppTemplate> templates = new ArrayList<>();
     private Duration heartbeat = Duration.ofSeconds(15);
     private int maxRequestBytes = 1 << 20;
@@ -228,6 +269,26 @@ public final class Studio implements AutoCloseable {
      */
     public Builder publisher(Publisher publisher) {
       this.publisher = Objects.requireNonNull(publisher, "publisher == null");
+      return this;
+    }
+
+    /**
+     * Vite draft mode and Vite builds for apps with a {@code package.json} (runtime-vite, every
+     * process in the app's sandbox), and the {@code vite-vanilla} and {@code vite-react} templates.
+     * Needs Node 20.19+ and npm, and the npm registry (reached only through the sandbox's proxy).
+     */
+    public Builder vite() {
+      this.vite = true;
+      return this;
+    }
+
+    /**
+     * Runs app code without isolation: an explicit opt-in for machines without bubblewrap. It is
+     * logged as a warning, {@code GET /admin/studio} answers {@code "isolated": false}, and the UI
+     * shows a warning banner. By default every sandbox requires bubblewrap.
+     */
+    public Builder unisolated() {
+      this.unisolated = true;
       return this;
     }
 

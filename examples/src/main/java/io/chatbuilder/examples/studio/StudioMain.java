@@ -1,8 +1,5 @@
 package io.chatbuilder.examples.studio;
 
-import io.chatbuilder.runtime.vite.ViteDraftRuntime;
-import io.chatbuilder.runtime.vite.VitePublisher;
-import io.chatbuilder.runtime.vite.ViteTemplates;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -12,17 +9,20 @@ import java.util.concurrent.CountDownLatch;
  * Starts the studio from the command line:
  *
  * <pre>
- * StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite]
+ * StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]
  * </pre>
  *
  * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_HOST}
  * (default 127.0.0.1), {@code CHATBUILDER_STUDIO_DATA} (default {@code .chatbuilder-studio}),
- * {@code CHATBUILDER_STUDIO_RUNTIME} (default {@code static}), and the model variables of
- * {@link ModelSelection}. Runs until interrupted (Ctrl-C).
+ * {@code CHATBUILDER_STUDIO_RUNTIME} (default {@code static}), {@code CHATBUILDER_STUDIO_UNISOLATED}
+ * ({@code true} = {@code --unisolated}), and the model variables of {@link ModelSelection}. Runs
+ * until interrupted (Ctrl-C).
  *
  * <p>{@code static} previews and publishes the app's files as they are (no Node needed);
  * {@code vite} runs a Vite dev server per app and publishes with {@code vite build} (needs Node and
- * npm, and adds the {@code vite-vanilla} and {@code vite-react} templates).
+ * npm, and adds the {@code vite-vanilla} and {@code vite-react} templates). App code runs inside
+ * bubblewrap (Debian package {@code bubblewrap}); {@code --unisolated} runs it as plain processes
+ * instead, with a warning in the log and the UI.
  */
 public final class StudioMain {
   private StudioMain() {}
@@ -33,7 +33,13 @@ public final class StudioMain {
     String host = env.getOrDefault("CHATBUILDER_STUDIO_HOST", "127.0.0.1");
     Path data = Path.of(env.getOrDefault("CHATBUILDER_STUDIO_DATA", ".chatbuilder-studio"));
     String runtime = env.getOrDefault("CHATBUILDER_STUDIO_RUNTIME", "static");
+    boolean unisolated = "true".equalsIgnoreCase(env.getOrDefault("CHATBUILDER_STUDIO_UNISOLATED", "false"));
     for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--unisolated")) {
+        unisolated = true;
+        i--; // a flag without a value
+        continue;
+      }
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
@@ -46,15 +52,12 @@ public final class StudioMain {
     Path dataDir = data.toAbsolutePath().normalize();
     ModelSelection.Choice choice = ModelSelection.fromEnvironment(env);
     Studio.Builder builder = Studio.builder(dataDir).host(host).port(port).model(choice.model());
+    if (unisolated) {
+      builder.unisolated();
+    }
     switch (runtime.toLowerCase(Locale.ROOT)) {
       case "static" -> { }
-      case "vite" -> {
-        Path apps = dataDir.resolve("apps");
-        Path npmCache = dataDir.resolve("npm-cache");
-        builder.draftRuntime(ViteDraftRuntime.builder(apps::resolve).npmCache(npmCache).build())
-            .publisher(VitePublisher.builder(dataDir.resolve("published-vite")).npmCache(npmCache).build());
-        ViteTemplates.builtIn().forEach(builder::template);
-      }
+      case "vite" -> builder.vite();
       default -> usage();
     }
     Studio studio = builder.start();
@@ -67,6 +70,7 @@ public final class StudioMain {
     System.out.println("ChatBuilder studio");
     System.out.println("  model:    " + choice.reason());
     System.out.println("  preview:  " + runtime);
+    System.out.println("  isolation: " + (studio.isolated() ? "bubblewrap" : "NONE: app code runs unisolated (--unisolated)"));
     System.out.println("  data:     " + studio.dataDir());
     System.out.println("  open:     " + studio.url());
     System.out.println("Press Ctrl-C to stop.");
@@ -74,7 +78,7 @@ public final class StudioMain {
   }
 
   private static void usage() {
-    System.err.println("usage: StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite]");
+    System.err.println("usage: StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]");
     System.exit(2);
   }
 

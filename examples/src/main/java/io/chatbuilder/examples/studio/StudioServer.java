@@ -53,8 +53,12 @@ final class StudioServer implements HttpHandler {
   private static final String API = "admin";
   private static final int MAX_LIST = 500;
 
-  /** What the UI shows about the studio's setup. */
-  record Info(String model, boolean demo, String draftMode) {}
+  /**
+   * What the UI shows about the studio's setup.
+   *
+   * @param isolated false where the host opted into running app code unisolated: the UI then shows a warning
+   */
+  record Info(String model, boolean demo, String draftMode, boolean isolated) {}
 
   private final ChatBuilder builder;
   private final Info info;
@@ -127,8 +131,13 @@ final class StudioServer implements HttpHandler {
   private void routeApi(HttpExchange ex, String method, List<String> p) throws IOException {
     if (p.equals(List.of("studio"))) {
       get(method);
-      sendJson(ex, 200, codec.mapper().createObjectNode().put("model", info.model()).put("demo", info.demo())
-          .put("draft_mode", info.draftMode()));
+      var body = codec.mapper().createObjectNode().put("model", info.model()).put("demo", info.demo())
+          .put("draft_mode", info.draftMode()).put("isolated", info.isolated());
+      if (!info.isolated()) {
+        body.put("isolation_warning", "sandboxes are not isolated: app code (npm, dev servers, builds, commands) "
+            + "runs as plain processes of this machine, with its files, environment and network");
+      }
+      sendJson(ex, 200, body);
       return;
     }
     if (p.equals(List.of("templates"))) {

@@ -73,6 +73,8 @@ class StudioBrowserTest {
     waitFor("the UI to load", "return document.body.dataset.ready === 'true'");
     assertThat(text("#model-badge")).contains("offline-demo").contains("demo");
     assertThat(script("return !document.getElementById('demo-banner').hidden").asBoolean()).isTrue();
+    assertThat(script("return document.getElementById('isolation-banner').hidden").asBoolean())
+        .as("no isolation warning: the sandboxes are isolated").isTrue();
     shot("01-empty-studio");
 
     // Create an app from the template.
@@ -149,6 +151,19 @@ class StudioBrowserTest {
     waitFor("the replayed timeline", "return document.querySelectorAll('.card.run_completed').length === 2"
         + " && document.querySelectorAll('.card.checkpoint').length === 2");
     shot("10-reloaded");
+  }
+
+  @Test
+  void anUnisolatedStudioShowsAWarningBanner() throws Exception {
+    studio.close();
+    studio = Studio.builder(data.resolve("unisolated")).port(0).model(new DemoModel(Duration.ofMillis(5))).unisolated().start();
+    browser.navigate(studio.url().toString());
+    waitFor("the UI to load", "return document.body.dataset.ready === 'true'");
+    assertThat(script("const b = document.getElementById('isolation-banner');"
+        + " return !b.hidden && b.offsetParent !== null && b.getBoundingClientRect().height > 0").asBoolean())
+        .as("the banner is visible").isTrue();
+    assertThat(text("#isolation-banner")).contains("not isolated");
+    shot("11-unisolated-banner");
   }
 
   private void chat(String message) {

@@ -2,9 +2,11 @@ package io.chatbuilder.runtime.vite;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
-/** SHA-256 helpers. */
+/**
+ * A SHA-256 digest to feed incrementally (files in chunks, fields with separators); whole byte
+ * arrays are hashed with core's {@code ContentHash}.
+ */
 final class Hashing {
   private Hashing() {}
 
@@ -14,9 +16,5 @@ final class Hashing {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }
-  }
-
-  static String sha256Hex(byte[] bytes) {
-    return HexFormat.of().formatHex(sha256().digest(bytes));
   }
 }

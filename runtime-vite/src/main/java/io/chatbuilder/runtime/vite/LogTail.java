@@ -12,6 +12,7 @@ final class LogTail {
 
   private final int maxLines;
   private final ArrayDeque<String> lines = new ArrayDeque<>();
+  private long added;
 
   LogTail(int maxLines) {
     if (maxLines < 1) {
@@ -22,6 +23,7 @@ final class LogTail {
 
   synchronized void add(String line) {
     lines.addLast(clean(line));
+    added++;
     while (lines.size() > maxLines) {
       lines.removeFirst();
     }
@@ -29,6 +31,18 @@ final class LogTail {
 
   synchronized List<String> lines() {
     return List.copyOf(lines);
+  }
+
+  /** How many lines were ever added; a mark for {@link #since}. */
+  synchronized long added() {
+    return added;
+  }
+
+  /** The lines added after {@code mark} that are still kept, joined with newlines. */
+  synchronized String since(long mark) {
+    List<String> all = List.copyOf(lines);
+    long newer = Math.min(all.size(), Math.max(0, added - mark));
+    return String.join("\n", all.subList(all.size() - (int) newer, all.size()));
   }
 
   /** The last {@code n} lines joined with newlines. */

@@ -1,141 +1,162 @@
 package io.chatbuilder.runtime.vite;
 
+import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.runtime.StatusListener;
-import java.io.IOException;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.Sandbox;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Installs an app's dependencies with npm from its lockfile, through one npm cache shared by all
- * apps: the second app of a template installs from the cache without the network.
+ * Installs an app's dependencies with npm from its lockfile, inside the app's sandbox. Lifecycle
+ * scripts are off ({@code --ignore-scripts}); the packages of {@link #scriptAllowlist} get theirs
+ * run afterwards with {@code npm rebuild}, still inside the sandbox. Where the npm cache lives and
+ * which registry npm reaches is the sandbox's business (its environment and network policy).
  */
 final class Npm {
-  /** Written after a successful install; holds the hash of package.json and package-lock.json. */
-  static final String INSTALL_MARKER = "node_modules/.chatbuilder-install";
+  /** Where Vite's command-line entry lies in an installed app; run with the system's node. */
   static final String VITE_BIN = "node_modules/vite/bin/vite.js";
+  private static final List<String> COMMON_FLAGS =
+      List.of("--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--no-update-notifier");
 
-  private final String npm;
-  private final Path cache;
   private final Duration timeout;
+  private final List<String> scriptAllowlist;
 
-  Npm(String npm, Path cache, Duration timeout) {
-    this.npm = npm;
-    this.cache = cache;
+  Npm(Duration timeout, List<String> scriptAllowlist) {
     this.timeout = timeout;
+    this.scriptAllowlist = List.copyOf(scriptAllowlist);
   }
 
-  Path cache() {
-    return cache;
+  List<String> scriptAllowlist() {
+    return scriptAllowlist;
   }
 
-  /** npm settings every install uses, as environment variables so nothing else is read. */
-  void addEnvironment(Map<String, String> env) {
-    env.put("npm_config_cache", cache.toString());
-    env.put("npm_config_update_notifier", "false");
-    env.put("npm_config_fund", "false");
-    env.put("npm_config_audit", "false");
+  static List<String> argv(String verb) {
+    List<String> argv = new ArrayList<>(List.of("npm", verb));
+    argv.addAll(COMMON_FLAGS);
+    return argv;
   }
 
-  private List<String> command(String verb) {
-    List<String> cmd = new ArrayList<>(List.of(npm, verb, "--cache", cache.toString(), "--prefer-offline", "--no-audit", "--no-fund"));
-    return cmd;
+  /**
+   * {@code npm rebuild <allowlisted...>} with scripts on: runs the install scripts of exactly these
+   * packages (never the app's own {@code preinstall}/{@code postinstall}).
+   */
+  List<String> rebuildArgv() {
+    List<String> argv = new ArrayList<>(List.of("npm", "rebuild", "--ignore-scripts=false", "--no-audit", "--no-fund",
+        "--no-update-notifier", "--foreground-scripts"));
+    argv.addAll(scriptAllowlist);
+    return argv;
   }
 
   /** {@code npm ci}: exactly the lockfile, into a fresh node_modules. */
-  Commands.Result ci(Path dir, Map<String, String> env, Consumer<String> output) {
-    return Commands.run(command("ci"), dir, env, timeout, output);
+  CommandResult ci(Sandbox sandbox, Consumer<String> output, Cancellation cancellation) {
+    return run(sandbox, argv("ci"), output, cancellation);
   }
 
   /** {@code npm install}: resolves package.json and rewrites package-lock.json to match. */
-  Commands.Result install(Path dir, Map<String, String> env, Consumer<String> output) {
-    return Commands.run(command("install"), dir, env, timeout, output);
+  CommandResult install(Sandbox sandbox, Consumer<String> output, Cancellation cancellation) {
+    return run(sandbox, argv("install"), output, cancellation);
   }
 
-  /** Hash of what decides the installed dependencies: package.json and package-lock.json. */
-  static String dependencyHash(Path dir) {
+  private CommandResult run(Sandbox sandbox, List<String> argv, Consumer<String> output, Cancellation cancellation) {
+    Lines lines = new Lines(output);
+    try {
+      return sandbox.run(new CommandRequest(argv, "", Map.of(), Optional.of(timeout)), lines, cancellation);
+    } finally {
+      lines.flush();
+    }
+  }
+
+  /**
+   * Runs the install scripts of the allowlisted packages; nothing when the allowlist is empty.
+   *
+   * @throws StepFailure if a script fails
+   */
+  void runAllowedScripts(Sandbox sandbox, Consumer<String> output, StatusListener listener, Cancellation cancellation) {
+    if (scriptAllowlist.isEmpty()) {
+      return;
+    }
+    listener.onStatus("running the install scripts of " + String.join(", ", scriptAllowlist) + " (npm rebuild)");
+    Output out = new Output(output);
+    CommandResult result = run(sandbox, rebuildArgv(), out, cancellation);
+    if (!result.succeeded()) {
+      throw new StepFailure(result.timedOut()
+          ? "install scripts took longer than " + timeout.toSeconds() + " s and were stopped"
+          : "the install scripts of " + String.join(", ", scriptAllowlist) + " failed (npm exit code "
+              + result.exitCode() + "): " + out.error());
+    }
+  }
+
+  /**
+   * Hash of what decides the installed dependencies: package.json and package-lock.json, read
+   * through the sandbox (so a symlink planted by the app cannot make it read outside).
+   *
+   * @throws StepFailure if a file is larger than the sandbox lets the runtime read
+   */
+  static String dependencyHash(Sandbox sandbox) {
     MessageDigest md = Hashing.sha256();
     for (String name : List.of("package.json", "package-lock.json")) {
       md.update(name.getBytes(StandardCharsets.UTF_8));
-      Path file = dir.resolve(name);
+      Optional<byte[]> content;
       try {
-        if (Files.isRegularFile(file)) {
-          byte[] bytes = Files.readAllBytes(file);
-          md.update((byte) 1);
-          md.update(Long.toString(bytes.length).getBytes(StandardCharsets.UTF_8));
-          md.update((byte) 0);
-          md.update(bytes);
-        } else {
-          md.update((byte) 0);
-        }
-      } catch (IOException e) {
-        md.update((byte) 2);
+        content = sandbox.tryRead(name).map(c -> c.bytes());
+      } catch (TooLargeException e) {
+        throw new StepFailure(name + " is too large to install from: " + e.getMessage());
+      }
+      if (content.isPresent()) {
+        byte[] bytes = content.get();
+        md.update((byte) 1);
+        md.update(Long.toString(bytes.length).getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+        md.update(bytes);
+      } else {
+        md.update((byte) 0);
       }
     }
     return HexFormat.of().formatHex(md.digest());
   }
 
-  /** Whether node_modules was installed from the current package.json and package-lock.json. */
-  static boolean isInstalled(Path dir) {
-    Path marker = dir.resolve(INSTALL_MARKER);
-    if (!Files.isRegularFile(marker) || !Files.isRegularFile(dir.resolve(VITE_BIN))) {
-      return false;
-    }
-    try {
-      return Files.readString(marker, StandardCharsets.UTF_8).strip().equals(dependencyHash(dir));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   /**
-   * Installs when node_modules is missing or package.json/package-lock.json changed since the last
-   * install. Uses {@code npm ci}; when the agent edited package.json without updating the lockfile
-   * (npm ci refuses: "not in sync"), or there is no lockfile, {@code npm install} updates it.
+   * Installs with {@code npm ci}; when the agent edited package.json without updating the lockfile
+   * (npm ci refuses: "not in sync"), or there is no lockfile, {@code npm install} updates it. Then
+   * runs the allowlisted packages' install scripts.
    *
-   * @return whether it installed
    * @throws StepFailure if npm fails
    */
-  boolean ensureInstalled(Path dir, Map<String, String> env, Consumer<String> output, StatusListener listener) {
-    if (isInstalled(dir)) {
-      return false;
-    }
-    boolean hasLock = Files.isRegularFile(dir.resolve("package-lock.json"));
+  void install(Sandbox sandbox, Consumer<String> output, StatusListener listener, Cancellation cancellation) {
+    boolean hasLock = sandbox.tryRead("package-lock.json").isPresent();
     Output out = new Output(output);
-    Commands.Result result;
+    CommandResult result;
     if (hasLock) {
       listener.onStatus("installing dependencies (npm ci)");
-      result = ci(dir, env, out);
-      if (!result.ok() && !result.timedOut() && out.outOfSync) {
+      result = ci(sandbox, out, cancellation);
+      if (!result.succeeded() && !result.timedOut() && !result.cancelled() && out.outOfSync) {
         listener.onStatus("package.json changed: updating package-lock.json (npm install)");
         out = new Output(output);
-        result = install(dir, env, out);
+        result = install(sandbox, out, cancellation);
       }
     } else {
       listener.onStatus("no package-lock.json: installing dependencies and creating it (npm install)");
-      result = install(dir, env, out);
+      result = install(sandbox, out, cancellation);
     }
-    if (!result.ok()) {
+    if (result.cancelled()) {
+      throw new StepFailure("installing dependencies was cancelled");
+    }
+    if (!result.succeeded()) {
       throw new StepFailure(result.timedOut()
           ? "installing dependencies took longer than " + timeout.toSeconds() + " s and was stopped"
           : "installing dependencies failed (npm exit code " + result.exitCode() + "): " + out.error());
     }
-    if (!Files.isRegularFile(dir.resolve(VITE_BIN))) {
-      throw new StepFailure("vite is not installed after npm: add \"vite\" to the devDependencies of package.json");
-    }
-    try {
-      Files.writeString(dir.resolve(INSTALL_MARKER), dependencyHash(dir) + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new StepFailure("cannot record the install in " + INSTALL_MARKER + ": " + e.getMessage());
-    }
-    return true;
+    runAllowedScripts(sandbox, output, listener, cancellation);
   }
 
   /**
@@ -176,5 +197,11 @@ final class Npm {
   static boolean outOfSync(String npmOutput) {
     return npmOutput.contains("can only install packages when your package.json and package-lock.json")
         || npmOutput.contains("are in sync") || npmOutput.contains("Missing:") && npmOutput.contains("from lock file");
+  }
+
+  /** Whether node said a module it was asked to load is missing (node_modules gone or incomplete). */
+  static boolean missingModule(String output) {
+    return output.contains("Cannot find module") || output.contains("ERR_MODULE_NOT_FOUND")
+        || output.contains("Cannot find package");
   }
 }

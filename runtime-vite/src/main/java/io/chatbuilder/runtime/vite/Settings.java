@@ -1,6 +1,5 @@
 package io.chatbuilder.runtime.vite;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -29,12 +28,19 @@ final class Settings {
     return d;
   }
 
-  static String program(String program, String name) {
-    Objects.requireNonNull(program, name + " == null");
-    if (program.isBlank() || program.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException(name + " must name a program");
+  /** npm package names ({@code name} or {@code @scope/name}), as npm accepts them. */
+  private static final Pattern PACKAGE = Pattern.compile("(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]{0,213}");
+
+  static java.util.List<String> packageNames(String... names) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String name : Objects.requireNonNull(names, "packages == null")) {
+      Objects.requireNonNull(name, "package == null");
+      if (!PACKAGE.matcher(name).matches()) {
+        throw new IllegalArgumentException("not an npm package name: '" + name + "'");
+      }
+      out.add(name);
     }
-    return program;
+    return out;
   }
 
   static void environmentName(String name) {
@@ -57,10 +63,5 @@ final class Settings {
         log.warn("status listener failed on '{}': {}", message, e.toString());
       }
     };
-  }
-
-  /** Default shared npm cache: one per user, so apps of all hosts on the machine share it. */
-  static Path defaultNpmCache() {
-    return Path.of(System.getProperty("user.home"), ".cache", "chatbuilder", "npm");
   }
 }

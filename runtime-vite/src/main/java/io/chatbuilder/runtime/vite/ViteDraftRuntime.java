@@ -1,5 +1,6 @@
 package io.chatbuilder.runtime.vite;
 
+import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.SandboxException;
@@ -7,13 +8,16 @@ import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.StatusListener;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxProvider;
+import io.chatbuilder.core.sandbox.SandboxService;
+import io.chatbuilder.core.sandbox.ServiceRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,39 +35,52 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Draft mode on this machine: one Vite dev server per app, run with {@code node} in the app's
- * directory on a free port of 127.0.0.1. Edits written to the directory reach the preview through
- * Vite's file watcher (HMR), without a restart.
+ * Draft mode: one Vite dev server per app, run inside the app's {@link Sandbox} as a service
+ * ({@link Sandbox#startService}); the preview URL is the service's {@link SandboxService#endpoint()},
+ * the host's way into the sandbox. Edits written to the sandbox reach the preview through Vite's
+ * file watcher (HMR), without a restart.
  *
  * <pre>{@code
- * ViteDraftRuntime drafts = ViteDraftRuntime.builder(appId -> appsDir.resolve(appId))
- *     .npmCache(Path.of("var/npm-cache"))      // shared by every app
+ * LocalSandboxProvider sandboxes = LocalSandboxProvider.create(Path.of("var/apps"));
+ * ViteDraftRuntime drafts = ViteDraftRuntime.builder(sandboxes)   // the same provider as the ChatBuilder's
  *     .idleTimeout(Duration.ofMinutes(15))
  *     .build();
  * DraftStatus status = drafts.start("shop", message -> ui.status(message));
- * status.previewUrl();                          // http://127.0.0.1:<port>/
+ * status.previewUrl();                          // the service's endpoint, e.g. http://127.0.0.1:<port>/
  * }</pre>
  *
- * <p>{@link #start} installs dependencies with {@code npm ci} when {@code node_modules} is missing
- * or {@code package.json}/{@code package-lock.json} changed since the last install (then the running
- * server is restarted), waits until the server answers HTTP, and returns. A server that crashes is
- * restarted up to {@link Builder#maxRestarts} times; one without {@link #start}/{@link #status}
- * calls for {@link Builder#idleTimeout} is stopped. Processes get a scrubbed environment (PATH, a
- * private HOME, the npm cache, CI=1, NO_COLOR=1) and are killed with their whole process tree.
- * Thread-safe.
+ * <p>Every process runs in the sandbox: {@code npm ci}/{@code npm install} through
+ * {@link Sandbox#run} (lifecycle scripts off, see {@link Builder#allowInstallScripts}), and
+ * {@code node node_modules/vite/bin/vite.js} through {@link Sandbox#startService}. Nothing inside the
+ * app's directory decides what the runtime does: whether dependencies are installed is the hash of
+ * package.json and package-lock.json the runtime recorded after its own last install (in memory, or
+ * in {@link Builder#installStateDirectory}), never a marker file the app's code could write.
+ *
+ * <p>{@link #start} installs when that hash changed (then the running server is restarted), waits
+ * until the server answers HTTP, and returns. When Vite fails because a module is missing (someone
+ * deleted node_modules), it reinstalls once. A server that crashes is restarted up to
+ * {@link Builder#maxRestarts} times; one without {@link #start}/{@link #status} calls for
+ * {@link Builder#idleTimeout} is stopped. Thread-safe.
+ *
+ * <p>The provider must hand out the same sandbox per app as the {@code ChatBuilder}'s (as
+ * {@code LocalSandboxProvider} does), so change tracking sees what npm writes; the runtime never
+ * closes the sandboxes it gets.
  */
 public final class ViteDraftRuntime implements DraftRuntime {
   private static final Logger log = LoggerFactory.getLogger(ViteDraftRuntime.class);
+  /** The dev server's address inside the sandbox; the host reaches it only through the endpoint. */
   private static final String HOST = "127.0.0.1";
+  private static final Pattern PORT_IN_USE = Pattern.compile("(?i)port \\d+ is (already )?in use|EADDRINUSE");
 
-  private final Function<String, Path> appDirectories;
+  private final SandboxProvider sandboxes;
   private final Npm npm;
-  private final String node;
+  private final InstallState installs;
+  private final int servicePort;
   private final Duration startTimeout;
   private final Duration idleTimeout;
   private final int maxRestarts;
@@ -75,12 +91,15 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final ScheduledExecutorService idleSweeper;
   private final ExecutorService crashHandlers;
   private final Map<String, DraftApp> apps = new ConcurrentHashMap<>();
+  /** Fired by {@link #close}: kills installs still running. */
+  private final Cancellation closing = new Cancellation();
   private volatile boolean closed;
 
   private ViteDraftRuntime(Builder b) {
-    this.appDirectories = b.appDirectories;
-    this.npm = new Npm(b.npm, b.npmCache, b.installTimeout);
-    this.node = b.node;
+    this.sandboxes = b.sandboxes;
+    this.npm = new Npm(b.installTimeout, b.installScripts);
+    this.installs = new InstallState(b.installStateDirectory);
+    this.servicePort = b.servicePort;
     this.startTimeout = b.startTimeout;
     this.idleTimeout = b.idleTimeout;
     this.maxRestarts = b.maxRestarts;
@@ -95,19 +114,20 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   /**
-   * A builder; {@code appDirectories} maps an app id to the directory holding its files (the
-   * sandbox root), e.g. {@code id -> base.resolve(id)}.
+   * A builder; {@code sandboxes} opens each app's sandbox, where every process of the draft runs.
+   * Pass the provider (or instance) the host's {@code ChatBuilder} uses.
    */
-  public static Builder builder(Function<String, Path> appDirectories) {
-    return new Builder(appDirectories);
+  public static Builder builder(SandboxProvider sandboxes) {
+    return new Builder(sandboxes);
   }
 
   /**
    * Installs if needed and starts the app's dev server, or returns the running one; blocks until it
-   * serves. Install or start failures give a {@link DraftState#FAILED} status with the error and
-   * the log tail, not an exception.
+   * serves. Install or start failures (also a sandbox that refuses to run the server, e.g. without
+   * an isolation backend) give a {@link DraftState#FAILED} status with the error and the log tail,
+   * not an exception.
    *
-   * @throws NotFoundException if the app's directory or its {@code package.json} does not exist
+   * @throws NotFoundException if the app has no {@code package.json}
    * @throws io.chatbuilder.core.InvalidArgumentException if the app id is not acceptable
    * @throws IllegalStateException if this runtime is closed
    */
@@ -122,21 +142,21 @@ public final class ViteDraftRuntime implements DraftRuntime {
       checkOpen();
       app.lastAccess = clock.instant();
       app.listener = listener;
-      Path dir = appDirectory(appId);
-      Process running = app.process;
+      Sandbox sandbox = sandbox(appId);
+      SandboxService running = app.service;
       if (app.state == DraftState.RUNNING && running != null && running.isAlive()) {
-        if (Npm.isInstalled(dir)) {
+        if (isInstalled(appId, sandbox)) {
           return snapshot(app);
         }
         listener.onStatus("package.json or package-lock.json changed: reinstalling before the next preview");
         app.log.add("[chatbuilder] dependencies changed: stopping the dev server to reinstall");
       }
-      killProcess(app);
+      killService(app);
       app.restarts = 0;
       app.error = null;
       try {
-        install(app, dir, listener);
-        launch(app, dir, listener, DraftState.STARTING);
+        installIfNeeded(app, sandbox, listener);
+        launch(app, sandbox, listener, DraftState.STARTING);
       } catch (ChatBuilderException e) {
         fail(app, e.getMessage(), listener);
       }
@@ -167,7 +187,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
     app.lock.lock();
     try {
-      if (killProcess(app)) {
+      if (killService(app)) {
         app.log.add("[chatbuilder] dev server stopped");
       }
       setState(app, DraftState.STOPPED);
@@ -177,28 +197,22 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
   }
 
-  /** Stops every dev server; later calls to {@link #start} fail. */
+  /** Stops every dev server and kills running installs; later calls to {@link #start} fail. */
   @Override
   public void close() {
     closed = true;
+    closing.cancel();
     idleSweeper.shutdownNow();
     for (DraftApp app : apps.values()) {
       app.lock.lock();
       try {
-        killProcess(app);
+        killService(app);
         setState(app, DraftState.STOPPED);
       } finally {
         app.lock.unlock();
       }
     }
     crashHandlers.shutdownNow();
-  }
-
-  /** The process id of the app's running dev server (for monitoring and tests). */
-  OptionalLong processId(String appId) {
-    DraftApp app = apps.get(appId);
-    Process p = app == null ? null : app.process;
-    return p != null && p.isAlive() ? OptionalLong.of(p.pid()) : OptionalLong.empty();
   }
 
   /** Stops servers idle for longer than the idle timeout; returns their app ids. Runs periodically. */
@@ -214,7 +228,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
       }
       try {
         if (app.state == DraftState.RUNNING && app.lastAccess.plus(idleTimeout).isBefore(clock.instant())) {
-          killProcess(app);
+          killService(app);
           app.log.add("[chatbuilder] dev server stopped after " + idleTimeout.toSeconds() + " s without use");
           setState(app, DraftState.STOPPED);
           stopped.add(app.appId);
@@ -224,6 +238,11 @@ public final class ViteDraftRuntime implements DraftRuntime {
       }
     }
     return stopped;
+  }
+
+  /** Whether the runtime's own record says the app's current dependencies are installed. */
+  boolean isInstalled(String appId, Sandbox sandbox) {
+    return installs.installed(appId).filter(Npm.dependencyHash(sandbox)::equals).isPresent();
   }
 
   private void sweepQuietly() {
@@ -239,30 +258,17 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   // ------------------------------------------------------------------ internals
 
-  private Path appDirectory(String appId) {
-    Path dir = Objects.requireNonNull(appDirectories.apply(appId), "app directory of " + appId + " == null");
-    if (!Files.isDirectory(dir)) {
-      throw new NotFoundException("app " + appId + " has no directory; create the app first");
-    }
-    if (!Files.isRegularFile(dir.resolve("package.json"))) {
+  private Sandbox sandbox(String appId) {
+    Sandbox sandbox = Objects.requireNonNull(sandboxes.open(appId), "sandbox of " + appId + " == null");
+    if (sandbox.tryRead("package.json").isEmpty()) {
       throw new NotFoundException("app " + appId + " has no package.json; create it from a template first");
     }
-    return dir;
+    return sandbox;
   }
 
-  private Map<String, String> environment(Path dir) {
-    Path home = dir.resolve(".chatbuilder").resolve("home");
-    try {
-      Files.createDirectories(home);
-    } catch (IOException e) {
-      throw new SandboxException("cannot create " + home + ": " + e.getMessage(), e);
-    }
+  /** What the dev server gets on top of what the sandbox sets (PATH, HOME, TMPDIR, the policy's). */
+  private Map<String, String> environment() {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("PATH", Commands.hostPath());
-    env.put("HOME", home.toString());
-    npm.addEnvironment(env);
-    env.put("CI", "1");
-    env.put("NO_COLOR", "1");
     env.put("BROWSER", "none");
     pollInterval.ifPresent(interval -> {
       // Vite's watcher (chokidar 3) reads these; see Builder#pollFileChanges for why
@@ -273,62 +279,87 @@ public final class ViteDraftRuntime implements DraftRuntime {
     return env;
   }
 
-  private void install(DraftApp app, Path dir, StatusListener listener) {
-    if (Npm.isInstalled(dir)) {
-      return;
+  private void installIfNeeded(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    if (!isInstalled(app.appId, sandbox)) {
+      install(app, sandbox, listener);
     }
-    setState(app, DraftState.INSTALLING);
-    app.log.add("[chatbuilder] installing dependencies");
-    npm.ensureInstalled(dir, environment(dir), app.log::add, listener);
   }
 
-  private void launch(DraftApp app, Path dir, StatusListener listener, DraftState startingState) {
-    Map<String, String> env = environment(dir);
+  private void install(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    setState(app, DraftState.INSTALLING);
+    app.log.add("[chatbuilder] installing dependencies");
+    installs.forget(app.appId); // a failed install leaves node_modules half-made
+    npm.install(sandbox, app.log::add, listener, closing);
+    // npm install may have rewritten package-lock.json: record what is there now
+    installs.record(app.appId, Npm.dependencyHash(sandbox));
+  }
+
+  private void launch(DraftApp app, Sandbox sandbox, StatusListener listener, DraftState startingState) {
+    boolean reinstalled = false;
     for (int attempt = 1; ; attempt++) {
-      int port = attempt == 1 && app.port > 0 && portFree(app.port) ? app.port : freePort();
+      int port = attempt == 1 && app.port > 0 ? app.port : attempt == 1 ? servicePort : freeHostPort();
       setState(app, startingState);
-      listener.onStatus("starting the Vite dev server on " + HOST + ":" + port);
-      app.log.add("[chatbuilder] starting vite on " + HOST + ":" + port);
-      Process p = Commands.start(List.of(node, Npm.VITE_BIN, "--host", HOST, "--port", Integer.toString(port),
-          "--strictPort", "--clearScreen", "false"), dir, env);
-      Thread output = Commands.pump(p, "chatbuilder-vite-" + app.appId, app.log::add);
-      app.process = p;
+      listener.onStatus("starting the Vite dev server");
+      app.log.add("[chatbuilder] starting vite on port " + port + " of the sandbox");
+      long logMark = app.log.added();
+      Lines lines = new Lines(app.log::add);
+      SandboxService service = sandbox.startService(new ServiceRequest("vite",
+          List.of("node", Npm.VITE_BIN, "--host", HOST, "--port", Integer.toString(port), "--strictPort",
+              "--clearScreen", "false"),
+          "", environment(), port), lines);
+      app.service = service;
       app.port = port;
-      Readiness readiness = awaitReady(p, port);
+      Readiness readiness = awaitReady(service);
       if (readiness == Readiness.READY) {
         setState(app, DraftState.RUNNING);
         app.error = null;
         app.lastAccess = clock.instant(); // an install may have taken longer than the idle timeout
-        listener.onStatus("preview ready at " + previewUrl(port));
-        p.onExit().thenRunAsync(() -> onExit(app, p), crashHandlers);
+        listener.onStatus("preview ready at " + previewUrl(service));
+        service.exited().thenRunAsync(() -> onExit(app, service), crashHandlers);
         return;
       }
-      app.process = null;
-      Commands.killTree(p.toHandle());
-      joinQuietly(output);
+      app.service = null;
+      int code = readiness == Readiness.EXITED ? exitCode(service) : -1;
+      service.close();
+      lines.flush();
       if (readiness == Readiness.TIMED_OUT) {
-        throw new StepFailure("the Vite dev server did not answer on " + HOST + ":" + port + " within "
-            + startTimeout.toSeconds() + " s. Last output:\n" + app.log.last(15));
+        throw new StepFailure("the Vite dev server did not answer within " + startTimeout.toSeconds()
+            + " s and was stopped. Last output:\n" + app.log.last(15));
       }
+      String output = app.log.since(logMark);
       String tail = app.log.last(15);
-      if (tail.contains("already in use") && attempt < 3) {
-        continue; // another process took the port between the probe and the bind
+      if (Npm.missingModule(output)) {
+        if (!reinstalled) {
+          // node_modules was removed or damaged since the install the runtime recorded
+          reinstalled = true;
+          listener.onStatus("the dev server is missing a module: reinstalling dependencies once");
+          install(app, sandbox, listener);
+          attempt = 0;
+          continue;
+        }
+        if (output.contains(Npm.VITE_BIN)) {
+          throw new StepFailure("vite is not installed after npm: add \"vite\" to the devDependencies of package.json."
+              + " Last output:\n" + tail);
+        }
       }
-      throw new StepFailure("the Vite dev server exited with code " + p.exitValue() + " before serving. Last output:\n" + tail);
+      if (PORT_IN_USE.matcher(output).find() && attempt < 3) {
+        continue; // only where the sandbox shares the host's network (unisolated): take a free port
+      }
+      throw new StepFailure("the Vite dev server exited with code " + code + " before serving. Last output:\n" + tail);
     }
   }
 
   private enum Readiness { READY, EXITED, TIMED_OUT }
 
-  /** Polls the server over HTTP (not its colored console output) until it answers. */
-  private Readiness awaitReady(Process p, int port) {
+  /** Polls the server through the sandbox's endpoint over HTTP (not its console output) until it answers. */
+  private Readiness awaitReady(SandboxService service) {
     long deadline = System.nanoTime() + startTimeout.toNanos();
-    URI uri = URI.create(previewUrl(port));
+    URI uri = URI.create(previewUrl(service));
     while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
+      if (!service.isAlive()) {
         return Readiness.EXITED;
       }
-      if (answers(uri) && p.isAlive()) {
+      if (answers(uri) && service.isAlive()) {
         return Readiness.READY;
       }
       try {
@@ -338,7 +369,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
         throw new io.chatbuilder.core.CancelledException("interrupted while the dev server was starting");
       }
     }
-    return p.isAlive() ? Readiness.TIMED_OUT : Readiness.EXITED;
+    return service.isAlive() ? Readiness.TIMED_OUT : Readiness.EXITED;
   }
 
   private static boolean answers(URI uri) {
@@ -363,18 +394,19 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
   }
 
-  /** A dev server process ended: restart it unless it was stopped on purpose or restarted too often. */
-  private void onExit(DraftApp app, Process p) {
+  /** A dev server ended: restart it unless it was stopped on purpose or restarted too often. */
+  private void onExit(DraftApp app, SandboxService service) {
     if (closed) {
       return;
     }
     app.lock.lock();
     try {
-      if (closed || app.process != p) {
+      if (closed || app.service != service) {
         return; // stopped or replaced on purpose
       }
-      app.process = null;
-      int code = p.exitValue();
+      app.service = null;
+      int code = exitCode(service);
+      service.close(); // whatever is left of its tree, and the bridge
       app.log.add("[chatbuilder] dev server exited with code " + code);
       StatusListener listener = app.listener;
       if (app.restarts >= maxRestarts) {
@@ -387,11 +419,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
       log.warn("draft dev server of {} exited with code {}; restart {} of {}", app.appId, code, app.restarts, maxRestarts);
       listener.onStatus("the dev server exited (code " + code + "): restarting (" + app.restarts + " of " + maxRestarts + ")");
       try {
-        Path dir = appDirectory(app.appId);
-        if (!Npm.isInstalled(dir)) {
-          install(app, dir, listener);
-        }
-        launch(app, dir, listener, DraftState.RESTARTING);
+        Sandbox sandbox = sandbox(app.appId);
+        installIfNeeded(app, sandbox, listener);
+        launch(app, sandbox, listener, DraftState.RESTARTING);
       } catch (ChatBuilderException e) {
         fail(app, e.getMessage(), listener);
       }
@@ -403,7 +433,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   private void fail(DraftApp app, String error, StatusListener listener) {
-    killProcess(app);
+    killService(app);
     app.error = error;
     setState(app, DraftState.FAILED);
     app.log.add("[chatbuilder] " + firstLine(error));
@@ -411,13 +441,13 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   /** Kills the app's dev server tree, if any; returns whether there was one. */
-  private static boolean killProcess(DraftApp app) {
-    Process p = app.process;
-    app.process = null; // first, so the exit is not taken for a crash
-    if (p == null) {
+  private static boolean killService(DraftApp app) {
+    SandboxService service = app.service;
+    app.service = null; // first, so the exit is not taken for a crash
+    if (service == null) {
       return false;
     }
-    Commands.killTree(p.toHandle());
+    service.close();
     return true;
   }
 
@@ -436,12 +466,26 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   private static DraftStatus snapshot(DraftApp app) {
     DraftState state = app.state;
-    Optional<String> url = state == DraftState.RUNNING && app.port > 0 ? Optional.of(previewUrl(app.port)) : Optional.empty();
+    SandboxService service = app.service;
+    Optional<String> url = state == DraftState.RUNNING && service != null ? Optional.of(previewUrl(service)) : Optional.empty();
     return new DraftStatus(app.appId, state, url, app.log.lines(), Optional.ofNullable(app.error), app.restarts, app.since);
   }
 
-  private static String previewUrl(int port) {
-    return "http://" + HOST + ":" + port + "/";
+  private static String previewUrl(SandboxService service) {
+    String url = service.endpoint().toString();
+    return url.endsWith("/") ? url : url + "/";
+  }
+
+  /** The exit code of a service that ended (its process may take a moment to be reaped). */
+  private static int exitCode(SandboxService service) {
+    try {
+      return service.exited().get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   private static String firstLine(String s) {
@@ -449,27 +493,15 @@ public final class ViteDraftRuntime implements DraftRuntime {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  private static int freePort() {
+  /**
+   * A port free on the host's loopback. Only needed where the sandbox shares the host's network
+   * (an unisolated sandbox), so two apps' servers cannot both take the default port.
+   */
+  private static int freeHostPort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new SandboxException("no free port on " + HOST + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean portFree(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void joinQuietly(Thread t) {
-    try {
-      t.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -493,7 +525,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     volatile String error;
     volatile int restarts;
     volatile int port;
-    volatile Process process;
+    volatile SandboxService service;
     volatile StatusListener listener = StatusListener.NONE;
 
     DraftApp(String appId, int logLines, Instant now) {
@@ -506,10 +538,10 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   /** Builds a {@link ViteDraftRuntime}. */
   public static final class Builder {
-    private final Function<String, Path> appDirectories;
-    private Path npmCache = Settings.defaultNpmCache();
-    private String node = "node";
-    private String npm = "npm";
+    private final SandboxProvider sandboxes;
+    private Optional<Path> installStateDirectory = Optional.empty();
+    private final List<String> installScripts = new ArrayList<>();
+    private int servicePort = 5173;
     private Duration idleTimeout = Duration.ofMinutes(15);
     private Duration startTimeout = Duration.ofSeconds(60);
     private Duration installTimeout = Duration.ofMinutes(10);
@@ -519,25 +551,36 @@ public final class ViteDraftRuntime implements DraftRuntime {
     private Optional<Duration> pollInterval = Optional.of(Duration.ofMillis(100));
     private Clock clock = Clock.systemUTC();
 
-    private Builder(Function<String, Path> appDirectories) {
-      this.appDirectories = Objects.requireNonNull(appDirectories, "appDirectories == null");
+    private Builder(SandboxProvider sandboxes) {
+      this.sandboxes = Objects.requireNonNull(sandboxes, "sandboxes == null");
     }
 
-    /** The npm cache every app installs through (default {@code ~/.cache/chatbuilder/npm}). */
-    public Builder npmCache(Path npmCache) {
-      this.npmCache = Objects.requireNonNull(npmCache, "npmCache == null").toAbsolutePath();
+    /**
+     * Keeps the record of what was installed for each app in this directory too, so a restarted
+     * host does not reinstall every app on its first start. It must not lie inside any app's
+     * directory (the app's code must not be able to write it). Default: in memory only.
+     */
+    public Builder installStateDirectory(Path directory) {
+      this.installStateDirectory = Optional.of(Objects.requireNonNull(directory, "directory == null").toAbsolutePath().normalize());
       return this;
     }
 
-    /** The node program (default {@code node} on the PATH). */
-    public Builder node(String node) {
-      this.node = Settings.program(node, "node");
+    /**
+     * Lets these packages' install scripts run after each install ({@code npm rebuild <package>},
+     * inside the sandbox like everything else). Installs run with {@code --ignore-scripts}; the
+     * default allowlist is empty. The app's own {@code preinstall}/{@code postinstall} never run.
+     */
+    public Builder allowInstallScripts(String... packages) {
+      installScripts.addAll(Settings.packageNames(packages));
       return this;
     }
 
-    /** The npm program (default {@code npm} on the PATH). */
-    public Builder npm(String npm) {
-      this.npm = Settings.program(npm, "npm");
+    /** The TCP port Vite listens on inside the sandbox (default 5173); the host uses the endpoint. */
+    public Builder servicePort(int port) {
+      if (port < 1024 || port > 65535) {
+        throw new IllegalArgumentException("servicePort must be in 1024..65535");
+      }
+      this.servicePort = port;
       return this;
     }
 
@@ -547,13 +590,16 @@ public final class ViteDraftRuntime implements DraftRuntime {
       return this;
     }
 
-    /** How long a server may take to answer HTTP after it is launched (default 60 s). */
+    /**
+     * How long a server may take to answer HTTP after it is launched (default 60 s); after that its
+     * process tree is killed (e.g. a {@code vite.config.js} that never returns).
+     */
     public Builder startTimeout(Duration startTimeout) {
       this.startTimeout = Settings.positive(startTimeout, "startTimeout");
       return this;
     }
 
-    /** How long one npm install may take (default 10 minutes). */
+    /** How long one npm install may take (default 10 minutes; the sandbox policy's maximum applies). */
     public Builder installTimeout(Duration installTimeout) {
       this.installTimeout = Settings.positive(installTimeout, "installTimeout");
       return this;
@@ -578,8 +624,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
 
     /**
-     * Adds a variable to the scrubbed environment of npm and Vite, e.g. {@code npm_config_registry}
-     * for a registry mirror. Nothing of the host's environment is passed but PATH.
+     * Adds a variable to the dev server's environment (on top of what the sandbox sets). npm's
+     * settings (registry, cache, proxy) belong to the sandbox's environment, not here.
      */
     public Builder environment(String name, String value) {
       Settings.environmentName(name);

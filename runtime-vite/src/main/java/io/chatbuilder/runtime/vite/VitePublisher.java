@@ -1,5 +1,6 @@
 package io.chatbuilder.runtime.vite;
 
+import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.SandboxException;
@@ -10,7 +11,10 @@ import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.runtime.StatusListener;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.Exclusions;
+import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,20 +41,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publish mode on this machine: a deterministic {@code vite build} of one checkpoint's files.
+ * Publish mode: a deterministic {@code vite build} of one checkpoint's files, run inside a sandbox.
  *
  * <p>Each publish gets a fresh directory {@code <publishes>/<appId>/<publishId>/}: the checkpoint's
  * revision is written from the {@link CheckpointStore} into {@code work/} (never from the draft's
- * working files), dependencies are installed with {@code npm ci} from its lockfile through the shared
- * npm cache, and {@code vite build} runs with a fixed environment: {@code SOURCE_DATE_EPOCH} from the
- * checkpoint, {@code TZ=UTC}, {@code LC_ALL=C}, no host variables but PATH. The output lands in
- * {@code dist/}, the log in {@code build.log}, the record in {@code publish.json} (so a restarted
- * host lists past publishes), and {@code work/} is deleted. The same revision gives a byte-identical
- * {@code dist/}, hence the same {@link PublishResult#manifestHash()}.
+ * working files), then a sandbox the host's {@link BuildSandboxes} opens on {@code work/} runs
+ * {@code npm ci --ignore-scripts} from its lockfile and {@code vite build} (the app's
+ * {@code vite.config.js} is app code: it runs only there). The build gets a fixed environment
+ * through node's {@code --env-file}: {@code SOURCE_DATE_EPOCH} from the checkpoint, and
+ * {@code TZ=UTC}, {@code LC_ALL=C}, {@code LANG=C} unless the sandbox's own environment sets them.
+ * The output lands in {@code dist/} (refused if it holds a symbolic link), the log in
+ * {@code build.log}, the record in {@code publish.json} (so a restarted host lists past publishes),
+ * and {@code work/} is deleted. The same revision gives a byte-identical {@code dist/}, hence the
+ * same {@link PublishResult#manifestHash()}.
  *
  * <pre>{@code
- * VitePublisher publisher = VitePublisher.builder(Path.of("var/publishes"))
- *     .npmCache(Path.of("var/npm-cache"))
+ * VitePublisher publisher = VitePublisher.builder(Path.of("var/publishes"),
+ *         (appId, dir) -> LocalSandbox.builder(dir).id(appId + "-publish").build())
  *     .build();
  * PublishResult result = chatBuilder.publish("shop", checkpointId, message -> ui.status(message));
  * }</pre>
@@ -63,10 +70,12 @@ public final class VitePublisher implements Publisher {
   static final String BUILD_LOG = "build.log";
   static final String OUTPUT = "dist";
   private static final String WORK = "work";
+  /** The build's fixed environment, read by node's --env-file; an excluded name, so no checkpoint holds it. */
+  static final String BUILD_ENV = ".chatbuilder/build.env";
 
   private final Path publishesDir;
+  private final BuildSandboxes buildSandboxes;
   private final Npm npm;
-  private final String node;
   private final Duration buildTimeout;
   private final int maxLogChars;
   private final Map<String, String> extraEnvironment;
@@ -77,8 +86,8 @@ public final class VitePublisher implements Publisher {
 
   private VitePublisher(Builder b) {
     this.publishesDir = b.publishesDir;
-    this.npm = new Npm(b.npm, b.npmCache, b.installTimeout);
-    this.node = b.node;
+    this.buildSandboxes = b.buildSandboxes;
+    this.npm = new Npm(b.installTimeout, b.installScripts);
     this.buildTimeout = b.buildTimeout;
     this.maxLogChars = b.maxLogChars;
     this.extraEnvironment = Map.copyOf(b.environment);
@@ -92,9 +101,12 @@ public final class VitePublisher implements Publisher {
     loadRecords();
   }
 
-  /** A builder; every publish goes to a new directory under {@code publishesDir}. */
-  public static Builder builder(Path publishesDir) {
-    return new Builder(publishesDir);
+  /**
+   * A builder; every publish goes to a new directory under {@code publishesDir}, and its npm and
+   * Vite run in the sandbox {@code buildSandboxes} opens on it.
+   */
+  public static Builder builder(Path publishesDir, BuildSandboxes buildSandboxes) {
+    return new Builder(publishesDir, buildSandboxes);
   }
 
   /**
@@ -118,7 +130,6 @@ public final class VitePublisher implements Publisher {
     long t0 = System.nanoTime();
     Path dir = publishesDir.resolve(appId).resolve(publishId);
     Path work = dir.resolve(WORK);
-    BuildLog buildLog = new BuildLog(maxLogChars, work);
     SortedMap<String, String> manifest = new TreeMap<>();
     String manifestHash = "";
     Optional<String> error = Optional.empty();
@@ -126,9 +137,11 @@ public final class VitePublisher implements Publisher {
       Files.createDirectories(dir.getParent());
       Files.createDirectory(dir);
       Files.createDirectory(work);
+      work = work.toRealPath(); // the sandbox reports paths under the real one
     } catch (IOException e) {
       throw new SandboxException("cannot create the publish directory " + dir + ": " + e.getMessage(), e);
     }
+    BuildLog buildLog = new BuildLog(maxLogChars, work);
     try {
       long epoch = checkpoint.createdAt().getEpochSecond();
       Revision revision = store.revision(checkpoint.resultRevisionId());
@@ -136,34 +149,8 @@ public final class VitePublisher implements Publisher {
       buildLog.add("[chatbuilder] publish " + publishId + " of app " + appId + ", checkpoint " + checkpoint.id()
           + ", revision " + revision.id() + ", SOURCE_DATE_EPOCH=" + epoch);
       materialize(revision, store, work, epoch);
-      Map<String, String> env = environment(dir, epoch);
-
-      listener.onStatus("installing dependencies (npm ci)");
-      buildLog.add("[chatbuilder] npm ci");
-      Npm.Output npmOutput = new Npm.Output(buildLog::add);
-      Commands.Result ci = npm.ci(work, env, npmOutput);
-      if (!ci.ok()) {
-        throw new StepFailure(ci.timedOut()
-            ? "npm ci took longer than allowed and was stopped"
-            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(npmOutput.error()));
-      }
-      if (!Files.isRegularFile(work.resolve(Npm.VITE_BIN))) {
-        throw new StepFailure("vite is not installed: add \"vite\" to the devDependencies of package.json");
-      }
-
-      listener.onStatus("building (vite build)");
-      buildLog.add("[chatbuilder] vite build");
-      LogTail buildTail = new LogTail(200);
-      Commands.Result build = Commands.run(List.of(node, Npm.VITE_BIN, "build", "--outDir", OUTPUT), work, env, buildTimeout,
-          line -> {
-            buildTail.add(buildLog.relativize(line));
-            buildLog.add(line);
-          });
-      if (!build.ok()) {
-        throw new StepFailure(build.timedOut()
-            ? "vite build took longer than " + buildTimeout.toSeconds() + " s and was stopped"
-            : "vite build failed (exit code " + build.exitCode() + "): " + viteError(buildTail));
-      }
+      writeBuildEnvironment(work, epoch);
+      build(appId, work, buildLog, listener);
       Path built = work.resolve(OUTPUT);
       if (!Files.isDirectory(built, LinkOption.NOFOLLOW_LINKS)) {
         throw new StepFailure("vite build produced no " + OUTPUT + "/ directory");
@@ -185,6 +172,9 @@ public final class VitePublisher implements Publisher {
       deleteTree(work); // node_modules is large; the output is kept
     }
     boolean success = error.isEmpty();
+    if (!success) {
+      deleteTree(dir.resolve(OUTPUT)); // e.g. refused for a symbolic link: nothing of it is served
+    }
     PublishResult result = new PublishResult(publishId, appId, checkpoint.id(), checkpoint.resultRevisionId(), success,
         success ? manifest : new TreeMap<>(), success ? manifestHash : "", buildLog.text(), error,
         success ? Optional.of(dir.resolve(OUTPUT).toString()) : Optional.empty(), startedAt,
@@ -220,6 +210,63 @@ public final class VitePublisher implements Publisher {
 
   // ------------------------------------------------------------------ internals
 
+  /** npm ci and vite build in a sandbox on {@code work}; closed (every process killed) before the output is read. */
+  private void build(String appId, Path work, BuildLog buildLog, StatusListener listener) {
+    Cancellation cancellation = new Cancellation();
+    try (Sandbox sandbox = Objects.requireNonNull(buildSandboxes.open(appId, work), "build sandbox == null")) {
+      listener.onStatus("installing dependencies (npm ci)");
+      buildLog.add("[chatbuilder] npm ci");
+      Npm.Output npmOutput = new Npm.Output(buildLog::add);
+      CommandResult ci = npm.ci(sandbox, npmOutput, cancellation);
+      if (!ci.succeeded()) {
+        throw new StepFailure(ci.timedOut()
+            ? "npm ci took longer than allowed and was stopped"
+            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(npmOutput.error()));
+      }
+      npm.runAllowedScripts(sandbox, buildLog::add, listener, cancellation);
+
+      listener.onStatus("building (vite build)");
+      buildLog.add("[chatbuilder] vite build");
+      LogTail buildTail = new LogTail(200);
+      Lines lines = new Lines(line -> {
+        buildTail.add(buildLog.relativize(line));
+        buildLog.add(line);
+      });
+      CommandResult build;
+      try {
+        build = sandbox.run(new CommandRequest(
+            List.of("node", "--env-file=" + BUILD_ENV, Npm.VITE_BIN, "build", "--outDir", OUTPUT), "", Map.of(),
+            Optional.of(buildTimeout)), lines, cancellation);
+      } finally {
+        lines.flush();
+      }
+      if (!build.succeeded()) {
+        String output = String.join("\n", buildTail.lines());
+        if (Npm.missingModule(output) && output.contains(Npm.VITE_BIN)) {
+          throw new StepFailure("vite is not installed: add \"vite\" to the devDependencies of package.json");
+        }
+        throw new StepFailure(build.timedOut()
+            ? "vite build took longer than " + buildTimeout.toSeconds() + " s and was stopped"
+            : "vite build failed (exit code " + build.exitCode() + "): " + viteError(buildTail));
+      }
+    }
+  }
+
+  /** The variables the build gets through node's --env-file (the sandbox passes no others of ours). */
+  private void writeBuildEnvironment(Path work, long epoch) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SOURCE_DATE_EPOCH", Long.toString(epoch));
+    env.put("TZ", "UTC");
+    env.put("LC_ALL", "C");
+    env.put("LANG", "C");
+    env.putAll(extraEnvironment);
+    StringBuilder text = new StringBuilder();
+    env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+    Path file = work.resolve(BUILD_ENV);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text.toString(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Writes the revision's files; their times are the checkpoint's so nothing depends on when. */
   private static void materialize(Revision revision, CheckpointStore store, Path work, long epoch) throws IOException {
     Exclusions exclusions = Exclusions.defaults();
@@ -252,23 +299,6 @@ public final class VitePublisher implements Publisher {
             + ": a publish installs exactly the locked dependencies (npm ci); start the draft once to create the lockfile");
       }
     }
-  }
-
-  private Map<String, String> environment(Path dir, long epoch) throws IOException {
-    Path home = dir.resolve(WORK).resolve(".chatbuilder").resolve("home");
-    Files.createDirectories(home);
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("PATH", Commands.hostPath());
-    env.put("HOME", home.toString());
-    npm.addEnvironment(env);
-    env.put("SOURCE_DATE_EPOCH", Long.toString(epoch));
-    env.put("TZ", "UTC");
-    env.put("LC_ALL", "C");
-    env.put("LANG", "C");
-    env.put("CI", "1");
-    env.put("NO_COLOR", "1");
-    env.putAll(extraEnvironment);
-    return env;
   }
 
   /** What Vite printed after "error during build:" (without the stack), else its last lines. */
@@ -378,32 +408,25 @@ public final class VitePublisher implements Publisher {
   /** Builds a {@link VitePublisher}. */
   public static final class Builder {
     private final Path publishesDir;
-    private Path npmCache = Settings.defaultNpmCache();
-    private String node = "node";
-    private String npm = "npm";
+    private final BuildSandboxes buildSandboxes;
+    private final List<String> installScripts = new ArrayList<>();
     private Duration installTimeout = Duration.ofMinutes(10);
     private Duration buildTimeout = Duration.ofMinutes(10);
     private int maxLogChars = 256 * 1024;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
 
-    private Builder(Path publishesDir) {
+    private Builder(Path publishesDir, BuildSandboxes buildSandboxes) {
       this.publishesDir = Objects.requireNonNull(publishesDir, "publishesDir == null").toAbsolutePath().normalize();
+      this.buildSandboxes = Objects.requireNonNull(buildSandboxes, "buildSandboxes == null");
     }
 
-    /** The npm cache installs go through (default {@code ~/.cache/chatbuilder/npm}); share it with the draft runtime. */
-    public Builder npmCache(Path npmCache) {
-      this.npmCache = Objects.requireNonNull(npmCache, "npmCache == null").toAbsolutePath();
-      return this;
-    }
-
-    public Builder node(String node) {
-      this.node = Settings.program(node, "node");
-      return this;
-    }
-
-    public Builder npm(String npm) {
-      this.npm = Settings.program(npm, "npm");
+    /**
+     * Lets these packages' install scripts run after {@code npm ci} ({@code npm rebuild <package>},
+     * inside the build's sandbox). Default: none; the app's own lifecycle scripts never run.
+     */
+    public Builder allowInstallScripts(String... packages) {
+      installScripts.addAll(Settings.packageNames(packages));
       return this;
     }
 
@@ -429,12 +452,17 @@ public final class VitePublisher implements Publisher {
     }
 
     /**
-     * Adds a variable to the fixed build environment, e.g. {@code npm_config_registry} for a
-     * registry mirror. Added deliberately, so it is part of what a build depends on.
+     * Adds a variable to the fixed environment of {@code vite build} (e.g. a {@code VITE_*} setting).
+     * Added deliberately, so it is part of what a build depends on. npm's settings (registry,
+     * cache) belong to the build sandbox's environment.
      */
     public Builder environment(String name, String value) {
       Settings.environmentName(name);
-      environment.put(name, Objects.requireNonNull(value, "value == null"));
+      Objects.requireNonNull(value, "value == null");
+      if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+        throw new IllegalArgumentException("environment values of a build must be one line: " + name);
+      }
+      environment.put(name, value);
       return this;
     }
 

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Measures the time from "create app" to the first preview response, for the first app of a
- * template (empty npm cache: packages come from the registry) and the second (warm cache). Opt-in:
+ * Measures the time from "create app" to the first preview response, for two apps of each template,
+ * inside bubblewrap sandboxes. Each app's sandbox has its own npm cache (see the README), so both
+ * download their packages from the registry through the sandbox's egress proxy. Opt-in:
  * {@code mvn -pl runtime-vite verify -Dtest=CreateToPreviewMeasureTest -Dchatbuilder.measure=true};
  * figures go to {@code target/create-to-preview.txt}.
  */
@@ -32,13 +33,11 @@ class CreateToPreviewMeasureTest {
     List<String> lines = new ArrayList<>();
     lines.add(String.format("%-13s %-6s %10s", "template", "app", "ms"));
     for (AppTemplate template : ViteTemplates.builtIn()) {
-      Path cache = Path.of("target", "measure-npm-cache-" + template.id()).toAbsolutePath();
-      VitePublisher.deleteTree(cache); // cold: nothing of this template cached yet
       Path base = Files.createDirectories(apps.resolve(template.id()));
-      try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base);
+      try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base, SandboxSetup::configure);
           ChatBuilder builder = ChatBuilder.builder().model(ScriptedModel.builder().build()).sandboxes(sandboxes)
               .template(template)
-              .draftRuntime(ViteDraftRuntime.builder(base::resolve).npmCache(cache).build())
+              .draftRuntime(ViteDraftRuntime.builder(sandboxes).build())
               .build()) {
         for (String app : List.of("first", "second")) {
           long t0 = System.nanoTime();

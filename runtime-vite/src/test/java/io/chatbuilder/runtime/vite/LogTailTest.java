@@ -27,6 +27,20 @@ class LogTailTest {
   }
 
   @Test
+  void linesSinceAMarkAreTheOnesAddedAfterItThatAreStillKept() {
+    LogTail tail = new LogTail(3);
+    tail.add("before");
+    long mark = tail.added();
+    assertThat(tail.since(mark)).isEmpty();
+    tail.add("a");
+    tail.add("b");
+    assertThat(tail.since(mark)).isEqualTo("a\nb");
+    tail.add("c");
+    tail.add("d");
+    assertThat(tail.since(mark)).isEqualTo("b\nc\nd");
+  }
+
+  @Test
   void refusesANonPositiveSize() {
     assertThatThrownBy(() -> new LogTail(0)).isInstanceOf(IllegalArgumentException.class);
   }

@@ -21,7 +21,7 @@ class ManifestsTest {
     // well-known digests of "" and "abc"
     assertThat(manifest.get("assets/app.js")).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assertThat(manifest.get("index.html")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    String expected = Hashing.sha256Hex(("assets/app.js e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+    String expected = io.chatbuilder.core.checkpoint.ContentHash.sha256(("assets/app.js e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         + "index.html ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n").getBytes(StandardCharsets.UTF_8));
     assertThat(Manifests.hash(manifest)).isEqualTo(expected);
   }

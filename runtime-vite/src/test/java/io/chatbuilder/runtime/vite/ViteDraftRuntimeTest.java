@@ -1,6 +1,5 @@
 package io.chatbuilder.runtime.vite;
 
-import static io.chatbuilder.runtime.vite.ViteTestSupport.NPM_CACHE;
 import static io.chatbuilder.runtime.vite.ViteTestSupport.answers;
 import static io.chatbuilder.runtime.vite.ViteTestSupport.eventually;
 import static io.chatbuilder.runtime.vite.ViteTestSupport.eventuallyServes;
@@ -19,8 +18,8 @@ import io.chatbuilder.core.model.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,27 +31,55 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real npm (registry, then the shared cache) and real Vite dev servers on loopback. */
+/**
+ * Real npm (registry, then the shared cache) and real Vite dev servers, every process inside a
+ * bubblewrap sandbox of {@code sandbox-local}; the preview is reached through the sandbox's endpoint.
+ */
 class ViteDraftRuntimeTest {
   @TempDir Path apps;
   /** One installed vanilla app the lifecycle tests share, so each does not pay for its own npm ci. */
   @TempDir static Path shared;
+  /** Sandboxes of the shared directory; one per app, like a host's, for the whole class. */
+  private static LocalSandboxProvider sharedSandboxes;
   private final List<AutoCloseable> closeAfter = new CopyOnWriteArrayList<>();
   private final List<String> statuses = new CopyOnWriteArrayList<>();
+  private LocalSandboxProvider sandboxes;
+
+  @BeforeAll
+  static void bubblewrap() {
+    SandboxSetup.requireBubblewrap(shared);
+    sharedSandboxes = ViteTestSupport.sandboxes(shared);
+  }
+
+  @AfterAll
+  static void closeShared() {
+    if (sharedSandboxes != null) {
+      sharedSandboxes.close();
+    }
+  }
+
+  @BeforeEach
+  void openSandboxes() {
+    sandboxes = closing(ViteTestSupport.sandboxes(apps));
+  }
 
   @AfterEach
   void closeAll() throws Exception {
+    java.util.Collections.reverse(closeAfter);
     for (AutoCloseable c : closeAfter) {
       c.close();
     }
   }
 
   private ViteDraftRuntime.Builder runtime() {
-    return ViteDraftRuntime.builder(apps::resolve).npmCache(NPM_CACHE);
+    return ViteDraftRuntime.builder(sandboxes);
   }
 
   /** A runtime on the shared directory, where app {@code vanilla} exists (installed by the first start). */
@@ -60,7 +87,11 @@ class ViteDraftRuntimeTest {
     if (!Files.exists(shared.resolve("vanilla"))) {
       writeTemplate(shared.resolve("vanilla"), ViteTemplates.vanilla());
     }
-    return ViteDraftRuntime.builder(shared::resolve).npmCache(NPM_CACHE);
+    return ViteDraftRuntime.builder(sharedSandboxes);
+  }
+
+  private static long vitePid(Path root) {
+    return ViteTestSupport.viteProcess(root).orElseThrow(() -> new AssertionError("no vite process in " + root)).pid();
   }
 
   private <T extends AutoCloseable> T closing(T closeable) {
@@ -78,7 +109,7 @@ class ViteDraftRuntimeTest {
         .turn(t -> t.text("Done."))
         .build();
     ChatBuilder builder = closing(ChatBuilder.builder().model(model)
-        .sandboxes(closing(LocalSandboxProvider.create(apps)))
+        .sandboxes(sandboxes)
         .template(ViteTemplates.vanilla()).template(ViteTemplates.react())
         .draftRuntime(drafts)
         .build());
@@ -93,7 +124,8 @@ class ViteDraftRuntimeTest {
     assertThat(url).startsWith("http://127.0.0.1:");
     assertThat(get(url).body()).contains("<div id=\"app\"></div>").contains("/src/main.js").contains("/@vite/client");
     assertThat(get(url + "src/main.js").body()).contains("Hello from your new app");
-    long pid = drafts.processId("shop").orElseThrow();
+    Path root = apps.resolve("shop");
+    long pid = vitePid(root);
     assertThat(builder.draftStatus("shop").logTail()).anyMatch(l -> l.contains("VITE v7.3.8"));
 
     // a write through the sandbox is served by the same server (HMR via its file watcher)
@@ -115,7 +147,7 @@ class ViteDraftRuntimeTest {
     assertThat(Files.readString(apps.resolve("shop/src/main.js"))).contains("Hello from your new app");
     eventuallyServes(url + "src/main.js", "Hello from your new app");
     assertThat(Files.getLastModifiedTime(style)).isEqualTo(styleTime);
-    assertThat(drafts.processId("shop")).hasValue(pid);
+    assertThat(vitePid(root)).isEqualTo(pid);
     DraftStatus after = builder.draftStatus("shop");
     assertThat(after.state()).isEqualTo(DraftState.RUNNING);
     assertThat(after.restarts()).isZero();
@@ -123,14 +155,14 @@ class ViteDraftRuntimeTest {
 
     // starting again returns the running server
     assertThat(builder.startDraft("shop", statuses::add).previewUrl()).hasValue(url);
-    assertThat(drafts.processId("shop")).hasValue(pid);
+    assertThat(vitePid(root)).isEqualTo(pid);
   }
 
   @Test
   void reactAppServesItsPageAndEdits() throws Exception {
     ViteDraftRuntime drafts = closing(runtime().build());
     ChatBuilder builder = closing(ChatBuilder.builder().model(ScriptedModel.builder().build())
-        .sandboxes(closing(LocalSandboxProvider.create(apps)))
+        .sandboxes(sandboxes)
         .template(ViteTemplates.react())
         .draftRuntime(drafts)
         .build());
@@ -141,33 +173,33 @@ class ViteDraftRuntimeTest {
     assertThat(get(url).body()).contains("<div id=\"root\"></div>").contains("@react-refresh");
     String app = get(url + "src/App.jsx").body();
     assertThat(app).contains("Hello from your new React app").contains("jsxDEV").doesNotContain("<main>");
-    long pid = drafts.processId("react-app").orElseThrow();
+    long pid = vitePid(apps.resolve("react-app"));
 
     Sandbox sandbox = builder.sandbox("react-app");
     String source = new String(sandbox.read("src/App.jsx").bytes(), StandardCharsets.UTF_8);
     sandbox.write("src/App.jsx", source.replace("Hello from your new React app", "Welcome to the React shop").getBytes(StandardCharsets.UTF_8));
     eventuallyServes(url + "src/App.jsx", "Welcome to the React shop");
-    assertThat(drafts.processId("react-app")).hasValue(pid);
+    assertThat(vitePid(apps.resolve("react-app"))).isEqualTo(pid);
   }
 
   @Test
-  void secondAppOfATemplateInstallsFromTheCacheWithoutTheNetwork() throws Exception {
-    // warm the shared cache (a no-op when another test did)
+  void installsReachOnlyWhatThePolicyAllows() throws Exception {
+    // the default policy: the npm registry through the sandbox's egress proxy (the other tests install that way)
     ViteDraftRuntime online = closing(sharedRuntime().build());
     assertThat(online.start("vanilla", statuses::add).state()).isEqualTo(DraftState.RUNNING);
     online.close();
 
-    // a registry nothing listens on: every package must come from the cache
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
-    ViteDraftRuntime offline = closing(runtime().environment("npm_config_registry", "http://127.0.0.1:" + deadPort + "/")
-        .environment("npm_config_fetch_retries", "0").build());
-    writeTemplate(apps.resolve("second"), ViteTemplates.vanilla());
-    DraftStatus second = offline.start("second", statuses::add);
-    assertThat(second.state()).as(second.toString()).isEqualTo(DraftState.RUNNING);
-    assertThat(get(second.previewUrl().orElseThrow()).status()).isEqualTo(200);
+    // a sandbox without any network: npm cannot reach the registry, the draft fails with npm's error
+    // (npm's retries are turned off only so the failure comes at once)
+    LocalSandboxProvider offlineSandboxes = closing(LocalSandboxProvider.create(apps,
+        b -> SandboxSetup.configure(b, java.util.Map.of("npm_config_fetch_retries", "0"))
+            .policy(CommandPolicy.builder().denyAllHosts().passEnvironment("npm_config_fetch_retries").build())));
+    ViteDraftRuntime offline = closing(ViteDraftRuntime.builder(offlineSandboxes).installTimeout(Duration.ofMinutes(2)).build());
+    writeTemplate(apps.resolve("offline"), ViteTemplates.vanilla());
+    DraftStatus status = offline.start("offline", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.FAILED);
+    assertThat(status.error().orElseThrow()).startsWith("installing dependencies failed");
+    assertThat(apps.resolve("offline/node_modules/vite/package.json")).doesNotExist();
   }
 
   @Test
@@ -175,24 +207,25 @@ class ViteDraftRuntimeTest {
     ViteDraftRuntime drafts = closing(sharedRuntime().maxRestarts(1).build());
     DraftStatus first = drafts.start("vanilla", statuses::add);
     assertThat(first.state()).isEqualTo(DraftState.RUNNING);
-    long pid = drafts.processId("vanilla").orElseThrow();
+    Path root = shared.resolve("vanilla");
+    long pid = vitePid(root);
 
+    // the dev server dies (killed from outside, as the OOM killer would)
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     eventually("restart after a crash", () -> drafts.status("vanilla").state() == DraftState.RUNNING
-        && drafts.processId("vanilla").isPresent() && drafts.processId("vanilla").getAsLong() != pid);
+        && ViteTestSupport.viteProcess(root).map(p -> p.pid() != pid).orElse(false));
     DraftStatus restarted = drafts.status("vanilla");
     assertThat(restarted.restarts()).isEqualTo(1);
-    assertThat(restarted.previewUrl()).as("same port again").isEqualTo(first.previewUrl());
     assertThat(get(restarted.previewUrl().orElseThrow()).status()).isEqualTo(200);
     assertThat(statuses).anyMatch(s -> s.contains("restarting (1 of 1)"));
 
-    long pid2 = drafts.processId("vanilla").orElseThrow();
+    long pid2 = vitePid(root);
     ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
     eventually("giving up", () -> drafts.status("vanilla").state() == DraftState.FAILED);
     DraftStatus failed = drafts.status("vanilla");
     assertThat(failed.error().orElseThrow()).contains("after 1 restarts");
     assertThat(failed.previewUrl()).isEmpty();
-    assertThat(drafts.processId("vanilla")).isEmpty();
+    eventually("no process left in the app", () -> ViteTestSupport.processesIn(root).isEmpty());
 
     // an explicit start begins again with a fresh restart budget
     DraftStatus again = drafts.start("vanilla", statuses::add);
@@ -206,7 +239,7 @@ class ViteDraftRuntimeTest {
     MutableClock clock = new MutableClock();
     ViteDraftRuntime drafts = closing(sharedRuntime().clock(clock).idleTimeout(Duration.ofMinutes(1)).build());
     String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
-    long pid = drafts.processId("vanilla").orElseThrow();
+    long pid = vitePid(shared.resolve("vanilla"));
 
     clock.advance(Duration.ofSeconds(50));
     assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.RUNNING); // counts as use
@@ -220,7 +253,7 @@ class ViteDraftRuntimeTest {
     assertThat(stopped.state()).isEqualTo(DraftState.STOPPED);
     assertThat(stopped.previewUrl()).isEmpty();
     assertThat(stopped.logTail()).anyMatch(l -> l.contains("without use"));
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(ProcessHandle.of(pid).map(ViteTestSupport::running).orElse(false)).isFalse();
     assertThat(answers(url)).isFalse();
   }
 
@@ -228,13 +261,11 @@ class ViteDraftRuntimeTest {
   void stopKillsTheWholeProcessTree() {
     ViteDraftRuntime drafts = closing(sharedRuntime().build());
     String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
-    ProcessHandle vite = ProcessHandle.of(drafts.processId("vanilla").orElseThrow()).orElseThrow();
-    List<ProcessHandle> tree = new java.util.ArrayList<>(vite.descendants().toList());
-    tree.add(vite);
+    List<ProcessHandle> tree = ViteTestSupport.processesIn(shared.resolve("vanilla"));
     assertThat(tree).as("vite runs an esbuild service").hasSizeGreaterThan(1);
 
     drafts.stop("vanilla");
-    assertThat(tree).noneMatch(ProcessHandle::isAlive);
+    assertThat(tree).noneMatch(ViteTestSupport::running);
     assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
     assertThat(answers(url)).isFalse();
     drafts.stop("vanilla"); // again: no effect
@@ -246,7 +277,7 @@ class ViteDraftRuntimeTest {
     ViteDraftRuntime drafts = closing(runtime().build());
     Path dir = writeTemplate(apps.resolve("deps"), ViteTemplates.vanilla());
     drafts.start("deps", statuses::add);
-    long pid = drafts.processId("deps").orElseThrow();
+    long pid = vitePid(dir);
 
     // the agent adds a dependency to package.json without updating the lockfile
     ObjectMapper json = new ObjectMapper();
@@ -259,11 +290,12 @@ class ViteDraftRuntimeTest {
     assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
     assertThat(statuses).anyMatch(s -> s.contains("reinstalling"));
     assertThat(statuses).anyMatch(s -> s.contains("npm install"));
-    assertThat(drafts.processId("deps").orElseThrow()).isNotEqualTo(pid);
+    assertThat(vitePid(dir)).isNotEqualTo(pid);
     var lock = json.readTree(dir.resolve("package-lock.json").toFile());
     assertThat(lock.path("packages").path("").path("dependencies").path("js-tokens").asText()).isEqualTo("4.0.0");
     assertThat(dir.resolve("node_modules/js-tokens/package.json")).exists();
-    assertThat(Npm.isInstalled(dir)).isTrue();
+    assertThat(drafts.isInstalled("deps", sandboxes.open("deps"))).isTrue();
+    assertThat(dir.resolve("node_modules/.chatbuilder-install")).as("no marker in the app").doesNotExist();
     assertThat(get(status.previewUrl().orElseThrow()).status()).isEqualTo(200);
   }
 
@@ -286,7 +318,7 @@ class ViteDraftRuntimeTest {
     DraftStatus viteFailed = drafts.start("bad-config", statuses::add);
     assertThat(viteFailed.state()).isEqualTo(DraftState.FAILED);
     assertThat(viteFailed.error().orElseThrow()).contains("exited with code").contains("broken config for the test");
-    assertThat(drafts.processId("bad-config")).isEmpty();
+    assertThat(ViteTestSupport.processesIn(badConfig)).isEmpty();
     assertThat(statuses).anyMatch(s -> s.startsWith("draft failed: "));
 
     // fixed: the next start works (dependencies were installed by the failed attempt)
@@ -304,7 +336,7 @@ class ViteDraftRuntimeTest {
       assertThatThrownBy(() -> drafts.status(id)).as(id).isInstanceOf(InvalidArgumentException.class);
     }
     assertThatThrownBy(() -> drafts.start("missing", statuses::add))
-        .isInstanceOf(NotFoundException.class).hasMessageContaining("no directory");
+        .isInstanceOf(NotFoundException.class).hasMessageContaining("no package.json");
     assertThat(apps.resolve("empty").toFile().mkdir()).isTrue();
     assertThatThrownBy(() -> drafts.start("empty", statuses::add))
         .isInstanceOf(NotFoundException.class).hasMessageContaining("package.json");
@@ -314,19 +346,22 @@ class ViteDraftRuntimeTest {
     assertThatThrownBy(() -> drafts.start("x", null)).isInstanceOf(NullPointerException.class);
     drafts.close();
     assertThatThrownBy(() -> drafts.start("missing", statuses::add)).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> ViteDraftRuntime.builder(apps::resolve).idleTimeout(Duration.ZERO))
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(sandboxes).idleTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ViteDraftRuntime.builder(apps::resolve).environment("A=B", "x"))
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(sandboxes).environment("A=B", "x"))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(sandboxes).allowInstallScripts("--global"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ViteDraftRuntime.builder(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test
   void closeStopsEveryServer() {
     ViteDraftRuntime drafts = sharedRuntime().build();
     String url = drafts.start("vanilla", statuses::add).previewUrl().orElseThrow();
-    long pid = drafts.processId("vanilla").orElseThrow();
+    long pid = vitePid(shared.resolve("vanilla"));
     drafts.close();
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(ProcessHandle.of(pid).map(ViteTestSupport::running).orElse(false)).isFalse();
     assertThat(answers(url)).isFalse();
     assertThat(drafts.status("vanilla").state()).isEqualTo(DraftState.STOPPED);
   }

@@ -1,6 +1,5 @@
 package io.chatbuilder.runtime.vite;
 
-import static io.chatbuilder.runtime.vite.ViteTestSupport.NPM_CACHE;
 import static io.chatbuilder.runtime.vite.ViteTestSupport.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,29 +33,37 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real npm and real {@code vite build} on checkpoints' files. */
+/** Real npm and real {@code vite build} on checkpoints' files, inside bubblewrap sandboxes. */
 class VitePublisherTest {
   @TempDir Path apps;
   @TempDir Path publishes;
   private final List<AutoCloseable> closeAfter = new ArrayList<>();
   private final List<String> statuses = new CopyOnWriteArrayList<>();
+  private LocalSandboxProvider sandboxes;
+
+  @BeforeAll
+  static void bubblewrap(@TempDir Path scratch) {
+    SandboxSetup.requireBubblewrap(scratch);
+  }
 
   @AfterEach
   void closeAll() throws Exception {
+    java.util.Collections.reverse(closeAfter);
     for (AutoCloseable c : closeAfter) {
       c.close();
     }
   }
 
   private VitePublisher publisher() {
-    return VitePublisher.builder(publishes).npmCache(NPM_CACHE).build();
+    return VitePublisher.builder(publishes, ViteTestSupport.buildSandboxes()).build();
   }
 
   private ChatBuilder.Builder facade(ScriptedModel model) {
-    LocalSandboxProvider sandboxes = LocalSandboxProvider.create(apps);
+    sandboxes = ViteTestSupport.sandboxes(apps);
     closeAfter.add(sandboxes);
     return ChatBuilder.builder().model(model).sandboxes(sandboxes)
         .template(ViteTemplates.vanilla()).template(ViteTemplates.react());
@@ -137,12 +144,13 @@ class VitePublisherTest {
             new ObjectMapper().createObjectNode().put("path", "src/main.js").put("content", broken).toString()))
         .turn(t -> t.text("Done."))
         .build();
-    ViteDraftRuntime drafts = ViteDraftRuntime.builder(apps::resolve).npmCache(NPM_CACHE).build();
-    ChatBuilder builder = closing(facade(model).draftRuntime(drafts).publisher(publisher()).build());
+    ChatBuilder.Builder facade = facade(model);
+    ViteDraftRuntime drafts = ViteDraftRuntime.builder(sandboxes).build();
+    ChatBuilder builder = closing(facade.draftRuntime(drafts).publisher(publisher()).build());
     builder.createApp("broken", ViteTemplates.VANILLA);
     DraftStatus draft = builder.startDraft("broken", statuses::add);
     assertThat(draft.state()).isEqualTo(DraftState.RUNNING);
-    long pid = drafts.processId("broken").orElseThrow();
+    long pid = ViteTestSupport.viteProcess(apps.resolve("broken")).orElseThrow().pid();
     RunResult run = builder.chat("broken", "break it").completion().get(60, TimeUnit.SECONDS);
     Checkpoint head = run.checkpoint().orElseThrow();
 
@@ -163,7 +171,7 @@ class VitePublisherTest {
     DraftStatus after = builder.draftStatus("broken");
     assertThat(after.state()).isEqualTo(DraftState.RUNNING);
     assertThat(after.restarts()).isZero();
-    assertThat(drafts.processId("broken")).hasValue(pid);
+    assertThat(ViteTestSupport.viteProcess(apps.resolve("broken")).orElseThrow().pid()).isEqualTo(pid);
     assertThat(get(after.previewUrl().orElseThrow()).status()).isEqualTo(200);
 
     assertThat(builder.publishes("broken", 10)).singleElement().extracting(PublishResult::success).isEqualTo(false);
@@ -232,7 +240,11 @@ class VitePublisherTest {
     Path partial = Files.createDirectories(publishes.resolve("app").resolve("pub_partial"));
     Files.writeString(partial.resolve(VitePublisher.RECORD), "{\"publish_id\":\"pub_partial\"}");
     assertThat(publisher().list("app", 10)).isEmpty();
-    assertThatThrownBy(() -> VitePublisher.builder(publishes).maxLogChars(10)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> VitePublisher.builder(publishes, ViteTestSupport.buildSandboxes()).maxLogChars(10))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> VitePublisher.builder(publishes, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> VitePublisher.builder(publishes, ViteTestSupport.buildSandboxes()).environment("X", "a\nb"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static SortedMap<String, String> independentManifest(Path dist) throws Exception {

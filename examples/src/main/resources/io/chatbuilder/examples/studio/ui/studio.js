@@ -655,6 +655,8 @@ async function init() {
   badge.textContent = info.demo ? `model: ${info.model} (demo)` : `model: ${info.model}`;
   badge.classList.toggle('demo', info.demo);
   $('demo-banner').hidden = !info.demo;
+  // Fail closed: only an explicit "isolated": true hides the warning.
+  $('isolation-banner').hidden = info.isolated === true;
   const templates = await api('GET', '/admin/templates');
   for (const t of templates.templates) {
     const option = document.createElement('option');
