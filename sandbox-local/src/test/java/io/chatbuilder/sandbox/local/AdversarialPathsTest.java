@@ -375,7 +375,7 @@ class AdversarialPathsTest {
       Files.writeString(root.resolve(dir).resolve("x.js"), "needle");
     }
     Files.writeString(root.resolve("main.js"), "needle");
-    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    LocalSandbox fresh = LocalSandbox.builder(root).unisolated().build();
     try {
       assertThat(fresh.files()).containsOnlyKeys("main.js");
       assertThat(fresh.scanChanges().paths()).containsExactly("main.js");
@@ -399,7 +399,7 @@ class AdversarialPathsTest {
     Files.writeString(root.resolve("src/" + ConfinedFiles.TEMP_PREFIX + "0123"), "needle half-written");
     Files.createDirectories(root.resolve(ConfinedFiles.TEMP_PREFIX + "dir/inner"));
     Files.createSymbolicLink(root.resolve("alias"), Path.of(".chatbuilder/home/token"));
-    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    LocalSandbox fresh = LocalSandbox.builder(root).unisolated().build();
     try {
       assertThat(fresh.files()).containsOnlyKeys("src-x");
       assertThat(fresh.list("", true, 100)).extracting(FileEntry::path).containsExactly("src", "src-x");
@@ -430,7 +430,7 @@ class AdversarialPathsTest {
     try (Stream<Path> entries = Files.list(root)) {
       assertThat(entries.count()).as("all five are on disk").isEqualTo(5);
     }
-    LocalSandbox fresh = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    LocalSandbox fresh = LocalSandbox.builder(root).unisolated().build();
     try {
       assertThat(fresh.files()).containsOnlyKeys("ok.js");
       assertThat(fresh.scanChanges().paths()).containsExactly("ok.js");

@@ -90,7 +90,7 @@ class FileRaceTest {
     OutsideTree.mkfifo(holds.resolve("p-fifo"));
     OutsideTree.mkfifo(holds.resolve("q-fifo"));
 
-    LocalSandbox sandbox = LocalSandbox.builder(root).isolation(Isolation.NONE).build();
+    LocalSandbox sandbox = LocalSandbox.builder(root).unisolated().build();
     long start = System.nanoTime();
     Thread worker = new Thread(() -> work(sandbox), "sdk-worker");
     Thread swapper1 = new Thread(() -> swap(List.of(

@@ -61,7 +61,7 @@ class RaceStepsTest {
   }
 
   private LocalSandbox sandbox(ConfinedFiles.RaceHook hook) {
-    LocalSandbox s = LocalSandbox.builder(root).isolation(Isolation.NONE)
+    LocalSandbox s = LocalSandbox.builder(root).unisolated()
         .raceHook((step, path) -> {
           if (armed.get()) {
             hook.at(step, path);
