@@ -58,7 +58,7 @@ abstract class SpringHostAccessContract {
   static void commonProperties(DynamicPropertyRegistry registry) throws IOException {
     Path dir = Files.createTempDirectory("chatbuilder-springhost");
     registry.add("chatbuilder.sandbox.base-directory", () -> dir.resolve("apps").toString());
-    registry.add("chatbuilder.sandbox.isolation", () -> "auto");
+    registry.add("chatbuilder.sandbox.isolation", () -> "unisolated");
     registry.add("server.address", () -> "127.0.0.1");
     registry.add("springhost.alice-password", () -> ALICE_PASSWORD);
     registry.add("springhost.bob-password", () -> BOB_PASSWORD);
