@@ -20,7 +20,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -351,18 +350,7 @@ final class EgressProxy implements Closeable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      // closing
-    }
-    for (Closeable c : List.copyOf(open)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // closing
-      }
-    }
+    Pipes.closeAll(server, open);
     try {
       Files.deleteIfExists(socket);
     } catch (IOException e) {

@@ -88,4 +88,20 @@ final class Pipes {
       Thread.currentThread().interrupt();
     }
   }
+
+  /** Closes a listening channel and every connection still open on it, ignoring close failures. */
+  static void closeAll(java.io.Closeable server, java.util.Collection<? extends java.io.Closeable> open) {
+    try {
+      server.close();
+    } catch (IOException e) {
+      // closing
+    }
+    for (java.io.Closeable c : java.util.List.copyOf(open)) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closing
+      }
+    }
+  }
 }

@@ -11,7 +11,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -121,17 +120,6 @@ final class ServiceForwarder implements Closeable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      // closing
-    }
-    for (Closeable c : List.copyOf(open)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // closing
-      }
-    }
+    Pipes.closeAll(server, open);
   }
 }
