@@ -19,6 +19,7 @@ import io.chatbuilder.core.internal.AgentConfig;
 import io.chatbuilder.core.internal.AgentRun;
 import io.chatbuilder.core.internal.AppLeases;
 import io.chatbuilder.core.internal.History;
+import io.chatbuilder.core.internal.Recovery;
 import io.chatbuilder.core.internal.RunEvents;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
@@ -91,6 +92,7 @@ public final class ChatBuilder implements AutoCloseable {
   private final boolean ownsExecutor;
   private final History history;
   private final AppLeases leases;
+  private final Recovery recovery;
   private final Optional<DraftRuntime> draftRuntime;
   private final Optional<Publisher> publisher;
   private final Map<String, AppTemplate> templates;
@@ -122,6 +124,7 @@ public final class ChatBuilder implements AutoCloseable {
         : b.store instanceof LeaseStore own ? own : new InMemoryLeaseStore();
     this.leases = new AppLeases(leaseStore, b.hostId != null ? b.hostId : newHostId(), b.leaseTtl);
     this.history = new History(store, leaseStore, conversations, clock);
+    this.recovery = new Recovery(history, leaseStore, eventLog, conversations, listeners, clock);
     this.draftRuntime = Optional.ofNullable(b.draftRuntime);
     this.publisher = Optional.ofNullable(b.publisher);
     this.templates = Map.copyOf(b.templates);
@@ -167,7 +170,7 @@ public final class ChatBuilder implements AutoCloseable {
         unlock(appId, holder);
       };
       AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation,
-          held, release);
+          held, recovery, release);
       executor.execute(() -> {
         RunResult result;
         try {
@@ -482,6 +485,8 @@ public final class ChatBuilder implements AutoCloseable {
       // A lost lease needs no action here: the store refuses the operation's checkpoint append.
       AppLeases.Held lease = leases.acquire(appId, what, lost -> { });
       try {
+        // What a dead earlier holder left half done is finished first (DESIGN §3.2).
+        recovery.recover(appId, sandbox(appId), lease.lease());
         return action.apply(lease.lease());
       } finally {
         lease.release();

@@ -37,6 +37,11 @@ public enum ErrorCode {
   UNAUTHENTICATED("unauthenticated"),
   /** The caller is known but may not do this (HTTP 403). */
   UNAUTHORIZED("unauthorized"),
+  /**
+   * The host running a run or history operation stopped mid-way (its lease lapsed); the next host
+   * that touched the app ended it (HTTP 503).
+   */
+  HOST_LOST("host_lost"),
   /** Anything else (HTTP 500). */
   INTERNAL("internal");
 
@@ -59,7 +64,7 @@ public enum ErrorCode {
       case BUSY, CONFLICT, NOTHING_TO_DO -> 409;
       case TOO_LARGE -> 413;
       case MODEL_ERROR -> 502;
-      case STORE_ERROR -> 503;
+      case STORE_ERROR, HOST_LOST -> 503;
       case TIMEOUT -> 504;
       case STEP_LIMIT, CANCELLED, SANDBOX_ERROR, INTERNAL -> 500;
     };

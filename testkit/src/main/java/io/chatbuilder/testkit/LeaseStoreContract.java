@@ -10,6 +10,7 @@ import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseIntent;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -350,6 +351,70 @@ public abstract class LeaseStoreContract {
     Lease lease = leases.acquire(app, "holder", LONG);
     assertThatThrownBy(() -> store.append(initial(other).build(), lease)).isInstanceOf(InvalidArgumentException.class);
     assertThat(store.head(other)).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ intents
+
+  @Test
+  void anIntentIsKeptUntilItsHolderReleasesOrClearsIt() {
+    String app = newAppId();
+    assertThat(leases.intent(app)).isEmpty();
+    Lease lease = leases.acquire(app, "host-a: undo", LONG);
+    leases.recordIntent(lease, "{\"kind\":\"history\",\"op\":\"undo\"}");
+    LeaseIntent intent = leases.intent(app).orElseThrow();
+    assertThat(intent.text()).isEqualTo("{\"kind\":\"history\",\"op\":\"undo\"}");
+    assertThat(intent.token()).isEqualTo(lease.token());
+    assertThat(intent.abandonedBefore(lease)).isFalse();
+    leases.recordIntent(lease, "second");
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo("second");
+    leases.clearIntent(lease);
+    assertThat(leases.intent(app)).isEmpty();
+    leases.recordIntent(lease, "third");
+    leases.release(lease);
+    assertThat(leases.intent(app)).as("a clean release clears the holder's intent").isEmpty();
+  }
+
+  @Test
+  void anIntentOfAHolderWhoseLeaseLapsedIsFoundByTheNextHolder() throws Exception {
+    String app = newAppId();
+    Lease dead = leases.acquire(app, "host-a: run r1", shortTtl());
+    leases.recordIntent(dead, "run r1");
+    awaitExpiry(app);
+    Lease next = leases.acquire(app, "host-b: run r2", LONG);
+    LeaseIntent left = leases.intent(app).orElseThrow();
+    assertThat(left.text()).isEqualTo("run r1");
+    assertThat(left.token()).isEqualTo(dead.token());
+    assertThat(left.abandonedBefore(next)).isTrue();
+    // The dead holder can neither change nor clear it any more.
+    assertThatThrownBy(() -> leases.recordIntent(dead, "late")).isInstanceOf(LeaseLostException.class);
+    assertThatThrownBy(() -> leases.clearIntent(dead)).isInstanceOf(LeaseLostException.class);
+    leases.release(dead);
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo("run r1");
+    // A holder that could not recover releases without clearing it: it waits for the next one.
+    leases.release(next);
+    Lease third = leases.acquire(app, "host-c: undo", LONG);
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo("run r1");
+    leases.clearIntent(third);
+    assertThat(leases.intent(app)).isEmpty();
+  }
+
+  @Test
+  void intentsAreRefusedWithoutTheLiveLeaseOrWhenMalformed() {
+    String app = newAppId();
+    Lease lease = leases.acquire(app, "holder", LONG);
+    leases.release(lease);
+    assertThatThrownBy(() -> leases.recordIntent(lease, "x")).isInstanceOf(LeaseLostException.class);
+    assertThat(leases.intent(app)).isEmpty();
+    Lease live = leases.acquire(app, "holder", LONG);
+    assertThatThrownBy(() -> leases.recordIntent(live, " ")).isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> leases.recordIntent(live, "x".repeat(LeaseIntent.MAX_LENGTH + 1)))
+        .isInstanceOf(InvalidArgumentException.class);
+    String hostile = "'; DROP TABLE leases; -- \u0000\u2028 \uD83D\uDE00";
+    leases.recordIntent(live, hostile.replace("\u0000", ""));
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo(hostile.replace("\u0000", ""));
+    String longest = "y".repeat(LeaseIntent.MAX_LENGTH);
+    leases.recordIntent(live, longest);
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo(longest);
   }
 
   /** Waits (bounded) until the app's lease has lapsed by the store's own clock. */

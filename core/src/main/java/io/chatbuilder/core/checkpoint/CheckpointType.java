@@ -32,6 +32,11 @@ public enum CheckpointType {
     return this == AGENT_RUN || this == RESTORE || this == REVERT_FILE || this == MANUAL;
   }
 
+  /** Whether this checkpoint moves the files to other recorded content (undo, redo, restore, revert-file). */
+  public boolean isHistoryMove() {
+    return this == UNDO || this == REDO || this == RESTORE || this == REVERT_FILE;
+  }
+
   public static CheckpointType fromWireName(String name) {
     for (CheckpointType type : values()) {
       if (type.wireName.equals(name)) {

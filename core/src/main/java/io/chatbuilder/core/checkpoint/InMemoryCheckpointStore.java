@@ -106,6 +106,21 @@ public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStor
   public Optional<Lease> current(String appId) {
     return leases.current(appId);
   }
+  @Override
+  public void recordIntent(Lease lease, String intent) {
+    leases.recordIntent(lease, intent);
+  }
+
+  @Override
+  public void clearIntent(Lease lease) {
+    leases.clearIntent(lease);
+  }
+
+  @Override
+  public Optional<LeaseIntent> intent(String appId) {
+    return leases.intent(appId);
+  }
+
 
   @Override
   public synchronized Optional<Checkpoint> head(String appId) {

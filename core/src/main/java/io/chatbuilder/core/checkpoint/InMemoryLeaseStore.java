@@ -41,6 +41,7 @@ public final class InMemoryLeaseStore implements LeaseStore {
     long expiresAtNanos;
     Instant expiresAt;
     boolean live;
+    LeaseIntent intent;
   }
 
   private Slot slot(String appId) {
@@ -90,7 +91,43 @@ public final class InMemoryLeaseStore implements LeaseStore {
     synchronized (s) {
       if (s.token == lease.token()) {
         s.live = false;
+        // A stale holder's release (taken over since) leaves the intent it abandoned for the new holder.
+        if (s.intent != null && s.intent.token() == lease.token()) {
+          s.intent = null;
+        }
       }
+    }
+  }
+
+  @Override
+  public void recordIntent(Lease lease, String intent) {
+    LeaseStore.checkIntent(lease, intent);
+    Slot s = slot(lease.appId());
+    synchronized (s) {
+      requireLive(s, lease);
+      s.intent = new LeaseIntent(lease.token(), intent);
+    }
+  }
+
+  @Override
+  public void clearIntent(Lease lease) {
+    Objects.requireNonNull(lease, "lease == null");
+    Slot s = slot(lease.appId());
+    synchronized (s) {
+      requireLive(s, lease);
+      s.intent = null;
+    }
+  }
+
+  @Override
+  public Optional<LeaseIntent> intent(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    Slot s = slots.get(appId);
+    if (s == null) {
+      return Optional.empty();
+    }
+    synchronized (s) {
+      return Optional.ofNullable(s.intent);
     }
   }
 

@@ -39,8 +39,34 @@ public interface LeaseStore {
    */
   Lease renew(Lease lease, Duration ttl);
 
-  /** Gives the lease up if it is still the app's (never another holder's); idempotent. */
+  /**
+   * Gives the lease up if it is still the app's (never another holder's); idempotent. Clears the
+   * intent this lease recorded (an intent left by an earlier holder stays until a holder clears it).
+   */
   void release(Lease lease);
+
+  /**
+   * Durably records what the holder of {@code lease} is about to do, before it touches the
+   * workspace, replacing the app's current intent. If the holder dies (its lease lapses without a
+   * release), the next holder finds it with {@link #intent} and finishes or rolls the operation back.
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if {@code lease} is not the app's live lease;
+   *     nothing was recorded
+   * @throws io.chatbuilder.core.InvalidArgumentException if the text is blank or longer than
+   *     {@link LeaseIntent#MAX_LENGTH}
+   */
+  void recordIntent(Lease lease, String intent);
+
+  /**
+   * Clears the app's intent, whoever recorded it (the holder finished its operation, or recovered
+   * the one a dead holder left).
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if {@code lease} is not the app's live lease
+   */
+  void clearIntent(Lease lease);
+
+  /** The app's recorded intent, if any: the caller's own, or one a dead holder left behind. */
+  Optional<LeaseIntent> intent(String appId);
 
   /** The app's live lease, if any. */
   Optional<Lease> current(String appId);
@@ -60,6 +86,19 @@ public interface LeaseStore {
       throw new io.chatbuilder.core.InvalidArgumentException("holder is blank");
     }
     checkTtl(ttl);
+  }
+
+  /** Checks an intent's text the way every implementation does. */
+  static void checkIntent(Lease lease, String intent) {
+    Objects.requireNonNull(lease, "lease == null");
+    Objects.requireNonNull(intent, "intent == null");
+    if (intent.isBlank()) {
+      throw new io.chatbuilder.core.InvalidArgumentException("intent is blank");
+    }
+    if (intent.length() > LeaseIntent.MAX_LENGTH) {
+      throw new io.chatbuilder.core.InvalidArgumentException("intent is " + intent.length()
+          + " characters; at most " + LeaseIntent.MAX_LENGTH + " are kept");
+    }
   }
 
   /** @throws io.chatbuilder.core.InvalidArgumentException unless 1 ms <= ttl <= {@link #MAX_TTL} */

@@ -7,27 +7,40 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link ConversationStore} in memory; lost when the JVM exits. */
+/** A {@link ConversationStore} in memory, kept in turn order; lost when the JVM exits. */
 public final class InMemoryConversationStore implements ConversationStore {
-  private final Map<String, List<ChatMessage>> conversations = new ConcurrentHashMap<>();
+  private record Entry(String turnId, ChatMessage message) {}
+
+  private final Map<String, List<Entry>> conversations = new ConcurrentHashMap<>();
 
   @Override
   public List<ChatMessage> load(String appId) {
-    List<ChatMessage> messages = conversations.get(Objects.requireNonNull(appId, "appId == null"));
-    if (messages == null) {
+    List<Entry> entries = conversations.get(Objects.requireNonNull(appId, "appId == null"));
+    if (entries == null) {
       return List.of();
     }
-    synchronized (messages) {
-      return List.copyOf(messages);
+    synchronized (entries) {
+      return entries.stream().map(Entry::message).toList();
     }
   }
 
   @Override
-  public void append(String appId, List<ChatMessage> messages) {
+  public void append(String appId, String turnId, List<ChatMessage> messages) {
+    Objects.requireNonNull(appId, "appId == null");
+    ConversationStore.checkTurnId(turnId);
     List<ChatMessage> copy = List.copyOf(messages);
-    List<ChatMessage> list = conversations.computeIfAbsent(Objects.requireNonNull(appId, "appId == null"), k -> new ArrayList<>());
+    List<Entry> list = conversations.computeIfAbsent(appId, k -> new ArrayList<>());
     synchronized (list) {
-      list.addAll(copy);
+      int at = list.size();
+      for (int i = list.size() - 1; i >= 0; i--) {
+        if (list.get(i).turnId().equals(turnId)) {
+          at = i + 1; // right after the turn's last message
+          break;
+        }
+      }
+      List<Entry> added = new ArrayList<>(copy.size());
+      copy.forEach(m -> added.add(new Entry(turnId, m)));
+      list.addAll(at, added);
     }
   }
 
@@ -36,7 +49,7 @@ public final class InMemoryConversationStore implements ConversationStore {
     if (length < 0) {
       throw new IllegalArgumentException("length < 0");
     }
-    List<ChatMessage> list = conversations.get(appId);
+    List<Entry> list = conversations.get(appId);
     if (list != null) {
       synchronized (list) {
         if (length < list.size()) {
@@ -48,7 +61,7 @@ public final class InMemoryConversationStore implements ConversationStore {
 
   @Override
   public int size(String appId) {
-    List<ChatMessage> list = conversations.get(appId);
+    List<Entry> list = conversations.get(appId);
     if (list == null) {
       return 0;
     }

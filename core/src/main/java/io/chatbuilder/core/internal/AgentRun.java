@@ -70,6 +70,7 @@ public final class AgentRun {
   private final Cancellation cancellation;
   private final Runnable release;
   private final AppLeases.Held lease;
+  private final Recovery recovery;
   private final Map<String, Integer> toolSummary = new TreeMap<>();
   /** Content of paths as last reported in a file_changes event (empty = absent). */
   private final Map<String, Optional<byte[]>> reported = new HashMap<>();
@@ -79,7 +80,7 @@ public final class AgentRun {
 
   public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
       ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
-      Runnable release) {
+      Recovery recovery, Runnable release) {
     this.appId = appId;
     this.runId = runId;
     this.message = message;
@@ -91,6 +92,7 @@ public final class AgentRun {
     this.cancellation = cancellation;
     this.lease = java.util.Objects.requireNonNull(lease, "lease == null");
     this.release = java.util.Objects.requireNonNull(release, "release == null");
+    this.recovery = java.util.Objects.requireNonNull(recovery, "recovery == null");
   }
 
   /** Runs to the end; never throws. */
@@ -152,6 +154,9 @@ public final class AgentRun {
   }
 
   private void prepare() {
+    // What a dead earlier holder left is ended first, so its files are credited to it, not to us.
+    recovery.recover(appId, sandbox, lease.lease());
+    recovery.recordRun(lease.lease(), runId, label());
     boolean fresh = history.store().head(appId).isEmpty();
     Checkpoint head = history.initialize(appId, sandbox, lease.lease());
     if (fresh) {
@@ -162,7 +167,7 @@ public final class AgentRun {
       events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint()));
     });
     baseRevisionId = external.map(rec -> rec.checkpoint().resultRevisionId()).orElse(head.resultRevisionId());
-    conversations.append(appId, List.of(new ChatMessage.User(message)));
+    conversations.append(appId, runId, List.of(new ChatMessage.User(message)));
   }
 
   private void loop() {
@@ -182,7 +187,7 @@ public final class AgentRun {
       }
       usage = usage.plus(response.usage());
       events.emit((a, r, s, t) -> new Event.AssistantMessage(a, r, s, t, turn, response.text(), response.usage()));
-      conversations.append(appId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls(), response.reasoning())));
+      conversations.append(appId, runId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls(), response.reasoning())));
       if (response.toolCalls().isEmpty()) {
         if (response.finishReason() == FinishReason.LENGTH) {
           throw new ChatBuilderException(ErrorCode.MODEL_ERROR, "the model's output was cut off by its token limit");
@@ -205,7 +210,7 @@ public final class AgentRun {
         String why = e instanceof CancelledException ? "Not run: the run was cancelled." : "Not run: the run failed.";
         for (int j = i; j < calls.size(); j++) {
           if (!hasResult(calls.get(j))) {
-            conversations.append(appId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(), why, true)));
+            conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(), why, true)));
           }
         }
         throw e;
@@ -262,13 +267,13 @@ public final class AgentRun {
     if (result != null) {
       ToolResult done = result;
       events.emit((a, r, s, t) -> new Event.ToolCompleted(a, r, s, t, call.id(), call.name(), done.summary(), durationMs));
-      conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false)));
+      conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false)));
       reportChangesQuietly(done);
     } else {
       ChatBuilderException failure = error;
       events.emit((a, r, s, t) -> new Event.ToolFailed(a, r, s, t, call.id(), call.name(), failure.getMessage(),
           failure.code().wireName(), durationMs));
-      conversations.append(appId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true)));
+      conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true)));
       if (call.name().equals("run_command") || failure instanceof CancelledException) {
         // A failed or killed command may still have changed files.
         reportChangesQuietly(new ToolResult("", "", List.of(), true));
@@ -368,11 +373,14 @@ public final class AgentRun {
     if (baseRevisionId == null) {
       return Optional.empty(); // failed before the run began; nothing of this run to record
     }
-    String label = abbreviate(message.strip().replaceAll("\\s+", " "), 80);
-    Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN, label,
+    Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN, label(),
         Optional.of(runId), Optional.of(outcome), toolSummary, lease.lease());
     recorded.ifPresent(rec -> events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint())));
     return recorded.map(History.Recorded::checkpoint);
+  }
+
+  private String label() {
+    return abbreviate(message.strip().replaceAll("\\s+", " "), 80);
   }
 
   private static JsonNode parseArguments(String raw) {

@@ -92,6 +92,21 @@ public final class History {
           syncedHeads.put(appId, head.get().id());
           return head.get();
         }
+        // A workspace of this host alone (one directory per host) still holds the files of the head
+        // it last saw, untouched since: load the newer head's changes, as a fast-forward.
+        Optional<Checkpoint> mine = store.find(appId, synced);
+        if (mine.isPresent() && differences(sandbox, store.revision(mine.get().resultRevisionId()).files()).isEmpty()) {
+          ChangeScan scan = sandbox.scanChanges();
+          SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+          store.diff(mine.get().resultRevisionId(), head.get().resultRevisionId())
+              .forEach((path, ref) -> changes.put(path, ref.map(r -> store.readBlob(r.blobId()))));
+          guardUncaptured(appId, sandbox, changes.keySet());
+          sandbox.apply(changes);
+          sandbox.acknowledgeChanges(scan.generation());
+          syncedHeads.put(appId, head.get().id());
+          stacks.remove(appId);
+          return head.get();
+        }
         throw new ConflictException("app " + appId + "'s history was changed by another host (head "
             + head.get().id() + ", this workspace matches " + synced + "); nothing was written and the files here are "
             + "unchanged; call resync to record them and load the new head");
@@ -252,7 +267,7 @@ public final class History {
     Checkpoint before = require(appId, undone.parentId().orElseThrow());
     Recorded recorded = moveTo(appId, sandbox, head, before.resultRevisionId(), CheckpointType.UNDO,
         "Undo: " + describe(undone), undone.id(), true, lease);
-    tellModel(appId, options, before.conversationLength(),
+    tellModel(appId, recorded, options, before.conversationLength(),
         "The person undid the change \"" + describe(undone) + "\" (checkpoint " + undone.id()
             + "). The files are back to how they were before it; read files again before editing them.");
     return recorded;
@@ -273,7 +288,7 @@ public final class History {
     String what = undo.label().startsWith("Undo: ") ? undo.label().substring("Undo: ".length()) : undo.label();
     Recorded recorded = moveTo(appId, sandbox, head, afterChange.resultRevisionId(), CheckpointType.REDO,
         "Redo: " + what, undo.sourceCheckpointId().orElse(undo.id()), true, lease);
-    tellModel(appId, HistoryOptions.DEFAULTS, conversations.size(appId),
+    tellModel(appId, recorded, HistoryOptions.DEFAULTS, conversations.size(appId),
         "The person redid the change \"" + what + "\". Read files again before editing them.");
     return recorded;
   }
@@ -288,7 +303,7 @@ public final class History {
     }
     Recorded recorded = moveTo(appId, sandbox, head, target.resultRevisionId(), CheckpointType.RESTORE,
         "Restore: " + describe(target), target.id(), false, lease);
-    tellModel(appId, options, target.conversationLength(),
+    tellModel(appId, recorded, options, target.conversationLength(),
         "The person restored the files to checkpoint " + target.id() + " (\"" + describe(target)
             + "\"); later changes are no longer in the files. Read files again before editing them.");
     return recorded;
@@ -313,12 +328,13 @@ public final class History {
     before.put(path, current.map(r -> store.readBlob(r.blobId())));
     guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
+    recordIntent(lease, CheckpointType.REVERT_FILE, head);
     Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, CheckpointType.REVERT_FILE, "Revert " + path + " to: " + describe(source), Map.of(), Optional.empty(),
         Optional.empty(), Optional.of(source.id()), conversations.size(appId), ChangeStats.of(fileChanges), now()));
     syncedHeads.put(appId, checkpoint.id());
     sandbox.apply(changes);
-    conversations.append(appId, List.of(new ChatMessage.Note("The person reverted " + path + " to its content in checkpoint "
+    conversations.append(appId, checkpoint.id(), List.of(new ChatMessage.Note("The person reverted " + path + " to its content in checkpoint "
         + source.id() + (wanted.isEmpty() ? " (where it did not exist, so it was deleted)" : "") + ".")));
     return new Recorded(checkpoint, fileChanges);
   }
@@ -381,6 +397,7 @@ public final class History {
     });
     guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
+    recordIntent(lease, type, head);
     Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         changes, type, label, Map.of(), Optional.empty(), Optional.empty(), Optional.of(sourceId),
         conversations.size(appId), ChangeStats.of(fileChanges), now()));
@@ -392,11 +409,75 @@ public final class History {
     return new Recorded(checkpoint, fileChanges);
   }
 
-  private void tellModel(String appId, HistoryOptions options, int rewindTo, String note) {
+  /**
+   * Records, before the checkpoint is appended and the files change, that the workspace is about to
+   * move from {@code head}: if this host dies half-way, the next holder of the lease finds the
+   * intent and finishes the move ({@link #finishInterrupted}) instead of taking the half-applied tree
+   * for edits made outside the agent.
+   */
+  private void recordIntent(Lease lease, CheckpointType type, Checkpoint head) {
+    leases.recordIntent(lease, Intents.history(type, head.id()));
+  }
+
+  /** What became of a history operation whose host died, as found by the next holder. */
+  public enum Interrupted {
+    /** It died before its checkpoint was appended: the files were never touched. */
+    ROLLED_BACK,
+    /** Its checkpoint was appended: the files it had not yet written were written now. */
+    COMPLETED,
+    /** The history moved on since (nothing to do). */
+    SUPERSEDED
+  }
+
+  /**
+   * Finishes a history operation (undo, redo, restore, revert-file, resync) whose host died: files
+   * change only after the operation's checkpoint is appended, so if the head is still
+   * {@code fromHeadId} nothing was written; if the head is the operation's checkpoint on top of it,
+   * every path the checkpoint changes is set to its content there, unless the file holds neither
+   * the old nor the new content (then it was edited since, and the next capture records it).
+   */
+  public Interrupted finishInterrupted(String appId, Sandbox sandbox, String fromHeadId) {
+    Optional<Checkpoint> found = store.head(appId);
+    if (found.isEmpty() || found.get().id().equals(fromHeadId)) {
+      return Interrupted.ROLLED_BACK;
+    }
+    Checkpoint head = found.get();
+    if (!head.parentId().equals(Optional.of(fromHeadId)) || !head.type().isHistoryMove()) {
+      return Interrupted.SUPERSEDED;
+    }
+    Checkpoint from = require(appId, fromHeadId);
+    SortedMap<String, Optional<FileRef>> diff = store.diff(from.resultRevisionId(), head.resultRevisionId());
+    SortedMap<String, FileRef> old = store.lookup(from.resultRevisionId(), diff.keySet());
+    SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+    diff.forEach((path, ref) -> {
+      Optional<byte[]> current = readForCheckpoint(sandbox, path);
+      Optional<String> currentId = current.map(store::blobIdOf);
+      Optional<String> oldId = Optional.ofNullable(old.get(path)).map(FileRef::blobId);
+      Optional<String> newId = ref.map(FileRef::blobId);
+      if (currentId.equals(newId)) {
+        return; // already written before the host died
+      }
+      if (currentId.equals(oldId)) {
+        changes.put(path, ref.map(r -> store.readBlob(r.blobId())));
+      } else {
+        LOG.warn("app {}: {} changed since the interrupted {} began; leaving it for the next capture", appId, path,
+            head.type().wireName());
+      }
+    });
+    guardUncaptured(appId, sandbox, changes.keySet());
+    // Not acknowledged: the next capture compares every tracked path with the head and skips equal ones.
+    sandbox.apply(changes);
+    syncedHeads.put(appId, head.id());
+    stacks.remove(appId);
+    return Interrupted.COMPLETED;
+  }
+
+  private void tellModel(String appId, Recorded recorded, HistoryOptions options, int rewindTo, String note) {
     if (options.rewindConversation() && rewindTo < conversations.size(appId)) {
       conversations.truncate(appId, rewindTo);
     }
-    conversations.append(appId, List.of(new ChatMessage.Note(note)));
+    // The note is the operation's own turn, named by its checkpoint.
+    conversations.append(appId, recorded.checkpoint().id(), List.of(new ChatMessage.Note(note)));
   }
 
   private static String describe(Checkpoint c) {

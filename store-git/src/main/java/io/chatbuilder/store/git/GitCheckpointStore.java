@@ -161,6 +161,21 @@ public final class GitCheckpointStore implements CheckpointStore, LeaseStore, Au
   public Optional<Lease> current(String appId) {
     return leases.current(appId);
   }
+  @Override
+  public void recordIntent(Lease lease, String intent) {
+    leases.recordIntent(lease, intent);
+  }
+
+  @Override
+  public void clearIntent(Lease lease) {
+    leases.clearIntent(lease);
+  }
+
+  @Override
+  public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
+    return leases.intent(appId);
+  }
+
 
   @Override
   public Checkpoint append(CheckpointDraft draft) {

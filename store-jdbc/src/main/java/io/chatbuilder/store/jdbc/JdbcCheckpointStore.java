@@ -122,6 +122,21 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   public Optional<Lease> current(String appId) {
     return leases.current(appId);
   }
+  @Override
+  public void recordIntent(Lease lease, String intent) {
+    leases.recordIntent(lease, intent);
+  }
+
+  @Override
+  public void clearIntent(Lease lease) {
+    leases.clearIntent(lease);
+  }
+
+  @Override
+  public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
+    return leases.intent(appId);
+  }
+
 
   private Checkpoint append(CheckpointDraft draft, Optional<Lease> lease) {
     Objects.requireNonNull(draft, "draft == null");

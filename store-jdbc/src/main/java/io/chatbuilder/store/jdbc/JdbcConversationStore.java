@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A {@link ConversationStore} on JDBC: one row per message (its JSON wire form) and a per-app row
- * holding the count, locked by every change so concurrent appends never interleave or collide.
+ * A {@link ConversationStore} on JDBC: one row per message (its JSON wire form and its turn) in
+ * append order, read back in turn order ({@link ConversationStore#inTurnOrder}), and a per-app row
+ * holding the next message index, locked by every change so concurrent appends never collide.
  */
 final class JdbcConversationStore implements ConversationStore {
   private final Transactions transactions;
@@ -32,22 +33,17 @@ final class JdbcConversationStore implements ConversationStore {
     Objects.requireNonNull(appId, "appId == null");
     return transactions.read("loading the conversation of app " + appId, c -> {
       List<ChatMessage> out = new ArrayList<>();
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT payload FROM " + t.messages + " WHERE app_id = ? ORDER BY msg_index")) {
-        s.setString(1, appId);
-        try (ResultSet rs = s.executeQuery()) {
-          while (rs.next()) {
-            out.add(codec.messageFromJson(rs.getString(1)));
-          }
-        }
+      for (Row row : rows(c, appId, true)) {
+        out.add(codec.messageFromJson(row.payload()));
       }
       return out;
     });
   }
 
   @Override
-  public void append(String appId, List<ChatMessage> messages) {
+  public void append(String appId, String turnId, List<ChatMessage> messages) {
     JdbcCheckpointStore.checkAppId(appId);
+    ConversationStore.checkTurnId(turnId);
     Objects.requireNonNull(messages, "messages == null");
     List<String> payloads = new ArrayList<>();
     for (ChatMessage message : messages) {
@@ -59,11 +55,12 @@ final class JdbcConversationStore implements ConversationStore {
     transactions.inTransaction("appending to the conversation of app " + appId, c -> {
       int count = lockCount(c, appId);
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO " + t.messages + " (app_id, msg_index, payload) VALUES (?, ?, ?)")) {
+          "INSERT INTO " + t.messages + " (app_id, msg_index, payload, turn_id) VALUES (?, ?, ?, ?)")) {
         for (int i = 0; i < payloads.size(); i++) {
           s.setString(1, appId);
           s.setInt(2, count + i);
           s.setString(3, payloads.get(i));
+          s.setString(4, turnId);
           s.addBatch();
         }
         s.executeBatch();
@@ -80,15 +77,18 @@ final class JdbcConversationStore implements ConversationStore {
       throw new InvalidArgumentException("length < 0");
     }
     transactions.inTransaction("truncating the conversation of app " + appId, c -> {
-      int count = lockCount(c, appId);
-      if (length < count) {
+      lockCount(c, appId);
+      List<Row> ordered = rows(c, appId, false);
+      if (length < ordered.size()) {
         try (PreparedStatement s = c.prepareStatement(
-            "DELETE FROM " + t.messages + " WHERE app_id = ? AND msg_index >= ?")) {
-          s.setString(1, appId);
-          s.setInt(2, length);
-          s.executeUpdate();
+            "DELETE FROM " + t.messages + " WHERE app_id = ? AND msg_index = ?")) {
+          for (Row row : ordered.subList(length, ordered.size())) {
+            s.setString(1, appId);
+            s.setInt(2, row.index());
+            s.addBatch();
+          }
+          s.executeBatch();
         }
-        setCount(c, appId, length);
       }
       return null;
     });
@@ -98,7 +98,7 @@ final class JdbcConversationStore implements ConversationStore {
   public int size(String appId) {
     Objects.requireNonNull(appId, "appId == null");
     return transactions.read("counting the conversation of app " + appId, c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT msg_count FROM " + t.conversations + " WHERE app_id = ?")) {
+      try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM " + t.messages + " WHERE app_id = ?")) {
         s.setString(1, appId);
         try (ResultSet rs = s.executeQuery()) {
           return rs.next() ? rs.getInt(1) : 0;
@@ -107,7 +107,27 @@ final class JdbcConversationStore implements ConversationStore {
     });
   }
 
-  /** Locks the app's count row (creating it at 0) and returns the count. */
+  private record Row(int index, String turnId, String payload) {}
+
+  /** The app's rows in turn order; payloads only when asked for. */
+  private List<Row> rows(Connection c, String appId, boolean payloads) throws SQLException {
+    List<Row> appendOrder = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT msg_index, turn_id" + (payloads ? ", payload" : "")
+        + " FROM " + t.messages + " WHERE app_id = ? ORDER BY msg_index")) {
+      s.setString(1, appId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          appendOrder.add(new Row(rs.getInt(1), rs.getString(2), payloads ? rs.getString(3) : null));
+        }
+      }
+    }
+    return ConversationStore.inTurnOrder(appendOrder, Row::turnId);
+  }
+
+  /**
+   * Locks the app's count row (creating it at 0) and returns the next message index (the number of
+   * messages ever appended: a truncation leaves it, so indices never repeat).
+   */
   private int lockCount(Connection c, String appId) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
         "SELECT msg_count FROM " + t.conversations + " WHERE app_id = ? FOR UPDATE")) {

@@ -3,6 +3,7 @@ package io.chatbuilder.store.jdbc;
 import io.chatbuilder.core.BusyException;
 import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseIntent;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -149,7 +150,66 @@ final class JdbcLeaseStore implements LeaseStore {
         s.setLong(2, lease.token());
         s.executeUpdate();
       }
+      // Only this lease's own intent, and only while it is the app's lease: one a dead holder left
+      // stays until a holder clears it, and a stale holder's late release leaves it too.
+      try (PreparedStatement s = c.prepareStatement("UPDATE " + t.leases
+          + " SET intent = NULL, intent_token = NULL WHERE app_id = ? AND token = ? AND intent_token = ?")) {
+        s.setString(1, lease.appId());
+        s.setLong(2, lease.token());
+        s.setLong(3, lease.token());
+        s.executeUpdate();
+      }
       return null;
+    });
+  }
+
+  @Override
+  public void recordIntent(Lease lease, String intent) {
+    LeaseStore.checkIntent(lease, intent);
+    setIntent(lease, intent);
+  }
+
+  @Override
+  public void clearIntent(Lease lease) {
+    Objects.requireNonNull(lease, "lease == null");
+    setIntent(lease, null);
+  }
+
+  private void setIntent(Lease lease, String intent) {
+    transactions.inTransaction("recording the intent on app " + lease.appId(), c -> {
+      checkFence(c, lease);
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE " + t.leases + " SET intent = ?, intent_token = ? WHERE app_id = ? AND token = ?")) {
+        s.setString(1, intent);
+        if (intent == null) {
+          s.setNull(2, java.sql.Types.BIGINT);
+        } else {
+          s.setLong(2, lease.token());
+        }
+        s.setString(3, lease.appId());
+        s.setLong(4, lease.token());
+        s.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<LeaseIntent> intent(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    return transactions.read("reading the intent on app " + appId, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT intent, intent_token FROM " + t.leases + " WHERE app_id = ?")) {
+        s.setString(1, appId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.<LeaseIntent>empty();
+          }
+          String text = rs.getString(1);
+          long token = rs.getLong(2);
+          return text == null || rs.wasNull() ? Optional.<LeaseIntent>empty() : Optional.of(new LeaseIntent(token, text));
+        }
+      }
     });
   }
 

@@ -105,7 +105,7 @@ class JdbcEventLogAndConversationTest {
         List.of(new io.chatbuilder.core.model.Reasoning.Text("Plan: one file.", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgx"),
             new io.chatbuilder.core.model.Reasoning.Redacted("EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5")));
     try {
-      TestDatabases.stores(dataSource, prefix).conversationStore().append(app, List.of(new ChatMessage.User("go"), turn));
+      TestDatabases.stores(dataSource, prefix).conversationStore().append(app, "run-1", List.of(new ChatMessage.User("go"), turn));
       assertThat(TestDatabases.stores(dataSource, prefix).conversationStore().load(app))
           .containsExactly(new ChatMessage.User("go"), turn);
     } finally {
@@ -124,9 +124,9 @@ class JdbcEventLogAndConversationTest {
       assertThat(store.load(app)).isEmpty();
       assertThat(store.size(app)).isZero();
       List<ChatMessage> first = List.of(new ChatMessage.User("make it blue — “now” ✓"), new ChatMessage.ToolResult("call-1", "write_file", "ok", false));
-      store.append(app, first);
-      store.append(app, List.of());
-      store.append(app, List.of(new ChatMessage.User("and bigger")));
+      store.append(app, "run-1", first);
+      store.append(app, "run-1", List.of());
+      store.append(app, "run-2", List.of(new ChatMessage.User("and bigger")));
 
       ConversationStore restarted = TestDatabases.stores(dataSource, prefix).conversationStore();
       assertThat(restarted.size(app)).isEqualTo(3);
@@ -136,7 +136,7 @@ class JdbcEventLogAndConversationTest {
       restarted.truncate(app, 10);
       assertThat(store.size(app)).isEqualTo(2);
       assertThatThrownBy(() -> store.truncate(app, -1)).isInstanceOf(InvalidArgumentException.class);
-      store.append(app, List.of(new ChatMessage.User("again")));
+      store.append(app, "run-3", List.of(new ChatMessage.User("again")));
       assertThat(store.load(app)).hasSize(3);
       assertThat(store.load(app).get(2)).isEqualTo(new ChatMessage.User("again"));
 
@@ -151,7 +151,7 @@ class JdbcEventLogAndConversationTest {
           int n = t;
           done.add(pool.submit(() -> {
             for (int i = 0; i < 5; i++) {
-              writer.append(other, List.of(new ChatMessage.User("t" + n + " m" + i)));
+              writer.append(other, "run-" + n, List.of(new ChatMessage.User("t" + n + " m" + i)));
             }
             return null;
           }));
@@ -162,8 +162,45 @@ class JdbcEventLogAndConversationTest {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(store.load(other)).hasSize(20).doesNotHaveDuplicates();
+      List<ChatMessage> all = store.load(other);
+      assertThat(all).hasSize(20).doesNotHaveDuplicates();
       assertThat(store.size(other)).isEqualTo(20);
+      // However the appends interleaved, each turn reads back whole and in its own order.
+      for (int start = 0; start < 20; start += 5) {
+        String writer = ((ChatMessage.User) all.get(start)).text().substring(0, 2);
+        for (int i = 0; i < 5; i++) {
+          assertThat(all.get(start + i)).isEqualTo(new ChatMessage.User(writer + " m" + i));
+        }
+      }
+    } finally {
+      TestDatabases.dropTables(dataSource, prefix);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql", "mariadb"})
+  void aLateAppendToAnEarlierTurnReadsBackRightAfterThatTurn(String database) throws Exception {
+    SimpleDataSource dataSource = TestDatabases.named(database);
+    String prefix = TestDatabases.uniquePrefix();
+    try {
+      ConversationStore store = TestDatabases.stores(dataSource, prefix).conversationStore();
+      String app = "app-" + UUID.randomUUID();
+      io.chatbuilder.core.model.ToolCall call = new io.chatbuilder.core.model.ToolCall("c1", "write_file", "{}");
+      ChatMessage.Assistant asks = new ChatMessage.Assistant("", List.of(call), List.of());
+      store.append(app, "run-dead", List.of(new ChatMessage.User("one"), asks));
+      store.append(app, "run-next", List.of(new ChatMessage.User("two")));
+      ChatMessage.ToolResult answer = new ChatMessage.ToolResult("c1", "write_file", "Error: host stopped", true);
+      store.append(app, "run-dead", List.of(answer));
+      assertThat(store.load(app)).containsExactly(new ChatMessage.User("one"), asks, answer, new ChatMessage.User("two"));
+      store.truncate(app, 3);
+      assertThat(store.load(app)).containsExactly(new ChatMessage.User("one"), asks, answer);
+      store.append(app, "run-later", List.of(new ChatMessage.User("three")));
+      assertThat(TestDatabases.stores(dataSource, prefix).conversationStore().load(app))
+          .containsExactly(new ChatMessage.User("one"), asks, answer, new ChatMessage.User("three"));
+      assertThatThrownBy(() -> store.append(app, " ", List.of(new ChatMessage.User("x"))))
+          .isInstanceOf(InvalidArgumentException.class);
+      assertThatThrownBy(() -> store.append(app, "r".repeat(101), List.of(new ChatMessage.User("x"))))
+          .isInstanceOf(InvalidArgumentException.class);
     } finally {
       TestDatabases.dropTables(dataSource, prefix);
     }

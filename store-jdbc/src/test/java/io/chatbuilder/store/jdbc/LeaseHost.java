@@ -216,6 +216,21 @@ public final class LeaseHost {
     }
 
     @Override
+    public void recordIntent(Lease lease, String intent) {
+      leases.recordIntent(lease, intent);
+    }
+
+    @Override
+    public void clearIntent(Lease lease) {
+      leases.clearIntent(lease);
+    }
+
+    @Override
+    public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
+      return leases.intent(appId);
+    }
+
+    @Override
     public Checkpoint append(CheckpointDraft draft, Lease lease) {
       return checkpoints.append(draft, lease);
     }

@@ -72,13 +72,20 @@ class MigrationsTest {
     String prefix = TestDatabases.uniquePrefix();
     try {
       TestDatabases.stores(dataSource, prefix);
-      execute(dataSource, "DELETE FROM " + prefix + "schema_migrations WHERE version = 2");
+      // Back to a version-1 schema: no leases, no conversation turns.
+      execute(dataSource, "DELETE FROM " + prefix + "schema_migrations WHERE version >= 2");
       execute(dataSource, "DROP TABLE " + prefix + "leases");
+      execute(dataSource, "ALTER TABLE " + prefix + "messages DROP COLUMN turn_id");
       assertThatThrownBy(() -> JdbcStores.builder(dataSource).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build())
           .isInstanceOf(StoreException.class).hasMessageContaining("V2__create_leases.sql");
       JdbcStores upgraded = TestDatabases.stores(dataSource, prefix);
-      assertThat(upgraded.leaseStore().acquire("app", "holder", java.time.Duration.ofSeconds(5)).token()).isEqualTo(1);
-      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(2);
+      io.chatbuilder.core.checkpoint.Lease lease = upgraded.leaseStore().acquire("app", "holder", java.time.Duration.ofSeconds(5));
+      assertThat(lease.token()).isEqualTo(1);
+      upgraded.leaseStore().recordIntent(lease, "undo");
+      assertThat(upgraded.leaseStore().intent("app").orElseThrow().text()).isEqualTo("undo");
+      upgraded.conversationStore().append("app", "run-1", List.of(new io.chatbuilder.core.model.ChatMessage.User("hi")));
+      assertThat(upgraded.conversationStore().load("app")).hasSize(1);
+      assertThat(rows(dataSource, "SELECT COUNT(*) FROM " + prefix + "schema_migrations")).isEqualTo(Migrations.ALL.size());
     } finally {
       TestDatabases.dropTables(dataSource, prefix);
     }

@@ -1,0 +1,159 @@
+package io.chatbuilder.core.internal;
+
+import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.checkpoint.CheckpointType;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseIntent;
+import io.chatbuilder.core.checkpoint.LeaseStore;
+import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.event.EventListener;
+import io.chatbuilder.core.event.EventLog;
+import io.chatbuilder.core.model.ChatMessage;
+import io.chatbuilder.core.model.ToolCall;
+import io.chatbuilder.core.sandbox.Sandbox;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends what a dead holder of an app's lease left half done, before the next run or history
+ * operation touches the workspace. Not API.
+ *
+ * <ul>
+ *   <li>A run: its files are recorded as its own checkpoint (outcome {@code failed}), the tool calls
+ *       it left without results get error results in its conversation turn, and its event log gets
+ *       a {@code checkpoint_created} (if files changed) and one terminal {@code run_failed} with code
+ *       {@code host_lost}, unless the log already ends in a terminal event.
+ *   <li>A history operation: finished or found rolled back ({@link History#finishInterrupted}).
+ * </ul>
+ * Then the intent is cleared. A failure leaves the intent in place for the next holder.
+ */
+public final class Recovery {
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+  private final History history;
+  private final LeaseStore leases;
+  private final EventLog eventLog;
+  private final ConversationStore conversations;
+  private final List<EventListener> listeners;
+  private final Clock clock;
+
+  public Recovery(History history, LeaseStore leases, EventLog eventLog, ConversationStore conversations,
+      List<EventListener> listeners, Clock clock) {
+    this.history = Objects.requireNonNull(history, "history == null");
+    this.leases = Objects.requireNonNull(leases, "leases == null");
+    this.eventLog = Objects.requireNonNull(eventLog, "eventLog == null");
+    this.conversations = Objects.requireNonNull(conversations, "conversations == null");
+    this.listeners = List.copyOf(listeners);
+    this.clock = Objects.requireNonNull(clock, "clock == null");
+  }
+
+  /** What recovery did, for logs and tests. */
+  public record Recovered(String kind, String detail) {}
+
+  /**
+   * Recovers what an earlier holder left, if anything; called right after {@code lease} was acquired.
+   */
+  public Optional<Recovered> recover(String appId, Sandbox sandbox, Lease lease) {
+    Optional<LeaseIntent> left = leases.intent(appId);
+    if (left.isEmpty() || !left.get().abandonedBefore(lease)) {
+      return Optional.empty();
+    }
+    Optional<Intents.Intent> intent = Intents.parse(left.get().text());
+    Recovered done;
+    if (intent.isPresent() && intent.get().isRun()) {
+      done = recoverRun(appId, sandbox, lease, intent.get());
+    } else if (intent.isPresent() && intent.get().isHistory()) {
+      History.Interrupted result = history.finishInterrupted(appId, sandbox, intent.get().fromHead());
+      done = new Recovered("history", intent.get().op() + " " + result.name().toLowerCase(java.util.Locale.ROOT));
+    } else {
+      LOG.warn("app {}: ignoring an intent this version does not know: {}", appId, left.get().text());
+      done = new Recovered("unknown", left.get().text());
+    }
+    leases.clearIntent(lease);
+    LOG.info("app {}: recovered what holder token {} left: {} {}", appId, left.get().token(), done.kind(), done.detail());
+    return Optional.of(done);
+  }
+
+  /**
+   * Records, before a run touches the workspace, that it is running: if this host dies, the next
+   * holder ends the run ({@link #recover}).
+   */
+  public void recordRun(Lease lease, String runId, String label) {
+    leases.recordIntent(lease, Intents.run(runId, label));
+  }
+
+  private Recovered recoverRun(String appId, Sandbox sandbox, Lease lease, Intents.Intent intent) {
+    String runId = intent.runId();
+    List<Event> logged = eventLog.read(appId, runId, 0);
+    boolean ended = !logged.isEmpty() && logged.get(logged.size() - 1).terminal();
+    // The workspace holds what the dead run wrote: it is that run's work, not an outside edit.
+    Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN,
+        intent.label().isBlank() ? "Run " + runId : intent.label(), Optional.of(runId), Optional.of(RunOutcome.FAILED),
+        Map.of(), lease);
+    answerOpenToolCalls(appId, runId);
+    if (!ended) {
+      long seq = logged.isEmpty() ? 0 : logged.get(logged.size() - 1).seq();
+      List<Event> closing = new ArrayList<>();
+      if (recorded.isPresent()) {
+        closing.add(new Event.CheckpointCreated(appId, runId, ++seq, now(), recorded.get().checkpoint()));
+      }
+      closing.add(new Event.RunFailed(appId, runId, ++seq, now(),
+          "the host running this run stopped before it ended (its lease on the app lapsed); "
+              + (recorded.isPresent() ? "the files it had written were recorded as checkpoint " + recorded.get().checkpoint().id()
+                  : "it had changed no files"),
+          ErrorCode.HOST_LOST.wireName()));
+      for (Event e : closing) {
+        eventLog.append(e);
+        for (EventListener l : listeners) {
+          try {
+            l.onEvent(e);
+          } catch (RuntimeException ex) {
+            LOG.warn("event listener failed on {} of run {}: {}", e.type(), runId, ex.toString());
+          }
+        }
+      }
+    }
+    return new Recovered("run", runId + (ended ? " (its log had ended)" : " ended as failed")
+        + recorded.map(r -> ", files recorded as " + r.checkpoint().id()).orElse(""));
+  }
+
+  /** Every tool call without a result gets one, in the dead run's own turn (right after its calls). */
+  private void answerOpenToolCalls(String appId, String runId) {
+    List<ChatMessage> messages = conversations.load(appId);
+    Set<String> answered = new HashSet<>();
+    for (ChatMessage m : messages) {
+      if (m instanceof ChatMessage.ToolResult r) {
+        answered.add(r.callId());
+      }
+    }
+    List<ChatMessage> results = new ArrayList<>();
+    for (ChatMessage m : messages) {
+      if (m instanceof ChatMessage.Assistant a) {
+        for (ToolCall call : a.toolCalls()) {
+          if (!answered.contains(call.id())) {
+            results.add(new ChatMessage.ToolResult(call.id(), call.name(),
+                "Error: not finished: the host running this run stopped; check the files before relying on this call.", true));
+          }
+        }
+      }
+    }
+    if (!results.isEmpty()) {
+      conversations.append(appId, runId, results);
+    }
+  }
+
+  private java.time.Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+}
