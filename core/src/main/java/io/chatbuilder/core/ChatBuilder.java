@@ -171,6 +171,11 @@ public final class ChatBuilder implements AutoCloseable {
       };
       AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation,
           held, recovery, release);
+      // Before the caller learns the run id: what a dead earlier holder left is ended first (so its
+      // files are credited to it, not to this run), then this run is recorded as in progress, so
+      // that if this host dies from here on, the next one ends the run (DESIGN §3.2).
+      recovery.recover(appId, sandbox, held.lease());
+      recovery.recordRun(held.lease(), runId, agent.label());
       executor.execute(() -> {
         RunResult result;
         try {

@@ -154,9 +154,6 @@ public final class AgentRun {
   }
 
   private void prepare() {
-    // What a dead earlier holder left is ended first, so its files are credited to it, not to us.
-    recovery.recover(appId, sandbox, lease.lease());
-    recovery.recordRun(lease.lease(), runId, label());
     boolean fresh = history.store().head(appId).isEmpty();
     Checkpoint head = history.initialize(appId, sandbox, lease.lease());
     if (fresh) {
@@ -379,7 +376,8 @@ public final class AgentRun {
     return recorded.map(History.Recorded::checkpoint);
   }
 
-  private String label() {
+  /** The run's checkpoint label: the message on one line, abbreviated. */
+  public String label() {
     return abbreviate(message.strip().replaceAll("\\s+", " "), 80);
   }
 

@@ -128,24 +128,29 @@ public final class Recovery {
         + recorded.map(r -> ", files recorded as " + r.checkpoint().id()).orElse(""));
   }
 
-  /** Every tool call without a result gets one, in the dead run's own turn (right after its calls). */
+  /**
+   * The dead run's last model turn gets a result for every tool call it left unanswered. Recovery
+   * runs before anything else is appended, so that turn is the conversation's last assistant message;
+   * its results are the messages right after it (call ids alone are not unique across turns).
+   */
   private void answerOpenToolCalls(String appId, String runId) {
     List<ChatMessage> messages = conversations.load(appId);
+    int last = messages.size() - 1;
+    while (last >= 0 && !(messages.get(last) instanceof ChatMessage.Assistant)) {
+      last--;
+    }
+    if (last < 0) {
+      return;
+    }
     Set<String> answered = new HashSet<>();
-    for (ChatMessage m : messages) {
-      if (m instanceof ChatMessage.ToolResult r) {
-        answered.add(r.callId());
-      }
+    for (int i = last + 1; i < messages.size() && messages.get(i) instanceof ChatMessage.ToolResult r; i++) {
+      answered.add(r.callId());
     }
     List<ChatMessage> results = new ArrayList<>();
-    for (ChatMessage m : messages) {
-      if (m instanceof ChatMessage.Assistant a) {
-        for (ToolCall call : a.toolCalls()) {
-          if (!answered.contains(call.id())) {
-            results.add(new ChatMessage.ToolResult(call.id(), call.name(),
-                "Error: not finished: the host running this run stopped; check the files before relying on this call.", true));
-          }
-        }
+    for (ToolCall call : ((ChatMessage.Assistant) messages.get(last)).toolCalls()) {
+      if (!answered.contains(call.id())) {
+        results.add(new ChatMessage.ToolResult(call.id(), call.name(),
+            "Error: not finished: the host running this run stopped; check the files before relying on this call.", true));
       }
     }
     if (!results.isEmpty()) {
