@@ -43,7 +43,7 @@ public final class KillHost {
     PrintStream out = System.out;
     JdbcStores stores = JdbcStores.builder(dataSource(database)).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build();
     Sandbox sandbox = LocalSandbox.builder(dir).id(app).build();
-    try (ChatBuilder builder = builder(stores, sandbox, "victim").build()) {
+    try (ChatBuilder builder = builder(stores, sandbox, "victim").leaseTtl(TTL).build()) {
       if (mode.equals("run")) {
         RunHandle run = builder.chat(app, message);
         out.println("started " + run.runId());
@@ -97,7 +97,8 @@ public final class KillHost {
       return Optional.of(ScriptedModel.Turn.builder().text("writing part " + results + " ").text("of it").chunkDelay(Duration.ofMillis(15))
           .toolCall("write_file", "{\"path\":\"" + text + "-" + results + ".txt\",\"content\":\"by " + text + "\"}").build());
     });
-    return ChatBuilder.builder().hostId(hostId).model(model).sandboxes(id -> sandbox).leaseTtl(TTL)
+    // The surviving host's own lease is long: only the killed host's short ttl is what the test waits for.
+    return ChatBuilder.builder().hostId(hostId).model(model).sandboxes(id -> sandbox).leaseTtl(Duration.ofSeconds(15))
         .checkpointStore(stores.checkpointStore()).conversationStore(stores.conversationStore()).eventLog(stores.eventLog())
         .tool(rewriteAll());
   }

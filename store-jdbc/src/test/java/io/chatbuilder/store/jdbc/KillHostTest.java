@@ -119,11 +119,19 @@ class KillHostTest {
       survivor.initialize(app);
       RunResult change = survivor.chat(app, "rewrite all v1").completion().get(120, TimeUnit.SECONDS);
       assertThat(change.outcome()).isEqualTo(RunOutcome.COMPLETED);
+      // How long an undo takes here, from the child's "undoing" to its end: kills are spread over it.
+      Child calibration = Child.start(tmp, "undo", DATABASE, prefix, app, dir.toString());
+      calibration.await("undoing");
+      long started = System.nanoTime();
+      calibration.await("undone");
+      long undoMillis = Math.max(50, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      assertThat(calibration.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      survivor.redo(app);
       for (int round = 0; round < KILLS; round++) {
         Checkpoint before = store.head(app).orElseThrow();
         Child child = Child.start(tmp, "undo", DATABASE, prefix, app, dir.toString());
         child.await("undoing");
-        Thread.sleep(random.nextInt(1500));
+        Thread.sleep(random.nextInt((int) undoMillis));
         child.kill();
         Checkpoint left = store.head(app).orElseThrow();
         boolean appended = !left.id().equals(before.id());
@@ -156,6 +164,7 @@ class KillHostTest {
     }
     System.out.printf("%d hosts killed during an undo of %d files on %s: %d undos completed by the next host,"
         + " %d had not begun%n", KILLS, KillHost.FILES, DATABASE, completed, neverBegan);
+    assertThat(neverBegan).as("kills that hit an undo before its checkpoint").isPositive();
     assertThat(completed).as("kills that hit an undo after its checkpoint").isPositive();
   }
 
@@ -174,12 +183,11 @@ class KillHostTest {
   /** Nothing lost, nothing stale, nothing left behind (no temp files of killed writes). */
   private static void assertWorkspaceEqualsHead(CheckpointStore store, Checkpoint head, Path dir) throws Exception {
     Map<String, String> expected = new TreeMap<>();
-    store.revision(head.resultRevisionId()).files().keySet().forEach(path -> expected.put(path,
-        new String(store.readFile(head.resultRevisionId(), path).orElseThrow(), StandardCharsets.UTF_8)));
+    store.revision(head.resultRevisionId()).files().forEach((path, ref) -> expected.put(path, ref.blobId()));
     Map<String, String> actual = new TreeMap<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        actual.put(dir.relativize(p).toString().replace('\\', '/'), Files.readString(p));
+        actual.put(dir.relativize(p).toString().replace('\\', '/'), store.blobIdOf(Files.readAllBytes(p)));
       }
     }
     Set<String> extra = new java.util.TreeSet<>(actual.keySet());
