@@ -12,7 +12,10 @@ import java.util.Map;
  * (so the file keeps its own trailing whitespace, indentation and typographic quotes there); a line
  * it changed or added is written as the model wrote it, re-indented to the file's indentation when
  * the match ignored indentation, and with the file's typographic characters carried over from the
- * line it replaces when the match folded Unicode punctuation.
+ * line it replaces when the match folded Unicode punctuation. Which line the model kept is read from
+ * its own text alone: where its old text shows the same line twice and its new text once, the first
+ * copy is the kept one (the diff keeps the common prefix), also when the file tells the copies apart
+ * only by what the match ignored, e.g. trailing whitespace.
  */
 final class Replacer {
   /** Above this many cells the character alignment of one line pair is skipped. */

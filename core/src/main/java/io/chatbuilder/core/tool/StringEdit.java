@@ -47,13 +47,15 @@ final class StringEdit {
     List<String> lines = Snippets.lines(text);
     boolean trailingNewline = text.endsWith("\n");
     List<Integer> exact = occurrences(text, old);
-    List<Integer> aligned = exact.stream().filter(i -> !insideIndentation(text, i, pattern, replacement)).toList();
+    List<Integer> candidates = exact.stream().filter(i -> !insideIndentation(text, i, pattern, replacement)).toList();
+    List<Integer> aligned = candidates.stream().filter(i -> !afterLineEnd(text, i, old)).toList();
     if (!aligned.isEmpty()) {
       if (edit.replaceAll()) {
         return new Applied(text.replace(old, neu), Fuzzy.Level.EXACT, countNonOverlapping(text, old));
       }
-      if (aligned.size() > 1) {
-        throw ambiguous(path, aligned.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
+      // A match after a line's end still counts here: the quote matches that text too.
+      if (candidates.size() > 1) {
+        throw ambiguous(path, candidates.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
       }
       int at = aligned.get(0);
       if (wholeLines(text, at, old) && !pattern.lines.isEmpty()) {
@@ -77,7 +79,7 @@ final class StringEdit {
       }
     }
     if (!exact.isEmpty()) {
-      // Only matches that start inside a line's indentation, and no better match: take them literally.
+      // Only matches inside a line's indentation or after a line's end, and no better match: take them literally.
       if (exact.size() > 1 && !edit.replaceAll()) {
         throw ambiguous(path, exact.stream().map(i -> Snippets.lineOf(text, i)).toList(), Fuzzy.Level.EXACT);
       }
@@ -180,6 +182,18 @@ final class StringEdit {
     }
     char first = pattern.lines.isEmpty() || pattern.lines.get(0).isEmpty() ? 'x' : pattern.lines.get(0).charAt(0);
     return first == ' ' || first == '\t' || pattern.lines.size() != replacement.lines.size();
+  }
+
+  /**
+   * Whether an exact match of a quote in whole lines (it starts and ends with a newline, so its
+   * first line is empty) starts at the end of a non-empty line: the quote's leading newline is then
+   * that line's end, not the empty line the quote shows, and the replacement, written in whole
+   * lines, would be glued to that line (deleting the quote joins it with the line after the match).
+   * A whole-line match by the cascade, e.g. of the empty line with trailing whitespace dropped from
+   * the lines after it, is preferred.
+   */
+  private static boolean afterLineEnd(String text, int at, String old) {
+    return old.length() > 1 && old.startsWith("\n") && old.endsWith("\n") && at > 0 && text.charAt(at - 1) != '\n';
   }
 
   /** Whether a match covers whole lines: it starts a line and ends one. */

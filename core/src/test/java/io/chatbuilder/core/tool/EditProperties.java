@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -67,8 +68,12 @@ class EditProperties {
     if (dropTrailingWhitespace) {
       old = old.lines().map(String::stripTrailing).reduce("", (x, y) -> x + y + "\n");
       newString = newString.lines().map(String::stripTrailing).reduce("", (x, y) -> x + y + "\n");
-      // Without trailing whitespace a quote may become ambiguous or lose lines that now differ.
+      // Without trailing whitespace a quote may become ambiguous or lose lines that now differ, or
+      // no longer say which lines it deletes: where deleting other lines of the quote reads the same
+      // without trailing whitespace, the model's text fits either, and the tool keeps the first copy
+      // of a repeated line (see Replacer).
       if (lines.subList(a, b).stream().anyMatch(l -> !l.equals(l.stripTrailing()) && !with.isEmpty())
+          || with.isEmpty() && anotherDeletionReadsTheSame(lines.subList(a, b), from - a, to - a)
           || Fuzzy.findAll(Fuzzy.normalizeAll(Snippets.lines(beforeText), Fuzzy.Level.TRAILING_WHITESPACE),
               Snippets.lines(old), 0, Fuzzy.Level.TRAILING_WHITESPACE).size() != 1) {
         return;
@@ -103,6 +108,39 @@ class EditProperties {
       return;
     }
     throw new AssertionError("an ambiguous quote was applied");
+  }
+
+  @Example
+  void aDeletionIsAmbiguousOnlyWhenAnotherOneReadsTheSameWithoutTrailingWhitespace() {
+    // Seed -8070951300516530616, shrunk: deleting "  b" before "  b " reads as deleting "  b ".
+    assertThat(anotherDeletionReadsTheSame(List.of("  b", "  b "), 0, 1)).isTrue();
+    assertThat(anotherDeletionReadsTheSame(List.of("  b ", "x", "  b"), 0, 1)).isFalse();
+    assertThat(anotherDeletionReadsTheSame(List.of("", "a", "  b "), 0, 3)).isFalse();
+    assertThat(anotherDeletionReadsTheSame(List.of("a", "a", "b"), 0, 1)).isFalse();
+  }
+
+  /**
+   * Whether deleting another {@code to - from} lines of {@code region} than {@code [from, to)} leaves
+   * the same lines once trailing whitespace is dropped, but not the same lines.
+   */
+  static boolean anotherDeletionReadsTheSame(List<String> region, int from, int to) {
+    List<String> intended = new ArrayList<>(region.subList(0, from));
+    intended.addAll(region.subList(to, region.size()));
+    return anotherDeletion(region, to - from, 0, new ArrayList<>(), intended);
+  }
+
+  private static boolean anotherDeletion(List<String> region, int left, int next, List<String> kept, List<String> intended) {
+    if (next == region.size()) {
+      return kept.size() == intended.size() && !kept.equals(intended);
+    }
+    boolean found = false;
+    String line = region.get(next);
+    if (kept.size() < intended.size() && line.stripTrailing().equals(intended.get(kept.size()).stripTrailing())) {
+      kept.add(line);
+      found = anotherDeletion(region, left, next + 1, kept, intended);
+      kept.remove(kept.size() - 1);
+    }
+    return found || left > 0 && anotherDeletion(region, left - 1, next + 1, kept, intended);
   }
 
   private static String quote(List<String> lines, int from, int to) {
