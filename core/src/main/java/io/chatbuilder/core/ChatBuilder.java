@@ -354,6 +354,134 @@ public final class ChatBuilder implements AutoCloseable {
     return out;
   }
 
+  // ------------------------------------------------------------------ forks, labels and bookmarks
+
+  /**
+   * Forks an app ("remix"): makes {@code newAppId} a new app that starts with the files of
+   * {@code sourceAppId}'s checkpoint {@code checkpointId}, recorded as its first checkpoint, of type
+   * {@code fork}, which names the source app and checkpoint. The store shares the source's revision
+   * and blobs, so the fork costs O(1) storage; the files are written into the new app's (empty)
+   * sandbox. Takes the new app's lease; the source app is only read, so its runs go on. The new app
+   * has its own history and conversation: nothing done in it touches the source.
+   *
+   * @throws NotFoundException if the source app has no such checkpoint
+   * @throws ConflictException if the new app already has checkpoints, or no history but a sandbox
+   *     that holds files (they are not overwritten)
+   */
+  public Checkpoint fork(String sourceAppId, String checkpointId, String newAppId) {
+    checkAppId(sourceAppId);
+    checkAppId(newAppId);
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    if (sourceAppId.equals(newAppId)) {
+      throw new ConflictException("cannot fork app " + sourceAppId + " onto itself; name a new app");
+    }
+    Checkpoint source = history.require(sourceAppId, checkpointId);
+    return exclusive(newAppId, "forking into the app", lease -> {
+      if (store.head(newAppId).isPresent()) {
+        throw new ConflictException("cannot fork onto app " + newAppId + ": it already exists");
+      }
+      Sandbox sandbox = sandbox(newAppId);
+      if (!sandbox.files().isEmpty()) {
+        throw new ConflictException("app " + newAppId + " has no history but its sandbox already holds "
+            + sandbox.files().size() + " files; refusing to overwrite them");
+      }
+      java.util.SortedMap<String, Optional<byte[]>> files = new java.util.TreeMap<>();
+      store.revision(source.resultRevisionId()).files()
+          .forEach((path, ref) -> files.put(path, Optional.of(store.readBlob(ref.blobId()))));
+      io.chatbuilder.core.checkpoint.ForkDraft draft = new io.chatbuilder.core.checkpoint.ForkDraft(newAppId, sourceAppId, source.id(),
+          "Fork of " + sourceAppId + " at " + describeForFork(source), conversations.size(newAppId),
+          io.chatbuilder.core.checkpoint.ChangeStats.of(io.chatbuilder.core.internal.Changes.between(new java.util.TreeMap<>(), files)),
+          clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+      try {
+        sandbox.apply(files);
+        io.chatbuilder.core.sandbox.ChangeScan scan = sandbox.scanChanges();
+        Checkpoint forked = forkUnderLease(draft, lease);
+        sandbox.acknowledgeChanges(scan.generation());
+        return forked;
+      } catch (RuntimeException e) {
+        // Nothing was recorded: leave the sandbox empty again, so the fork can be retried.
+        java.util.Map<String, Optional<byte[]>> none = new java.util.TreeMap<>();
+        files.keySet().forEach(path -> none.put(path, Optional.empty()));
+        try {
+          sandbox.apply(none);
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
+    });
+  }
+
+  /** Same rules as History's appends: atomic with the store's own leases, checked just before otherwise. */
+  private Checkpoint forkUnderLease(io.chatbuilder.core.checkpoint.ForkDraft draft, Lease lease) {
+    if (leases.store() == store) {
+      return store.fork(draft, lease);
+    }
+    Optional<Lease> live = leases.store().current(lease.appId());
+    if (live.isEmpty() || live.get().token() != lease.token()) {
+      throw new LeaseLostException("the lease of " + lease.holder() + " on app " + lease.appId() + " (token "
+          + lease.token() + ") is lost; nothing was recorded");
+    }
+    return store.fork(draft);
+  }
+
+  private static String describeForFork(Checkpoint source) {
+    String label = source.label().strip();
+    int newline = label.indexOf('\n');
+    label = newline < 0 ? label : label.substring(0, newline);
+    return label.isEmpty() ? "checkpoint " + source.id() : "checkpoint " + source.id() + " (" + label + ")";
+  }
+
+  /**
+   * Adds a label ({@link io.chatbuilder.core.checkpoint.CheckpointLabels}: e.g. "v1", "before redesign") to a checkpoint and
+   * returns its labels. Metadata only: no lease is taken and the history is not rewritten.
+   *
+   * @throws InvalidArgumentException if the label is invalid or the checkpoint has too many
+   * @throws NotFoundException if the app has no such checkpoint
+   */
+  public java.util.SortedSet<String> label(String appId, String checkpointId, String label) {
+    checkAppId(appId);
+    return store.addLabel(appId, Objects.requireNonNull(checkpointId, "checkpointId == null"), label);
+  }
+
+  /** Removes a label from a checkpoint (nothing happens if it lacks it) and returns its labels. */
+  public java.util.SortedSet<String> unlabel(String appId, String checkpointId, String label) {
+    checkAppId(appId);
+    return store.removeLabel(appId, Objects.requireNonNull(checkpointId, "checkpointId == null"), label);
+  }
+
+  /** A checkpoint's labels. @throws NotFoundException if the app has no such checkpoint */
+  public java.util.SortedSet<String> labels(String appId, String checkpointId) {
+    checkAppId(appId);
+    return store.labels(appId, Objects.requireNonNull(checkpointId, "checkpointId == null"));
+  }
+
+  /** The app's labelled checkpoints, newest first, with their labels. */
+  public List<io.chatbuilder.core.checkpoint.LabelledCheckpoint> labelled(String appId) {
+    checkAppId(appId);
+    return store.labelled(appId);
+  }
+
+  /** The app's checkpoints with a label equal to, or starting with, the query's text; newest first. */
+  public List<io.chatbuilder.core.checkpoint.LabelledCheckpoint> findByLabel(String appId, io.chatbuilder.core.checkpoint.LabelQuery query) {
+    checkAppId(appId);
+    return store.findByLabel(appId, Objects.requireNonNull(query, "query == null"));
+  }
+
+  /** Bookmarks a checkpoint: the label {@value io.chatbuilder.core.checkpoint.CheckpointLabels#BOOKMARK}. */
+  public java.util.SortedSet<String> bookmark(String appId, String checkpointId) {
+    return label(appId, checkpointId, io.chatbuilder.core.checkpoint.CheckpointLabels.BOOKMARK);
+  }
+
+  public java.util.SortedSet<String> unbookmark(String appId, String checkpointId) {
+    return unlabel(appId, checkpointId, io.chatbuilder.core.checkpoint.CheckpointLabels.BOOKMARK);
+  }
+
+  /** The app's bookmarked checkpoints, newest first. */
+  public List<io.chatbuilder.core.checkpoint.LabelledCheckpoint> bookmarks(String appId) {
+    return findByLabel(appId, io.chatbuilder.core.checkpoint.LabelQuery.exact(io.chatbuilder.core.checkpoint.CheckpointLabels.BOOKMARK));
+  }
+
   // ------------------------------------------------------------------ apps, draft and publish
 
   /** The templates new apps can start from, by id. */

@@ -4,13 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.checkpoint.ChangeStats;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointLabels;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForkDraft;
+import io.chatbuilder.core.checkpoint.LabelQuery;
+import io.chatbuilder.core.checkpoint.LabelledCheckpoint;
+import io.chatbuilder.core.checkpoint.Lease;
+import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import java.nio.charset.StandardCharsets;
@@ -402,6 +410,351 @@ public abstract class CheckpointStoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ------------------------------------------------------------------ forks
+
+  /** A fork of {@code source} onto {@code app}, as the facade makes it. */
+  protected static ForkDraft forkDraft(String app, Checkpoint source) {
+    return new ForkDraft(app, source.appId(), source.id(), "Fork of " + source.appId(), 0,
+        new ChangeStats(3, 0, 0, 0, 3, 0, 30), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+  }
+
+  @Test
+  void forkSharesTheSourceRevisionAndRecordsWhereItCameFrom() {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("index.html", utf8("<h1>one</h1>"), "src/a.js", utf8("a")));
+    Checkpoint two = store.append(draft(source).expectedHead(one.id()).base(one.resultRevisionId())
+        .put("index.html", utf8("<h1>two</h1>")).build());
+    String app = newAppId();
+    ForkDraft draft = forkDraft(app, one);
+    Checkpoint fork = store.fork(draft);
+
+    assertThat(fork.appId()).isEqualTo(app);
+    assertThat(fork.type()).isEqualTo(CheckpointType.FORK);
+    assertThat(fork.parentId()).isEmpty();
+    assertThat(fork.resultRevisionId()).as("the source's revision, shared").isEqualTo(one.resultRevisionId());
+    assertThat(fork.sourceAppId()).contains(source);
+    assertThat(fork.sourceCheckpointId()).contains(one.id());
+    assertThat(fork.label()).isEqualTo(draft.label());
+    assertThat(fork.stats()).isEqualTo(draft.stats());
+    assertThat(fork.createdAt()).isEqualTo(draft.createdAt());
+    assertThat(fork.runId()).isEmpty();
+    assertThat(fork.toolSummary()).isEmpty();
+    assertThat(store.head(app)).contains(fork);
+    assertThat(store.find(app, fork.id())).contains(fork);
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(fork);
+    assertThat(store.apps()).contains(source, app);
+    assertThat(store.readFile(fork.resultRevisionId(), "index.html"))
+        .hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("<h1>one</h1>")));
+    assertThat(store.revision(fork.resultRevisionId()).files().keySet()).containsExactly("index.html", "src/a.js");
+    assertThat(store.head(source)).as("the source is untouched").contains(two);
+    assertThat(store.list(source, 10, Optional.empty())).containsExactly(two, one);
+    assertThat(store.find(source, fork.id())).as("the fork's checkpoint belongs to the new app only").isEmpty();
+  }
+
+  @Test
+  void aForkOfAForkAndAForkOfTheHeadWork() {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("f.txt", utf8("1")));
+    String first = newAppId();
+    Checkpoint fork = store.fork(forkDraft(first, one));
+    Checkpoint edited = store.append(draft(first).expectedHead(fork.id()).base(fork.resultRevisionId())
+        .put("f.txt", utf8("2")).build());
+    String second = newAppId();
+    Checkpoint again = store.fork(forkDraft(second, edited));
+    assertThat(again.sourceAppId()).contains(first);
+    assertThat(again.sourceCheckpointId()).contains(edited.id());
+    assertThat(store.readFile(again.resultRevisionId(), "f.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("2")));
+    String third = newAppId();
+    Checkpoint ofFork = store.fork(forkDraft(third, fork));
+    assertThat(ofFork.resultRevisionId()).isEqualTo(one.resultRevisionId());
+  }
+
+  @Test
+  void forkOntoAnAppThatHasCheckpointsIsAConflictAndWritesNothing() {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("f.txt", utf8("source")));
+    String target = newAppId();
+    Checkpoint existing = appendInitial(target, Map.of("g.txt", utf8("target")));
+    assertThatThrownBy(() -> store.fork(forkDraft(target, one))).isInstanceOf(ConflictException.class)
+        .hasMessageContaining(target);
+    assertThat(store.head(target)).contains(existing);
+    assertThat(store.list(target, 10, Optional.empty())).containsExactly(existing);
+    assertThatThrownBy(() -> store.fork(forkDraft(source, one))).as("onto itself")
+        .isInstanceOf(ConflictException.class);
+    assertThat(store.list(source, 10, Optional.empty())).containsExactly(one);
+  }
+
+  @Test
+  void forkOfAnUnknownCheckpointOrOfAnotherAppsCheckpointIsNotFound() {
+    String a = newAppId();
+    String b = newAppId();
+    Checkpoint ca = appendInitial(a, Map.of("f.txt", utf8("a")));
+    Checkpoint cb = appendInitial(b, Map.of("f.txt", utf8("b")));
+    String target = newAppId();
+    ForkDraft wrongApp = new ForkDraft(target, a, cb.id(), "fork", 0, ChangeStats.EMPTY, Instant.now());
+    assertThatThrownBy(() -> store.fork(wrongApp)).isInstanceOf(NotFoundException.class).hasMessageContaining(cb.id());
+    ForkDraft unknownApp = new ForkDraft(target, newAppId(), ca.id(), "fork", 0, ChangeStats.EMPTY, Instant.now());
+    assertThatThrownBy(() -> store.fork(unknownApp)).isInstanceOf(NotFoundException.class);
+    for (String id : List.of("no-such-checkpoint", "", "0000000000000000000000000000000000000000", "' OR '1'='1")) {
+      ForkDraft unknown = new ForkDraft(target, a, id, "fork", 0, ChangeStats.EMPTY, Instant.now());
+      assertThatThrownBy(() -> store.fork(unknown)).as(id).isInstanceOf(NotFoundException.class);
+    }
+    assertThat(store.head(target)).isEmpty();
+    assertThat(store.list(target, 10, Optional.empty())).isEmpty();
+    assertThat(store.apps()).doesNotContain(target);
+  }
+
+  @Test
+  void changesInAForkNeverTouchTheSource() {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("keep.txt", utf8("keep"), "edit.txt", utf8("v1")));
+    SortedMap<String, FileRef> sourceFiles = store.revision(one.resultRevisionId()).files();
+    String app = newAppId();
+    Checkpoint fork = store.fork(forkDraft(app, one));
+    Checkpoint edit = store.append(draft(app).expectedHead(fork.id()).base(fork.resultRevisionId())
+        .put("edit.txt", utf8("forked")).delete("keep.txt").put("new.txt", utf8("n")).build());
+    // what an undo in the fork appends: the fork's files again
+    Checkpoint undo = store.append(draft(app).expectedHead(edit.id()).base(edit.resultRevisionId())
+        .type(CheckpointType.UNDO).source(edit.id())
+        .put("edit.txt", utf8("v1")).put("keep.txt", utf8("keep")).delete("new.txt").build());
+    assertThat(store.revision(undo.resultRevisionId()).files()).isEqualTo(sourceFiles);
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(undo, edit, fork);
+    assertThat(store.head(source)).contains(one);
+    assertThat(store.list(source, 10, Optional.empty())).containsExactly(one);
+    assertThat(store.revision(one.resultRevisionId()).files()).isEqualTo(sourceFiles);
+    assertThat(store.readFile(one.resultRevisionId(), "edit.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("v1")));
+    // and the source goes on by itself
+    Checkpoint sourceTwo = store.append(draft(source).expectedHead(one.id()).base(one.resultRevisionId())
+        .put("edit.txt", utf8("source v2")).build());
+    assertThat(store.head(app)).contains(undo);
+    assertThat(store.readFile(fork.resultRevisionId(), "edit.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo(utf8("v1")));
+    assertThat(sourceTwo.parentId()).contains(one.id());
+  }
+
+  @Test
+  void concurrentForksOntoOneNewAppHaveExactlyOneWinner() throws Exception {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("f.txt", utf8("1")));
+    Checkpoint two = store.append(draft(source).expectedHead(one.id()).base(one.resultRevisionId())
+        .put("f.txt", utf8("2")).build());
+    for (int round = 0; round < 5; round++) {
+      String app = newAppId();
+      CountDownLatch start = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<Optional<Checkpoint>>> results = new ArrayList<>();
+        for (Checkpoint from : List.of(one, two)) {
+          results.add(pool.submit(() -> {
+            start.await();
+            try {
+              return Optional.of(store.fork(forkDraft(app, from)));
+            } catch (ConflictException e) {
+              return Optional.<Checkpoint>empty();
+            }
+          }));
+        }
+        start.countDown();
+        List<Checkpoint> winners = new ArrayList<>();
+        for (Future<Optional<Checkpoint>> f : results) {
+          f.get(60, TimeUnit.SECONDS).ifPresent(winners::add);
+        }
+        assertThat(winners).as("round " + round).hasSize(1);
+        assertThat(store.list(app, 10, Optional.empty())).containsExactly(winners.get(0));
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aForkUnderALeaseIsFenced() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(store instanceof LeaseStore, "this store keeps no leases");
+    LeaseStore leases = (LeaseStore) store;
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("f.txt", utf8("1")));
+    String app = newAppId();
+    Lease lease = leases.acquire(app, "forker", java.time.Duration.ofMinutes(1));
+    leases.release(lease);
+    assertThatThrownBy(() -> store.fork(forkDraft(app, one), lease)).isInstanceOf(LeaseLostException.class);
+    assertThat(store.head(app)).isEmpty();
+    Lease onSource = leases.acquire(source, "other", java.time.Duration.ofMinutes(1));
+    assertThatThrownBy(() -> store.fork(forkDraft(app, one), onSource)).isInstanceOf(InvalidArgumentException.class);
+    leases.release(onSource);
+    Lease live = leases.acquire(app, "forker", java.time.Duration.ofMinutes(1));
+    assertThat(store.fork(forkDraft(app, one), live).type()).isEqualTo(CheckpointType.FORK);
+    leases.release(live);
+  }
+
+  // ------------------------------------------------------------------ labels
+
+  @Test
+  void labelsAreAddedListedAndRemovedWithoutRewritingTheHistory() {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    Checkpoint two = store.append(draft(app).expectedHead(one.id()).base(one.resultRevisionId()).put("f.txt", utf8("2")).build());
+    Checkpoint three = store.append(draft(app).expectedHead(two.id()).base(two.resultRevisionId()).put("f.txt", utf8("3")).build());
+    assertThat(store.labels(app, one.id())).isEmpty();
+    assertThat(store.labelled(app)).isEmpty();
+
+    assertThat(store.addLabel(app, one.id(), "v1")).containsExactly("v1");
+    assertThat(store.addLabel(app, one.id(), "release/2026-12")).containsExactly("release/2026-12", "v1");
+    assertThat(store.addLabel(app, one.id(), "v1")).as("idempotent").containsExactly("release/2026-12", "v1");
+    assertThat(store.addLabel(app, three.id(), CheckpointLabels.BOOKMARK)).containsExactly("bookmark");
+    assertThat(store.addLabel(app, three.id(), "before redesign")).containsExactly("before redesign", "bookmark");
+
+    List<LabelledCheckpoint> labelled = store.labelled(app);
+    assertThat(labelled).extracting(LabelledCheckpoint::checkpoint).containsExactly(three, one);
+    assertThat(labelled.get(0).labels()).containsExactly("before redesign", "bookmark");
+    assertThat(labelled.get(0).bookmarked()).isTrue();
+    assertThat(labelled.get(1).labels()).containsExactly("release/2026-12", "v1");
+    assertThat(labelled.get(1).bookmarked()).isFalse();
+
+    assertThat(store.removeLabel(app, one.id(), "v1")).containsExactly("release/2026-12");
+    assertThat(store.removeLabel(app, one.id(), "v1")).as("removing a missing label").containsExactly("release/2026-12");
+    assertThat(store.removeLabel(app, two.id(), "never")).isEmpty();
+    assertThat(store.removeLabel(app, one.id(), "release/2026-12")).isEmpty();
+    assertThat(store.labelled(app)).extracting(LabelledCheckpoint::checkpoint).containsExactly(three);
+
+    // metadata only: the checkpoints, their order and the head are what they were
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(three, two, one);
+    assertThat(store.find(app, one.id())).contains(one);
+    assertThat(store.head(app)).contains(three);
+    Checkpoint four = store.append(draft(app).expectedHead(three.id()).base(three.resultRevisionId()).put("f.txt", utf8("4")).build());
+    assertThat(four.parentId()).contains(three.id());
+    assertThat(store.labels(app, three.id())).containsExactly("before redesign", "bookmark");
+  }
+
+  @Test
+  void searchByExactLabelOrPrefix() {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    Checkpoint two = store.append(draft(app).expectedHead(one.id()).base(one.resultRevisionId()).put("f.txt", utf8("2")).build());
+    Checkpoint three = store.append(draft(app).expectedHead(two.id()).base(two.resultRevisionId()).put("f.txt", utf8("3")).build());
+    store.addLabel(app, one.id(), "v1");
+    store.addLabel(app, two.id(), "v1.1");
+    store.addLabel(app, two.id(), "a_b");
+    store.addLabel(app, three.id(), "axb");
+    store.addLabel(app, three.id(), "V1-upper");
+
+    assertThat(store.findByLabel(app, LabelQuery.exact("v1"))).extracting(LabelledCheckpoint::checkpoint).containsExactly(one);
+    assertThat(store.findByLabel(app, LabelQuery.prefix("v1"))).extracting(LabelledCheckpoint::checkpoint).containsExactly(two, one);
+    assertThat(store.findByLabel(app, LabelQuery.prefix("v1")).get(0).labels()).as("all labels of a match")
+        .containsExactly("a_b", "v1.1");
+    assertThat(store.findByLabel(app, LabelQuery.prefix("V"))).as("case-sensitive")
+        .extracting(LabelledCheckpoint::checkpoint).containsExactly(three);
+    assertThat(store.findByLabel(app, LabelQuery.prefix("a_"))).as("_ is no wildcard")
+        .extracting(LabelledCheckpoint::checkpoint).containsExactly(two);
+    assertThat(store.findByLabel(app, LabelQuery.exact("v"))).isEmpty();
+    assertThat(store.findByLabel(app, LabelQuery.prefix("zzz"))).isEmpty();
+    assertThat(store.findByLabel(newAppId(), LabelQuery.prefix("v"))).isEmpty();
+  }
+
+  @Test
+  void labelsAreNormalizedAndUnicodeWorks() {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    String decomposed = "cafe\u0301 #1";
+    assertThat(store.addLabel(app, one.id(), decomposed)).containsExactly("caf\u00e9 #1");
+    assertThat(store.findByLabel(app, LabelQuery.exact("caf\u00e9 #1"))).hasSize(1);
+    assertThat(store.findByLabel(app, LabelQuery.prefix("cafe\u0301"))).hasSize(1);
+    assertThat(store.addLabel(app, one.id(), "日本語 版 v2")).contains("日本語 版 v2");
+    assertThat(store.addLabel(app, one.id(), "x".repeat(CheckpointLabels.MAX_LENGTH))).hasSize(3);
+    assertThat(store.removeLabel(app, one.id(), decomposed)).doesNotContain("caf\u00e9 #1");
+  }
+
+  @Test
+  void hostileLabelsAreRefusedAndStoreNothing() {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    List<String> hostile = List.of("", " ", " leading", "trailing ", "two  spaces", "x".repeat(CheckpointLabels.MAX_LENGTH + 1),
+        "y".repeat(10_000), "tab\there", "new\nline", "nul\0byte", "bell\u0007", "del\u007f", "bidi\u202eevil",
+        "zero\u200bwidth", "'; DROP TABLE cb_checkpoints; --", "a' OR '1'='1", "100%", "semi;colon", "back\\slash",
+        "quote\"d", "<script>", "$(rm -rf /)", "..", "-dash-first", "/slash-first", "\ud800lone", "emoji \ud83d\ude00");
+    for (String label : hostile) {
+      assertThatThrownBy(() -> store.addLabel(app, one.id(), label)).as(label.length() > 40 ? label.substring(0, 40) : label)
+          .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("label");
+      assertThatThrownBy(() -> store.removeLabel(app, one.id(), label)).isInstanceOf(InvalidArgumentException.class);
+    }
+    assertThatThrownBy(() -> LabelQuery.prefix("")).isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> LabelQuery.prefix("%")).isInstanceOf(InvalidArgumentException.class);
+    assertThat(store.labels(app, one.id())).isEmpty();
+    assertThat(store.labelled(app)).isEmpty();
+    assertThat(store.list(app, 10, Optional.empty())).containsExactly(one);
+  }
+
+  @Test
+  void labelsNeedACheckpointOfTheApp() {
+    String a = newAppId();
+    String b = newAppId();
+    Checkpoint ca = appendInitial(a, Map.of("f.txt", utf8("a")));
+    Checkpoint cb = appendInitial(b, Map.of("f.txt", utf8("b")));
+    assertThatThrownBy(() -> store.addLabel(a, cb.id(), "v1")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.addLabel(a, "no-such-checkpoint", "v1")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.addLabel(newAppId(), ca.id(), "v1")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.removeLabel(a, cb.id(), "v1")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> store.labels(a, cb.id())).isInstanceOf(NotFoundException.class);
+    store.addLabel(b, cb.id(), "v1");
+    assertThat(store.labelled(a)).isEmpty();
+    assertThat(store.findByLabel(a, LabelQuery.exact("v1"))).isEmpty();
+    assertThat(store.labels(a, ca.id())).isEmpty();
+  }
+
+  @Test
+  void aCheckpointHasAtMostSoManyLabels() {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    for (int i = 0; i < CheckpointLabels.MAX_PER_CHECKPOINT; i++) {
+      store.addLabel(app, one.id(), "l" + i);
+    }
+    assertThatThrownBy(() -> store.addLabel(app, one.id(), "one-too-many")).isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(Integer.toString(CheckpointLabels.MAX_PER_CHECKPOINT));
+    assertThat(store.addLabel(app, one.id(), "l0")).as("re-adding one it has is fine").hasSize(CheckpointLabels.MAX_PER_CHECKPOINT);
+    assertThat(store.labels(app, one.id())).hasSize(CheckpointLabels.MAX_PER_CHECKPOINT).doesNotContain("one-too-many");
+  }
+
+  @Test
+  void labelsOfASourceAndItsForkAreSeparate() {
+    String source = newAppId();
+    Checkpoint one = appendInitial(source, Map.of("f.txt", utf8("1")));
+    store.addLabel(source, one.id(), "source-label");
+    String app = newAppId();
+    Checkpoint fork = store.fork(forkDraft(app, one));
+    assertThat(store.labels(app, fork.id())).isEmpty();
+    store.addLabel(app, fork.id(), "fork-label");
+    assertThat(store.labels(source, one.id())).containsExactly("source-label");
+    assertThat(store.findByLabel(source, LabelQuery.prefix("fork"))).isEmpty();
+    assertThat(store.findByLabel(app, LabelQuery.prefix("fork"))).extracting(LabelledCheckpoint::checkpoint).containsExactly(fork);
+  }
+
+  @Test
+  void concurrentLabelEditsAreNotLost() throws Exception {
+    String app = newAppId();
+    Checkpoint one = appendInitial(app, Map.of("f.txt", utf8("1")));
+    int threads = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int n = t;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < 3; i++) {
+            store.addLabel(app, one.id(), "t" + n + "-" + i);
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.labels(app, one.id())).hasSize(12);
   }
 
   /** Fluent construction of {@link CheckpointDraft}s for tests. */

@@ -16,10 +16,12 @@ import java.util.TreeMap;
  * @param toolSummary tool name to number of calls, for checkpoints a run made
  * @param runId the run that made it, for {@code agent_run} checkpoints
  * @param runOutcome how that run ended
- * @param sourceCheckpointId the checkpoint undone, redone, restored, or reverted from
+ * @param sourceCheckpointId the checkpoint undone, redone, restored, or reverted from; for a
+ *     {@code fork}, the checkpoint of {@code sourceAppId} it was forked from
  * @param conversationLength number of conversation messages when it was made, so a restore can
  *     rewind the conversation with the files
  * @param stats totals of the changes against the parent's files
+ * @param sourceAppId for a {@code fork} checkpoint, the app it was forked from; empty otherwise
  */
 public record Checkpoint(
     String id,
@@ -34,7 +36,16 @@ public record Checkpoint(
     Optional<String> sourceCheckpointId,
     int conversationLength,
     ChangeStats stats,
-    Instant createdAt) {
+    Instant createdAt,
+    Optional<String> sourceAppId) {
+
+  /** A checkpoint that is not a fork (no {@link #sourceAppId()}). */
+  public Checkpoint(String id, String appId, Optional<String> parentId, String resultRevisionId, CheckpointType type,
+      String label, Map<String, Integer> toolSummary, Optional<String> runId, Optional<RunOutcome> runOutcome,
+      Optional<String> sourceCheckpointId, int conversationLength, ChangeStats stats, Instant createdAt) {
+    this(id, appId, parentId, resultRevisionId, type, label, toolSummary, runId, runOutcome, sourceCheckpointId,
+        conversationLength, stats, createdAt, Optional.empty());
+  }
 
   public Checkpoint {
     Objects.requireNonNull(id, "id == null");
@@ -49,6 +60,7 @@ public record Checkpoint(
     Objects.requireNonNull(sourceCheckpointId, "sourceCheckpointId == null");
     Objects.requireNonNull(stats, "stats == null");
     Objects.requireNonNull(createdAt, "createdAt == null");
+    Objects.requireNonNull(sourceAppId, "sourceAppId == null");
     if (conversationLength < 0) {
       throw new IllegalArgumentException("conversationLength < 0");
     }

@@ -63,6 +63,81 @@ public interface CheckpointStore {
     }
   }
 
+  /**
+   * Forks: records {@code draft.appId()}'s first checkpoint, of type {@link CheckpointType#FORK},
+   * on the source checkpoint's revision, in O(1) storage (the revision and its blobs are shared,
+   * never copied). Atomic: the target is checked and its head created in one step, so of two
+   * concurrent forks onto one new app exactly one wins. This default refuses: stores that support
+   * forks (every bundled one) override it.
+   *
+   * @throws io.chatbuilder.core.ConflictException if the target app already has checkpoints
+   * @throws io.chatbuilder.core.NotFoundException if the source app has no such checkpoint
+   */
+  default Checkpoint fork(ForkDraft draft) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support forks");
+  }
+
+  /**
+   * Forks like {@link #fork(ForkDraft)}, only while {@code lease} (on the new app) is live; the
+   * same rules as {@link #append(CheckpointDraft, Lease)}. This default cannot check and only forks.
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if the lease is not the new app's live one
+   * @throws io.chatbuilder.core.InvalidArgumentException if the lease is for another app
+   */
+  default Checkpoint fork(ForkDraft draft, Lease lease) {
+    checkLeaseApp(draft, lease);
+    return fork(draft);
+  }
+
+  /** @throws io.chatbuilder.core.InvalidArgumentException if the lease is not on the fork's new app */
+  static void checkLeaseApp(ForkDraft draft, Lease lease) {
+    java.util.Objects.requireNonNull(draft, "draft == null");
+    java.util.Objects.requireNonNull(lease, "lease == null");
+    if (!lease.appId().equals(draft.appId())) {
+      throw new io.chatbuilder.core.InvalidArgumentException("a lease on app " + lease.appId()
+          + " cannot fence a fork onto app " + draft.appId());
+    }
+  }
+
+  /**
+   * Adds a label to a checkpoint (idempotent) and returns its labels. Labels are metadata kept
+   * beside the history: the checkpoint and the chain are not rewritten. See {@link CheckpointLabels}
+   * for the rules; the label is stored normalized. This default refuses, like {@link #fork}.
+   *
+   * @throws io.chatbuilder.core.InvalidArgumentException if the label is invalid or the checkpoint
+   *     already has {@value CheckpointLabels#MAX_PER_CHECKPOINT} labels
+   * @throws io.chatbuilder.core.NotFoundException if the app has no such checkpoint
+   */
+  default java.util.SortedSet<String> addLabel(String appId, String checkpointId, String label) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support labels");
+  }
+
+  /**
+   * Removes a label from a checkpoint and returns its remaining labels; removing a label it does
+   * not have changes nothing.
+   *
+   * @throws io.chatbuilder.core.InvalidArgumentException if the label is invalid
+   * @throws io.chatbuilder.core.NotFoundException if the app has no such checkpoint
+   */
+  default java.util.SortedSet<String> removeLabel(String appId, String checkpointId, String label) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support labels");
+  }
+
+  /** A checkpoint's labels. @throws io.chatbuilder.core.NotFoundException if the app has no such checkpoint */
+  default java.util.SortedSet<String> labels(String appId, String checkpointId) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support labels");
+  }
+
+  /** The app's checkpoints with at least one label matching {@code query}, newest first, with all their labels. */
+  default List<LabelledCheckpoint> findByLabel(String appId, LabelQuery query) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support labels");
+  }
+
+  /** The app's checkpoints that have any label, newest first, with all their labels. */
+  default List<LabelledCheckpoint> labelled(String appId) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not support labels");
+  }
+
   /** The latest checkpoint of an app, empty if it has none. */
   Optional<Checkpoint> head(String appId);
 

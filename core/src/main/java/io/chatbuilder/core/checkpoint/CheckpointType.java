@@ -15,7 +15,14 @@ public enum CheckpointType {
   /** One file set to its content in a chosen checkpoint. */
   REVERT_FILE("revert_file"),
   /** Edits made outside the agent (a command, a person), or a checkpoint requested by the host. */
-  MANUAL("manual");
+  MANUAL("manual"),
+  /**
+   * The first checkpoint of an app forked from another app's checkpoint: its revision is the
+   * source's (shared, nothing copied); {@link Checkpoint#sourceAppId()} and
+   * {@link Checkpoint#sourceCheckpointId()} say where it came from. Like {@link #INITIAL} it is not
+   * a change: it cannot be undone.
+   */
+  FORK("fork");
 
   private final String wireName;
 

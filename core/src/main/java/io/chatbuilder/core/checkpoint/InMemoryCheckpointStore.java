@@ -25,6 +25,8 @@ public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStor
   private final Map<String, StoredRevision> revisions = new ConcurrentHashMap<>();
   private final Map<String, List<Checkpoint>> histories = new HashMap<>();
   private final Map<String, Map<String, Checkpoint>> byId = new HashMap<>();
+  /** app id to checkpoint id to its labels; guarded by this. */
+  private final Map<String, Map<String, java.util.TreeSet<String>>> labels = new HashMap<>();
   private long nextId = 1;
   private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
 
@@ -85,6 +87,99 @@ public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStor
   public Checkpoint append(CheckpointDraft draft, Lease lease) {
     CheckpointStore.checkLeaseApp(draft, lease);
     return leases.fenced(lease, () -> append(draft));
+  }
+
+  /** Shares the source's revision object: a fork costs one checkpoint, whatever the app's size. */
+  @Override
+  public synchronized Checkpoint fork(ForkDraft draft) {
+    Objects.requireNonNull(draft, "draft == null");
+    Checkpoint source = find(draft.sourceAppId(), draft.sourceCheckpointId()).orElseThrow(() -> new NotFoundException(
+        "checkpoint " + draft.sourceCheckpointId() + " not found in app " + draft.sourceAppId()));
+    List<Checkpoint> history = histories.getOrDefault(draft.appId(), List.of());
+    if (!history.isEmpty()) {
+      throw new ConflictException("cannot fork onto app " + draft.appId() + ": it already has "
+          + history.size() + " checkpoints (head " + history.get(history.size() - 1).id() + ")");
+    }
+    String checkpointId = "c" + nextId++;
+    Checkpoint checkpoint = draft.toCheckpoint(checkpointId, source.resultRevisionId());
+    histories.computeIfAbsent(draft.appId(), k -> new ArrayList<>()).add(checkpoint);
+    byId.computeIfAbsent(draft.appId(), k -> new HashMap<>()).put(checkpointId, checkpoint);
+    return checkpoint;
+  }
+
+  @Override
+  public Checkpoint fork(ForkDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return leases.fenced(lease, () -> fork(draft));
+  }
+
+  @Override
+  public synchronized java.util.SortedSet<String> addLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    requireCheckpoint(appId, checkpointId);
+    java.util.TreeSet<String> set = labels.computeIfAbsent(appId, k -> new HashMap<>())
+        .computeIfAbsent(checkpointId, k -> new java.util.TreeSet<>());
+    if (!set.contains(normalized) && set.size() >= CheckpointLabels.MAX_PER_CHECKPOINT) {
+      throw new io.chatbuilder.core.InvalidArgumentException("checkpoint " + checkpointId + " already has "
+          + CheckpointLabels.MAX_PER_CHECKPOINT + " labels, the most it can have; remove one first");
+    }
+    set.add(normalized);
+    return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(set));
+  }
+
+  @Override
+  public synchronized java.util.SortedSet<String> removeLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    requireCheckpoint(appId, checkpointId);
+    Map<String, java.util.TreeSet<String>> app = labels.getOrDefault(appId, Map.of());
+    java.util.TreeSet<String> set = app.get(checkpointId);
+    if (set != null) {
+      set.remove(normalized);
+      if (set.isEmpty()) {
+        app.remove(checkpointId);
+      }
+    }
+    return labels(appId, checkpointId);
+  }
+
+  @Override
+  public synchronized java.util.SortedSet<String> labels(String appId, String checkpointId) {
+    requireCheckpoint(appId, checkpointId);
+    java.util.TreeSet<String> set = labels.getOrDefault(appId, Map.of()).get(checkpointId);
+    return java.util.Collections.unmodifiableSortedSet(set == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(set));
+  }
+
+  @Override
+  public synchronized List<LabelledCheckpoint> findByLabel(String appId, LabelQuery query) {
+    Objects.requireNonNull(query, "query == null");
+    return labelled(appId, query);
+  }
+
+  @Override
+  public synchronized List<LabelledCheckpoint> labelled(String appId) {
+    return labelled(appId, null);
+  }
+
+  private List<LabelledCheckpoint> labelled(String appId, LabelQuery query) {
+    Objects.requireNonNull(appId, "appId == null");
+    Map<String, java.util.TreeSet<String>> app = labels.getOrDefault(appId, Map.of());
+    List<Checkpoint> history = histories.getOrDefault(appId, List.of());
+    List<LabelledCheckpoint> out = new ArrayList<>();
+    for (int i = history.size() - 1; i >= 0; i--) {
+      java.util.TreeSet<String> set = app.get(history.get(i).id());
+      if (set != null && !set.isEmpty() && (query == null || set.stream().anyMatch(query::matches))) {
+        out.add(new LabelledCheckpoint(history.get(i), set));
+      }
+    }
+    return out;
+  }
+
+  private void requireCheckpoint(String appId, String checkpointId) {
+    Objects.requireNonNull(appId, "appId == null");
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    if (find(appId, checkpointId).isEmpty()) {
+      throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
+    }
   }
 
   @Override

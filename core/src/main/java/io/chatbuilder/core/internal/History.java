@@ -576,7 +576,7 @@ public final class History {
     Deque<String> redo = reachedCache ? new ArrayDeque<>(cached.redo) : new ArrayDeque<>();
     for (Checkpoint c : newer) {
       switch (c.type()) {
-        case INITIAL -> { }
+        case INITIAL, FORK -> { } // an app's first files: nothing before them to undo to
         case UNDO -> {
           if (!undo.isEmpty()) {
             undo.pop();

@@ -182,6 +182,7 @@ public final class JsonCodec {
     c.runId().ifPresent(r -> o.put("run_id", r));
     c.runOutcome().ifPresent(r -> o.put("run_outcome", r.wireName()));
     c.sourceCheckpointId().ifPresent(s -> o.put("source_checkpoint_id", s));
+    c.sourceAppId().ifPresent(s -> o.put("source_app_id", s));
     o.put("conversation_length", c.conversationLength());
     o.set("stats", statsToTree(c.stats()));
     o.put("created_at", c.createdAt().toString());
@@ -212,7 +213,8 @@ public final class JsonCodec {
         optText(o, "source_checkpoint_id"),
         o.hasNonNull("conversation_length") ? o.get("conversation_length").asInt() : 0,
         statsFromTree(o.get("stats")),
-        instant(o, "created_at"));
+        instant(o, "created_at"),
+        optText(o, "source_app_id"));
   }
 
   public String toJson(Checkpoint checkpoint) {

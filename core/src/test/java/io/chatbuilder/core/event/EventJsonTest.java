@@ -137,6 +137,18 @@ class EventJsonTest {
   }
 
   @Test
+  void aForkCheckpointNamesItsSourceAppOnTheWire() {
+    Checkpoint fork = new Checkpoint("c9", "remix", Optional.empty(), "r1", CheckpointType.FORK, "Fork of shop", Map.of(),
+        Optional.empty(), Optional.empty(), Optional.of("c1"), 0, ChangeStats.EMPTY, AT, Optional.of("shop"));
+    String json = CODEC.toJson(fork);
+    assertThat(CODEC.read(json).get("checkpoint_type").asText()).isEqualTo("fork");
+    assertThat(CODEC.read(json).get("source_app_id").asText()).isEqualTo("shop");
+    assertThat(CODEC.read(json).get("source_checkpoint_id").asText()).isEqualTo("c1");
+    assertThat(CODEC.checkpointFromJson(json)).isEqualTo(fork);
+    assertThat(CODEC.toJson(CHECKPOINT)).doesNotContain("source_app_id");
+  }
+
+  @Test
   void assistantMessagesKeepTheirReasoningAndRowsStoredWithoutItStillRead() {
     ChatMessage.Assistant message = new ChatMessage.Assistant("Writing it.",
         List.of(new ToolCall("toolu_1", "write_file", "{\"path\":\"a.txt\",\"content\":\"a\"}")),

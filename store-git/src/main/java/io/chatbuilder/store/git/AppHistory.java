@@ -71,6 +71,12 @@ final class AppHistory {
     }
   }
 
+  /** The commit's position on the chain (0 = oldest), or -1 if it is not on it. */
+  synchronized int position(ObjectId commit) {
+    Integer at = positions.get(commit);
+    return at == null ? -1 : at;
+  }
+
   synchronized boolean contains(ObjectId commit) {
     return positions.containsKey(commit);
   }

@@ -14,6 +14,8 @@ import org.eclipse.jgit.lib.Repository;
  */
 final class AppRefs {
   static final String PREFIX = "refs/chatbuilder/apps/";
+  /** Each app's labels live on their own ref, beside (never inside) its history. */
+  static final String LABELS_PREFIX = "refs/chatbuilder/labels/";
   /** Loose refs are files: keep the name well below the usual 255-byte file-name limit. */
   static final int MAX_ENCODED_LENGTH = 200;
 
@@ -48,6 +50,11 @@ final class AppRefs {
       throw new IllegalStateException("encoded an invalid ref name: " + name);
     }
     return name;
+  }
+
+  /** The ref that holds {@code appId}'s checkpoint labels. */
+  static String labelsRefName(String appId) {
+    return LABELS_PREFIX + refName(appId).substring(PREFIX.length());
   }
 
   /** The app id of a ref under {@link #PREFIX}, empty when the ref was not written by this store. */

@@ -30,6 +30,9 @@ import java.util.TreeMap;
  * Chatbuilder-Stats: added=1 modified=2 deleted=0 renamed=0 lines-added=50 lines-removed=3 bytes=7000
  * </pre>
  *
+ * A {@code fork} checkpoint also names the app it came from ({@code Chatbuilder-Source-App}) beside
+ * the checkpoint ({@code Chatbuilder-Source}).
+ *
  * Trailer values are escaped ({@code \\ \n \r \t \\uXXXX}) so any string, including newlines and
  * unpaired surrogates, round-trips exactly and the trailer block never contains a blank line. Git
  * reads it with {@code git log --format='%(trailers:key=Chatbuilder-Label,valueonly)'}.
@@ -42,6 +45,7 @@ final class CheckpointMessage {
   static final String RUN_ID = "Chatbuilder-Run-Id";
   static final String RUN_OUTCOME = "Chatbuilder-Run-Outcome";
   static final String SOURCE = "Chatbuilder-Source";
+  static final String SOURCE_APP = "Chatbuilder-Source-App";
   static final String TOOL = "Chatbuilder-Tool";
   static final String CONVERSATION_LENGTH = "Chatbuilder-Conversation-Length";
   static final String STATS = "Chatbuilder-Stats";
@@ -49,6 +53,10 @@ final class CheckpointMessage {
   private CheckpointMessage() {}
 
   static String format(CheckpointDraft draft) {
+    return format(draft, Optional.empty());
+  }
+
+  static String format(CheckpointDraft draft, Optional<String> sourceAppId) {
     StringBuilder m = new StringBuilder();
     String label = draft.label();
     int newline = indexOfLineBreak(label);
@@ -68,6 +76,7 @@ final class CheckpointMessage {
     draft.runId().ifPresent(v -> trailer(m, RUN_ID, v));
     draft.runOutcome().ifPresent(v -> trailer(m, RUN_OUTCOME, v.wireName()));
     draft.sourceCheckpointId().ifPresent(v -> trailer(m, SOURCE, v));
+    sourceAppId.ifPresent(v -> trailer(m, SOURCE_APP, v));
     draft.toolSummary().forEach((tool, count) ->
         m.append(TOOL).append(": ").append(escape(tool).replace("=", "\\u003d")).append('=').append(count).append('\n'));
     trailer(m, CONVERSATION_LENGTH, Integer.toString(draft.conversationLength()));
@@ -118,10 +127,11 @@ final class CheckpointMessage {
       Optional<String> runId = Optional.ofNullable(single.get(RUN_ID));
       Optional<RunOutcome> outcome = Optional.ofNullable(single.get(RUN_OUTCOME)).map(RunOutcome::fromWireName);
       Optional<String> source = Optional.ofNullable(single.get(SOURCE));
+      Optional<String> sourceApp = Optional.ofNullable(single.get(SOURCE_APP));
       int conversationLength = Integer.parseInt(required(single, CONVERSATION_LENGTH));
       ChangeStats stats = parseStats(required(single, STATS));
       return new Checkpoint(id, appId, parentId, treeId, type, label, tools, runId, outcome, source,
-          conversationLength, stats, createdAt);
+          conversationLength, stats, createdAt, sourceApp);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("malformed " + CREATED_AT + ": " + e.getMessage(), e);
     }

@@ -6,9 +6,14 @@ import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.StoreException;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointLabels;
+import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForkDraft;
 import io.chatbuilder.core.checkpoint.InMemoryLeaseStore;
+import io.chatbuilder.core.checkpoint.LabelQuery;
+import io.chatbuilder.core.checkpoint.LabelledCheckpoint;
 import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
@@ -19,6 +24,7 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +32,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -218,6 +226,240 @@ public final class GitCheckpointStore implements CheckpointStore, LeaseStore, Au
           draft.conversationLength(), draft.stats(), draft.createdAt());
     } catch (IOException e) {
       throw new StoreException("git repository " + repo.getDirectory() + ": append to " + ref + " failed: " + e, e);
+    }
+  }
+
+  @Override
+  public Checkpoint fork(ForkDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return leases.fenced(lease, () -> fork(draft));
+  }
+
+  /**
+   * A fork is one commit whose tree is the source checkpoint's tree (already in this repository,
+   * so nothing else is written) and a new ref created by compare-and-set from "absent". The commit
+   * has no parent: the new app's history starts there, and its trailers name the source.
+   */
+  @Override
+  public Checkpoint fork(ForkDraft draft) {
+    Objects.requireNonNull(draft, "draft == null");
+    String ref = AppRefs.refName(draft.appId());
+    Checkpoint source = find(draft.sourceAppId(), draft.sourceCheckpointId()).orElseThrow(() -> new NotFoundException(
+        "checkpoint " + draft.sourceCheckpointId() + " not found in app " + draft.sourceAppId()));
+    CheckpointDraft asDraft = new CheckpointDraft(draft.appId(), Optional.empty(), Optional.empty(), Map.of(),
+        CheckpointType.FORK, draft.label(), Map.of(), Optional.empty(), Optional.empty(),
+        Optional.of(draft.sourceCheckpointId()), draft.conversationLength(), draft.stats(), draft.createdAt());
+    try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = inserter.newReader()) {
+      ObjectId head = currentHead(ref);
+      if (head != null) {
+        throw forkConflict(draft, head.name());
+      }
+      ObjectId tree = ObjectId.fromString(source.resultRevisionId());
+      CommitBuilder commit = new CommitBuilder();
+      commit.setTreeId(tree);
+      PersonIdent when = new PersonIdent(identity, draft.createdAt(), ZoneOffset.UTC);
+      commit.setAuthor(when);
+      commit.setCommitter(when);
+      commit.setEncoding(StandardCharsets.UTF_8);
+      commit.setMessage(CheckpointMessage.format(asDraft, Optional.of(draft.sourceAppId())));
+      ObjectId commitId = inserter.insert(commit);
+      inserter.flush();
+      try {
+        moveHead(asDraft, ref, null, commitId, when, reader);
+      } catch (ConflictException e) {
+        throw forkConflict(draft, e.getMessage());
+      }
+      history(draft.appId()).appended(null, commitId);
+      afterAppend();
+      return draft.toCheckpoint(commitId.name(), tree.name());
+    } catch (IOException e) {
+      throw new StoreException("git repository " + repo.getDirectory() + ": fork onto " + ref + " failed: " + e, e);
+    }
+  }
+
+  private static ConflictException forkConflict(ForkDraft draft, String why) {
+    return new ConflictException("cannot fork onto app " + draft.appId() + ": it already has checkpoints (" + why
+        + "); nothing was written");
+  }
+
+  // ------------------------------------------------------------------ labels
+
+  /**
+   * Labels live on their own ref per app, {@code refs/chatbuilder/labels/<app>}: a chain of commits
+   * (the log of label edits) whose tree has one file per labelled checkpoint, named by its id,
+   * holding its labels one per line. The checkpoint commits are never rewritten. Edits are
+   * compare-and-set on that ref, retried on contention (a label edit commutes with any other).
+   */
+  @Override
+  public SortedSet<String> addLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    return editLabels(appId, checkpointId, "add " + normalized, labels -> {
+      if (labels.contains(normalized)) {
+        return false;
+      }
+      if (labels.size() >= CheckpointLabels.MAX_PER_CHECKPOINT) {
+        throw new InvalidArgumentException("checkpoint " + checkpointId + " already has "
+            + CheckpointLabels.MAX_PER_CHECKPOINT + " labels, the most it can have; remove one first");
+      }
+      return labels.add(normalized);
+    });
+  }
+
+  @Override
+  public SortedSet<String> removeLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    return editLabels(appId, checkpointId, "remove " + normalized, labels -> labels.remove(normalized));
+  }
+
+  @Override
+  public SortedSet<String> labels(String appId, String checkpointId) {
+    requireCheckpoint(appId, checkpointId);
+    String ref = AppRefs.labelsRefName(appId);
+    try (ObjectReader reader = repo.newObjectReader()) {
+      SortedSet<String> labels = readLabels(reader, currentHead(ref)).get(checkpointId);
+      return Collections.unmodifiableSortedSet(labels == null ? new TreeSet<>() : labels);
+    } catch (IOException e) {
+      throw readFailed(ref, e);
+    }
+  }
+
+  @Override
+  public List<LabelledCheckpoint> labelled(String appId) {
+    return labelledMatching(appId, labels -> true);
+  }
+
+  @Override
+  public List<LabelledCheckpoint> findByLabel(String appId, LabelQuery query) {
+    Objects.requireNonNull(query, "query == null");
+    return labelledMatching(appId, labels -> labels.stream().anyMatch(query::matches));
+  }
+
+  private List<LabelledCheckpoint> labelledMatching(String appId,
+      java.util.function.Predicate<SortedSet<String>> wanted) {
+    String ref = AppRefs.refName(appId);
+    try (ObjectReader reader = repo.newObjectReader()) {
+      AppHistory history = history(appId);
+      history.syncTo(currentHead(ref), reader);
+      SortedMap<String, SortedSet<String>> all = readLabels(reader, currentHead(AppRefs.labelsRefName(appId)));
+      List<Map.Entry<Integer, ObjectId>> matching = new ArrayList<>();
+      all.forEach((id, labels) -> {
+        ObjectId commit = ObjectId.fromString(id);
+        int position = history.position(commit);
+        if (position >= 0 && !labels.isEmpty() && wanted.test(labels)) {
+          matching.add(Map.entry(position, commit));
+        }
+      });
+      matching.sort(Map.Entry.<Integer, ObjectId>comparingByKey().reversed());
+      List<LabelledCheckpoint> out = new ArrayList<>(matching.size());
+      for (Map.Entry<Integer, ObjectId> m : matching) {
+        out.add(new LabelledCheckpoint(checkpoint(reader, appId, m.getValue()), all.get(m.getValue().name())));
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailed(AppRefs.labelsRefName(appId), e);
+    }
+  }
+
+  private interface LabelEdit {
+    /** Changes {@code labels} in place; false if nothing changed. */
+    boolean apply(TreeSet<String> labels);
+  }
+
+  private SortedSet<String> editLabels(String appId, String checkpointId, String what, LabelEdit edit) {
+    requireCheckpoint(appId, checkpointId);
+    String ref = AppRefs.labelsRefName(appId);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5 * LOCK_TIMEOUT_MILLIS);
+    try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = inserter.newReader()) {
+      for (int attempt = 0; ; attempt++) {
+        ObjectId old = currentHead(ref);
+        SortedSet<String> current = readLabels(reader, old).get(checkpointId);
+        TreeSet<String> labels = current == null ? new TreeSet<>() : new TreeSet<>(current);
+        if (!edit.apply(labels)) {
+          return Collections.unmodifiableSortedSet(labels);
+        }
+        ObjectId oldTree = null;
+        if (old != null) {
+          try (RevWalk walk = new RevWalk(reader)) {
+            oldTree = walk.parseCommit(old).getTree().copy();
+          }
+        }
+        Map<String, Optional<ObjectId>> change = new TreeMap<>();
+        change.put(checkpointId, labels.isEmpty() ? Optional.empty()
+            : Optional.of(inserter.insert(Constants.OBJ_BLOB, (String.join("\n", labels) + "\n").getBytes(StandardCharsets.UTF_8))));
+        ObjectId tree = new TreeEditor(reader, inserter).apply(oldTree, change);
+        CommitBuilder commit = new CommitBuilder();
+        commit.setTreeId(tree);
+        if (old != null) {
+          commit.setParentId(old);
+        }
+        PersonIdent when = new PersonIdent(identity, java.time.Instant.now(), ZoneOffset.UTC);
+        commit.setAuthor(when);
+        commit.setCommitter(when);
+        commit.setEncoding(StandardCharsets.UTF_8);
+        commit.setMessage("Labels of " + checkpointId + ": " + what + "\n\n" + CheckpointMessage.APP + ": "
+            + CheckpointMessage.escape(appId) + "\n");
+        ObjectId commitId = inserter.insert(commit);
+        inserter.flush();
+        RefUpdate update = repo.updateRef(ref);
+        update.setExpectedOldObjectId(old == null ? ObjectId.zeroId() : old);
+        update.setNewObjectId(commitId);
+        update.setRefLogIdent(when);
+        update.setRefLogMessage("labels: " + what, false);
+        RefUpdate.Result result;
+        try (RevWalk walk = new RevWalk(reader)) {
+          result = update.update(walk);
+        }
+        switch (result) {
+          case NEW, FAST_FORWARD -> {
+            return Collections.unmodifiableSortedSet(labels);
+          }
+          case LOCK_FAILURE, REJECTED -> {
+            if (System.nanoTime() > deadline) {
+              throw new ConflictException("the labels of app " + appId + " (" + ref + ") stayed locked or kept"
+                  + " changing; nothing was written, retry");
+            }
+            sleepBeforeRetry(attempt);
+          }
+          default -> throw new StoreException("could not move " + ref + " to " + commitId.name() + ": " + result, null);
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("git repository " + repo.getDirectory() + ": editing " + ref + " failed: " + e, e);
+    }
+  }
+
+  /** Checkpoint id to labels, from the tree of the labels ref's commit (empty without one). */
+  private static SortedMap<String, SortedSet<String>> readLabels(ObjectReader reader, ObjectId labelsCommit)
+      throws IOException {
+    SortedMap<String, SortedSet<String>> out = new TreeMap<>();
+    if (labelsCommit == null) {
+      return out;
+    }
+    try (RevWalk walk = new RevWalk(reader); TreeWalk tree = new TreeWalk(reader)) {
+      tree.addTree(walk.parseCommit(labelsCommit).getTree());
+      while (tree.next()) {
+        String name = tree.getPathString();
+        if (!ObjectId.isId(name) || !isFile(tree.getFileMode(0))) {
+          continue; // not written by this store
+        }
+        String text = new String(reader.open(tree.getObjectId(0), Constants.OBJ_BLOB).getBytes(1 << 20),
+            StandardCharsets.UTF_8);
+        SortedSet<String> labels = new TreeSet<>();
+        for (String line : text.split("\n")) {
+          if (!line.isEmpty()) {
+            labels.add(line);
+          }
+        }
+        out.put(name, labels);
+      }
+    }
+    return out;
+  }
+
+  private void requireCheckpoint(String appId, String checkpointId) {
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    if (find(appId, checkpointId).isEmpty()) {
+      throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
     }
   }
 
@@ -550,7 +792,7 @@ public final class GitCheckpointStore implements CheckpointStore, LeaseStore, Au
       // The ref is authoritative for the app, whatever the trailer says (refs can be renamed by pushes).
       return new Checkpoint(parsed.id(), appId, parsed.parentId(), parsed.resultRevisionId(), parsed.type(), parsed.label(),
           parsed.toolSummary(), parsed.runId(), parsed.runOutcome(), parsed.sourceCheckpointId(),
-          parsed.conversationLength(), parsed.stats(), parsed.createdAt());
+          parsed.conversationLength(), parsed.stats(), parsed.createdAt(), parsed.sourceAppId());
     }
   }
 

@@ -10,10 +10,14 @@ import io.chatbuilder.core.StoreException;
 import io.chatbuilder.core.checkpoint.ChangeStats;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDraft;
+import io.chatbuilder.core.checkpoint.CheckpointLabels;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForkDraft;
+import io.chatbuilder.core.checkpoint.LabelQuery;
+import io.chatbuilder.core.checkpoint.LabelledCheckpoint;
 import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
@@ -26,6 +30,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,7 +40,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -59,7 +66,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   private static final String CHECKPOINT_COLUMNS = "app_id, id, seq, parent_id, revision_id, checkpoint_type,"
       + " checkpoint_label, tool_summary, run_id, run_outcome, source_checkpoint_id, conversation_length,"
       + " files_added, files_modified, files_deleted, files_renamed, lines_added, lines_removed, bytes_written,"
-      + " created_at_s, created_at_ns";
+      + " created_at_s, created_at_ns, source_app_id";
 
   private final Transactions transactions;
   private final Dialect dialect;
@@ -391,7 +398,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
 
   private void insertCheckpoint(Connection c, Checkpoint cp, long seq, String toolSummary) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("INSERT INTO " + t.checkpoints + " (" + CHECKPOINT_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       int i = 1;
       s.setString(i++, cp.appId());
       s.setString(i++, cp.id());
@@ -414,9 +421,224 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
       s.setLong(i++, st.linesRemoved());
       s.setLong(i++, st.bytesWritten());
       s.setLong(i++, cp.createdAt().getEpochSecond());
-      s.setInt(i, cp.createdAt().getNano());
+      s.setInt(i++, cp.createdAt().getNano());
+      s.setString(i, cp.sourceAppId().orElse(null));
       s.executeUpdate();
     }
+  }
+
+  // ------------------------------------------------------------------------------------ forks
+
+  @Override
+  public Checkpoint fork(ForkDraft draft) {
+    return fork(draft, Optional.empty());
+  }
+
+  /** The lease's token is checked, and its row locked, in the transaction that records the fork. */
+  @Override
+  public Checkpoint fork(ForkDraft draft, Lease lease) {
+    CheckpointStore.checkLeaseApp(draft, lease);
+    return fork(draft, Optional.of(lease));
+  }
+
+  /**
+   * One transaction writes the new app's head row and one checkpoint row whose revision_id is the
+   * source's: no revision, entry or blob row, so the cost does not depend on the app's size.
+   */
+  private Checkpoint fork(ForkDraft draft, Optional<Lease> lease) {
+    Objects.requireNonNull(draft, "draft == null");
+    checkAppId(draft.appId());
+    checkAppId(draft.sourceAppId());
+    checkText("sourceCheckpointId", draft.sourceCheckpointId(), MAX_ID_LENGTH);
+    checkText("label", draft.label(), Integer.MAX_VALUE);
+    return transactions.inTransaction("forking app " + draft.sourceAppId() + " into app " + draft.appId(), c -> {
+      if (lease.isPresent()) {
+        leases.checkFence(c, lease.get());
+      }
+      String sourceRevision;
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT revision_id FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
+        s.setString(1, draft.sourceAppId());
+        s.setString(2, draft.sourceCheckpointId());
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            throw new NotFoundException("checkpoint " + draft.sourceCheckpointId() + " not found in app "
+                + draft.sourceAppId());
+          }
+          sourceRevision = rs.getString(1);
+        }
+      }
+      String checkpointId = newId("c");
+      CheckpointDraft target = new CheckpointDraft(draft.appId(), Optional.empty(), Optional.empty(), Map.of(),
+          CheckpointType.FORK, draft.label(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
+          ChangeStats.EMPTY, draft.createdAt());
+      try {
+        lockHead(c, target, checkpointId);
+      } catch (ConflictException e) {
+        throw new ConflictException("cannot fork onto app " + draft.appId() + ": it already has checkpoints ("
+            + e.getMessage() + ")", e);
+      }
+      Checkpoint checkpoint = draft.toCheckpoint(checkpointId, sourceRevision);
+      insertCheckpoint(c, checkpoint, 1, "{}");
+      return checkpoint;
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ labels
+
+  /**
+   * The checkpoint's row is locked first, so concurrent edits of one checkpoint's labels are
+   * serialized (the per-checkpoint limit holds) and appends, which lock only the head, go on.
+   */
+  @Override
+  public SortedSet<String> addLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    checkLabelTarget(appId, checkpointId);
+    return transactions.inTransaction("labelling checkpoint " + checkpointId + " of app " + appId, c -> {
+      lockCheckpoint(c, appId, checkpointId);
+      SortedSet<String> labels = labelsOf(c, appId, checkpointId);
+      if (labels.contains(normalized)) {
+        return Collections.unmodifiableSortedSet(labels);
+      }
+      if (labels.size() >= CheckpointLabels.MAX_PER_CHECKPOINT) {
+        throw new InvalidArgumentException("checkpoint " + checkpointId + " already has "
+            + CheckpointLabels.MAX_PER_CHECKPOINT + " labels, the most it can have; remove one first");
+      }
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO " + t.labels
+          + " (app_id, checkpoint_id, label, created_at_ms) VALUES (?, ?, ?, ?)")) {
+        s.setString(1, appId);
+        s.setString(2, checkpointId);
+        s.setString(3, normalized);
+        s.setLong(4, System.currentTimeMillis());
+        s.executeUpdate();
+      }
+      labels.add(normalized);
+      return Collections.unmodifiableSortedSet(labels);
+    });
+  }
+
+  @Override
+  public SortedSet<String> removeLabel(String appId, String checkpointId, String label) {
+    String normalized = CheckpointLabels.check(label);
+    checkLabelTarget(appId, checkpointId);
+    return transactions.inTransaction("unlabelling checkpoint " + checkpointId + " of app " + appId, c -> {
+      lockCheckpoint(c, appId, checkpointId);
+      try (PreparedStatement s = c.prepareStatement(
+          "DELETE FROM " + t.labels + " WHERE app_id = ? AND checkpoint_id = ? AND label = ?")) {
+        s.setString(1, appId);
+        s.setString(2, checkpointId);
+        s.setString(3, normalized);
+        s.executeUpdate();
+      }
+      return Collections.unmodifiableSortedSet(labelsOf(c, appId, checkpointId));
+    });
+  }
+
+  @Override
+  public SortedSet<String> labels(String appId, String checkpointId) {
+    checkLabelTarget(appId, checkpointId);
+    return transactions.read("reading the labels of checkpoint " + checkpointId, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT 1 FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
+        s.setString(1, appId);
+        s.setString(2, checkpointId);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
+          }
+        }
+      }
+      return Collections.unmodifiableSortedSet(labelsOf(c, appId, checkpointId));
+    });
+  }
+
+  @Override
+  public List<LabelledCheckpoint> labelled(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    return labelledWhere(appId, Optional.empty());
+  }
+
+  @Override
+  public List<LabelledCheckpoint> findByLabel(String appId, LabelQuery query) {
+    Objects.requireNonNull(appId, "appId == null");
+    return labelledWhere(appId, Optional.of(Objects.requireNonNull(query, "query == null")));
+  }
+
+  /** One query: the matching checkpoints joined with all their labels, newest first. */
+  private List<LabelledCheckpoint> labelledWhere(String appId, Optional<LabelQuery> query) {
+    if (appId.length() > MAX_APP_ID_LENGTH) {
+      return List.of();
+    }
+    return transactions.read("listing labelled checkpoints of app " + appId, c -> {
+      String match = query.isEmpty() ? ""
+          : " AND c.id IN (SELECT m.checkpoint_id FROM " + t.labels + " m WHERE m.app_id = ? AND m.label "
+              + (query.get().prefix() ? "LIKE ? ESCAPE '!'" : "= ?") + ")";
+      try (PreparedStatement s = c.prepareStatement("SELECT " + prefixed("c.", CHECKPOINT_COLUMNS) + ", l.label FROM "
+          + t.checkpoints + " c JOIN " + t.labels + " l ON l.app_id = c.app_id AND l.checkpoint_id = c.id"
+          + " WHERE c.app_id = ?" + match + " ORDER BY c.seq DESC, l.label")) {
+        s.setString(1, appId);
+        if (query.isPresent()) {
+          s.setString(2, appId);
+          s.setString(3, query.get().prefix() ? likePrefix(query.get().text()) : query.get().text());
+        }
+        Map<String, Checkpoint> checkpoints = new LinkedHashMap<>();
+        Map<String, SortedSet<String>> labels = new HashMap<>();
+        try (ResultSet rs = s.executeQuery()) {
+          int labelColumn = CHECKPOINT_COLUMNS.split(",").length + 1;
+          while (rs.next()) {
+            String id = rs.getString(2);
+            if (!checkpoints.containsKey(id)) {
+              checkpoints.put(id, checkpoint(rs));
+            }
+            labels.computeIfAbsent(id, k -> new TreeSet<>()).add(rs.getString(labelColumn));
+          }
+        }
+        List<LabelledCheckpoint> out = new ArrayList<>(checkpoints.size());
+        checkpoints.forEach((id, checkpoint) -> out.add(new LabelledCheckpoint(checkpoint, labels.get(id))));
+        return out;
+      }
+    });
+  }
+
+  /** A LIKE pattern for "starts with", with the wildcards and the escape character escaped. */
+  static String likePrefix(String prefix) {
+    return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+  }
+
+  private static void checkLabelTarget(String appId, String checkpointId) {
+    Objects.requireNonNull(appId, "appId == null");
+    Objects.requireNonNull(checkpointId, "checkpointId == null");
+    if (appId.length() > MAX_APP_ID_LENGTH || checkpointId.length() > MAX_ID_LENGTH) {
+      throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
+    }
+  }
+
+  private void lockCheckpoint(Connection c, String appId, String checkpointId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT id FROM " + t.checkpoints + " WHERE app_id = ? AND id = ? FOR UPDATE")) {
+      s.setString(1, appId);
+      s.setString(2, checkpointId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
+        }
+      }
+    }
+  }
+
+  private SortedSet<String> labelsOf(Connection c, String appId, String checkpointId) throws SQLException {
+    SortedSet<String> out = new TreeSet<>();
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT label FROM " + t.labels + " WHERE app_id = ? AND checkpoint_id = ?")) {
+      s.setString(1, appId);
+      s.setString(2, checkpointId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------------ history
@@ -528,7 +750,8 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
         rs.getInt(12),
         new ChangeStats(rs.getInt(13), rs.getInt(14), rs.getInt(15), rs.getInt(16), rs.getLong(17), rs.getLong(18),
             rs.getLong(19)),
-        Instant.ofEpochSecond(rs.getLong(20), rs.getInt(21)));
+        Instant.ofEpochSecond(rs.getLong(20), rs.getInt(21)),
+        Optional.ofNullable(rs.getString(22)));
   }
 
   // ------------------------------------------------------------------------------------ revisions

@@ -22,6 +22,7 @@ final class Tables {
   final String runs;
   final String events;
   final String leases;
+  final String labels;
 
   Tables(String prefix) {
     Objects.requireNonNull(prefix, "prefix == null");
@@ -42,10 +43,11 @@ final class Tables {
     this.runs = prefix + "runs";
     this.events = prefix + "events";
     this.leases = prefix + "leases";
+    this.labels = prefix + "checkpoint_labels";
   }
 
   /** The tables the migrations create (not the runner's own bookkeeping tables). */
   List<String> dataTables() {
-    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events, leases);
+    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events, leases, labels);
   }
 }

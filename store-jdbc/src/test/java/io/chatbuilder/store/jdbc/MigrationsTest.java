@@ -91,6 +91,36 @@ class MigrationsTest {
     }
   }
 
+  /**
+   * A database migrated before forks and labels (V4) is upgraded by the next CREATE: its
+   * checkpoints read back unchanged (no source app), and they can be forked and labelled.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql", "mariadb"})
+  void aDatabaseWithoutForksAndLabelsIsUpgraded(String database) throws Exception {
+    SimpleDataSource dataSource = TestDatabases.named(database);
+    String prefix = TestDatabases.uniquePrefix();
+    try {
+      io.chatbuilder.core.checkpoint.CheckpointStore old = TestDatabases.stores(dataSource, prefix).checkpointStore();
+      io.chatbuilder.core.checkpoint.Checkpoint first = old.append(JdbcConcurrencyTest.draft("app", java.util.Optional.empty(),
+          java.util.Optional.empty(), java.util.Map.of("a.txt", new byte[] {1}), "initial"));
+      execute(dataSource, "DELETE FROM " + prefix + "schema_migrations WHERE version = 4");
+      execute(dataSource, "DROP TABLE " + prefix + "checkpoint_labels");
+      execute(dataSource, "ALTER TABLE " + prefix + "checkpoints DROP COLUMN source_app_id");
+      assertThatThrownBy(() -> JdbcStores.builder(dataSource).tablePrefix(prefix).schemaMode(SchemaMode.VALIDATE).build())
+          .isInstanceOf(StoreException.class).hasMessageContaining("V4__fork_and_labels.sql");
+      io.chatbuilder.core.checkpoint.CheckpointStore upgraded = TestDatabases.stores(dataSource, prefix).checkpointStore();
+      assertThat(upgraded.find("app", first.id())).contains(first);
+      assertThat(upgraded.addLabel("app", first.id(), "v1")).containsExactly("v1");
+      io.chatbuilder.core.checkpoint.Checkpoint fork = upgraded.fork(new io.chatbuilder.core.checkpoint.ForkDraft("fork",
+          "app", first.id(), "fork", 0, io.chatbuilder.core.checkpoint.ChangeStats.EMPTY, first.createdAt()));
+      assertThat(upgraded.head("fork")).contains(fork);
+      assertThat(fork.sourceAppId()).contains("app");
+    } finally {
+      TestDatabases.dropTables(dataSource, prefix);
+    }
+  }
+
   @Test
   void validateOnAnEmptyDatabaseExplainsWhatToDo() {
     SimpleDataSource dataSource = TestDatabases.h2Memory();
