@@ -62,6 +62,15 @@ public final class FencedSandbox implements Sandbox {
     <T> T guard(long token, Supplier<T> mutation);
   }
 
+  /**
+   * Passes the fence without changing anything: throws {@link LeaseLostException} if the token is
+   * stale, else records it. For servers that start a command asynchronously but must refuse a
+   * stale holder in their answer.
+   */
+  public void check() {
+    fence.guard(token, () -> null);
+  }
+
   /** The fencing token this view carries. */
   public long token() {
     return token;
@@ -113,13 +122,13 @@ public final class FencedSandbox implements Sandbox {
   /** Checked when the command starts; a lease lost while it runs cancels it through the run's cancellation. */
   @Override
   public CommandResult run(CommandRequest request, CommandListener listener, Cancellation cancellation) {
-    fence.guard(token, () -> null);
+    check();
     return target.run(request, listener, cancellation);
   }
 
   @Override
   public SandboxService startService(ServiceRequest request, CommandListener output) {
-    fence.guard(token, () -> null);
+    check();
     return target.startService(request, output);
   }
 
