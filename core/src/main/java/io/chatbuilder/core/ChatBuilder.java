@@ -430,15 +430,14 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   /**
-   * The app's sandbox, opened on first use (outside any lock other apps wait on). Each call on it
-   * takes the app's open sandbox, reopening one that was evicted for idleness
-   * ({@link Builder#sandboxIdleTimeout}), so it never acts on a closed one; closing it closes
-   * nothing (the facade closes its sandboxes).
+   * The app's sandbox, opened on first use (outside any lock other apps wait on). For short uses:
+   * one nobody holds for {@link Builder#sandboxIdleTimeout} is closed (its files stay), so call
+   * this again rather than keep it; the facade closes its sandboxes, callers do not.
    */
   public Sandbox sandbox(String appId) {
-    checkAppId(appId);
-    checkOpen();
-    return sandboxes.view(appId);
+    try (SandboxCache.Held held = holdSandbox(appId)) {
+      return held.sandbox();
+    }
   }
 
   /**

@@ -1,29 +1,13 @@
 package io.chatbuilder.core.internal;
 
-import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.SandboxException;
-import io.chatbuilder.core.sandbox.ChangeScan;
-import io.chatbuilder.core.sandbox.CommandListener;
-import io.chatbuilder.core.sandbox.CommandPolicy;
-import io.chatbuilder.core.sandbox.CommandRequest;
-import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.FencedSandbox;
-import io.chatbuilder.core.sandbox.FileContent;
-import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
-import io.chatbuilder.core.sandbox.SandboxService;
-import io.chatbuilder.core.sandbox.SearchQuery;
-import io.chatbuilder.core.sandbox.SearchResult;
-import io.chatbuilder.core.sandbox.ServiceRequest;
-import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,16 +122,6 @@ public final class SandboxCache implements AutoCloseable {
       }
       return held;
     }
-  }
-
-  /**
-   * A sandbox that takes the app's sandbox from this cache for each call (held for the call, and
-   * for a started service until it exits), so it is never a closed one. Its {@code close()} closes
-   * nothing: the cache owns the sandbox.
-   */
-  public Sandbox view(String appId) {
-    Objects.requireNonNull(appId, "appId == null");
-    return new View(appId, 0);
   }
 
   /** Closes and forgets the sandboxes nobody has held for the idle timeout; returns how many. */
@@ -291,126 +264,5 @@ public final class SandboxCache implements AutoCloseable {
         }
       }
     }
-  }
-
-  /** See {@link #view}; {@code token} 0 means unfenced. */
-  private final class View implements Sandbox {
-    private final String appId;
-    private final long token;
-
-    View(String appId, long token) {
-      this.appId = appId;
-      this.token = token;
-    }
-
-    private <T> T with(Function<Sandbox, T> call) {
-      try (Held held = acquire(appId)) {
-        return call.apply(token == 0 ? held.sandbox() : held.sandbox().fenced(token));
-      }
-    }
-
-    @Override
-    public String id() {
-      return with(Sandbox::id);
-    }
-
-    @Override
-    public List<FileEntry> list(String directory, boolean recursive, int limit) {
-      return with(s -> s.list(directory, recursive, limit));
-    }
-
-    @Override
-    public FileContent read(String path) {
-      return with(s -> s.read(path));
-    }
-
-    @Override
-    public Optional<FileContent> tryRead(String path) {
-      return with(s -> s.tryRead(path));
-    }
-
-    @Override
-    public WriteOutcome write(String path, byte[] content) {
-      return with(s -> s.write(path, content));
-    }
-
-    @Override
-    public List<String> delete(String path) {
-      return with(s -> s.delete(path));
-    }
-
-    @Override
-    public void rename(String from, String to) {
-      with(s -> {
-        s.rename(from, to);
-        return null;
-      });
-    }
-
-    @Override
-    public SearchResult search(SearchQuery query) {
-      return with(s -> s.search(query));
-    }
-
-    @Override
-    public CommandResult run(CommandRequest request, CommandListener listener, Cancellation cancellation) {
-      return with(s -> s.run(request, listener, cancellation));
-    }
-
-    @Override
-    public SandboxService startService(ServiceRequest request, CommandListener output) {
-      Held held = acquire(appId);
-      try {
-        Sandbox s = token == 0 ? held.sandbox() : held.sandbox().fenced(token);
-        SandboxService service = s.startService(request, output);
-        // Held while it runs: evicting the sandbox would kill the service.
-        service.exited().whenComplete((code, failure) -> held.close());
-        return service;
-      } catch (RuntimeException | Error e) {
-        held.close();
-        throw e;
-      }
-    }
-
-    @Override
-    public CommandPolicy policy() {
-      return with(Sandbox::policy);
-    }
-
-    @Override
-    public SortedMap<String, Long> files() {
-      return with(Sandbox::files);
-    }
-
-    @Override
-    public ChangeScan scanChanges() {
-      return with(Sandbox::scanChanges);
-    }
-
-    @Override
-    public void acknowledgeChanges(long generation) {
-      with(s -> {
-        s.acknowledgeChanges(generation);
-        return null;
-      });
-    }
-
-    @Override
-    public void apply(Map<String, Optional<byte[]>> files) {
-      with(s -> {
-        s.apply(files);
-        return null;
-      });
-    }
-
-    @Override
-    public Sandbox fenced(long token) {
-      FencedSandbox.checkToken(token);
-      return new View(appId, token);
-    }
-
-    /** Closes nothing: the cache owns the sandbox. */
-    @Override
-    public void close() {}
   }
 }

@@ -178,19 +178,6 @@ class SandboxCacheTest {
   }
 
   @Test
-  void theViewReopensAnEvictedSandboxAndItsCloseClosesNothing() {
-    SandboxCache cache = manualCache();
-    Sandbox view = cache.view("a");
-    view.write("kept.txt", "1".getBytes(StandardCharsets.UTF_8));
-    view.close();
-    assertThat(provider.closes.get()).isZero();
-    now.addAndGet(IDLE.toNanos());
-    assertThat(cache.evictIdle()).isEqualTo(1);
-    assertThat(view.files()).as("a new sandbox on the provider's files").containsOnlyKeys("kept.txt");
-    assertThat(provider.opens.get()).isEqualTo(2);
-  }
-
-  @Test
   void theSweeperEvictsOnItsOwn() throws Exception {
     SandboxCache cache = new SandboxCache(provider, Duration.ofMillis(40));
     try {
@@ -212,15 +199,21 @@ class SandboxCacheTest {
   void chatBuilderClosesTheSandboxesItOpenedAndEvictsIdleOnes() throws Exception {
     ChatBuilder builder = ChatBuilder.builder().model(ScriptedModel.builder().build()).sandboxes(provider)
         .sandboxIdleTimeout(Duration.ofMillis(40)).build();
-    builder.sandbox("idle").write("a.txt", "a".getBytes(StandardCharsets.UTF_8));
+    Sandbox idle = builder.sandbox("idle");
+    idle.write("a.txt", "a".getBytes(StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (provider.closes.get() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertThat(provider.closes.get()).as("evicted after 40 ms idle").isEqualTo(1);
+    assertThat(provider.closed(idle)).isTrue();
+    Sandbox again = builder.sandbox("idle");
+    assertThat(again).isNotSameAs(idle);
+    assertThat(again.files()).as("a new sandbox on the same files").containsOnlyKeys("a.txt");
     builder.sandbox("open").write("b.txt", "b".getBytes(StandardCharsets.UTF_8));
     builder.close();
-    assertThat(provider.closes.get()).isEqualTo(2);
+    assertThat(provider.closes.get()).isEqualTo(3);
+    assertThat(provider.closed(again)).isTrue();
     assertThatThrownBy(() -> ChatBuilder.builder().sandboxIdleTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
   }
 
