@@ -228,6 +228,17 @@ final class SandboxState implements AutoCloseable {
     } catch (IOException e) {
       log.warn("sandbox {}: could not remove leftover temporary files: {}", sandboxId, e.toString());
     }
+    // Owner files of dead processes on this host go too (ownerAlive removes them), so crashes do not pile them up.
+    try (java.util.stream.Stream<Path> owners = Files.list(directory.resolve("owners"))) {
+      for (Path file : owners.toList()) {
+        String name = file.getFileName().toString();
+        if (!name.equals(owner) && name.matches("[0-9a-f]{16}")) {
+          ownerAlive(name, Instant.now());
+        }
+      }
+    } catch (IOException e) {
+      log.debug("sandbox {}: could not list owner files: {}", sandboxId, e.toString());
+    }
     if (removed[0] > 0) {
       log.info("sandbox {}: removed {} temporary file(s) left by killed writers", sandboxId, removed[0]);
     }

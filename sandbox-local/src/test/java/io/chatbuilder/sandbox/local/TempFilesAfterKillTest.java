@@ -77,6 +77,9 @@ class TempFilesAfterKillTest {
       }
       try (LocalSandbox next = LocalSandbox.builder(root).build()) {
         assertThat(ownTemps(root)).as("kill %d", kill).isEmpty();
+        try (Stream<Path> owners = Files.list(next.stateDirectory().resolve("owners"))) {
+          assertThat(owners.count()).as("the killed writer's owner file is gone").isEqualTo(1);
+        }
         for (String path : next.files().keySet()) {
           assertThat(next.read(path).size()).as("%s is whole", path).isEqualTo(256 * 1024);
         }
