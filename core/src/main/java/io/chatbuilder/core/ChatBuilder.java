@@ -21,6 +21,7 @@ import io.chatbuilder.core.internal.AppLeases;
 import io.chatbuilder.core.internal.History;
 import io.chatbuilder.core.internal.Recovery;
 import io.chatbuilder.core.internal.RunEvents;
+import io.chatbuilder.core.internal.SandboxCache;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.Usage;
@@ -82,7 +83,6 @@ public final class ChatBuilder implements AutoCloseable {
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
   private final AgentConfig config;
-  private final SandboxProvider sandboxProvider;
   private final CheckpointStore store;
   private final ConversationStore conversations;
   private final EventLog eventLog;
@@ -96,7 +96,7 @@ public final class ChatBuilder implements AutoCloseable {
   private final Optional<DraftRuntime> draftRuntime;
   private final Optional<Publisher> publisher;
   private final Map<String, AppTemplate> templates;
-  private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+  private final SandboxCache sandboxes;
   private final Map<String, LockHolder> busy = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
@@ -112,7 +112,6 @@ public final class ChatBuilder implements AutoCloseable {
       tools.put(t.definition().name(), t);
     }
     this.config = new AgentConfig(b.model, tools, b.systemPrompt, b.maxSteps, b.contextBudgetChars, b.maxOutputTokens);
-    this.sandboxProvider = b.sandboxes;
     this.store = b.store;
     this.conversations = b.conversations;
     this.eventLog = b.eventLog;
@@ -128,6 +127,7 @@ public final class ChatBuilder implements AutoCloseable {
     this.draftRuntime = Optional.ofNullable(b.draftRuntime);
     this.publisher = Optional.ofNullable(b.publisher);
     this.templates = Map.copyOf(b.templates);
+    this.sandboxes = new SandboxCache(b.sandboxes, b.sandboxIdleTimeout);
   }
 
   public static Builder builder() {
@@ -565,11 +565,26 @@ public final class ChatBuilder implements AutoCloseable {
     return publisher.orElseThrow(() -> new IllegalStateException("no publisher configured: builder.publisher(...)"));
   }
 
-  /** The app's sandbox, opened on first use. */
+  /**
+   * The app's sandbox, opened on first use (outside any lock other apps wait on). For short uses:
+   * one nobody holds for {@link Builder#sandboxIdleTimeout} is closed (its files stay), so call
+   * this again rather than keep it; the facade closes its sandboxes, callers do not.
+   */
   public Sandbox sandbox(String appId) {
+    try (SandboxCache.Held held = holdSandbox(appId)) {
+      return held.sandbox();
+    }
+  }
+
+  /**
+   * Holds the app's sandbox until the handle is closed: a held sandbox is never evicted. Runs and
+   * history operations hold theirs from taking the lease to releasing it, and act on
+   * {@code held.sandbox().fenced(lease.token())}.
+   */
+  private SandboxCache.Held holdSandbox(String appId) {
     checkAppId(appId);
     checkOpen();
-    return sandboxes.computeIfAbsent(appId, sandboxProvider::open);
+    return sandboxes.acquire(appId);
   }
 
   /** The lease store this facade takes its apps' leases from. */
@@ -603,8 +618,7 @@ public final class ChatBuilder implements AutoCloseable {
     }
     leases.close();
     draftRuntime.ifPresent(DraftRuntime::close);
-    sandboxes.values().forEach(Sandbox::close);
-    sandboxes.clear();
+    sandboxes.close();
   }
 
   // ------------------------------------------------------------------ internals
@@ -753,6 +767,7 @@ public final class ChatBuilder implements AutoCloseable {
     private ExecutorService executor;
     private LeaseStore leaseStore;
     private Duration leaseTtl = Duration.ofSeconds(30);
+    private Duration sandboxIdleTimeout = Duration.ofMinutes(10);
     private String hostId;
     private DraftRuntime draftRuntime;
     private Publisher publisher;
@@ -813,6 +828,20 @@ public final class ChatBuilder implements AutoCloseable {
         throw new IllegalArgumentException("leaseTtl must be at least 30 ms");
       }
       this.leaseTtl = ttl;
+      return this;
+    }
+
+    /**
+     * How long an app's sandbox stays open while nothing uses it (default 10 minutes); then it is
+     * closed (its processes stopped; its files stay) and reopened on next use. A sandbox held by a
+     * run or history operation is never closed for idleness.
+     */
+    public Builder sandboxIdleTimeout(Duration idleTimeout) {
+      Objects.requireNonNull(idleTimeout, "idleTimeout == null");
+      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        throw new IllegalArgumentException("sandboxIdleTimeout must be positive");
+      }
+      this.sandboxIdleTimeout = idleTimeout;
       return this;
     }
 

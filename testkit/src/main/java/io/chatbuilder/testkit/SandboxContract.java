@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CommandDeniedException;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.TimeoutException;
@@ -387,5 +388,49 @@ public abstract class SandboxContract {
     List<String> argv = List.of("npm", "run", "build", syntax, "rm");
     assertThatThrownBy(() -> sandbox.run(new CommandRequest(argv, "", Map.of(), Optional.empty()), CommandListener.NONE, new Cancellation()))
         .isInstanceOf(CommandDeniedException.class);
+  }
+
+  // ---------------------------------------------------------------- fencing
+
+  @Test
+  void aStaleFencingTokenIsRefusedAndWritesNothing() {
+    Sandbox five = sandbox.fenced(5);
+    assertThat(five.write("a.txt", utf8("five"))).isEqualTo(WriteOutcome.CREATED);
+    five.write("gone.txt", utf8("keep"));
+    Sandbox six = sandbox.fenced(6);
+    assertThat(six.write("b.txt", utf8("six"))).isEqualTo(WriteOutcome.CREATED);
+    Map<String, Long> before = sandbox.files();
+
+    assertThatThrownBy(() -> five.write("a.txt", utf8("late"))).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("5").hasMessageContaining("6");
+    assertThatThrownBy(() -> five.write("new.txt", utf8("late"))).isInstanceOf(LeaseLostException.class);
+    assertThatThrownBy(() -> five.delete("gone.txt")).isInstanceOf(LeaseLostException.class);
+    assertThatThrownBy(() -> five.rename("a.txt", "moved.txt")).isInstanceOf(LeaseLostException.class);
+    assertThatThrownBy(() -> five.apply(Map.of("a.txt", Optional.of(utf8("applied")), "b.txt", Optional.empty())))
+        .isInstanceOf(LeaseLostException.class);
+    // Refused before the policy is even asked: a stale holder starts nothing.
+    assertThatThrownBy(() -> five.run(new CommandRequest(List.of("npm", "run", "build"), "", Map.of(), Optional.empty()),
+        CommandListener.NONE, new Cancellation())).isInstanceOf(LeaseLostException.class);
+    // The sandbox remembers the highest token, not the view: a new view with the old token is refused too.
+    assertThatThrownBy(() -> sandbox.fenced(5).write("a.txt", utf8("late"))).isInstanceOf(LeaseLostException.class);
+
+    assertThat(sandbox.files()).isEqualTo(before);
+    assertThat(readText("a.txt")).isEqualTo("five");
+    assertThat(readText("b.txt")).isEqualTo("six");
+    assertThat(readText("gone.txt")).isEqualTo("keep");
+    assertThat(sandbox.tryRead("new.txt")).isEmpty();
+    assertThat(sandbox.tryRead("moved.txt")).isEmpty();
+    // Reads through a stale view still work; the current holder goes on writing.
+    assertThat(five.read("a.txt").text()).contains("five");
+    assertThat(six.write("a.txt", utf8("six too"))).isEqualTo(WriteOutcome.MODIFIED);
+    assertThat(sandbox.fenced(6).delete("gone.txt")).containsExactly("gone.txt");
+    six.close(); // closing a view leaves the sandbox open
+    assertThat(readText("a.txt")).isEqualTo("six too");
+  }
+
+  @Test
+  void tokensBelowOneAreRejected() {
+    assertThatThrownBy(() -> sandbox.fenced(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> sandbox.fenced(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 }

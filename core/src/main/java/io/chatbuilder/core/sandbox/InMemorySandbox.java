@@ -31,6 +31,7 @@ public final class InMemorySandbox implements Sandbox {
   private final TreeMap<String, byte[]> files = new TreeMap<>();
   /** Path to the generation in which it last changed. */
   private final Map<String, Long> dirty = new HashMap<>();
+  private long highestToken; // guarded by this
   private long generation;
 
   private InMemorySandbox(Builder b) {
@@ -255,6 +256,26 @@ public final class InMemorySandbox implements Sandbox {
         write(e.getKey(), e.getValue().get());
       }
     }
+  }
+
+  /**
+   * Fences this sandbox's mutations: the highest token lives in this object, compared under its
+   * monitor, which every mutation also takes.
+   */
+  @Override
+  public Sandbox fenced(long token) {
+    return FencedSandbox.of(this, token, new FencedSandbox.Fence() {
+      @Override
+      public <T> T guard(long t, java.util.function.Supplier<T> mutation) {
+        synchronized (InMemorySandbox.this) {
+          if (t < highestToken) {
+            throw FencedSandbox.stale(id, t, highestToken);
+          }
+          highestToken = t;
+          return mutation.get();
+        }
+      }
+    });
   }
 
   @Override

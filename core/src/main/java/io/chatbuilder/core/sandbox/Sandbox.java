@@ -21,6 +21,8 @@ import java.util.SortedMap;
  *   <li>Commands and services run as an argument vector under a {@link CommandPolicy}, isolated
  *       from the host; a sandbox that cannot isolate refuses to run them unless its host opted
  *       into running unisolated.
+ *   <li>Fencing: a {@link #fenced(long)} view's mutations are refused once a higher fencing token
+ *       has been seen for the app.
  * </ul>
  * Implementations are thread-safe.
  */
@@ -107,6 +109,28 @@ public interface Sandbox extends AutoCloseable {
    * files keep their modification time. Used to restore a checkpoint's files.
    */
   void apply(Map<String, Optional<byte[]>> files);
+
+  /**
+   * A view of this sandbox whose mutating calls ({@link #write}, {@link #delete}, {@link #rename},
+   * {@link #apply}, and the start of {@link #run} and {@link #startService}) carry {@code token},
+   * the fencing token of the lease the caller holds on the app ({@link io.chatbuilder.core.checkpoint.Lease#token()}).
+   * The sandbox remembers the highest token it has seen for the app, across every client and host
+   * that reaches the same files, and refuses a mutation carrying a lower one with
+   * {@link io.chatbuilder.core.LeaseLostException}, writing nothing. Reads are not fenced; calls
+   * on this sandbox itself (without a view) carry no token and are never refused for it. Closing
+   * the view closes nothing.
+   *
+   * <p>The default refuses: a sandbox that cannot fence must not pretend to (the facade then fails
+   * the operation instead of letting a stale host write). {@link FencedSandbox} helps implement it.
+   *
+   * @throws IllegalArgumentException if {@code token < 1}
+   * @throws io.chatbuilder.core.SandboxException if this sandbox cannot keep fencing tokens
+   */
+  default Sandbox fenced(long token) {
+    FencedSandbox.checkToken(token);
+    throw new io.chatbuilder.core.SandboxException("sandbox " + id() + " (" + getClass().getName()
+        + ") does not support fencing tokens: override Sandbox.fenced(long)");
+  }
 
   /** Releases resources (processes, watchers). The files stay. */
   @Override

@@ -112,6 +112,8 @@ final class ConfinedFiles {
   private final long maxFileBytes;
   private final RaceHook hook;
   private final SecureRandom random = new SecureRandom();
+  /** {@code TEMP_PREFIX + owner + "-"}: the owner lets the next open tell a killed writer's files from live ones. */
+  private final String tempPrefix;
   /** The stat taken by the last write, for the {@link #stat} that follows it; see there. */
   private Written lastWrite;
 
@@ -129,8 +131,9 @@ final class ConfinedFiles {
     void at(String step, String path) throws IOException;
   }
 
-  ConfinedFiles(Path root, Exclusions exclusions, long maxFileBytes, RaceHook hook) {
+  ConfinedFiles(Path root, Exclusions exclusions, long maxFileBytes, RaceHook hook, String tempOwner) {
     this.root = root;
+    this.tempPrefix = TEMP_PREFIX + tempOwner + "-";
     this.rootDirectory = root.resolve(".");
     this.exclusions = exclusions;
     this.maxFileBytes = maxFileBytes;
@@ -518,7 +521,7 @@ final class ConfinedFiles {
   private String tempName() {
     byte[] bytes = new byte[8];
     random.nextBytes(bytes);
-    return TEMP_PREFIX + HexFormat.of().formatHex(bytes);
+    return tempPrefix + HexFormat.of().formatHex(bytes);
   }
 
   /** Deletes a file (or a symlink, as a link) or a directory tree; returns the regular files deleted. */

@@ -9,6 +9,7 @@ import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.Exclusions;
+import io.chatbuilder.core.sandbox.FencedSandbox;
 import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
@@ -72,17 +73,22 @@ public final class LocalSandbox implements Sandbox {
   private final ProcessLauncher launcher;
   private final CommandRunner runner;
   private final Path runDirectory;
+  private final SandboxState state;
+  private final Runnable onClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<LocalService> services = ConcurrentHashMap.newKeySet();
   private final AtomicInteger serviceCounter = new AtomicInteger();
   private final Object lock = new Object();
 
-  private LocalSandbox(Builder b, String id, Path root, Path runDirectory, boolean isolated) {
+  private LocalSandbox(Builder b, String id, Path root, Path runDirectory, boolean isolated, SandboxState state) {
     this.id = id;
     this.root = root;
     this.runDirectory = runDirectory;
+    this.state = state;
+    this.onClose = b.onClose;
     this.policy = b.policy;
     this.exclusions = b.exclusions;
-    this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook);
+    this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook, state.owner());
     this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView);
     Optional<Bubblewrap> bubblewrap = Bubblewrap.find(b.bwrapSearchPath).map(p -> new Bubblewrap(p, b.readOnlyPaths));
     this.launcher = new ProcessLauncher(id, root, runDirectory, b.policy, b.baseEnvironment, isolated, bubblewrap,
@@ -348,12 +354,41 @@ public final class LocalSandbox implements Sandbox {
   }
 
   /**
+   * A view whose mutations carry {@code token}. The highest token is kept in a file of the
+   * sandbox's state directory (outside the app files, see {@link Builder#stateDirectory}) and read,
+   * compared and updated under an OS file lock ({@code FileChannel.lock}) held for the whole
+   * mutation, so every {@code LocalSandbox} on the same directory, in this process or another host
+   * sharing the storage, agrees.
+   */
+  @Override
+  public Sandbox fenced(long token) {
+    return FencedSandbox.of(this, token, state::guard);
+  }
+
+  /** The sandbox's state directory (fencing token, owner files); outside the root. */
+  public Path stateDirectory() {
+    return state.directory();
+  }
+
+  /**
    * Kills services and commands still running, stops the egress proxy and removes the sandbox's
    * private host directory (its home with the npm cache, temp files, bridge sockets). The app files
    * stay. Idempotent.
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      closeResources();
+    } finally {
+      state.close();
+      onClose.run();
+    }
+  }
+
+  private void closeResources() {
     for (LocalService service : List.copyOf(services)) {
       service.close();
     }
@@ -431,6 +466,8 @@ public final class LocalSandbox implements Sandbox {
     private java.util.function.UnaryOperator<FileStat> statView = java.util.function.UnaryOperator.identity();
     private Bubblewrap.Probes probes;
     private Path cgroupMount = Path.of("/sys/fs/cgroup");
+    private Path stateDirectory;
+    private Runnable onClose = () -> {};
 
     private Builder(Path root) {
       this.root = Objects.requireNonNull(root, "root == null");
@@ -503,6 +540,22 @@ public final class LocalSandbox implements Sandbox {
       return this;
     }
 
+    /**
+     * Where the sandbox keeps its own state: the highest fencing token seen for the app and the
+     * owner files of open sandboxes (default: {@code .<root name>.chatbuilder} next to the root).
+     * It must lie outside the root, and every host that opens the same root must use the same one.
+     */
+    public Builder stateDirectory(Path directory) {
+      this.stateDirectory = Objects.requireNonNull(directory, "directory == null");
+      return this;
+    }
+
+    /** Called once when the sandbox closes; the provider forgets it then. */
+    Builder onClose(Runnable onClose) {
+      this.onClose = Objects.requireNonNull(onClose, "onClose == null");
+      return this;
+    }
+
     /** Where to look for {@code bwrap} (default: this process's PATH); tests point it at fakes. */
     Builder bwrapSearchPath(String searchPath) {
       this.bwrapSearchPath = Objects.requireNonNull(searchPath, "searchPath == null");
@@ -552,12 +605,24 @@ public final class LocalSandbox implements Sandbox {
         throw new SandboxException("sandbox root is not a directory: " + root);
       }
       String sandboxId = id != null ? id : real.getFileName().toString();
+      Path stateDir = stateDirectory != null ? stateDirectory.toAbsolutePath().normalize() : SandboxState.defaultDirectory(real);
+      if (stateDir.startsWith(real) || stateDir.startsWith(root.toAbsolutePath().normalize())) {
+        throw new SandboxException("the state directory of sandbox " + sandboxId + " must lie outside its root: " + stateDir);
+      }
+      SandboxState state = SandboxState.open(sandboxId, stateDir);
+      // A write killed mid-way leaves its temporary file; the next open removes those of dead owners.
+      state.removeDeadTemporaryFiles(real, exclusions);
       boolean isolated = isolation == Isolation.BUBBLEWRAP;
       if (!isolated) {
         log.warn("sandbox {} runs app code UNISOLATED (explicit opt-in): commands and services can read the host's "
             + "files and secrets and reach every service on it", sandboxId);
       }
-      return new LocalSandbox(this, sandboxId, real, run, isolated);
+      try {
+        return new LocalSandbox(this, sandboxId, real, run, isolated, state);
+      } catch (RuntimeException e) {
+        state.close();
+        throw e;
+      }
     }
 
     /**

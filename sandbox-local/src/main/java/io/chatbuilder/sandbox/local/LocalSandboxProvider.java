@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * Opens one {@link LocalSandbox} per app in a directory {@code <baseDir>/<appId>}. App ids are
  * validated (letters, digits, '-' and '_', at most 64 characters, not a device name), so an id can
- * never name a directory outside the base. Opening the same app twice returns the same sandbox.
+ * never name a directory outside the base. Opening the same app twice returns the same sandbox
+ * while it is open; once it is closed (the facade evicts idle sandboxes) the next open builds a new one.
  *
  * <pre>{@code
  * SandboxProvider sandboxes = LocalSandboxProvider.create(Path.of("apps"),
@@ -85,14 +86,21 @@ public final class LocalSandboxProvider implements SandboxProvider, AutoCloseabl
       }
       LocalSandbox.Builder builder = LocalSandbox.builder(dir).id(id).probes(probes);
       configuration.accept(builder);
-      return builder.build();
+      LocalSandbox[] built = new LocalSandbox[1];
+      builder.onClose(() -> {
+        if (built[0] != null) {
+          open.remove(id, built[0]);
+        }
+      });
+      built[0] = builder.build();
+      return built[0];
     });
   }
 
   /** Closes every sandbox this provider opened. */
   @Override
   public void close() {
-    open.values().forEach(Sandbox::close);
+    java.util.List.copyOf(open.values()).forEach(Sandbox::close);
     open.clear();
   }
 }

@@ -65,6 +65,8 @@ public final class RemoteSandbox implements Sandbox {
   private final OkHttpClient client;
   private final OkHttpClient streamClient;
   private final boolean ownsClient;
+  /** A fenced view: shares the client, and its close() leaves the client open. */
+  private final boolean view;
   private final int maxAttempts;
   private final long applyBatchBytes;
   private final Set<Call> streams = ConcurrentHashMap.newKeySet();
@@ -82,6 +84,30 @@ public final class RemoteSandbox implements Sandbox {
     this.streamClient = shared.newBuilder().callTimeout(Duration.ZERO).connectTimeout(b.connectTimeout)
         .readTimeout(b.streamReadTimeout).build();
     this.transport = new Transport(b.baseUrl, b.sandboxId, b.token, client, b.callTimeout, b.maxAttempts, b.retryBackoff);
+    this.view = false;
+  }
+
+  private RemoteSandbox(RemoteSandbox base, long fencingToken) {
+    this.id = base.id;
+    this.maxAttempts = base.maxAttempts;
+    this.applyBatchBytes = base.applyBatchBytes;
+    this.ownsClient = false;
+    this.client = base.client;
+    this.streamClient = base.streamClient;
+    this.transport = base.transport.fenced(fencingToken);
+    this.policy = base.policy;
+    this.view = true;
+  }
+
+  /**
+   * A view whose mutating requests (write, delete, move, apply, process start) carry the
+   * {@code Fencing-Token} header; the server refuses a stale one with 409 {@code lease_lost}, thrown
+   * here as {@link io.chatbuilder.core.LeaseLostException}. See the module README for the wire format.
+   */
+  @Override
+  public Sandbox fenced(long token) {
+    io.chatbuilder.core.sandbox.FencedSandbox.checkToken(token);
+    return new RemoteSandbox(this, token);
   }
 
   /**
@@ -370,6 +396,10 @@ public final class RemoteSandbox implements Sandbox {
   /** Stops open output streams; the sandbox and its files on the server stay. */
   @Override
   public void close() {
+    if (view) {
+      streams.forEach(Call::cancel);
+      return; // the client it borrows stays open
+    }
     transport.close();
     streams.forEach(Call::cancel);
     if (ownsClient) {

@@ -7,11 +7,13 @@ import com.sun.net.httpserver.HttpHandler;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.FencedSandbox;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.WriteOutcome;
@@ -172,19 +174,19 @@ final class Router implements HttpHandler {
       case "GET files/stat":
         return json(200, stat(sandbox, r.requiredParam("path")));
       case "PUT files/content":
-        return write(hosted, r);
+        return write(hosted, mutable(hosted, r), r);
       case "DELETE files": {
         ObjectNode o = Wire.NODES.objectNode();
-        o.set("deleted", Wire.array(sandbox.delete(r.requiredParam("path"))));
+        o.set("deleted", Wire.array(mutable(hosted, r).delete(r.requiredParam("path"))));
         return json(200, o);
       }
       case "POST files/move": {
         ObjectNode body = Wire.parseObject(r.body);
-        sandbox.rename(Wire.requireText(body, "from"), Wire.requireText(body, "to"));
+        mutable(hosted, r).rename(Wire.requireText(body, "from"), Wire.requireText(body, "to"));
         return json(200, Wire.NODES.objectNode());
       }
       case "POST files/apply":
-        sandbox.apply(Wire.fileSet(Wire.parseObject(r.body)));
+        mutable(hosted, r).apply(Wire.fileSet(Wire.parseObject(r.body)));
         return json(200, Wire.NODES.objectNode());
       case "POST files/snapshot": {
         Map<String, Optional<byte[]>> files = new TreeMap<>();
@@ -212,7 +214,11 @@ final class Router implements HttpHandler {
         return json(200, o);
       }
       case "POST processes": {
-        RemoteProcess p = hosted.processes.start(sandbox, Wire.command(Wire.parseObject(r.body)), processThreads);
+        Sandbox target = mutable(hosted, r);
+        if (target instanceof FencedSandbox fenced) {
+          fenced.check(); // a stale holder gets its 409 here, not as an event of a process that never ran
+        }
+        RemoteProcess p = hosted.processes.start(target, Wire.command(Wire.parseObject(r.body)), processThreads);
         return json(201, p.status());
       }
       case "POST draft/start":
@@ -292,7 +298,30 @@ final class Router implements HttpHandler {
     throw new NotFoundException("no such endpoint: " + r.method + " " + Wire.PREFIX + "{id}/" + r.route);
   }
 
-  private StoredResponse write(SandboxRegistry.Hosted hosted, Request r) {
+  /**
+   * The sandbox a mutating request acts on: with a {@value Wire#FENCING_TOKEN} header, the hosted
+   * sandbox's fenced view for that token (the hosted sandbox keeps the highest token it has seen,
+   * a {@link io.chatbuilder.sandbox.local.LocalSandbox} in its state directory); without one, the
+   * sandbox itself.
+   */
+  private static Sandbox mutable(SandboxRegistry.Hosted hosted, Request r) {
+    String header = r.exchange.getRequestHeaders().getFirst(Wire.FENCING_TOKEN);
+    if (header == null) {
+      return hosted.sandbox;
+    }
+    long token;
+    try {
+      token = Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidArgumentException(Wire.FENCING_TOKEN + " must be a positive integer, got '" + header + "'");
+    }
+    if (token < 1) {
+      throw new InvalidArgumentException(Wire.FENCING_TOKEN + " must be a positive integer, got " + token);
+    }
+    return hosted.sandbox.fenced(token);
+  }
+
+  private StoredResponse write(SandboxRegistry.Hosted hosted, Sandbox target, Request r) {
     String path = r.requiredParam("path");
     String ifMatch = r.exchange.getRequestHeaders().getFirst("If-Match");
     WriteOutcome outcome;
@@ -314,7 +343,7 @@ final class Router implements HttpHandler {
               : "write refused: " + path + " was changed by someone else since it was read (If-Match " + expected + ")");
         }
       }
-      outcome = hosted.sandbox.write(path, r.body);
+      outcome = target.write(path, r.body);
     }
     String sha256 = ContentHash.sha256(r.body);
     ObjectNode o = Wire.NODES.objectNode();
@@ -482,6 +511,10 @@ final class Router implements HttpHandler {
   }
 
   private static StoredResponse errorResponse(ChatBuilderException e) {
+    if (e instanceof LeaseLostException) {
+      // Its own wire code, so the client can tell a stale fencing token from other conflicts.
+      return new StoredResponse(409, null, JSON, Wire.bytes(Wire.error(Wire.LEASE_LOST, e.getMessage())));
+    }
     return errorResponse(e.code().httpStatus(), e.code(), e.getMessage());
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
 import java.io.IOException;
@@ -36,7 +37,9 @@ final class Transport {
   final Duration callTimeout;
   final int maxAttempts;
   final Duration retryBackoff;
-  private volatile boolean closed;
+  /** The fencing token sent with every mutating request; 0 for none. */
+  final long fencingToken;
+  private final java.util.concurrent.atomic.AtomicBoolean closed;
 
   Transport(String baseUrl, String id, String token, OkHttpClient client, Duration callTimeout, int maxAttempts, Duration retryBackoff) {
     HttpUrl root = HttpUrl.parse(baseUrl);
@@ -50,14 +53,33 @@ final class Transport {
     this.callTimeout = callTimeout;
     this.maxAttempts = maxAttempts;
     this.retryBackoff = retryBackoff;
+    this.fencingToken = 0;
+    this.closed = new java.util.concurrent.atomic.AtomicBoolean();
+  }
+
+  private Transport(Transport t, long fencingToken) {
+    this.id = t.id;
+    this.base = t.base;
+    this.authorization = t.authorization;
+    this.client = t.client;
+    this.callTimeout = t.callTimeout;
+    this.maxAttempts = t.maxAttempts;
+    this.retryBackoff = t.retryBackoff;
+    this.fencingToken = fencingToken;
+    this.closed = t.closed; // closing the client closes its fenced views too
+  }
+
+  /** The same transport whose mutating requests carry {@code token}. */
+  Transport fenced(long token) {
+    return new Transport(this, token);
   }
 
   void close() {
-    closed = true;
+    closed.set(true);
   }
 
   boolean closed() {
-    return closed;
+    return closed.get();
   }
 
   HttpUrl.Builder url(String route) {
@@ -74,8 +96,12 @@ final class Transport {
 
   /** A request that changes state: it carries an idempotency key shared by all its retries. */
   Request.Builder mutating(HttpUrl url) {
-    return new Request.Builder().url(url).header("Authorization", authorization)
+    Request.Builder b = new Request.Builder().url(url).header("Authorization", authorization)
         .header("Idempotency-Key", UUID.randomUUID().toString());
+    if (fencingToken > 0) {
+      b.header(Wire.FENCING_TOKEN, Long.toString(fencingToken));
+    }
+    return b;
   }
 
   Request post(String route, ObjectNode body) {
@@ -87,7 +113,7 @@ final class Transport {
    * connection died); never retries a timeout, which becomes {@link TimeoutException}.
    */
   Reply call(String operation, Request request) {
-    if (closed) {
+    if (closed()) {
       throw new SandboxException("the remote sandbox client for " + id + " is closed");
     }
     IOException lastFailure = null;
@@ -131,6 +157,9 @@ final class Transport {
     try {
       JsonNode o = Wire.MAPPER.readTree(body);
       if (o != null && o.path("code").isTextual() && o.path("message").isTextual()) {
+        if (o.get("code").asText().equals(Wire.LEASE_LOST)) {
+          return new LeaseLostException(o.get("message").asText());
+        }
         return ChatBuilderException.of(ErrorCode.fromWireName(o.get("code").asText()), o.get("message").asText());
       }
     } catch (IOException ignored) {

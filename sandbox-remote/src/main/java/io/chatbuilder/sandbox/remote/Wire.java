@@ -139,9 +139,18 @@ final class Wire {
 
   // ---------------------------------------------------------------- errors
 
+  /** The header a fenced client sends on every mutating request: its lease's fencing token. */
+  static final String FENCING_TOKEN = "Fencing-Token";
+  /** The error code (HTTP 409) of a mutation refused for a stale fencing token. */
+  static final String LEASE_LOST = "lease_lost";
+
   static ObjectNode error(ErrorCode code, String message) {
+    return error(code.wireName(), message);
+  }
+
+  static ObjectNode error(String code, String message) {
     ObjectNode o = NODES.objectNode();
-    o.put("code", code.wireName());
+    o.put("code", code);
     o.put("message", message);
     return o;
   }
