@@ -153,12 +153,17 @@ public final class ChatBuilder implements AutoCloseable {
     String runId = newRunId();
     LockHolder holder = lock(appId, "run " + runId + " is in progress");
     AppLeases.Held lease = null;
+    SandboxCache.Held hold = null;
     try {
       Cancellation cancellation = new Cancellation();
       // Losing the lease cancels the model stream and any command; the run then fails as lost.
       lease = leases.acquire(appId, "run " + runId, lost -> cancellation.cancel());
       AppLeases.Held held = lease;
-      Sandbox sandbox = sandbox(appId);
+      // Held (never evicted) for the whole run, and fenced: once another holder's higher token
+      // reached the sandbox, this run's late writes are refused there too.
+      hold = holdSandbox(appId);
+      SandboxCache.Held sandboxHold = hold;
+      Sandbox sandbox = hold.sandbox().fenced(held.lease().token());
       RunEvents events = new RunEvents(appId, runId, eventLog, listeners, clock);
       Run run = new Run(appId, runId, events, cancellation);
       runs.put(appId, run);
@@ -166,6 +171,7 @@ public final class ChatBuilder implements AutoCloseable {
       // the moment it sees run_completed must not get busy, here or on another host.
       Runnable release = () -> {
         runs.remove(appId, run);
+        sandboxHold.close();
         held.release();
         unlock(appId, holder);
       };
@@ -201,6 +207,9 @@ public final class ChatBuilder implements AutoCloseable {
       return run;
     } catch (RuntimeException e) {
       runs.remove(appId);
+      if (hold != null) {
+        hold.close();
+      }
       if (lease != null) {
         lease.release();
       }
@@ -241,7 +250,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   /** Records the app's {@code initial} checkpoint from its sandbox files if it has none; returns the head. */
   public Checkpoint initialize(String appId) {
-    return exclusive(appId, "initializing", lease -> history.initialize(appId, sandbox(appId), lease));
+    return exclusive(appId, "initializing", (lease, sandbox) -> history.initialize(appId, sandbox, lease));
   }
 
   /** The app's checkpoints, newest first, at most {@code limit}. */
@@ -279,7 +288,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   public Checkpoint undo(String appId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
-    return exclusive(appId, "undo in progress", lease -> history.undo(appId, sandbox(appId), options, lease).checkpoint());
+    return exclusive(appId, "undo in progress", (lease, sandbox) -> history.undo(appId, sandbox, options, lease).checkpoint());
   }
 
   /** Re-applies the latest undone change; a new change since the undo clears redo. */
@@ -289,7 +298,7 @@ public final class ChatBuilder implements AutoCloseable {
 
   public Checkpoint redo(String appId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
-    return exclusive(appId, "redo in progress", lease -> history.redo(appId, sandbox(appId), options, lease).checkpoint());
+    return exclusive(appId, "redo in progress", (lease, sandbox) -> history.redo(appId, sandbox, options, lease).checkpoint());
   }
 
   /** Sets the app's files to those of any checkpoint and records a {@code restore} checkpoint. */
@@ -300,7 +309,7 @@ public final class ChatBuilder implements AutoCloseable {
   public Checkpoint restore(String appId, String checkpointId, HistoryOptions options) {
     Objects.requireNonNull(options, "options == null");
     return exclusive(appId, "restore in progress",
-        lease -> history.restore(appId, sandbox(appId), checkpointId, options, lease).checkpoint());
+        (lease, sandbox) -> history.restore(appId, sandbox, checkpointId, options, lease).checkpoint());
   }
 
   /**
@@ -309,7 +318,7 @@ public final class ChatBuilder implements AutoCloseable {
    */
   public Checkpoint revertFile(String appId, String checkpointId, String path) {
     return exclusive(appId, "revert in progress",
-        lease -> history.revertFile(appId, sandbox(appId), checkpointId, path, lease).checkpoint());
+        (lease, sandbox) -> history.revertFile(appId, sandbox, checkpointId, path, lease).checkpoint());
   }
 
   /**
@@ -318,8 +327,8 @@ public final class ChatBuilder implements AutoCloseable {
    * latest checkpoint's files are restored (both undoable). Returns the new head.
    */
   public Checkpoint resync(String appId) {
-    return exclusive(appId, "resync in progress", lease -> {
-      history.resync(appId, sandbox(appId), lease);
+    return exclusive(appId, "resync in progress", (lease, sandbox) -> {
+      history.resync(appId, sandbox, lease);
       return store.head(appId).orElseThrow();
     });
   }
@@ -376,11 +385,10 @@ public final class ChatBuilder implements AutoCloseable {
       throw new ConflictException("cannot fork app " + sourceAppId + " onto itself; name a new app");
     }
     Checkpoint source = history.require(sourceAppId, checkpointId);
-    return exclusive(newAppId, "forking into the app", lease -> {
+    return exclusive(newAppId, "forking into the app", (lease, sandbox) -> {
       if (store.head(newAppId).isPresent()) {
         throw new ConflictException("cannot fork onto app " + newAppId + ": it already exists");
       }
-      Sandbox sandbox = sandbox(newAppId);
       if (!sandbox.files().isEmpty()) {
         throw new ConflictException("app " + newAppId + " has no history but its sandbox already holds "
             + sandbox.files().size() + " files; refusing to overwrite them");
@@ -501,11 +509,10 @@ public final class ChatBuilder implements AutoCloseable {
     if (template == null) {
       throw new NotFoundException("no template '" + templateId + "'; available: " + new java.util.TreeSet<>(templates.keySet()));
     }
-    return exclusive(appId, "creating the app", lease -> {
+    return exclusive(appId, "creating the app", (lease, sandbox) -> {
       if (store.head(appId).isPresent()) {
         throw new ConflictException("app " + appId + " already exists");
       }
-      Sandbox sandbox = sandbox(appId);
       if (!sandbox.files().isEmpty()) {
         throw new ConflictException("app " + appId + " has no history but its sandbox already holds "
             + sandbox.files().size() + " files; refusing to overwrite them");
@@ -623,18 +630,22 @@ public final class ChatBuilder implements AutoCloseable {
 
   // ------------------------------------------------------------------ internals
 
-  /** Runs a history operation under the app's in-JVM lock and its store lease, in that order. */
-  private <T> T exclusive(String appId, String what, Function<Lease, T> action) {
+  /**
+   * Runs a history operation under the app's in-JVM lock and its store lease, in that order, on
+   * the app's sandbox held for the operation and fenced with the lease's token.
+   */
+  private <T> T exclusive(String appId, String what, java.util.function.BiFunction<Lease, Sandbox, T> action) {
     checkAppId(appId);
     checkOpen();
     LockHolder holder = lock(appId, what);
     try {
       // A lost lease needs no action here: the store refuses the operation's checkpoint append.
       AppLeases.Held lease = leases.acquire(appId, what, lost -> { });
-      try {
+      try (SandboxCache.Held hold = holdSandbox(appId)) {
+        Sandbox sandbox = hold.sandbox().fenced(lease.lease().token());
         // What a dead earlier holder left half done is finished first (DESIGN §3.2).
-        recovery.recover(appId, sandbox(appId), lease.lease());
-        return action.apply(lease.lease());
+        recovery.recover(appId, sandbox, lease.lease());
+        return action.apply(lease.lease(), sandbox);
       } finally {
         lease.release();
       }

@@ -223,4 +223,23 @@ final class DirectorySandbox implements Sandbox {
 
   @Override
   public void close() {}
+
+  private long highestToken;
+
+  /** Fenced within this JVM (the tests' hosts are kept apart by their leases; this checks the rest). */
+  @Override
+  public Sandbox fenced(long token) {
+    return io.chatbuilder.core.sandbox.FencedSandbox.of(this, token, new io.chatbuilder.core.sandbox.FencedSandbox.Fence() {
+      @Override
+      public <T> T guard(long t, java.util.function.Supplier<T> mutation) {
+        synchronized (DirectorySandbox.this) {
+          if (t < highestToken) {
+            throw io.chatbuilder.core.sandbox.FencedSandbox.stale(id(), t, highestToken);
+          }
+          highestToken = t;
+          return mutation.get();
+        }
+      }
+    });
+  }
 }
