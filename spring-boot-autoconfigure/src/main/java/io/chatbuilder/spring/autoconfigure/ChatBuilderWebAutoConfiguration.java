@@ -104,6 +104,12 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
+  ApiContractsController chatBuilderApiContractsController(ChatBuilderProperties properties) {
+    return new ApiContractsController(properties.http().basePath());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
   HttpGuard chatBuilderHttpGuard(ChatBuilderProperties properties, Environment environment, ListableBeanFactory beans,
       ResourceLoader resources) {
     ChatBuilderProperties.Http http = properties.http();
