@@ -1,0 +1,4 @@
+export * from "./events.js";
+export * from "./api.js";
+export * from "./client.js";
+export { readSse, type SseFrame } from "./sse.js";
