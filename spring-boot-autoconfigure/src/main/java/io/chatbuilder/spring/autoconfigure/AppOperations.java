@@ -197,8 +197,8 @@ final class AppOperations {
   /** The files of a checkpoint, the head's when none is named. */
   ObjectNode files(AppPrincipal principal, String appId, Optional<String> checkpoint) {
     authorize(principal, appId, AppAction.READ);
-    String checkpointId = checkpoint.orElseGet(() -> requireApp(appId).id());
-    requireApp(appId);
+    Checkpoint head = requireApp(appId);
+    String checkpointId = checkpoint.orElse(head.id());
     ArrayNode files = json.codec().mapper().createArrayNode();
     builder.files(appId, checkpointId).forEach((path, size) -> files.addObject().put("path", path).put("size", size));
     return (ObjectNode) json.object().put("checkpoint_id", checkpointId).set("files", files);

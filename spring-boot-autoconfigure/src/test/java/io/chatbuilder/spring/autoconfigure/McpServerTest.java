@@ -51,6 +51,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class McpServerTest {
   /** Who the test's clients say they are; the host's resolver below trusts it (a test stand-in for a login). */
   static final String USER_HEADER = "X-Test-User";
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -143,7 +144,7 @@ class McpServerTest {
   @SuppressWarnings("unchecked")
   void listsEveryTool() {
     List<String> names = client("alice").listTools().tools().stream().map(McpSchema.Tool::name).toList();
-    assertThat(names).contains("list_apps", "create_app", "chat", "run_events", "cancel", "list_runs", "list_checkpoints",
+    assertThat(names).containsExactlyInAnyOrder("list_apps", "create_app", "chat", "run_events", "cancel", "list_runs", "list_checkpoints",
         "undo", "redo", "restore", "revert_file", "diff", "list_files", "read_file", "draft_status", "start_draft",
         "publish", "list_publishes");
     McpSchema.Tool chat = client("alice").listTools().tools().stream().filter(t -> t.name().equals("chat")).findFirst()
@@ -153,7 +154,7 @@ class McpServerTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void createsChatsReadsAndWalksHistory() {
+  void createsChatsReadsAndWalksHistory() throws IOException {
     McpSyncClient alice = client("alice");
     Map<String, Object> created = ok(call(alice, "create_app", Map.of("app_id", "alice-shop", "template_id", "plain")));
     assertThat(created.get("app_id")).isEqualTo("alice-shop");
@@ -178,6 +179,9 @@ class McpServerTest {
     assertThat(done).isTrue();
     assertThat(events.stream().mapToLong(e -> ((Number) e.get("seq")).longValue()).toArray())
         .containsExactly(LongStream.rangeClosed(1, events.size()).toArray());
+    for (Map<String, Object> e : events) {
+      Contracts.assertValid(Contracts.EVENTS, MAPPER.writeValueAsString(e)); // the published events schema
+    }
     assertThat(events.get(0).get("type")).isEqualTo("run_started");
     assertThat(events.get(events.size() - 1).get("type")).isEqualTo("run_completed");
     assertThat(events).anySatisfy(e -> assertThat(e.get("type")).isEqualTo("checkpoint_created"));
@@ -267,6 +271,21 @@ class McpServerTest {
     }
     try (Response r = http.newCall(post.removeHeader("Origin").header("Host", "evil.example").build()).execute()) {
       assertThat(r.code()).isEqualTo(403);
+    }
+    // The client ends its session with a bodiless DELETE: the guard lets it through (but not from a foreign origin).
+    String session;
+    try (Response r = http.newCall(post.removeHeader("Host").build()).execute()) {
+      assertThat(r.code()).as(r.body().string()).isEqualTo(200);
+      session = r.header("Mcp-Session-Id");
+    }
+    assertThat(session).isNotBlank();
+    Request.Builder delete = new Request.Builder().url("http://localhost:" + port + "/admin/mcp").delete()
+        .header("Mcp-Session-Id", session);
+    try (Response r = http.newCall(delete.header("Origin", "http://evil.example").build()).execute()) {
+      assertThat(r.code()).isEqualTo(403);
+    }
+    try (Response r = http.newCall(delete.removeHeader("Origin").build()).execute()) {
+      assertThat(r.code()).as(r.body().string()).isBetween(200, 299);
     }
     Request plain = new Request.Builder().url("http://localhost:" + port + "/admin/mcp")
         .header("Accept", "application/json, text/event-stream")
