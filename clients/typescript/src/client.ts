@@ -12,8 +12,10 @@ import type {
   PublishList,
   PublishResult,
   RunList,
-} from "./api.js";
-import type { ChatBuilderEvent, Checkpoint, UnknownEvent } from "./events.js";
+  ChatBuilderEvent,
+  Checkpoint,
+} from "./generated/contracts.js";
+import type { UnknownEvent } from "./events.js";
 import { isTerminal } from "./events.js";
 import { readSse } from "./sse.js";
 

@@ -1,3 +1,4 @@
+export * from "./generated/contracts.js";
 export * from "./events.js";
 export * from "./api.js";
 export * from "./client.js";

@@ -69,20 +69,24 @@ test("a stream cut mid-run resumes with Last-Event-ID and delivers every event o
     const reader = response.body.getReader();
     let text = "";
     const body = new ReadableStream<Uint8Array>({
+      // Reads until three whole frames are in, then passes exactly those and breaks the stream. (A
+      // pull that enqueued nothing is not called again, so it must not return before that.)
       async pull(controller) {
-        const { value, done } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        text += new TextDecoder().decode(value);
-        const frames = text.split("\n\n");
-        if (frames.length > 3) {
-          passed = frames.slice(0, 3).join("\n\n") + "\n\n";
-          controller.enqueue(new TextEncoder().encode(passed));
-          await reader.cancel();
-          controller.error(new Error("connection reset (test)"));
-          return;
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          text += new TextDecoder().decode(value);
+          const frames = text.split("\n\n");
+          if (frames.length > 3) {
+            passed = frames.slice(0, 3).join("\n\n") + "\n\n";
+            controller.enqueue(new TextEncoder().encode(passed));
+            await reader.cancel();
+            controller.error(new Error("connection reset (test)"));
+            return;
+          }
         }
       },
     });
