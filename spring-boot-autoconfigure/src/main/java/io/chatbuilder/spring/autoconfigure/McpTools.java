@@ -60,8 +60,8 @@ final class McpTools {
         }));
     tools.add(tool("run_events", "Events of a run with seq > after_seq (JSON as in the HTTP API's event streams). "
             + "With wait_seconds, waits up to that long (at most " + maxWaitMillis / 1000 + " s) while the run is in "
-            + "progress; done is true once the run's terminal event is included. Call again with after_seq = last_seq "
-            + "for more.",
+            + "progress (keep it below your client's request timeout); done is true once the run's terminal event is "
+            + "included. Call again with after_seq = last_seq for more.",
         schema(APP, req(prop("run_id", "string", "the run, as chat returned it")),
             prop("after_seq", "integer", "only events after this seq (default 0: all)"),
             prop("wait_seconds", "number", "how long to wait for the run to end (default 0)"),
