@@ -5,6 +5,7 @@ import io.chatbuilder.spring.autoconfigure.AppAccessPolicy;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.PropertySource;
 
 /**
  * A host application on the ChatBuilder Spring Boot starter: Spring Security with two users, and an
@@ -16,9 +17,12 @@ import org.springframework.context.annotation.Bean;
  * </pre>
  *
  * The database is the application's {@code DataSource}: Boot's embedded H2 unless
- * {@code spring.datasource.url} names another (the tests run it on PostgreSQL too).
+ * {@code spring.datasource.url} names another (the tests run it on PostgreSQL too). It serves
+ * ChatBuilder's MCP tools at {@code /admin/mcp} as well ({@code springhost.properties}), behind the
+ * same login and policy.
  */
 @SpringBootApplication
+@PropertySource("classpath:io/chatbuilder/examples/springhost/springhost.properties")
 public class SpringHostApplication {
   public static void main(String[] args) {
     SpringApplication.run(SpringHostApplication.class, args);

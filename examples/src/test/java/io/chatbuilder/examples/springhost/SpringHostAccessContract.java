@@ -22,6 +22,13 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.http.HttpRequest;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -31,7 +38,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * The sample host over real HTTP with two users: alice can neither list, read, chat with, undo nor
- * publish bob's apps, and bob can use his own. Run on H2 and on PostgreSQL by the subclasses.
+ * publish bob's apps, and bob can use his own, over the HTTP API and over MCP. Run on H2 and on
+ * PostgreSQL by the subclasses.
  */
 abstract class SpringHostAccessContract {
   static final String ALICE_PASSWORD = "alice-pw-for-tests";
@@ -193,5 +201,68 @@ abstract class SpringHostAccessContract {
       assertThat(r.code()).isEqualTo(401);
     }
     assertThat(chatBuilder.head("anonymous-x")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ the same over MCP
+
+  private final List<McpSyncClient> mcpClients = new ArrayList<>();
+
+  @AfterEach
+  void closeMcpClients() {
+    mcpClients.forEach(McpSyncClient::closeGracefully);
+  }
+
+  private McpSyncClient mcp(String user, String password) {
+    HttpRequest.Builder request = HttpRequest.newBuilder().header("Authorization", Credentials.basic(user, password));
+    McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://localhost:" + port)
+        .endpoint("/admin/mcp").requestBuilder(request).build()).requestTimeout(Duration.ofSeconds(60)).build();
+    mcpClients.add(client);
+    client.initialize();
+    return client;
+  }
+
+  private static McpSchema.CallToolResult tool(McpSyncClient client, String name, Map<String, Object> arguments) {
+    return client.callTool(new McpSchema.CallToolRequest(name, arguments));
+  }
+
+  private static String text(McpSchema.CallToolResult result) {
+    return ((McpSchema.TextContent) result.content().get(0)).text();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void overMcpTooAliceCannotTouchBobsAppsAndBobUsesHisOwn() throws Exception {
+    McpSyncClient bob = mcp("bob", BOB_PASSWORD);
+    if (chatBuilder.head("bob-tools").isEmpty()) {
+      assertThat(tool(bob, "create_app", Map.of("app_id", "bob-tools", "template_id", "blank")).isError()).isFalse();
+    }
+    McpSchema.CallToolResult chat = tool(bob, "chat", Map.of("app_id", "bob-tools", "message", "write n.txt"));
+    assertThat(chat.isError()).as(text(chat)).isFalse();
+    String runId = (String) ((Map<String, Object>) chat.structuredContent()).get("run_id");
+    McpSchema.CallToolResult events = tool(bob, "run_events",
+        Map.of("app_id", "bob-tools", "run_id", runId, "wait_seconds", 30));
+    assertThat(((Map<String, Object>) events.structuredContent()).get("done")).isEqualTo(true);
+    assertThat(text(events)).contains("\"run_completed\"");
+    int checkpoints = chatBuilder.checkpoints("bob-tools", 100).size();
+
+    McpSyncClient alice = mcp("alice", ALICE_PASSWORD);
+    McpSchema.CallToolResult undo = tool(alice, "undo", Map.of("app_id", "bob-tools"));
+    assertThat(undo.isError()).isTrue();
+    assertThat(text(undo)).isEqualTo("unauthorized: alice may not undo app bob-tools");
+    for (String name : List.of("list_checkpoints", "list_files", "publish", "redo")) {
+      McpSchema.CallToolResult r = tool(alice, name, Map.of("app_id", "bob-tools"));
+      assertThat(text(r)).as(name).startsWith("unauthorized: alice may not");
+    }
+    assertThat(text(tool(alice, "read_file", Map.of("app_id", "bob-tools", "path", "n.txt")))).startsWith("unauthorized:");
+    assertThat(text(tool(alice, "run_events", Map.of("app_id", "bob-tools", "run_id", runId)))).startsWith("unauthorized:");
+    assertThat(text(tool(alice, "chat", Map.of("app_id", "bob-tools", "message", "x")))).startsWith("unauthorized:");
+    assertThat(text(tool(alice, "list_apps", Map.of()))).doesNotContain("bob-");
+    assertThat(chatBuilder.checkpoints("bob-tools", 100)).hasSize(checkpoints);
+    // The MCP endpoint is behind the same login: no credentials, no session.
+    try (Response r = http.newCall(new Request.Builder().url("http://localhost:" + port + "/admin/mcp")
+        .header("Accept", "application/json, text/event-stream")
+        .post(RequestBody.create("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", JSON)).build()).execute()) {
+      assertThat(r.code()).isEqualTo(401);
+    }
   }
 }

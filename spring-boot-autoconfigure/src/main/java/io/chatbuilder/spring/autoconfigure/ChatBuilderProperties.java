@@ -17,19 +17,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sandbox where apps' sandboxes live and how their commands are isolated
  * @param store the JDBC stores on the application's {@code DataSource}
  * @param http the HTTP API
+ * @param mcp the MCP server (the same operations as the HTTP API, as tools for MCP clients)
  */
 @ConfigurationProperties("chatbuilder")
 public record ChatBuilderProperties(
     @DefaultValue Model model,
     @DefaultValue Sandbox sandbox,
     @DefaultValue Store store,
-    @DefaultValue Http http) {
+    @DefaultValue Http http,
+    @DefaultValue Mcp mcp) {
 
   public ChatBuilderProperties {
     Objects.requireNonNull(model, "model == null");
     Objects.requireNonNull(sandbox, "sandbox == null");
     Objects.requireNonNull(store, "store == null");
     Objects.requireNonNull(http, "http == null");
+    Objects.requireNonNull(mcp, "mcp == null");
   }
 
   /** Which providers {@code chatbuilder.model.provider} can name. */
@@ -148,6 +151,34 @@ public record ChatBuilderProperties(
     public String toString() {
       return "Http[enabled=" + enabled + ", basePath=" + basePath + ", allowedHosts=" + allowedHosts + ", allowedOrigins="
           + allowedOrigins + ", accessToken=" + (accessToken.isPresent() ? "(set)" : "(random)") + "]";
+    }
+  }
+
+  /**
+   * @param enabled whether the MCP server is served (needs the MCP Java SDK,
+   *     {@code io.modelcontextprotocol.sdk:mcp}, on the class path and the HTTP API enabled)
+   * @param endpoint the Streamable HTTP endpoint's path under {@code chatbuilder.http.base-path}
+   * @param maxWait the longest a {@code run_events} call may wait for a run to end
+   * @param maxEvents the most events one {@code run_events} call returns
+   */
+  public record Mcp(
+      @DefaultValue("false") boolean enabled,
+      @DefaultValue("/mcp") String endpoint,
+      @DefaultValue("60s") Duration maxWait,
+      @DefaultValue("500") int maxEvents) {
+    public Mcp {
+      Objects.requireNonNull(endpoint, "endpoint == null");
+      if (!endpoint.startsWith("/") || endpoint.endsWith("/") || endpoint.contains("*") || endpoint.contains("{")) {
+        throw new IllegalArgumentException("chatbuilder.mcp.endpoint must start with '/' and not end with '/', not '"
+            + endpoint + "'");
+      }
+      Objects.requireNonNull(maxWait, "maxWait == null");
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException("chatbuilder.mcp.max-wait must not be negative");
+      }
+      if (maxEvents < 1) {
+        throw new IllegalArgumentException("chatbuilder.mcp.max-events must be >= 1");
+      }
     }
   }
 }

@@ -91,9 +91,21 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  ChatBuilderApiController chatBuilderApiController(ChatBuilder chatBuilder, AppAccessPolicy policy,
+  AppOperations chatBuilderAppOperations(ChatBuilder chatBuilder, AppAccessPolicy policy) {
+    return new AppOperations(chatBuilder, policy);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  ChatBuilderApiController chatBuilderApiController(AppOperations operations,
       PrincipalResolver principals, EventStreams streams) {
-    return new ChatBuilderApiController(chatBuilder, policy, principals, streams);
+    return new ChatBuilderApiController(operations, principals, streams);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  ApiContractsController chatBuilderApiContractsController(ChatBuilderProperties properties) {
+    return new ApiContractsController(properties.http().basePath());
   }
 
   @Bean

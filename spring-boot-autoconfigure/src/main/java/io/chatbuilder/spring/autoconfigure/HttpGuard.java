@@ -117,7 +117,9 @@ final class HttpGuard extends OncePerRequestFilter implements Ordered {
           return;
         }
       }
-      if (!isJson(request.getContentType())) {
+      // A DELETE (the MCP client ending its session) has no body, and no foreign page can send one
+      // without a CORS preflight this API never answers; POST, PUT and PATCH must be JSON.
+      if (!request.getMethod().equals("DELETE") && !isJson(request.getContentType())) {
         refuse(response, 415, "unsupported_media_type",
             "state-changing requests must be 'Content-Type: application/json', not '" + request.getContentType() + "'");
         return;

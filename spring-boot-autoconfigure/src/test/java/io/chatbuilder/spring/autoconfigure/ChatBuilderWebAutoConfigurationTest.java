@@ -33,13 +33,15 @@ class ChatBuilderWebAutoConfigurationTest {
   @Test
   void aServletAppGetsTheApiTheGuardAndThePolicy() {
     web().run(context -> assertThat(context).hasSingleBean(ChatBuilderApiController.class).hasSingleBean(HttpGuard.class)
+        .hasSingleBean(ApiContractsController.class).hasSingleBean(AppOperations.class)
         .hasSingleBean(EventStreams.class).hasSingleBean(AppAccessPolicy.class).hasSingleBean(PrincipalResolver.class));
   }
 
   @Test
   void httpDisabledOrNotAWebAppMeansNoApi() {
     web().withPropertyValues("chatbuilder.http.enabled=false").run(context ->
-        assertThat(context).doesNotHaveBean(ChatBuilderApiController.class).doesNotHaveBean(HttpGuard.class));
+        assertThat(context).doesNotHaveBean(ChatBuilderApiController.class).doesNotHaveBean(HttpGuard.class)
+            .doesNotHaveBean(ApiContractsController.class));
     new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(ChatBuilderAutoConfiguration.class, ChatBuilderWebAutoConfiguration.class))
         .withPropertyValues("chatbuilder.sandbox.base-directory=" + dir)

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ChatBuilderApiError, isKnownEvent, isTerminal, type ChatBuilderEvent, type UnknownEvent } from "../src/index.js";
+import { appId, client } from "./server.js";
+
+async function collect(stream: AsyncIterable<ChatBuilderEvent | UnknownEvent>): Promise<(ChatBuilderEvent | UnknownEvent)[]> {
+  const out: (ChatBuilderEvent | UnknownEvent)[] = [];
+  for await (const e of stream) {
+    out.push(e);
+  }
+  return out;
+}
+
+function assertGapless(events: { seq: number }[], from = 1): void {
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + from));
+}
+
+test("chat streams a whole run, typed, from run_started to one terminal event", async () => {
+  const c = client();
+  const app = appId("chat");
+  const created = await c.createApp({ app_id: app, template_id: "plain" });
+  assert.equal(created.checkpoint.checkpoint_type, "initial");
+
+  const run = await c.chat(app, "write n.txt");
+  assert.match(run.runId, /^run_/);
+  const events = await collect(run);
+  assertGapless(events);
+  assert.equal(events[0]?.type, "run_started");
+  assert.equal(events.at(-1)?.type, "run_completed");
+  assert.equal(events.filter(isTerminal).length, 1);
+  assert.equal(run.lastEventId, events.length);
+  const changes = events.find((e): e is Extract<ChatBuilderEvent, { type: "file_changes" }> => e.type === "file_changes");
+  assert.ok(changes, "a file_changes event");
+  assert.equal(changes.changes[0]?.path, "n.txt");
+  assert.equal(changes.changes[0]?.kind, "added");
+  const checkpoint = events.filter(isKnownEvent).find((e) => e.type === "checkpoint_created");
+  assert.ok(checkpoint && checkpoint.type === "checkpoint_created");
+  assert.equal(checkpoint.checkpoint.run_outcome, "completed");
+
+  const runs = await c.listRuns(app);
+  assert.equal(runs.run_ids[0], run.runId);
+});
+
+test("runEvents with Last-Event-ID replays exactly the rest", async () => {
+  const c = client();
+  const app = appId("replay");
+  await c.createApp({ app_id: app });
+  const run = await c.chat(app, "write n.txt");
+  const all = await collect(run);
+  for (const k of [0, 1, Math.floor(all.length / 2), all.length - 1]) {
+    const rest = await collect(await c.runEvents(app, run.runId, { lastEventId: k }));
+    assert.deepEqual(rest, all.slice(k), `after ${k}`);
+  }
+});
+
+test("a stream cut mid-run resumes with Last-Event-ID and delivers every event once", async () => {
+  const requests: { url: string; lastEventId: string | null }[] = [];
+  let cut = false;
+  let passed = "";
+  // Breaks the first chat stream after three whole frames, as a dropped connection would.
+  const cutting: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    requests.push({ url: String(input), lastEventId: headers.get("Last-Event-ID") });
+    const response = await fetch(input, init);
+    if (cut || !String(input).endsWith("/chat/stream") || response.body === null) {
+      return response;
+    }
+    cut = true;
+    const reader = response.body.getReader();
+    let text = "";
+    const body = new ReadableStream<Uint8Array>({
+      // Reads until three whole frames are in, then passes exactly those and breaks the stream. (A
+      // pull that enqueued nothing is not called again, so it must not return before that.)
+      async pull(controller) {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          text += new TextDecoder().decode(value);
+          const frames = text.split("\n\n");
+          if (frames.length > 3) {
+            passed = frames.slice(0, 3).join("\n\n") + "\n\n";
+            controller.enqueue(new TextEncoder().encode(passed));
+            await reader.cancel();
+            controller.error(new Error("connection reset (test)"));
+            return;
+          }
+        }
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  const c = client({ fetch: cutting });
+  const app = appId("resume");
+  await c.createApp({ app_id: app });
+  const run = await c.chat(app, "write n.txt");
+  const events = await collect(run);
+  assertGapless(events);
+  assert.equal(events.at(-1)?.type, "run_completed");
+  const resumed = requests.filter((r) => r.url.includes(`/runs/${run.runId}/events`));
+  assert.ok(resumed.length >= 1, "the client reconnected");
+  // It resumed after the last event that got through before the cut.
+  const delivered = [...passed.matchAll(/^id:\s*(\d+)$/gm)].map((m) => Number(m[1]));
+  assert.ok(delivered.length >= 1, "some events got through before the cut");
+  assert.equal(resumed[0]?.lastEventId, String(Math.max(...delivered)));
+  // The same events as a fresh replay of the whole run.
+  assert.deepEqual(events, await collect(await c.runEvents(app, run.runId)));
+});
+
+test("history: checkpoints, files, diff, undo, redo, restore, revert-file", async () => {
+  const c = client();
+  const app = appId("history");
+  const created = await c.createApp({ app_id: app, template_id: "plain" });
+  await collect(await c.chat(app, "write n.txt"));
+  const list = await c.listCheckpoints(app, { limit: 10 });
+  assert.equal(list.checkpoints.length, 2);
+  assert.equal(list.can_undo, true);
+  const head = list.head_id;
+  assert.ok(head);
+  const initial = created.checkpoint.id;
+
+  assert.equal((await c.getCheckpoint(app, head)).checkpoint_type, "agent_run");
+  assert.deepEqual((await c.listFiles(app, head)).files.map((f) => f.path).sort(), ["index.html", "n.txt"]);
+  const diff = await c.diff(app, initial, head);
+  assert.equal(diff.files[0]?.path, "n.txt");
+  assert.match(diff.files[0]?.unified_diff ?? "", /\+1/);
+
+  const undo = await c.undo(app);
+  assert.equal(undo.checkpoint.checkpoint_type, "undo");
+  assert.equal(undo.can_redo, true);
+  assert.deepEqual((await c.listFiles(app, undo.checkpoint.id)).files.map((f) => f.path), ["index.html"]);
+  assert.equal((await c.redo(app)).checkpoint.checkpoint_type, "redo");
+  assert.equal((await c.restore(app, initial)).checkpoint.checkpoint_type, "restore");
+  const reverted = await c.revertFile(app, head, "n.txt");
+  assert.equal(reverted.checkpoint.checkpoint_type, "revert_file");
+  assert.deepEqual((await c.listFiles(app, reverted.checkpoint.id)).files.map((f) => f.path).sort(), ["index.html", "n.txt"]);
+  assert.equal((await c.cancel(app)).cancelled, false);
+  assert.ok((await c.listApps()).apps.some((a) => a.app_id === app && a.head?.id === reverted.checkpoint.id));
+});
+
+test("errors carry the server's status and code", async () => {
+  const c = client();
+  const app = appId("errors");
+  await c.createApp({ app_id: app });
+  await assert.rejects(c.undo(app), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 409 && e.code === "nothing_to_do");
+  await assert.rejects(c.listCheckpoints(appId("missing")), (e: unknown) => e instanceof ChatBuilderApiError
+    && e.status === 404 && e.code === "not_found");
+  await assert.rejects(c.restore(app, ""), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 400
+    && e.code === "invalid_argument");
+  await assert.rejects(c.runEvents(app, "run_none"), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 404);
+  await assert.rejects(c.publish(app), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 501
+    && e.code === "not_configured");
+});
