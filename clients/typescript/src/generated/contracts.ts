@@ -39,13 +39,15 @@ export interface Checkpoint {
   app_id: string;
   parent_id?: string;
   result_revision_id: string;
-  checkpoint_type: "initial" | "agent_run" | "undo" | "redo" | "restore" | "revert_file" | "manual";
+  checkpoint_type: "initial" | "agent_run" | "undo" | "redo" | "restore" | "revert_file" | "manual" | "fork";
   checkpoint_label: string;
   /** tool name -> how many times it ran */
   tool_summary: Record<string, number>;
   run_id?: string;
   run_outcome?: "completed" | "failed" | "cancelled";
   source_checkpoint_id?: string;
+  /** For a fork: the app it was forked from (source_checkpoint_id is the checkpoint). */
+  source_app_id?: string;
   conversation_length: number;
   stats: ChangeStats;
   created_at: string;
