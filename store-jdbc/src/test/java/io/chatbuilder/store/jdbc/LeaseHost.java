@@ -83,7 +83,19 @@ public final class LeaseHost {
       out.flush();
       java.util.Random random = new java.util.Random();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String line; (line = in.readLine()) != null && line.startsWith("round "); ) {
+      for (String line; (line = in.readLine()) != null && (line.startsWith("round ") || line.equals("final")); ) {
+        if (line.equals("final")) {
+          // Bring this host's workspace up to the head (a fast-forward if the other host moved it)
+          // and show what it holds, so the parent can check that no host's files were lost.
+          builder.initialize(app);
+          java.util.SortedMap<String, String> files = new java.util.TreeMap<>();
+          for (String path : workspace.files().keySet()) {
+            files.put(path, stores.checkpointStore().blobIdOf(workspace.read(path).bytes()));
+          }
+          out.println("files " + files);
+          out.flush();
+          continue;
+        }
         int round = Integer.parseInt(line.substring("round ".length()));
         // Random small delays so that either host may win, and chats meet undos in every order.
         try {
