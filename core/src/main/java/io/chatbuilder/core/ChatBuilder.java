@@ -204,6 +204,7 @@ public final class ChatBuilder implements AutoCloseable {
       return run;
     } catch (RuntimeException e) {
       runs.remove(appId);
+      unsettled.remove(appId + "/" + runId);
       if (lease != null) {
         lease.release();
       }
@@ -234,9 +235,19 @@ public final class ChatBuilder implements AutoCloseable {
     return eventLog.read(appId, runId, afterSeq);
   }
 
-  /** Ids of the app's runs, newest first. */
+  /** Ids of the app's runs, newest first (runs whose events are not stored yet included). */
   public List<String> runIds(String appId, int limit) {
-    return eventLog.runIds(appId, limit);
+    List<String> stored = eventLog.runIds(appId, limit);
+    String prefix = appId + "/";
+    List<String> pending = unsettled.keySet().stream().filter(k -> k.startsWith(prefix))
+        .map(k -> k.substring(prefix.length())).filter(id -> !stored.contains(id))
+        .sorted(java.util.Comparator.reverseOrder()).toList(); // run ids begin with their start time
+    if (pending.isEmpty()) {
+      return stored;
+    }
+    List<String> all = new ArrayList<>(pending);
+    all.addAll(stored);
+    return List.copyOf(all.subList(0, Math.min(limit, all.size())));
   }
 
   /** The app's conversation as the model sees it (before the context budget). */

@@ -10,8 +10,8 @@ public interface EventLog {
 
   /**
    * Appends an event; its {@code seq} is one more than the run's last. Idempotent, so a retry after
-   * a lost acknowledgement is safe: an event whose (app, run, seq) is already stored with the same
-   * type is accepted and changes nothing; a different event at that seq, or a gap, is an error
+   * a lost acknowledgement is safe: an event already stored at its (app, run, seq), equal to this
+   * one, is accepted and changes nothing; a different event at that seq, or a gap, is an error
    * ({@link io.chatbuilder.core.InvalidArgumentException}).
    */
   void append(Event event);

@@ -66,9 +66,13 @@ public final class EventWriter implements AutoCloseable {
 
   private static final long IDLE_NANOS = Duration.ofSeconds(5).toNanos();
 
-  /** A run's channel into the writer. */
-  public Channel open(String runId, Consumer<StoreException> onFailure, Runnable onTerminalPersisted) {
-    return new Channel(runId, onFailure, onTerminalPersisted);
+  /**
+   * A run's channel into the writer. {@code onFailure} runs once if its events cannot be stored
+   * now; {@code onSettled} once the writer is done with the run: its terminal event stored, or its
+   * events refused for good.
+   */
+  public Channel open(String runId, Consumer<StoreException> onFailure, Runnable onSettled) {
+    return new Channel(runId, onFailure, onSettled);
   }
 
   /** One run's way into the writer; its events must be submitted in {@code seq} order. */
@@ -256,10 +260,12 @@ public final class EventWriter implements AutoCloseable {
         Event last = events.get(events.size() - 1);
         synchronized (this) {
           channel.persistedSeq = Math.max(channel.persistedSeq, last.seq());
-          done(events.size());
         }
         if (last.terminal()) {
           runQuietly(channel.onTerminalPersisted);
+        }
+        synchronized (this) {
+          done(events.size()); // after the callback, so a flush that returns sees the run settled
         }
         return true;
       } catch (RuntimeException e) {
@@ -268,8 +274,8 @@ public final class EventWriter implements AutoCloseable {
               events.get(0).seq(), events.get(events.size() - 1).seq(), channel.runId, e.toString());
           channel.fail(new StoreException("the event store refused events of run " + channel.runId + ": "
               + e.getMessage(), e));
-          drop(channel, events.size());
           runQuietly(channel.onTerminalPersisted);
+          drop(channel, events.size());
           return true;
         }
         if (!policy.allowsAnotherAfter(attempt)) {
