@@ -51,6 +51,8 @@ public final class EventWriter implements AutoCloseable {
   /** Events submitted and not yet persisted (or dropped), queued or in the writer's hands. */
   private int unpersisted;
   private boolean closing;
+  /** The drainer waits for events (so a submit must wake it). */
+  private boolean drainerWaiting;
   /** The draining thread, started on demand and ended after a while idle (none for an idle facade). */
   private Thread thread;
 
@@ -105,8 +107,11 @@ public final class EventWriter implements AutoCloseable {
           thread = new Thread(EventWriter.this::drain, "chatbuilder-event-writer");
           thread.setDaemon(true);
           thread.start();
+        } else if (drainerWaiting) {
+          // Only a waiting drainer needs waking: a busy one takes this event with its next batch,
+          // so a fast stream does not pay a wake-up per event.
+          EventWriter.this.notifyAll();
         }
-        EventWriter.this.notifyAll();
       }
       if (full) {
         fail(new StoreException("the event store is not keeping up: more than " + capacity
@@ -229,10 +234,13 @@ public final class EventWriter implements AutoCloseable {
         thread = null;
         return null;
       }
+      drainerWaiting = true;
       try {
         wait(Math.max(1, left / 1_000_000));
       } catch (InterruptedException e) {
         // close() interrupts; the loop checks closing
+      } finally {
+        drainerWaiting = false;
       }
     }
     List<Pending> batch = new ArrayList<>(Math.min(maxBatch, queue.size()));
