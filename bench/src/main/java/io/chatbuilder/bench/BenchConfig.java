@@ -21,6 +21,7 @@ record BenchConfig(
     int searchFiles,
     int remoteOperations,
     int agentToolCalls,
+    int eventDeltas,
     int warmups,
     int repetitions,
     int slowWarmups,
@@ -30,10 +31,10 @@ record BenchConfig(
     Path workDir,
     Path out) {
 
-  static final List<String> ALL_SCENARIOS = List.of("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11");
+  static final List<String> ALL_SCENARIOS = List.of("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12");
 
   static final String USAGE = """
-      usage: BenchMain [--smoke] [--scenarios B1,B2,...,B11] [--stores memory,h2,postgresql,git]
+      usage: BenchMain [--smoke] [--scenarios B1,B2,...,B12] [--stores memory,h2,postgresql,git]
                        [--sizes 1000,10000,50000] [--histories 1000,10000]
                        [--repetitions N] [--warmups N]
                        [--work DIR] [--out FILE] [--require-postgres]
@@ -93,11 +94,11 @@ record BenchConfig(
     }
     work = work.toAbsolutePath().normalize();
     if (smoke) {
-      return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(40), 40, histories != null ? histories : List.of(5, 12), 5, 40, 20, 20,
+      return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(40), 40, histories != null ? histories : List.of(5, 12), 5, 40, 20, 20, 200,
           warmups != null ? warmups : 0, reps != null ? reps : 1, 0, 1, true, requirePostgres, work, out);
     }
     return new BenchConfig(scenarios, stores, sizes != null ? sizes : List.of(1_000, 10_000, 50_000), 10_000,
-        histories != null ? histories : List.of(1_000, 10_000), 100, 3_000, 1_000, 1_000,
+        histories != null ? histories : List.of(1_000, 10_000), 100, 3_000, 1_000, 1_000, 2_000,
         warmups != null ? warmups : 2, reps != null ? reps : 9, 1, reps != null ? Math.max(1, reps / 2) : 5,
         false, requirePostgres, work, out);
   }

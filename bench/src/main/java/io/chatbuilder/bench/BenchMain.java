@@ -87,6 +87,7 @@ public final class BenchMain {
     step(config, "B9", results, () -> new AgentLoopBench(config).run(), save);
     step(config, "B10", results, () -> new EditBench(config).run(), save);
     step(config, "B11", results, () -> new IsolationBench(config).run(), save);
+    step(config, "B12", results, () -> new EventLogBench(config).run(), save);
     Workspace.deleteTree(config.workDir());
     save.run();
     return results;

@@ -19,6 +19,7 @@ class BenchConfigTest {
     assertThat(c.searchFiles()).isEqualTo(3_000);
     assertThat(c.remoteOperations()).isEqualTo(1_000);
     assertThat(c.agentToolCalls()).isEqualTo(1_000);
+    assertThat(c.eventDeltas()).isEqualTo(2_000);
     assertThat(c.warmups()).isPositive();
     assertThat(c.repetitions()).isGreaterThan(1);
     assertThat(c.out().toString()).endsWith("results.json");
@@ -44,8 +45,8 @@ class BenchConfigTest {
 
   @Test
   void refusesUnknownArguments() {
-    assertThatThrownBy(() -> BenchConfig.parse("--scenarios", "B12")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("B12");
+    assertThatThrownBy(() -> BenchConfig.parse("--scenarios", "B13")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("B13");
     assertThatThrownBy(() -> BenchConfig.parse("--stores", "oracle")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("oracle");
     assertThatThrownBy(() -> BenchConfig.parse("--sizes")).isInstanceOf(IllegalArgumentException.class)

@@ -18,6 +18,7 @@ import io.chatbuilder.core.event.InMemoryEventLog;
 import io.chatbuilder.core.internal.AgentConfig;
 import io.chatbuilder.core.internal.AgentRun;
 import io.chatbuilder.core.internal.AppLeases;
+import io.chatbuilder.core.internal.EventWriter;
 import io.chatbuilder.core.internal.History;
 import io.chatbuilder.core.internal.Recovery;
 import io.chatbuilder.core.internal.RunEvents;
@@ -81,6 +82,8 @@ import java.util.regex.Pattern;
  */
 public final class ChatBuilder implements AutoCloseable {
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final int EVENT_BATCH = 500;
+  private static final Duration EVENT_FLUSH_ON_CLOSE = Duration.ofSeconds(10);
 
   private final AgentConfig config;
   private final CheckpointStore store;
@@ -99,6 +102,9 @@ public final class ChatBuilder implements AutoCloseable {
   private final SandboxCache sandboxes;
   private final Map<String, LockHolder> busy = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  /** Runs whose events are not all stored yet, by app and run id: served from memory until they are. */
+  private final Map<String, RunEvents> unsettled = new ConcurrentHashMap<>();
+  private final EventWriter eventWriter;
   private final SecureRandom random = new SecureRandom();
   private volatile boolean closed;
 
@@ -115,6 +121,7 @@ public final class ChatBuilder implements AutoCloseable {
     this.store = b.store;
     this.conversations = b.conversations;
     this.eventLog = b.eventLog;
+    this.eventWriter = new EventWriter(b.eventLog, b.eventRetry, b.eventQueueCapacity, EVENT_BATCH);
     this.listeners = List.copyOf(b.listeners);
     this.clock = b.clock;
     this.ownsExecutor = b.executor == null;
@@ -164,7 +171,11 @@ public final class ChatBuilder implements AutoCloseable {
       hold = holdSandbox(appId);
       SandboxCache.Held sandboxHold = hold;
       Sandbox sandbox = hold.sandbox().fenced(held.lease().token());
-      RunEvents events = new RunEvents(appId, runId, eventLog, listeners, clock);
+      String eventsKey = appId + "/" + runId;
+      // An event store that cannot keep up fails the run (STORE_ERROR) through its cancellation.
+      RunEvents events = new RunEvents(appId, runId, eventWriter, listeners, clock, cancellation::cancel,
+          () -> unsettled.remove(eventsKey));
+      unsettled.put(eventsKey, events);
       Run run = new Run(appId, runId, events, cancellation);
       runs.put(appId, run);
       // The app is free before the terminal event goes out: a client that sends its next message
@@ -210,6 +221,7 @@ public final class ChatBuilder implements AutoCloseable {
       if (hold != null) {
         hold.close();
       }
+      unsettled.remove(appId + "/" + runId);
       if (lease != null) {
         lease.release();
       }
@@ -232,12 +244,27 @@ public final class ChatBuilder implements AutoCloseable {
     if (run != null && run.runId.equals(runId)) {
       return run.events().stream().filter(e -> e.seq() > afterSeq).toList();
     }
+    RunEvents unstored = unsettled.get(appId + "/" + runId);
+    if (unstored != null) {
+      // Finished, but its tail may not be in the log yet.
+      return unstored.events().stream().filter(e -> e.seq() > afterSeq).toList();
+    }
     return eventLog.read(appId, runId, afterSeq);
   }
 
-  /** Ids of the app's runs, newest first. */
+  /** Ids of the app's runs, newest first (runs whose events are not stored yet included). */
   public List<String> runIds(String appId, int limit) {
-    return eventLog.runIds(appId, limit);
+    List<String> stored = eventLog.runIds(appId, limit);
+    String prefix = appId + "/";
+    List<String> pending = unsettled.keySet().stream().filter(k -> k.startsWith(prefix))
+        .map(k -> k.substring(prefix.length())).filter(id -> !stored.contains(id))
+        .sorted(java.util.Comparator.reverseOrder()).toList(); // run ids begin with their start time
+    if (pending.isEmpty()) {
+      return stored;
+    }
+    List<String> all = new ArrayList<>(pending);
+    all.addAll(stored);
+    return List.copyOf(all.subList(0, Math.min(limit, all.size())));
   }
 
   /** The app's conversation as the model sees it (before the context budget). */
@@ -605,7 +632,9 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   /**
-   * Cancels running runs, waits briefly for them, releases the leases this host still holds, and
+   * Cancels running runs, waits briefly for them, waits up to 10 s for their events to be stored
+   * (events still unstored then are logged and lost: the store was down for longer than that),
+   * releases the leases this host still holds, and
    * closes the sandboxes this facade opened.
    */
   @Override
@@ -623,6 +652,8 @@ public final class ChatBuilder implements AutoCloseable {
     if (ownsExecutor) {
       executor.shutdownNow();
     }
+    // Bounded: a store that stays down must not hang shutdown; what is unwritten then is logged.
+    eventWriter.close(EVENT_FLUSH_ON_CLOSE);
     leases.close();
     draftRuntime.ifPresent(DraftRuntime::close);
     sandboxes.close();
@@ -766,6 +797,8 @@ public final class ChatBuilder implements AutoCloseable {
     private CheckpointStore store = new InMemoryCheckpointStore();
     private ConversationStore conversations = new InMemoryConversationStore();
     private EventLog eventLog = new InMemoryEventLog();
+    private RetryPolicy eventRetry = new RetryPolicy(5, Duration.ofMillis(50), Duration.ofSeconds(2), 0.5);
+    private int eventQueueCapacity = 100_000;
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtinTools = true;
     private EditTools editTools; // null: chosen from the model's name
@@ -873,6 +906,29 @@ public final class ChatBuilder implements AutoCloseable {
 
     public Builder eventLog(EventLog eventLog) {
       this.eventLog = Objects.requireNonNull(eventLog, "eventLog == null");
+      return this;
+    }
+
+    /**
+     * How the event writer retries a failing event log (default 5 attempts, 50 ms doubling to 2 s,
+     * half of it random). When the attempts are spent the runs whose events wait fail with
+     * {@link ErrorCode#STORE_ERROR}; their events are kept and retried every {@code maxBackoff}
+     * until the log takes them or the facade closes.
+     */
+    public Builder eventRetry(RetryPolicy policy) {
+      this.eventRetry = Objects.requireNonNull(policy, "policy == null");
+      return this;
+    }
+
+    /**
+     * Events that may wait to be stored before the runs adding more fail with
+     * {@link ErrorCode#STORE_ERROR} (default 100,000). The events are still kept and stored later.
+     */
+    public Builder eventQueueCapacity(int capacity) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("eventQueueCapacity must be >= 1");
+      }
+      this.eventQueueCapacity = capacity;
       return this;
     }
 

@@ -26,6 +26,14 @@ public final class InMemoryEventLog implements EventLog {
         runOrder.computeIfAbsent(event.appId(), k -> new ConcurrentLinkedDeque<>()).addFirst(event.runId());
       }
       long expected = events.size() + 1L;
+      if (event.seq() >= 1 && event.seq() < expected) {
+        Event stored = events.get((int) event.seq() - 1);
+        if (stored.equals(event)) {
+          return; // a retry of an append that landed
+        }
+        throw new IllegalArgumentException("event seq " + event.seq() + " of run " + event.runId()
+            + " is already stored as a different event");
+      }
       if (event.seq() != expected) {
         throw new IllegalArgumentException("event seq " + event.seq() + " of run " + event.runId() + " is not the next one (" + expected + ")");
       }

@@ -10,6 +10,7 @@ import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.RunResult;
+import io.chatbuilder.core.StoreException;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileChange;
@@ -121,6 +122,10 @@ public final class AgentRun {
       outcome = RunOutcome.FAILED;
       failure = new LeaseLostException("run stopped: " + lost.get().getMessage()
           + "; its file changes so far were not checkpointed", lost.get());
+    } else if (events.persistFailure().isPresent()) {
+      // The facade cancelled the run when its events could not be stored.
+      outcome = RunOutcome.FAILED;
+      failure = eventsNotStored(events.persistFailure().get());
     } else if (cancellation.isCancelled() && outcome != RunOutcome.CANCELLED) {
       outcome = RunOutcome.CANCELLED;
       failure = new CancelledException("cancelled");
@@ -138,6 +143,10 @@ public final class AgentRun {
       String why = e instanceof ChatBuilderException ? e.getMessage() : e.toString();
       failure = new ChatBuilderException(code, "could not record the checkpoint: " + why, e);
     }
+    if (outcome != RunOutcome.FAILED && events.persistFailure().isPresent()) {
+      outcome = RunOutcome.FAILED;
+      failure = eventsNotStored(events.persistFailure().get());
+    }
     Map<String, Integer> summary = Map.copyOf(toolSummary);
     Usage total = usage;
     int stepCount = steps;
@@ -151,6 +160,10 @@ public final class AgentRun {
     }
     return new RunResult(appId, runId, outcome, checkpoint, total, stepCount, summary,
         Optional.ofNullable(failure).map(Throwable::getMessage), Optional.ofNullable(failure).map(ChatBuilderException::code));
+  }
+
+  private static ChatBuilderException eventsNotStored(StoreException e) {
+    return new StoreException("run stopped: its events could not be stored: " + e.getMessage(), e);
   }
 
   private void prepare() {

@@ -3,17 +3,27 @@ package io.chatbuilder.core.internal;
 import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.event.EventListener;
-import io.chatbuilder.core.event.EventLog;
+import io.chatbuilder.core.StoreException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Numbers a run's events, keeps them, writes them to the event log and fans them out. Not API.
+ * Numbers a run's events, keeps them, fans them out and hands them to the facade's
+ * {@link EventWriter}, which stores them off this thread. Not API.
+ *
+ * <p>Storing never delays delivery: a subscriber sees an event at once, and the log gets the very
+ * same object (same seq, same content) a little later, so a replay equals what subscribers saw.
+ * When the writer cannot store the run's events it reports it once here ({@link #persistFailure},
+ * and the {@code onPersistFailure} callback the facade wires to the run's cancellation); the run
+ * then ends failed, and its events, terminal one included, are still stored when the store is
+ * back.
  *
  * <p>Events are appended under a lock but delivered outside it, so a slow subscriber never blocks
  * {@link #events()} or other subscribers from joining. Each subscriber delivers in {@code seq}
@@ -31,7 +41,8 @@ public final class RunEvents {
 
   private final String appId;
   private final String runId;
-  private final EventLog log;
+  private final EventWriter.Channel writer;
+  private volatile StoreException persistFailure;
   private final List<EventListener> globalListeners;
   private final Clock clock;
   private final List<Event> events = new ArrayList<>();
@@ -39,10 +50,20 @@ public final class RunEvents {
   private final Object emitLock = new Object();
   private boolean ended;
 
-  public RunEvents(String appId, String runId, EventLog log, List<EventListener> globalListeners, Clock clock) {
+  /**
+   * @param onPersistFailure runs once if the writer cannot store this run's events
+   * @param onSettled runs once the writer is done with this run (its terminal event stored, or its
+   *     events refused for good)
+   */
+  public RunEvents(String appId, String runId, EventWriter writer, List<EventListener> globalListeners, Clock clock,
+      Runnable onPersistFailure, Runnable onSettled) {
     this.appId = appId;
     this.runId = runId;
-    this.log = log;
+    Objects.requireNonNull(onPersistFailure, "onPersistFailure == null");
+    this.writer = writer.open(runId, e -> {
+      persistFailure = e;
+      onPersistFailure.run();
+    }, onSettled);
     this.globalListeners = List.copyOf(globalListeners);
     this.clock = clock;
   }
@@ -67,12 +88,7 @@ public final class RunEvents {
       events.add(event);
       ended = event.terminal();
     }
-    try {
-      log.append(event);
-    } catch (RuntimeException e) {
-      // The run goes on: live subscribers still get the event; only replay after a restart misses it.
-      LOG.error("event log failed to store {} #{} of run {}: {}", event.type(), event.seq(), runId, e.toString());
-    }
+    writer.submit(event);
     for (EventListener l : globalListeners) {
       try {
         l.onEvent(event);
@@ -84,6 +100,19 @@ public final class RunEvents {
       s.deliver(List.of(event));
     }
     return event;
+  }
+
+  /** Why the writer could not store this run's events, if it could not. */
+  public Optional<StoreException> persistFailure() {
+    return Optional.ofNullable(persistFailure);
+  }
+
+  /** Whether every event of this run so far is in the event log. */
+  public boolean persisted() {
+    long persistedSeq = writer.persistedSeq();
+    synchronized (this) {
+      return persistedSeq >= events.size();
+    }
   }
 
   public synchronized boolean ended() {

@@ -7,6 +7,7 @@ import io.chatbuilder.core.event.InMemoryEventLog;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import io.chatbuilder.core.RetryPolicy;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
 /** Coalescing of tool input, on a clock the test moves by hand. */
 class ModelStreamEventsTest {
   private long now = 1_000_000_000L;
-  private final RunEvents events = new RunEvents("app", "run_1", new InMemoryEventLog(), List.of(),
-      Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+  private final RunEvents events = new RunEvents("app", "run_1",
+      new EventWriter(new InMemoryEventLog(), RetryPolicy.NONE, 1000, 100), List.of(),
+      Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), () -> { }, () -> { });
   private final ModelStreamEvents stream = new ModelStreamEvents(events, 1, () -> now);
 
   private void advanceMillis(long ms) {

@@ -170,19 +170,26 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
       }
     });
     String toolSummary = toJson(draft.toolSummary());
-    return transactions.inTransaction("appending a checkpoint to app " + draft.appId(),
+    // One id for every attempt: a retry after a lost commit acknowledgement finds the checkpoint its
+    // first attempt committed and returns it, instead of a second checkpoint or a false conflict.
+    String checkpointId = newId("c");
+    return transactions.inIdempotentTransaction("appending a checkpoint to app " + draft.appId(),
         connection -> {
+          Optional<Checkpoint> landed = findIn(connection, draft.appId(), checkpointId);
+          if (landed.isPresent()) {
+            return landed.get();
+          }
           if (lease.isPresent()) {
             // First, so the lease row is locked before the head row (the order every writer uses).
             leases.checkFence(connection, lease.get());
           }
-          return appendIn(connection, draft, changes, blobs, toolSummary);
+          return appendIn(connection, draft, checkpointId, changes, blobs, toolSummary);
         });
   }
 
-  private Checkpoint appendIn(Connection c, CheckpointDraft draft, Map<String, Optional<FileRef>> changes,
-      SortedMap<String, BlobCodec.Encoded> blobs, String toolSummary) throws SQLException {
-    String checkpointId = newId("c");
+  private Checkpoint appendIn(Connection c, CheckpointDraft draft, String checkpointId,
+      Map<String, Optional<FileRef>> changes, SortedMap<String, BlobCodec.Encoded> blobs, String toolSummary)
+      throws SQLException {
     long seq = lockHead(c, draft, checkpointId);
     String revisionId = writeRevision(c, draft.baseRevisionId(), changes);
     writeBlobs(c, blobs);
@@ -661,16 +668,18 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   public Optional<Checkpoint> find(String appId, String checkpointId) {
     Objects.requireNonNull(appId, "appId == null");
     Objects.requireNonNull(checkpointId, "checkpointId == null");
-    return transactions.read("reading checkpoint " + checkpointId, c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + CHECKPOINT_COLUMNS + " FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
-        s.setString(1, appId);
-        s.setString(2, checkpointId);
-        try (ResultSet rs = s.executeQuery()) {
-          return rs.next() ? Optional.of(checkpoint(rs)) : Optional.<Checkpoint>empty();
-        }
+    return transactions.read("reading checkpoint " + checkpointId, c -> findIn(c, appId, checkpointId));
+  }
+
+  private Optional<Checkpoint> findIn(Connection c, String appId, String checkpointId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT " + CHECKPOINT_COLUMNS + " FROM " + t.checkpoints + " WHERE app_id = ? AND id = ?")) {
+      s.setString(1, appId);
+      s.setString(2, checkpointId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(checkpoint(rs)) : Optional.<Checkpoint>empty();
       }
-    });
+    }
   }
 
   @Override

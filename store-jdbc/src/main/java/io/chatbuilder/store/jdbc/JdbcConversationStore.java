@@ -16,6 +16,10 @@ import java.util.Objects;
  * A {@link ConversationStore} on JDBC: one row per message (its JSON wire form and its turn) in
  * append order, read back in turn order ({@link ConversationStore#inTurnOrder}), and a per-app row
  * holding the next message index, locked by every change so concurrent appends never collide.
+ * Appends are retried when the connection is lost: a retry that finds its messages already at the
+ * position its first attempt saw returns without appending them again. (Another writer appending
+ * the very same messages at that position in between would be taken for them; apps have one
+ * writer at a time, under their lease.)
  */
 final class JdbcConversationStore implements ConversationStore {
   private final Transactions transactions;
@@ -52,8 +56,16 @@ final class JdbcConversationStore implements ConversationStore {
     if (payloads.isEmpty()) {
       return;
     }
-    transactions.inTransaction("appending to the conversation of app " + appId, c -> {
+    // The position the first attempt saw: a retry that finds these very messages there knows its
+    // earlier commit landed unseen (lost acknowledgement) and does not append them twice.
+    int[] position = {-1};
+    transactions.inIdempotentTransaction("appending to the conversation of app " + appId, c -> {
       int count = lockCount(c, appId);
+      if (position[0] < 0) {
+        position[0] = count;
+      } else if (count >= position[0] + payloads.size() && storedAt(c, appId, position[0], payloads)) {
+        return null;
+      }
       try (PreparedStatement s = c.prepareStatement(
           "INSERT INTO " + t.messages + " (app_id, msg_index, payload, turn_id) VALUES (?, ?, ?, ?)")) {
         for (int i = 0; i < payloads.size(); i++) {
@@ -76,7 +88,7 @@ final class JdbcConversationStore implements ConversationStore {
     if (length < 0) {
       throw new InvalidArgumentException("length < 0");
     }
-    transactions.inTransaction("truncating the conversation of app " + appId, c -> {
+    transactions.inIdempotentTransaction("truncating the conversation of app " + appId, c -> {
       lockCount(c, appId);
       List<Row> ordered = rows(c, appId, false);
       if (length < ordered.size()) {
@@ -122,6 +134,23 @@ final class JdbcConversationStore implements ConversationStore {
       }
     }
     return ConversationStore.inTurnOrder(appendOrder, Row::turnId);
+  }
+
+  /** Whether the messages from {@code index} on start with exactly {@code payloads}. */
+  private boolean storedAt(Connection c, String appId, int index, List<String> payloads) throws SQLException {
+    List<String> found = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT payload FROM " + t.messages
+        + " WHERE app_id = ? AND msg_index >= ? AND msg_index < ? ORDER BY msg_index")) {
+      s.setString(1, appId);
+      s.setInt(2, index);
+      s.setInt(3, index + payloads.size());
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+      }
+    }
+    return found.equals(payloads);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.chatbuilder.store.jdbc;
 
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.conversation.ConversationStore;
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -42,7 +44,7 @@ public final class JdbcStores {
     this.dialect = dialect;
     this.tablePrefix = builder.tablePrefix;
     Tables tables = new Tables(builder.tablePrefix);
-    Transactions transactions = new Transactions(builder.dataSource, builder.maxAttempts);
+    Transactions transactions = new Transactions(builder.dataSource, builder.retryPolicy);
     JsonCodec codec = new JsonCodec();
     this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec.mapper());
     this.eventLog = new JdbcEventLog(transactions, tables, codec);
@@ -89,7 +91,7 @@ public final class JdbcStores {
     private Optional<Dialect> dialect = Optional.empty();
     private String tablePrefix = "cb_";
     private SchemaMode schemaMode = SchemaMode.CREATE;
-    private int maxAttempts = 5;
+    private RetryPolicy retryPolicy = new RetryPolicy(5, Duration.ofMillis(10), Duration.ofMillis(200), 1.0);
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource == null");
@@ -119,13 +121,27 @@ public final class JdbcStores {
 
     /**
      * How many times a transaction runs when the database aborts it for a deadlock, a serialization
-     * failure or a lock timeout (default 5).
+     * failure or a lock timeout, or a connection is lost where that is safe to retry (default 5);
+     * the backoff of {@link #retryPolicy} stays.
      */
     public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1) {
         throw new InvalidArgumentException("maxAttempts < 1");
       }
-      this.maxAttempts = maxAttempts;
+      this.retryPolicy = new RetryPolicy(maxAttempts, retryPolicy.initialBackoff(), retryPolicy.maxBackoff(),
+          retryPolicy.jitter());
+      return this;
+    }
+
+    /**
+     * How transient failures are retried (default 5 attempts, 10 ms doubling to 200 ms, fully
+     * random). Retried: transactions the database rolled back whole (SQLSTATE 40001, 40P01, 55P03;
+     * MariaDB 1213, 1205), connections that could not be had, and lost connections (SQLSTATE class
+     * 08, 57P01-57P03, MariaDB 1927) during reads and idempotent appends (events, conversation
+     * messages, checkpoints).
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
       return this;
     }
 

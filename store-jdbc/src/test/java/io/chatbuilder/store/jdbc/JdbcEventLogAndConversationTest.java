@@ -51,6 +51,9 @@ class JdbcEventLogAndConversationTest {
           .isInstanceOf(InvalidArgumentException.class);
       assertThatThrownBy(() -> restarted.append(new Event.Status(app, "run-1", 3, at, "again")))
           .isInstanceOf(InvalidArgumentException.class);
+      // The very same events again (a retry after a lost acknowledgement) are accepted, once.
+      restarted.append(run1.get(2));
+      restarted.appendAll(run1);
       assertThatThrownBy(() -> restarted.append(new Event.Status(app, "run-3", 2, at, "no start")))
           .isInstanceOf(InvalidArgumentException.class);
       assertThat(restarted.read(app, "run-1", 0)).containsExactlyElementsOf(run1);
@@ -63,11 +66,13 @@ class JdbcEventLogAndConversationTest {
         EventLog[] logs = {log, restarted};
         for (int i = 0; i < 4; i++) {
           EventLog writer = logs[i % 2];
+          int host = i;
           results.add(pool.submit(() -> {
             int won = 0;
             for (long seq = 4; seq <= 13; seq++) {
               try {
-                writer.append(new Event.Status(app, "run-1", seq, at, "s" + seq));
+                // Each writer's events differ: the same event again would be a retry, accepted.
+                writer.append(new Event.Status(app, "run-1", seq, at, "s" + seq + " by " + host));
                 won++;
               } catch (InvalidArgumentException e) {
                 // another writer took this seq
