@@ -225,7 +225,8 @@ public final class AgentRun {
     }
     int count = check.errors().size() + check.moreErrors();
     if (check.repeated()) {
-      status("final check: the same " + count + " errors the model's last check_app found; not asking again");
+      status("final check: the same " + count + (count == 1 ? " error" : " errors")
+          + " the model's last check_app found; not asking again");
       return false;
     }
     status("final check found " + count + (count == 1 ? " error" : " errors") + ": asking the model to fix them");

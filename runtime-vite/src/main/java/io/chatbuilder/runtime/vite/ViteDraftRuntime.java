@@ -221,6 +221,11 @@ public final class ViteDraftRuntime implements DraftRuntime {
     return diagnostics == null ? List.of() : diagnostics.list(appId);
   }
 
+  /** Approximate bytes of the app's diagnostics buffer (tests of its bound). */
+  long diagnosticBytes(String appId) {
+    return diagnostics == null ? 0 : diagnostics.bytes(appId);
+  }
+
   @Override
   public void clearDiagnostics(String appId) {
     Settings.checkAppId(appId);

@@ -5,8 +5,9 @@
 // (the arguments of Vite's command line, so the process reads like one; only --host and --port are used).
 //
 // The plugin injects a small script into index.html that reports uncaught errors, unhandled
-// rejections, console.error calls and Vite's compile errors (the vite:error HMR event) to the
-// endpoint POST <base>__chatbuilder/diagnostics of this server. The server maps positions through
+// rejections and console.error calls to the endpoint POST <base>__chatbuilder/diagnostics of this
+// server, and takes Vite's compile errors (the payload of the overlay and the vite:error HMR event)
+// where the server sends them. The server maps positions through
 // the module's source map, makes paths relative to the app root, coalesces identical reports and
 // prints them as lines "@@chatbuilder-diagnostic <json>" on stdout, which the runtime reads.
 // Everything here is bounded; the runtime bounds and validates again (the app's code runs in the
@@ -45,7 +46,6 @@
 function chatbuilderDiagnostics(root) {
   const PREFIX = '@@chatbuilder-diagnostic ';
   const ENDPOINT = '__chatbuilder/diagnostics';
-  const HMR_CLIENT = '__chatbuilder/hmr-client.js';
   const KINDS = new Set(['compile_error', 'uncaught_error', 'unhandled_rejection', 'console_error']);
   const MAX_BODY = 256 * 1024;
   const MAX_BATCH = 200;
@@ -304,25 +304,23 @@ function chatbuilderDiagnostics(root) {
 })();`;
   }
 
-  function hmrClient() {
-    return `import { createHotContext } from ${JSON.stringify(base + '@vite/client')};
-const report = (err) => window.__chatbuilderDiagnostics && window.__chatbuilderDiagnostics({ kind: 'compile_error',
-  message: String((err && err.message) || 'compile error'), frame: err && err.frame, id: err && err.id, loc: err && err.loc,
-  plugin: err && err.plugin });
-let seen = false;
-createHotContext(${JSON.stringify('/' + HMR_CLIENT)}).on('vite:error', (payload) => { seen = true; report(payload && payload.err); });
-// An error Vite sent before this listener was registered is only in its overlay
-setTimeout(() => {
-  const overlay = document.querySelector('vite-error-overlay');
-  const shadow = overlay && overlay.shadowRoot;
-  if (seen || !shadow) return;
-  const message = shadow.querySelector('.message-body');
-  const file = shadow.querySelector('.file');
-  const m = file && /^(.*?):(\\d+):(\\d+)$/.exec(file.textContent.trim());
-  report({ message: message ? message.textContent : 'compile error', frame: (shadow.querySelector('.frame') || {}).textContent,
-    id: m ? m[1] : file && file.textContent.trim(), loc: m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : undefined });
-}, 1000);
-`;
+  // What Vite sends its clients as {type: 'error'} is what the overlay shows and what fires the
+  // vite:error event in the page; taken here, on the server, it does not depend on the page's
+  // socket (a socket of a page navigated away may still look open behind a bridge, and Vite then
+  // sends the error there instead of buffering it for the next page).
+  function watchCompileErrors(s) {
+    const channel = s.environments && s.environments.client && s.environments.client.hot ? s.environments.client.hot : s.ws;
+    if (!channel || typeof channel.send !== 'function') return;
+    const send = channel.send;
+    channel.send = function (...args) {
+      const payload = args[0];
+      if (payload && typeof payload === 'object' && payload.type === 'error' && payload.err) {
+        const err = payload.err;
+        accept({ kind: 'compile_error', message: String(err.message || 'compile error'), frame: err.frame, id: err.id,
+          loc: err.loc, count: 1 }).catch(() => {});
+      }
+      return send.apply(this, args);
+    };
   }
 
   return {
@@ -333,14 +331,9 @@ setTimeout(() => {
     },
     configureServer(s) {
       server = s;
+      watchCompileErrors(s);
       s.middlewares.use((req, res, next) => {
         const url = (req.url || '').split('?')[0];
-        if (url === base + HMR_CLIENT || url === '/' + HMR_CLIENT) {
-          res.setHeader('content-type', 'text/javascript; charset=utf-8');
-          res.setHeader('cache-control', 'no-store');
-          res.end(hmrClient());
-          return;
-        }
         if (url !== base + ENDPOINT && url !== '/' + ENDPOINT) {
           next();
           return;
@@ -399,7 +392,6 @@ setTimeout(() => {
     transformIndexHtml() {
       return [
         { tag: 'script', children: clientScript(), injectTo: 'head-prepend' },
-        { tag: 'script', attrs: { type: 'module', src: base + HMR_CLIENT }, injectTo: 'head-prepend' },
       ];
     },
   };
