@@ -144,9 +144,11 @@ public final class CheckApp implements Tool {
     List<String> commands = new ArrayList<>();
     LinkedHashSet<String> errors = new LinkedHashSet<>();
     boolean passed = true;
-    boolean typescript = sandbox.tryRead("tsconfig.json").isPresent();
+    // a build script that runs tsc type-checks already
+    boolean typescript = sandbox.tryRead("tsconfig.json").isPresent()
+        && buildScript.filter(s -> TSC_IN_SCRIPT.matcher(s).find()).isEmpty();
     boolean tscInstalled = typescript && exists(context, "node_modules/typescript/bin/tsc");
-    if (tscInstalled && buildScript.filter(s -> TSC_IN_SCRIPT.matcher(s).find()).isEmpty()) {
+    if (tscInstalled) {
       String config = sandbox.tryRead("tsconfig.json").flatMap(FileContent::text).orElse("");
       List<String> argv = REFERENCES.matcher(config).find()
           ? List.of("node", "node_modules/typescript/bin/tsc", "-b")

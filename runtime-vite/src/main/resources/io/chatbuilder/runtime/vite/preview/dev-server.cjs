@@ -30,6 +30,7 @@
     console.error("Error: Cannot find module '" + bin + "'");
     process.exit(1);
   }
+  const started = performance.now();
   const vite = await import(pathToFileURL(entry).href);
   const server = await vite.createServer({
     plugins: [chatbuilderDiagnostics(root)],
@@ -37,6 +38,8 @@
     clearScreen: false,
   });
   await server.listen();
+  // the banner of Vite's command line, which hosts and logs look for
+  server.config.logger.info('\n  VITE v' + vite.version + '  ready in ' + Math.ceil(performance.now() - started) + ' ms\n');
   server.printUrls();
 })().catch((e) => {
   console.error('error when starting dev server:\n' + ((e && e.stack) || String(e)));
