@@ -207,6 +207,34 @@ class PreviewLoopTest {
     assertThat(all.get(all.size() - 1).message()).startsWith("distinct error 1999 ");
   }
 
+  @Test
+  void theEndpointTakesOnlySameOriginJsonOfBoundedSize() throws Exception {
+    browser.navigate("about:blank");
+    Thread.sleep(700);
+    drafts.clearDiagnostics(APP);
+    String endpoint = preview + "__chatbuilder/diagnostics";
+    String report = "[{\"kind\":\"console_error\",\"message\":\"posted MARK\",\"count\":3}]";
+    // another site's page: a simple (no preflight) text/plain post, or JSON with its Origin
+    assertThat(post(endpoint, "text/plain", null, report.replace("MARK", "plain"))).isEqualTo(403);
+    assertThat(post(endpoint, "application/json", "http://evil.example", report.replace("MARK", "evil"))).isEqualTo(403);
+    assertThat(post(endpoint, "application/json", null, "[" + "1,".repeat(200_000) + "1]")).isEqualTo(413);
+    assertThat(post(endpoint, "application/json", preview.replaceAll("/$", ""), report.replace("MARK", "ok"))).isEqualTo(204);
+    awaitDiagnostic(PreviewDiagnostic.Kind.CONSOLE_ERROR, "posted ok");
+    Thread.sleep(500);
+    assertThat(drafts.diagnostics(APP)).extracting(PreviewDiagnostic::message).containsExactly("posted ok");
+    assertThat(drafts.diagnostics(APP).get(0).count()).isEqualTo(3);
+  }
+
+  private static int post(String url, String type, String origin, String body) throws Exception {
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .header("Content-Type", type).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (origin != null) {
+      request.header("Origin", origin);
+    }
+    return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+        .send(request.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   // ------------------------------------------------------------------ check_app
 
   @Test

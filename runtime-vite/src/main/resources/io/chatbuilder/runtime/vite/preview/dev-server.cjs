@@ -353,18 +353,18 @@ function chatbuilderDiagnostics(root) {
         req.on('data', (chunk) => {
           size += chunk.length;
           if (size > MAX_BODY) {
-            if (!refused) {
-              refused = true;
-              res.statusCode = 413;
-              res.end();
-              req.destroy();
-            }
+            refused = true; // read on without keeping it, so the client gets its answer
+            chunks.length = 0;
             return;
           }
           chunks.push(chunk);
         });
         req.on('end', async () => {
-          if (refused) return;
+          if (refused) {
+            res.statusCode = 413;
+            res.end();
+            return;
+          }
           res.statusCode = 204;
           res.end();
           let batch;
