@@ -187,13 +187,14 @@ class PreviewLoopTest {
 
   @Test
   void floodOfDistinctErrorsStaysWithinTheBufferBounds() {
-    // 20 bursts of 100 distinct errors, each ~ 0.4 KB of text: 2,000 reports reach the runtime
+    // 40 bursts of 50 distinct errors, each ~ 0.4 KB of text: 2,000 reports reach the runtime (the page
+    // sends at most 100 distinct ones per 150 ms, so two bursts a slow page runs back to back still fit)
     open("""
         let burst = 0
         const timer = setInterval(() => {
-          for (let i = 0; i < 100; i++) console.error('distinct error ' + (burst * 100 + i) + ' ' + 'x'.repeat(300))
-          if (++burst === 20) clearInterval(timer)
-        }, 250)
+          for (let i = 0; i < 50; i++) console.error('distinct error ' + (burst * 50 + i) + ' ' + 'x'.repeat(300))
+          if (++burst === 40) clearInterval(timer)
+        }, 200)
         export default function App() {
           return <p>flooding</p>
         }
