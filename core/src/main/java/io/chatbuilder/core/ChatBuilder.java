@@ -35,7 +35,9 @@ import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
 import io.chatbuilder.core.tool.BuiltinTools;
+import io.chatbuilder.core.tool.CheckApp;
 import io.chatbuilder.core.tool.EditTools;
+import io.chatbuilder.core.tool.ReadPreviewLogs;
 import io.chatbuilder.core.tool.Tool;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -114,10 +116,18 @@ public final class ChatBuilder implements AutoCloseable {
       (b.editTools != null ? BuiltinTools.with(b.editTools) : BuiltinTools.forModel(b.model.name()))
           .forEach(t -> tools.put(t.definition().name(), t));
     }
+    // issue 16: with a draft runtime the agent checks its own work (check_app, read_preview_logs)
+    CheckApp checkApp = CheckApp.create();
+    if (b.builtinTools && b.draftRuntime != null) {
+      tools.put(checkApp.definition().name(), checkApp);
+      ReadPreviewLogs logs = ReadPreviewLogs.create(b.draftRuntime);
+      tools.put(logs.definition().name(), logs);
+    }
     for (Tool t : b.tools) {
       tools.put(t.definition().name(), t);
     }
-    this.config = new AgentConfig(b.model, tools, b.systemPrompt, b.maxSteps, b.contextBudgetChars, b.maxOutputTokens);
+    this.config = new AgentConfig(b.model, tools, b.systemPrompt, b.maxSteps, b.contextBudgetChars, b.maxOutputTokens,
+        b.checkBeforeDone ? Optional.of(checkApp) : Optional.empty());
     this.store = b.store;
     this.conversations = b.conversations;
     this.eventLog = b.eventLog;
@@ -814,6 +824,7 @@ public final class ChatBuilder implements AutoCloseable {
     private Duration sandboxIdleTimeout = Duration.ofMinutes(10);
     private String hostId;
     private DraftRuntime draftRuntime;
+    private boolean checkBeforeDone;
     private Publisher publisher;
     private final Map<String, AppTemplate> templates = new LinkedHashMap<>();
 
@@ -822,6 +833,17 @@ public final class ChatBuilder implements AutoCloseable {
     /** Draft mode: live dev servers with a preview (closed with the facade). */
     public Builder draftRuntime(DraftRuntime draftRuntime) {
       this.draftRuntime = Objects.requireNonNull(draftRuntime, "draftRuntime == null");
+      return this;
+    }
+
+    /**
+     * Runs {@code check_app} once when the model says it is done in a run that changed files (off by
+     * default). If the check finds errors the model has not already seen from its own last
+     * {@code check_app}, they go to the model as a note and it gets one more chance; there is never a
+     * second automatic check in a run, and the same errors again end the run as it is.
+     */
+    public Builder checkBeforeDone(boolean on) {
+      this.checkBeforeDone = on;
       return this;
     }
 

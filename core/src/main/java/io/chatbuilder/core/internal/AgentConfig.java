@@ -2,9 +2,11 @@ package io.chatbuilder.core.internal;
 
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.ToolDefinition;
+import io.chatbuilder.core.tool.CheckApp;
 import io.chatbuilder.core.tool.Tool;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /** The fixed settings of every run of a facade. Not API. */
@@ -14,10 +16,18 @@ public record AgentConfig(
     String systemPrompt,
     int maxSteps,
     int contextBudgetChars,
-    OptionalInt maxOutputTokens) {
+    OptionalInt maxOutputTokens,
+    Optional<CheckApp> finalCheck) {
 
   public AgentConfig {
     tools = Map.copyOf(tools);
+    java.util.Objects.requireNonNull(finalCheck, "finalCheck == null");
+  }
+
+  /** Without a final check. */
+  public AgentConfig(ModelClient model, Map<String, Tool> tools, String systemPrompt, int maxSteps, int contextBudgetChars,
+      OptionalInt maxOutputTokens) {
+    this(model, tools, systemPrompt, maxSteps, contextBudgetChars, maxOutputTokens, Optional.empty());
   }
 
   public List<ToolDefinition> toolDefinitions() {

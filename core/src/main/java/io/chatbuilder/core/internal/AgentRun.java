@@ -27,6 +27,7 @@ import io.chatbuilder.core.model.Usage;
 import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxPaths;
+import io.chatbuilder.core.tool.CheckApp;
 import io.chatbuilder.core.tool.Tool;
 import io.chatbuilder.core.tool.ToolContext;
 import io.chatbuilder.core.tool.ToolResult;
@@ -78,6 +79,7 @@ public final class AgentRun {
   private String baseRevisionId;
   private Usage usage = Usage.ZERO;
   private int steps;
+  private boolean finalChecked;
 
   public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
       ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
@@ -202,11 +204,54 @@ public final class AgentRun {
         if (response.finishReason() == FinishReason.LENGTH) {
           throw new ChatBuilderException(ErrorCode.MODEL_ERROR, "the model's output was cut off by its token limit");
         }
+        if (step < config.maxSteps() && finalCheckFoundErrors()) {
+          continue; // one more turn to fix what the check found
+        }
         return;
       }
       runTools(response);
     }
     throw new ChatBuilderException(ErrorCode.STEP_LIMIT, "the model did not finish within " + config.maxSteps() + " turns");
+  }
+
+  /**
+   * The opt-in check when the model says it is done (issue 16): at most once per run, only if the
+   * run changed files; errors the model already got from its own last check_app end the run as it is.
+   * Returns whether the model was asked to fix errors.
+   */
+  private boolean finalCheckFoundErrors() {
+    if (config.finalCheck().isEmpty() || finalChecked || reported.isEmpty()) {
+      return false;
+    }
+    finalChecked = true;
+    status("checking the app before finishing (check_app)");
+    CheckApp.Check check;
+    try {
+      check = config.finalCheck().get().check(context(new ToolCall("final_check", "check_app", "{}")));
+    } catch (CancelledException e) {
+      throw e;
+    } catch (ChatBuilderException e) {
+      status("the final check could not run: " + e.getMessage());
+      return false;
+    }
+    if (check.passed()) {
+      status("final check passed: " + String.join(", ", check.commands()));
+      return false;
+    }
+    int count = check.errors().size() + check.moreErrors();
+    if (check.repeated()) {
+      status("final check: the same " + count + (count == 1 ? " error" : " errors")
+          + " the model's last check_app found; not asking again");
+      return false;
+    }
+    status("final check found " + count + (count == 1 ? " error" : " errors") + ": asking the model to fix them");
+    conversations.append(appId, List.of(new ChatMessage.Note("An automatic check_app after your changes found errors:\n"
+        + check.report() + "Fix them, then reply with your summary. There is no further automatic check in this run.")));
+    return true;
+  }
+
+  private void status(String text) {
+    events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, text));
   }
 
   private void runTools(ModelResponse response) {

@@ -1,5 +1,8 @@
 package io.chatbuilder.core.runtime;
 
+import io.chatbuilder.core.RunHandle;
+import java.util.List;
+
 /**
  * Draft mode: a live dev server per app whose preview updates as the agent edits (Vite HMR). Local
  * implementations run Vite next to the sandbox's directory; remote ones ask the sandbox host.
@@ -18,6 +21,27 @@ public interface DraftRuntime extends AutoCloseable {
 
   /** Stops the app's dev server and its process tree. No effect if it is not running. */
   void stop(String appId);
+
+  /**
+   * What the app's preview reported (compile errors, uncaught errors, unhandled rejections,
+   * {@code console.error}), deduplicated with counts, oldest first; bounded by the runtime. Empty
+   * for a runtime without preview diagnostics.
+   */
+  default List<PreviewDiagnostic> diagnostics(String appId) {
+    return List.of();
+  }
+
+  /** Forgets the app's diagnostics, e.g. after the agent fixed what they reported. */
+  default void clearDiagnostics(String appId) {}
+
+  /**
+   * Delivers diagnostics of every app as they arrive, until the subscription is closed. A runtime
+   * without preview diagnostics never calls it.
+   */
+  default RunHandle.Subscription onDiagnostic(DiagnosticListener listener) {
+    java.util.Objects.requireNonNull(listener, "listener == null");
+    return () -> { };
+  }
 
   /** Stops every dev server. */
   @Override

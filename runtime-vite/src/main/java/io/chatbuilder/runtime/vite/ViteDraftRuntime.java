@@ -4,9 +4,12 @@ import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.runtime.DiagnosticListener;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
+import io.chatbuilder.core.runtime.PreviewDiagnostic;
 import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
@@ -14,10 +17,12 @@ import io.chatbuilder.core.sandbox.SandboxService;
 import io.chatbuilder.core.sandbox.ServiceRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,6 +93,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final Map<String, String> extraEnvironment;
   private final Optional<Duration> pollInterval;
   private final Clock clock;
+  /** Null when preview diagnostics are off: then the Vite CLI runs as it is. */
+  private final PreviewDiagnostics diagnostics;
   private final ScheduledExecutorService idleSweeper;
   private final ExecutorService crashHandlers;
   private final Map<String, DraftApp> apps = new ConcurrentHashMap<>();
@@ -107,6 +114,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     this.extraEnvironment = Map.copyOf(b.environment);
     this.pollInterval = b.pollInterval;
     this.clock = b.clock;
+    this.diagnostics = b.diagnostics ? new PreviewDiagnostics(b.maxDiagnostics, b.maxDiagnosticBytes, b.clock) : null;
     this.idleSweeper = Executors.newSingleThreadScheduledExecutor(daemon("chatbuilder-draft-idle"));
     this.crashHandlers = Executors.newCachedThreadPool(daemon("chatbuilder-draft-restart"));
     long sweepMillis = Math.max(100, Math.min(10_000, idleTimeout.toMillis() / 4));
@@ -154,6 +162,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
       killService(app);
       app.restarts = 0;
       app.error = null;
+      if (diagnostics != null) {
+        diagnostics.clear(appId); // a fresh server: what the last one reported is stale
+      }
       try {
         installIfNeeded(app, sandbox, listener);
         launch(app, sandbox, listener, DraftState.STARTING);
@@ -192,9 +203,46 @@ public final class ViteDraftRuntime implements DraftRuntime {
       }
       setState(app, DraftState.STOPPED);
       app.error = null;
+      clearDiagnostics(appId);
     } finally {
       app.lock.unlock();
     }
+  }
+
+  /**
+   * What the app's preview reported since its dev server was started (compile errors, uncaught
+   * errors, unhandled rejections, {@code console.error}), least recently seen first, deduplicated
+   * with counts and bounded by {@link Builder#maxDiagnostics} and {@link Builder#maxDiagnosticBytes}.
+   * The page reports them while it is open in a browser; empty with diagnostics off.
+   */
+  @Override
+  public List<PreviewDiagnostic> diagnostics(String appId) {
+    Settings.checkAppId(appId);
+    return diagnostics == null ? List.of() : diagnostics.list(appId);
+  }
+
+  /** Approximate bytes of the app's diagnostics buffer (tests of its bound). */
+  long diagnosticBytes(String appId) {
+    return diagnostics == null ? 0 : diagnostics.bytes(appId);
+  }
+
+  @Override
+  public void clearDiagnostics(String appId) {
+    Settings.checkAppId(appId);
+    if (diagnostics != null) {
+      diagnostics.clear(appId);
+    }
+  }
+
+  /**
+   * Delivers each new diagnostic and each count update (coalesced by the dev server, about every
+   * 200 ms, and at most {@value PreviewDiagnostics#MAX_NOTIFICATIONS_PER_SECOND} calls per app and
+   * second) on the thread that reads the dev server's output.
+   */
+  @Override
+  public RunHandle.Subscription onDiagnostic(DiagnosticListener listener) {
+    Objects.requireNonNull(listener, "listener == null");
+    return diagnostics == null ? () -> { } : diagnostics.subscribe(listener);
   }
 
   /** Stops every dev server and kills running installs; later calls to {@link #start} fail. */
@@ -302,11 +350,15 @@ public final class ViteDraftRuntime implements DraftRuntime {
       listener.onStatus("starting the Vite dev server");
       app.log.add("[chatbuilder] starting vite on port " + port + " of the sandbox");
       long logMark = app.log.added();
-      Lines lines = new Lines(app.log::add);
-      SandboxService service = sandbox.startService(new ServiceRequest("vite",
-          List.of("node", Npm.VITE_BIN, "--host", HOST, "--port", Integer.toString(port), "--strictPort",
-              "--clearScreen", "false"),
-          "", environment(), port), lines);
+      Lines lines = new Lines(line -> {
+        if (diagnostics != null && PreviewDiagnostics.isDiagnosticLine(line)) {
+          diagnostics.accept(app.appId, line);
+        } else {
+          app.log.add(line);
+        }
+      });
+      SandboxService service = sandbox.startService(new ServiceRequest("vite", devServerCommand(port), "", environment(), port),
+          lines);
       app.service = service;
       app.port = port;
       Readiness readiness = awaitReady(service);
@@ -346,6 +398,54 @@ public final class ViteDraftRuntime implements DraftRuntime {
         continue; // only where the sandbox shares the host's network (unisolated): take a free port
       }
       throw new StepFailure("the Vite dev server exited with code " + code + " before serving. Last output:\n" + tail);
+    }
+  }
+
+  /**
+   * With diagnostics, Vite's JavaScript API started by a script given to {@code node -e} (see
+   * {@code preview/dev-server.cjs}), so the plugin joins the app's config without a file in the app;
+   * the script is percent-encoded because the command policy refuses shell syntax in arguments.
+   */
+  private List<String> devServerCommand(int port) {
+    List<String> vite = List.of(Npm.VITE_BIN, "--host", HOST, "--port", Integer.toString(port), "--strictPort",
+        "--clearScreen", "false");
+    List<String> argv = new ArrayList<>(List.of("node"));
+    if (diagnostics != null) {
+      argv.addAll(List.of("-e", DevServerScript.EVAL)); // the script reads --host and --port of Vite's arguments
+    }
+    argv.addAll(vite);
+    return argv;
+  }
+
+  /** The dev server script, loaded once. */
+  static final class DevServerScript {
+    static final String SOURCE = load();
+    static final String EVAL = "eval(decodeURIComponent(\"" + percentEncode(SOURCE) + "\"))";
+
+    private static String load() {
+      try (InputStream in = ViteDraftRuntime.class.getResourceAsStream("preview/dev-server.cjs")) {
+        if (in == null) {
+          throw new IllegalStateException("preview/dev-server.cjs is missing from the runtime-vite jar");
+        }
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Every byte but ASCII letters and digits as %XX: no quote, shell character or ".." is left. */
+    static String percentEncode(String s) {
+      StringBuilder out = new StringBuilder(s.length() * 3);
+      for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+        int c = b & 0xff;
+        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+          out.append((char) c);
+        } else {
+          out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+              .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+        }
+      }
+      return out.toString();
     }
   }
 
@@ -550,6 +650,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Optional<Duration> pollInterval = Optional.of(Duration.ofMillis(100));
     private Clock clock = Clock.systemUTC();
+    private boolean diagnostics = true;
+    private int maxDiagnostics = 100;
+    private long maxDiagnosticBytes = 256 * 1024;
 
     private Builder(SandboxProvider sandboxes) {
       this.sandboxes = Objects.requireNonNull(sandboxes, "sandboxes == null");
@@ -647,6 +750,33 @@ public final class ViteDraftRuntime implements DraftRuntime {
     /** Uses the operating system's file events instead of polling (cheaper, see {@link #pollFileChanges}). */
     public Builder nativeFileEvents() {
       this.pollInterval = Optional.empty();
+      return this;
+    }
+
+    /**
+     * Whether the preview reports its errors ({@link ViteDraftRuntime#diagnostics}; default on). Off,
+     * Vite's command line runs exactly as it is, without the diagnostics plugin.
+     */
+    public Builder previewDiagnostics(boolean on) {
+      this.diagnostics = on;
+      return this;
+    }
+
+    /** Distinct diagnostics kept per app (default 100); the least recently seen go first. */
+    public Builder maxDiagnostics(int entries) {
+      if (entries < 1 || entries > 10_000) {
+        throw new IllegalArgumentException("maxDiagnostics must be in 1..10000");
+      }
+      this.maxDiagnostics = entries;
+      return this;
+    }
+
+    /** Approximate bytes of diagnostics kept per app (default 256 KiB, at least 16 KiB). */
+    public Builder maxDiagnosticBytes(long bytes) {
+      if (bytes < 16 * 1024 || bytes > 64L * 1024 * 1024) {
+        throw new IllegalArgumentException("maxDiagnosticBytes must be in 16 KiB..64 MiB");
+      }
+      this.maxDiagnosticBytes = bytes;
       return this;
     }
 

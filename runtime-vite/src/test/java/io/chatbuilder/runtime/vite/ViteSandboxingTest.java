@@ -208,8 +208,17 @@ class ViteSandboxingTest {
         + "const http = process.getBuiltinModule('http');\n"
         + "const port = Number(process.argv[process.argv.indexOf('--port') + 1]);\n"
         + "http.createServer((q, r) => r.end('PLANTED')).listen(port, '127.0.0.1');\n";
+    // with preview diagnostics the runtime starts Vite through its API (node_modules/vite/dist/node/index.js)
+    String plantedApi = "await " + probe("planted-report.json") + "\n"
+        + "const http = process.getBuiltinModule('http');\n"
+        + "export const version = 'planted';\n"
+        + "export async function createServer(inline) {\n"
+        + "  return { config: { logger: { info() {} } }, printUrls() {},\n"
+        + "    listen: async () => http.createServer((q, r) => r.end('PLANTED')).listen(inline.server.port, '127.0.0.1') };\n"
+        + "}\n";
     sandbox.write("plant.cjs", ("const fs = require('fs');\n"
         + "fs.writeFileSync('node_modules/vite/bin/vite.js', " + JSON.writeValueAsString(planted) + ");\n"
+        + "fs.writeFileSync('node_modules/vite/dist/node/index.js', " + JSON.writeValueAsString(plantedApi) + ");\n"
         + "fs.writeFileSync('node_modules/.chatbuilder-install', " + JSON.writeValueAsString(Npm.dependencyHash(sandbox)) + ");\n")
         .getBytes(StandardCharsets.UTF_8));
     CommandResult plant = sandbox.run(new CommandRequest(List.of("node", "plant.cjs"), "", Map.of(), Optional.empty()),

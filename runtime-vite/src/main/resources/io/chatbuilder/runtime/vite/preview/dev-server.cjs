@@ -1,0 +1,401 @@
+// ChatBuilder draft dev server: Vite's dev server started through its JavaScript API, with the
+// preview diagnostics plugin added to the app's own config (nothing is written into the app).
+// Run by ViteDraftRuntime inside the app's sandbox as
+// `node -e <this file> node_modules/vite/bin/vite.js --host <host> --port <port> --strictPort --clearScreen false`
+// (the arguments of Vite's command line, so the process reads like one; only --host and --port are used).
+//
+// The plugin injects a small script into index.html that reports uncaught errors, unhandled
+// rejections and console.error calls to the endpoint POST <base>__chatbuilder/diagnostics of this
+// server, and takes Vite's compile errors (the payload of the overlay and the vite:error HMR event)
+// where the server sends them. The server maps positions through
+// the module's source map, makes paths relative to the app root, coalesces identical reports and
+// prints them as lines "@@chatbuilder-diagnostic <json>" on stdout, which the runtime reads.
+// Everything here is bounded; the runtime bounds and validates again (the app's code runs in the
+// same process and could print anything).
+'use strict';
+(async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const { pathToFileURL } = require('node:url');
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const host = arg('--host');
+  const port = Number(arg('--port'));
+  const root = process.cwd();
+  const bin = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const entry = path.join(root, 'node_modules', 'vite', 'dist', 'node', 'index.js');
+  if (!fs.existsSync(bin) || !fs.existsSync(entry)) {
+    console.error("Error: Cannot find module '" + bin + "'");
+    process.exit(1);
+  }
+  const started = performance.now();
+  const vite = await import(pathToFileURL(entry).href);
+  const server = await vite.createServer({
+    plugins: [chatbuilderDiagnostics(root)],
+    server: { host, port, strictPort: true },
+    clearScreen: false,
+  });
+  await server.listen();
+  // the banner of Vite's command line, which hosts and logs look for
+  server.config.logger.info('\n  VITE v' + vite.version + '  ready in ' + Math.ceil(performance.now() - started) + ' ms\n');
+  server.printUrls();
+})().catch((e) => {
+  console.error('error when starting dev server:\n' + ((e && e.stack) || String(e)));
+  process.exit(1);
+});
+
+function chatbuilderDiagnostics(root) {
+  const PREFIX = '@@chatbuilder-diagnostic ';
+  const ENDPOINT = '__chatbuilder/diagnostics';
+  const KINDS = new Set(['compile_error', 'uncaught_error', 'unhandled_rejection', 'console_error']);
+  const MAX_BODY = 256 * 1024;
+  const MAX_BATCH = 200;
+  const MAX_PENDING = 500;
+  const MAX_MESSAGE = 2000;
+  const MAX_STACK = 4000;
+  const FLUSH_MS = 200;
+  const path = require('node:path');
+  let server = null;
+  let base = '/';
+  const pending = new Map();
+  let timer = null;
+
+  function cut(s, max) {
+    s = typeof s === 'string' ? s : s == null ? '' : String(s);
+    return s.length > max ? s.slice(0, max - 1) + '\u2026' : s;
+  }
+
+  // App paths relative to the root; the server's own URLs reduced to their path.
+  function strip(s) {
+    if (!s) return s;
+    s = s.split('file://').join('');
+    s = s.split(root + path.sep).join('').split(root).join('.');
+    s = s.replace(/https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0)(?::\d+)?\//g, '/');
+    s = s.replace(/\?(?:t|v)=[0-9a-zA-Z]+(?=[:)\s]|$)/g, '');
+    return s;
+  }
+
+  function relative(file) {
+    if (typeof file !== 'string' || !file) return null;
+    file = file.split('?')[0];
+    if (file.startsWith('file://')) file = file.slice(7);
+    const abs = path.isAbsolute(file) ? file : path.join(root, file);
+    const rel = path.relative(root, abs).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+    return rel;
+  }
+
+  function emit(rec) {
+    const key = [rec.kind, rec.message, rec.file, rec.line, rec.column].join('\u0000');
+    const had = pending.get(key);
+    if (had) {
+      had.count += rec.count;
+    } else if (pending.size < MAX_PENDING) {
+      pending.set(key, rec);
+    }
+    if (!timer) timer = setTimeout(flush, FLUSH_MS);
+  }
+
+  function flush() {
+    timer = null;
+    const out = [];
+    for (const rec of pending.values()) out.push(PREFIX + JSON.stringify(rec));
+    pending.clear();
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
+  }
+
+  // ---- source maps: the browser's positions are in the transformed module
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function vlq(segment) {
+    const out = [];
+    let value = 0;
+    let shift = 0;
+    for (let i = 0; i < segment.length; i++) {
+      let digit = B64.indexOf(segment[i]);
+      if (digit < 0) return out;
+      const more = digit & 32;
+      digit &= 31;
+      value += digit * Math.pow(2, shift);
+      if (more) {
+        shift += 5;
+      } else {
+        out.push(value % 2 ? -Math.floor(value / 2) : Math.floor(value / 2));
+        value = 0;
+        shift = 0;
+      }
+    }
+    return out;
+  }
+
+  // 0-based generated line/column to 0-based source index/line/column, or null
+  function lookup(mappings, genLine, genCol) {
+    let src = 0, line = 0, col = 0;
+    let best = null, first = null;
+    let l = 0, start = 0;
+    while (l <= genLine && start <= mappings.length) {
+      let end = mappings.indexOf(';', start);
+      if (end < 0) end = mappings.length;
+      let gc = 0;
+      const segs = mappings.slice(start, end).split(',');
+      for (const seg of segs) {
+        if (!seg) continue;
+        const v = vlq(seg);
+        if (!v.length) continue;
+        gc += v[0];
+        if (v.length >= 4) {
+          src += v[1];
+          line += v[2];
+          col += v[3];
+          if (l === genLine) {
+            const here = { src, line, col };
+            if (!first) first = here;
+            if (gc <= genCol) best = here;
+          }
+        }
+      }
+      l++;
+      start = end + 1;
+    }
+    return best || first;
+  }
+
+  async function mapFrame(url, line, column) {
+    let mod = null;
+    try {
+      mod = await server.moduleGraph.getModuleByUrl(url, false);
+    } catch (e) {
+      mod = null;
+    }
+    const file = mod && mod.file ? mod.file : url.startsWith('/@fs/') ? url.slice(4) : path.join(root, url.split('?')[0]);
+    const map = mod && mod.transformResult && mod.transformResult.map;
+    if (map && typeof map.mappings === 'string') {
+      const pos = lookup(map.mappings, line - 1, Math.max(0, column - 1));
+      if (pos) {
+        let source = file;
+        const sources = map.sources || [];
+        if (typeof sources[pos.src] === 'string' && sources[pos.src]) {
+          source = path.resolve(path.dirname(file), map.sourceRoot || '', sources[pos.src]);
+        }
+        return { file: relative(source) || relative(file), line: pos.line + 1, column: pos.col + 1 };
+      }
+    }
+    return { file: relative(file), line, column };
+  }
+
+  // The first frame of a Chrome/Firefox stack in the app's own code (not a dependency, not Vite's).
+  async function locate(stack) {
+    if (typeof stack !== 'string') return null;
+    const frame = /((?:https?:\/\/[^\s()/]+)?\/[^\s()]*?):(\d+):(\d+)\)?\s*$/;
+    for (const raw of stack.split('\n').slice(0, 50)) {
+      const m = frame.exec(raw.trim());
+      if (!m) continue;
+      let url = m[1].replace(/^https?:\/\/[^/]+/, '');
+      const pathname = url.split('?')[0];
+      if (pathname.includes('/node_modules/') || pathname.startsWith('/@') || pathname.startsWith(base + '@')
+          || pathname.includes('/__chatbuilder/') || pathname === '/' || pathname === base
+          || pathname.endsWith('.html')) {
+        continue;
+      }
+      return mapFrame(url, Number(m[2]), Number(m[3]));
+    }
+    return null;
+  }
+
+  async function accept(r) {
+    if (!r || typeof r !== 'object' || !KINDS.has(r.kind)) return;
+    const count = Number.isInteger(r.count) && r.count > 0 ? Math.min(r.count, 1e9) : 1;
+    const rec = { kind: r.kind, message: cut(strip(cut(r.message, 8 * MAX_MESSAGE)), MAX_MESSAGE) || '(no message)', count };
+    let where = null;
+    if (r.kind === 'compile_error') {
+      const loc = r.loc && typeof r.loc === 'object' ? r.loc : {};
+      const file = relative(loc.file || r.id);
+      if (file) {
+        where = { file, line: Number(loc.line) || undefined,
+          column: Number.isFinite(Number(loc.column)) && loc.line ? Number(loc.column) + 1 : undefined };
+      }
+      const frame = strip(cut(r.frame, MAX_STACK));
+      if (frame) rec.stack = frame;
+    } else {
+      where = await locate(r.stack);
+      if (r.stack) rec.stack = cut(strip(cut(r.stack, 4 * MAX_STACK)), MAX_STACK);
+    }
+    if (where && where.file) {
+      rec.file = where.file;
+      if (Number.isInteger(where.line) && where.line > 0) rec.line = where.line;
+      if (Number.isInteger(where.column) && where.column > 0 && rec.line) rec.column = where.column;
+    }
+    emit(rec);
+  }
+
+  function sameOrigin(req) {
+    const origin = req.headers.origin;
+    if (origin) {
+      try {
+        if (new URL(origin).host !== req.headers.host) return false;
+      } catch (e) {
+        return false;
+      }
+    }
+    const site = req.headers['sec-fetch-site'];
+    return !site || site === 'same-origin';
+  }
+
+  function clientScript() {
+    return `(() => {
+  if (window.__chatbuilderDiagnostics) return;
+  const endpoint = ${JSON.stringify(base + ENDPOINT)};
+  const post = window.fetch.bind(window);
+  const queue = new Map();
+  let timer = null;
+  let busy = false;
+  const cut = (s, n) => (s.length > n ? s.slice(0, n) : s);
+  const text = (v) => {
+    if (v instanceof Error) return (v.name ? v.name + ': ' : '') + v.message;
+    if (typeof v === 'string') return v;
+    try { return JSON.stringify(v) ?? String(v); } catch (e) { return String(v); }
+  };
+  const send = () => {
+    timer = null;
+    const batch = Array.from(queue.values());
+    queue.clear();
+    if (!batch.length) return;
+    const body = JSON.stringify(batch);
+    post(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body, keepalive: body.length < 60000 })
+      .catch(() => {});
+  };
+  const report = (r) => {
+    if (busy) return;
+    busy = true;
+    try {
+      r.message = cut(String(r.message ?? ''), 4000);
+      if (typeof r.stack === 'string') r.stack = cut(r.stack, 8000);
+      const key = r.kind + '\\u0000' + r.message + '\\u0000' + (r.stack || '') + '\\u0000' + JSON.stringify(r.loc || null);
+      const had = queue.get(key);
+      if (had) had.count++;
+      else if (queue.size < 100) queue.set(key, Object.assign(r, { count: 1 }));
+      if (!timer) timer = setTimeout(send, 150);
+    } catch (e) {
+      // never disturb the app
+    } finally {
+      busy = false;
+    }
+  };
+  window.__chatbuilderDiagnostics = report;
+  window.addEventListener('error', (ev) => {
+    if (!(ev instanceof ErrorEvent)) return;
+    const err = ev.error;
+    report({ kind: 'uncaught_error', message: err instanceof Error ? text(err) : ev.message || text(err),
+      stack: err && typeof err.stack === 'string' ? err.stack
+        : ev.filename ? 'at ' + ev.filename + ':' + ev.lineno + ':' + ev.colno : undefined });
+  });
+  window.addEventListener('unhandledrejection', (ev) => {
+    const reason = ev.reason;
+    report({ kind: 'unhandled_rejection', message: text(reason),
+      stack: reason && typeof reason.stack === 'string' ? reason.stack : undefined });
+  });
+  const original = console.error;
+  console.error = function (...args) {
+    if (!busy) {
+      const err = args.find((a) => a instanceof Error);
+      report({ kind: 'console_error', message: args.map(text).join(' '),
+        stack: err && typeof err.stack === 'string' ? err.stack : new Error().stack });
+    }
+    return original.apply(this, args);
+  };
+})();`;
+  }
+
+  // What Vite sends its clients as {type: 'error'} is what the overlay shows and what fires the
+  // vite:error event in the page; taken here, on the server, it does not depend on the page's
+  // socket (a socket of a page navigated away may still look open behind a bridge, and Vite then
+  // sends the error there instead of buffering it for the next page).
+  function watchCompileErrors(s) {
+    const channel = s.environments && s.environments.client && s.environments.client.hot ? s.environments.client.hot : s.ws;
+    if (!channel || typeof channel.send !== 'function') return;
+    const send = channel.send;
+    channel.send = function (...args) {
+      const payload = args[0];
+      if (payload && typeof payload === 'object' && payload.type === 'error' && payload.err) {
+        const err = payload.err;
+        accept({ kind: 'compile_error', message: String(err.message || 'compile error'), frame: err.frame, id: err.id,
+          loc: err.loc, count: 1 }).catch(() => {});
+      }
+      return send.apply(this, args);
+    };
+  }
+
+  return {
+    name: 'chatbuilder:preview-diagnostics',
+    apply: 'serve',
+    configResolved(config) {
+      base = config.base && config.base.startsWith('/') ? (config.base.endsWith('/') ? config.base : config.base + '/') : '/';
+    },
+    configureServer(s) {
+      server = s;
+      watchCompileErrors(s);
+      s.middlewares.use((req, res, next) => {
+        const url = (req.url || '').split('?')[0];
+        if (url !== base + ENDPOINT && url !== '/' + ENDPOINT) {
+          next();
+          return;
+        }
+        if (req.method !== 'POST' || !String(req.headers['content-type'] || '').startsWith('application/json')
+            || !sameOrigin(req)) {
+          res.statusCode = 403;
+          res.end();
+          return;
+        }
+        const chunks = [];
+        let size = 0;
+        let refused = false;
+        req.on('data', (chunk) => {
+          size += chunk.length;
+          if (size > MAX_BODY) {
+            refused = true; // read on without keeping it, so the client gets its answer
+            chunks.length = 0;
+            return;
+          }
+          chunks.push(chunk);
+        });
+        req.on('end', async () => {
+          if (refused) {
+            res.statusCode = 413;
+            res.end();
+            return;
+          }
+          res.statusCode = 204;
+          res.end();
+          let batch;
+          try {
+            batch = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch (e) {
+            return;
+          }
+          if (!Array.isArray(batch)) return;
+          for (const r of batch.slice(0, MAX_BATCH)) {
+            try {
+              await accept(r);
+            } catch (e) {
+              // a report that cannot be read is dropped
+            }
+          }
+        });
+      });
+    },
+    handleHotUpdate(ctx) {
+      // A changed file gets compiled again: its old compile errors are gone or come back
+      const file = relative(ctx.file);
+      if (file) {
+        flush();
+        process.stdout.write(PREFIX + JSON.stringify({ type: 'changed', file }) + '\n');
+      }
+    },
+    transformIndexHtml() {
+      return [
+        { tag: 'script', children: clientScript(), injectTo: 'head-prepend' },
+      ];
+    },
+  };
+}
