@@ -245,7 +245,7 @@ public final class AgentRun {
       return false;
     }
     status("final check found " + count + (count == 1 ? " error" : " errors") + ": asking the model to fix them");
-    conversations.append(appId, List.of(new ChatMessage.Note("An automatic check_app after your changes found errors:\n"
+    conversations.append(appId, runId, List.of(new ChatMessage.Note("An automatic check_app after your changes found errors:\n"
         + check.report() + "Fix them, then reply with your summary. There is no further automatic check in this run.")));
     return true;
   }

@@ -45,7 +45,11 @@ class SandboxPathsProperties {
     }
     // "~x" alone is refused as a home-relative path, but is a fine name below the root.
     if (name.startsWith("~") && !name.contains("/")) {
-      normalizes = SandboxPaths.normalize("d/" + name).equals("d/" + name);
+      try {
+        normalizes = SandboxPaths.normalize("d/" + name).equals("d/" + name);
+      } catch (PathRefusedException refused) {
+        normalizes = false; // e.g. "~" followed by a NUL: refused below the root too
+      }
     }
     assertThat(SandboxPaths.isAcceptedName(name)).as(name).isEqualTo(normalizes);
   }
