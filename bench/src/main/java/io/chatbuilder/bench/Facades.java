@@ -19,7 +19,11 @@ final class Facades {
   static ChatBuilder open(ScriptedAgent agent, CheckpointStore store, Path tree, ChangeDetection detection, int maxSteps) {
     return ChatBuilder.builder()
         .model(agent.model())
-        .sandboxes(appId -> LocalSandbox.builder(tree).id(appId).changeDetection(detection).unisolated().build())
+        // The benches run several stores over one tree; fencing tokens of different stores are not
+        // comparable, so each store gets a state directory (and fence) of its own.
+        .sandboxes(appId -> LocalSandbox.builder(tree).id(appId).changeDetection(detection).unisolated()
+            .stateDirectory(tree.resolveSibling("." + tree.getFileName() + ".state-" + Integer.toHexString(System.identityHashCode(store))))
+            .build())
         .checkpointStore(store)
         .maxSteps(maxSteps)
         .build();

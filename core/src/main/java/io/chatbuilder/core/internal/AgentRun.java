@@ -336,6 +336,10 @@ public final class AgentRun {
       if (failure instanceof CancelledException || cancellation.isCancelled()) {
         throw new CancelledException("cancelled", failure);
       }
+      if (failure instanceof LeaseLostException lost) {
+        // The sandbox saw a newer holder's token: another run or operation owns the app now.
+        throw lost;
+      }
     }
   }
 
