@@ -1,6 +1,7 @@
 package io.chatbuilder.models;
 
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.RetryPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,28 +10,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
+import java.util.random.RandomGenerator;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
 /** Connection settings shared by both providers' builders; copied into each client at build time. */
 final class HttpSettings {
+  /** 3 retries (4 attempts), 500 ms doubling up to 20 s, equal jitter (a random point in the upper half). */
+  static final RetryPolicy DEFAULT_RETRY = new RetryPolicy(4, Duration.ofMillis(500), Duration.ofSeconds(20), 0.5);
+
   String model;
   String baseUrl;
   String apiKey;
   final Map<String, String> headers = new LinkedHashMap<>();
   final Map<String, String> queryParameters = new LinkedHashMap<>();
-  RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  RetryPolicy retryPolicy = DEFAULT_RETRY;
+  /** The longest server retry hint that is waited for; a longer one reports the error at once. */
+  Duration maxRetryAfter = Duration.ofSeconds(60);
   Duration idleTimeout = Duration.ofSeconds(120);
   Duration connectTimeout = Duration.ofSeconds(15);
   long maxLineBytes = 16L * 1024 * 1024;
   OkHttpClient okHttpClient;
   Sleeper sleeper = Sleeper.REAL;
   Clock clock = Clock.systemUTC();
-  DoubleSupplier random;
+  RandomGenerator random;
 
   HttpSettings(String defaultBaseUrl) {
     this.baseUrl = defaultBaseUrl;
+  }
+
+  static Duration notNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name + " == null");
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative");
+    }
+    return d;
   }
 
   static Duration positive(Duration d, String name) {
@@ -82,7 +96,7 @@ final class HttpSettings {
   }
 
   StreamingEngine engine(WireProtocol protocol) {
-    return new StreamingEngine(httpClient(), protocol, retryPolicy, idleTimeout, maxLineBytes, redactor(), sleeper,
-        clock, random);
+    return new StreamingEngine(httpClient(), protocol, retryPolicy, maxRetryAfter, idleTimeout, maxLineBytes,
+        redactor(), sleeper, clock, random);
   }
 }

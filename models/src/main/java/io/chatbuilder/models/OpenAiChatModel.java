@@ -1,6 +1,7 @@
 package io.chatbuilder.models;
 
 import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
@@ -9,7 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.function.DoubleSupplier;
+import java.util.random.RandomGenerator;
 import okhttp3.OkHttpClient;
 
 /**
@@ -146,8 +147,22 @@ public final class OpenAiChatModel implements ModelClient {
       return this;
     }
 
+    /**
+     * How a failed request is tried again while nothing of the turn reached the caller ({@link
+     * RetryPolicy#NONE} = never); default 4 attempts (3 retries), 500 ms doubling up to 20 s, jitter
+     * 0.5. A server's retry hint replaces the backoff; see {@link #maxRetryAfter}.
+     */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       settings.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
+      return this;
+    }
+
+    /**
+     * The longest {@code retry-after-ms} / {@code retry-after} hint that is waited for; a longer one
+     * reports the error at once instead of blocking the turn; default 60 s.
+     */
+    public Builder maxRetryAfter(Duration maxRetryAfter) {
+      settings.maxRetryAfter = HttpSettings.notNegative(maxRetryAfter, "maxRetryAfter");
       return this;
     }
 
@@ -187,7 +202,7 @@ public final class OpenAiChatModel implements ModelClient {
       return this;
     }
 
-    Builder random(DoubleSupplier random) {
+    Builder random(RandomGenerator random) {
       settings.random = random;
       return this;
     }

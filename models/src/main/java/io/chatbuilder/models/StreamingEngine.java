@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ModelStreamListener;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.DoubleSupplier;
+import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -41,24 +42,27 @@ final class StreamingEngine {
   private final OkHttpClient client;
   private final WireProtocol protocol;
   private final RetryPolicy retryPolicy;
+  private final Duration maxRetryAfter;
   private final Duration idleTimeout;
   private final long maxLineBytes;
   private final Redactor redactor;
   private final Sleeper sleeper;
   private final Clock clock;
-  private final DoubleSupplier random;
+  /** Null for {@link ThreadLocalRandom} of the calling thread. */
+  private final RandomGenerator random;
 
-  StreamingEngine(OkHttpClient client, WireProtocol protocol, RetryPolicy retryPolicy, Duration idleTimeout,
-      long maxLineBytes, Redactor redactor, Sleeper sleeper, Clock clock, DoubleSupplier random) {
+  StreamingEngine(OkHttpClient client, WireProtocol protocol, RetryPolicy retryPolicy, Duration maxRetryAfter,
+      Duration idleTimeout, long maxLineBytes, Redactor redactor, Sleeper sleeper, Clock clock, RandomGenerator random) {
     this.client = client;
     this.protocol = protocol;
     this.retryPolicy = retryPolicy;
+    this.maxRetryAfter = maxRetryAfter;
     this.idleTimeout = idleTimeout;
     this.maxLineBytes = maxLineBytes;
     this.redactor = redactor;
     this.sleeper = sleeper;
     this.clock = clock;
-    this.random = random == null ? () -> ThreadLocalRandom.current().nextDouble() : random;
+    this.random = random;
   }
 
   ModelResponse stream(ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
@@ -99,18 +103,19 @@ final class StreamingEngine {
         if (!e.retryable() || tracker.delivered) {
           throw sanitized(e);
         }
-        if (retry >= retryPolicy.maxRetries()) {
+        if (!retryPolicy.allowsAnotherAfter(retry + 1)) {
           throw retry == 0 ? sanitized(e)
               : new ModelException(redactor.redact(e.getMessage()) + " (gave up after " + (retry + 1) + " attempts)", true, sanitized(e));
         }
         Optional<Duration> hint = e instanceof ProviderFailure f ? f.retryAfter() : Optional.empty();
-        if (hint.isPresent() && hint.get().compareTo(retryPolicy.maxRetryAfter()) > 0) {
+        if (hint.isPresent() && hint.get().compareTo(maxRetryAfter) > 0) {
           throw new ModelException(redactor.redact(e.getMessage()) + " (the provider asked to retry after " + hint.get().toMillis()
-              + " ms, more than the configured maximum of " + retryPolicy.maxRetryAfter().toMillis() + " ms)", true, sanitized(e));
+              + " ms, more than the configured maximum of " + maxRetryAfter.toMillis() + " ms)", true, sanitized(e));
         }
-        Duration delay = hint.isPresent() ? hint.get() : retryPolicy.jitteredBackoff(retry, random.getAsDouble());
+        Duration delay = hint.isPresent() ? hint.get()
+            : retryPolicy.backoff(retry + 1, random != null ? random : ThreadLocalRandom.current());
         LOG.warn("{} request failed ({}); retry {} of {} in {} ms", protocol.provider(), redactor.redact(e.getMessage()), retry + 1,
-            retryPolicy.maxRetries(), delay.toMillis());
+            retryPolicy.maxAttempts() - 1, delay.toMillis());
         sleeper.sleep(delay, cancellation);
       }
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.RunOutcome;

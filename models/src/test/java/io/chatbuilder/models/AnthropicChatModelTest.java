@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ToolCall;
@@ -52,8 +53,9 @@ class AnthropicChatModelTest {
         .apiKey(SECRET_KEY)
         .model("claude-sonnet-4-5")
         .sleeper(sleeper)
-        .random(() -> 0.0)
-        .retryPolicy(new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(30)));
+        .random(Fixtures.fraction(0.0))
+        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofMillis(1000), 0.5))
+        .maxRetryAfter(Duration.ofSeconds(30));
   }
 
   private ModelResponse run(AnthropicChatModel model) {

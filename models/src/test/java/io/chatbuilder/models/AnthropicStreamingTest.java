@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelRequest;

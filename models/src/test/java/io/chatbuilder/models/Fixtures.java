@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.random.RandomGenerator;
 import mockwebserver3.MockResponse;
 
 /** Shared test data: recorded streams, requests, and a sleeper that records instead of sleeping. */
@@ -120,6 +121,28 @@ final class Fixtures {
   }
 
   /** Records requested retry delays without waiting. */
+  /**
+   * A "random" source that always lands at {@code fraction} (in [0, 1)) of the range asked for, so
+   * a jittered backoff is exact: with jitter 0.5, 0.0 gives the lower end (half the backoff) and 0.5
+   * three quarters of it.
+   */
+  static RandomGenerator fraction(double fraction) {
+    if (!(fraction >= 0 && fraction < 1)) {
+      throw new IllegalArgumentException("fraction must be in [0, 1)");
+    }
+    return new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        throw new UnsupportedOperationException("only bounded draws are fixed");
+      }
+
+      @Override
+      public long nextLong(long bound) {
+        return (long) (fraction * bound);
+      }
+    };
+  }
+
   static final class RecordingSleeper implements Sleeper {
     final List<Duration> delays = new CopyOnWriteArrayList<>();
 

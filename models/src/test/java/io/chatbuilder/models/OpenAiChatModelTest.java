@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ToolCall;
@@ -57,8 +58,9 @@ class OpenAiChatModelTest {
         .apiKey(SECRET_KEY)
         .model("gpt-4.1")
         .sleeper(sleeper)
-        .random(() -> 0.5)
-        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(30)));
+        .random(Fixtures.fraction(0.5))
+        .retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofMillis(1000), 0.5))
+        .maxRetryAfter(Duration.ofSeconds(30));
   }
 
   private ModelResponse run(OpenAiChatModel model) {
@@ -237,7 +239,8 @@ class OpenAiChatModelTest {
       server.enqueue(new MockResponse.Builder().code(500).body("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}").build());
     }
     OpenAiChatModel model = builder()
-        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(400), Duration.ofMillis(1000), Duration.ofSeconds(30)))
+        .retryPolicy(new RetryPolicy(4, Duration.ofMillis(400), Duration.ofMillis(1000), 0.5))
+        .maxRetryAfter(Duration.ofSeconds(30))
         .build();
     assertThatThrownBy(() -> run(model))
         .isInstanceOf(ModelException.class)
@@ -258,6 +261,24 @@ class OpenAiChatModelTest {
         .hasMessageContaining("HTTP 429")
         .hasMessageContaining("retry after 3600000 ms");
     assertThat(sleeper.delays).isEmpty();
+  }
+
+  @Test
+  void theDefaultsAreThreeJitteredRetriesFrom500MsAndHintsUpTo60Seconds() {
+    OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.url("/v1").toString()).apiKey(SECRET_KEY)
+        .model("gpt-4.1").sleeper(sleeper).random(Fixtures.fraction(0.0)).build();
+    server.enqueue(new MockResponse.Builder().code(429).setHeader("retry-after", "60").build());
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse.Builder().code(500).body("{\"error\":{\"message\":\"boom\"}}").build());
+    }
+    assertThatThrownBy(() -> run(model)).hasMessageEndingWith("(gave up after 4 attempts)");
+    // the 60 s hint replaces the first backoff (500 ms); then random 0.0 -> half of 1000, 2000 ms
+    assertThat(sleeper.delays).containsExactly(Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(1));
+
+    server.enqueue(new MockResponse.Builder().code(429).setHeader("retry-after", "61").build());
+    assertThatThrownBy(() -> run(model)).hasMessageContaining("retry after 61000 ms")
+        .hasMessageContaining("maximum of 60000 ms");
+    assertThat(server.getRequestCount()).isEqualTo(5);
   }
 
   @Test
@@ -380,7 +401,8 @@ class OpenAiChatModelTest {
   void cancelDuringARetryWaitStopsAtOnce() throws Exception {
     server.enqueue(new MockResponse.Builder().code(429).setHeader("retry-after", "90").build());
     OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.url("/v1").toString()).model("m")
-        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(5)))
+        .retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1), 0.5))
+        .maxRetryAfter(Duration.ofMinutes(5))
         .build(); // the real sleeper
     Cancellation cancellation = new Cancellation();
     CompletableFuture<ModelResponse> result = CompletableFuture.supplyAsync(() ->

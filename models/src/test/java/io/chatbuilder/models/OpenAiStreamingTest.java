@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelRequest;

@@ -3,6 +3,7 @@ package io.chatbuilder.sandbox.remote;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
 import io.chatbuilder.core.runtime.DraftRuntime;
@@ -34,8 +35,7 @@ public final class RemoteDraftRuntime implements DraftRuntime {
   private final Duration callTimeout;
   private final Duration pollInterval;
   private final Duration startTimeout;
-  private final int maxAttempts;
-  private final Duration retryBackoff;
+  private final RetryPolicy retryPolicy;
   private final Map<String, Transport> transports = new ConcurrentHashMap<>();
   private final Set<String> started = ConcurrentHashMap.newKeySet();
 
@@ -47,8 +47,7 @@ public final class RemoteDraftRuntime implements DraftRuntime {
     this.callTimeout = b.callTimeout;
     this.pollInterval = b.pollInterval;
     this.startTimeout = b.startTimeout;
-    this.maxAttempts = b.maxAttempts;
-    this.retryBackoff = b.retryBackoff;
+    this.retryPolicy = b.retryPolicy;
   }
 
   /** A runtime for the host at {@code baseUrl}; {@code tokens} gives the bearer token of each app's sandbox. */
@@ -125,7 +124,7 @@ public final class RemoteDraftRuntime implements DraftRuntime {
     Objects.requireNonNull(appId, "appId == null");
     return transports.computeIfAbsent(appId, id -> new Transport(baseUrl, id,
         Objects.requireNonNull(tokens.apply(id), "no token for app " + id), client, callTimeout,
-        maxAttempts, retryBackoff));
+        retryPolicy));
   }
 
   /** Configures a {@link RemoteDraftRuntime}. */
@@ -136,8 +135,7 @@ public final class RemoteDraftRuntime implements DraftRuntime {
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration startTimeout = Duration.ofMinutes(15);
-    private int maxAttempts = 5;
-    private Duration retryBackoff = Duration.ofMillis(100);
+    private RetryPolicy retryPolicy = Transport.DEFAULT_RETRY;
 
     private Builder(String baseUrl, Function<String, String> tokens) {
       this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl == null");
@@ -166,11 +164,9 @@ public final class RemoteDraftRuntime implements DraftRuntime {
       return this;
     }
 
-    public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1");
-      }
-      this.maxAttempts = maxAttempts;
+    /** How a call whose connection failed is tried again; default as {@link RemoteSandbox.Builder#retryPolicy}. */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
 import io.chatbuilder.core.sandbox.ChangeScan;
@@ -67,14 +68,12 @@ public final class RemoteSandbox implements Sandbox {
   private final boolean ownsClient;
   /** A fenced view: shares the client, and its close() leaves the client open. */
   private final boolean view;
-  private final int maxAttempts;
   private final long applyBatchBytes;
   private final Set<Call> streams = ConcurrentHashMap.newKeySet();
   private volatile CommandPolicy policy;
 
   private RemoteSandbox(Builder b) {
     this.id = b.sandboxId;
-    this.maxAttempts = b.maxAttempts;
     this.applyBatchBytes = b.applyBatchBytes;
     this.ownsClient = b.client == null;
     OkHttpClient shared = b.client != null ? b.client : new OkHttpClient();
@@ -83,13 +82,12 @@ public final class RemoteSandbox implements Sandbox {
     // read timeout well above the heartbeat interval applies.
     this.streamClient = shared.newBuilder().callTimeout(Duration.ZERO).connectTimeout(b.connectTimeout)
         .readTimeout(b.streamReadTimeout).build();
-    this.transport = new Transport(b.baseUrl, b.sandboxId, b.token, client, b.callTimeout, b.maxAttempts, b.retryBackoff);
+    this.transport = new Transport(b.baseUrl, b.sandboxId, b.token, client, b.callTimeout, b.retryPolicy);
     this.view = false;
   }
 
   private RemoteSandbox(RemoteSandbox base, long fencingToken) {
     this.id = base.id;
-    this.maxAttempts = base.maxAttempts;
     this.applyBatchBytes = base.applyBatchBytes;
     this.ownsClient = false;
     this.client = base.client;
@@ -367,7 +365,7 @@ public final class RemoteSandbox implements Sandbox {
         streams.remove(call);
       }
       failures++;
-      if (failures >= maxAttempts) {
+      if (!transport.retryPolicy.allowsAnotherAfter(failures)) {
         throw new SandboxException("lost the output stream of process " + pid + " on " + transport.base + " after " + failures
             + " attempts: " + lastFailure, lastFailure);
       }
@@ -417,8 +415,7 @@ public final class RemoteSandbox implements Sandbox {
     private Duration callTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration streamReadTimeout = Duration.ofSeconds(60);
-    private int maxAttempts = 5;
-    private Duration retryBackoff = Duration.ofMillis(100);
+    private RetryPolicy retryPolicy = Transport.DEFAULT_RETRY;
     private long applyBatchBytes = 8L * 1024 * 1024;
 
     private Builder(String baseUrl, String sandboxId, String token) {
@@ -450,17 +447,12 @@ public final class RemoteSandbox implements Sandbox {
       return this;
     }
 
-    /** Attempts per call when connecting fails (1 = no retry); default 5, with exponential backoff. */
-    public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1");
-      }
-      this.maxAttempts = maxAttempts;
-      return this;
-    }
-
-    public Builder retryBackoff(Duration backoff) {
-      this.retryBackoff = positive(backoff, "retryBackoff");
+    /**
+     * How a call whose connection failed, and a broken output stream, are tried again ({@link
+     * RetryPolicy#NONE} = never); default 5 attempts, 100 ms doubling up to 6.4 s, jitter 0.5.
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
       return this;
     }
 

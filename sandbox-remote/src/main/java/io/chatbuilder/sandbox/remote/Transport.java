@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.LeaseLostException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -29,19 +31,24 @@ import org.slf4j.LoggerFactory;
 final class Transport {
   private static final Logger log = LoggerFactory.getLogger(Transport.class);
   static final MediaType JSON = MediaType.get("application/json");
+  /**
+   * 5 attempts, 100 ms doubling (cap 6.4 s = 100 ms * 2^6, reached only with more attempts). Jitter
+   * 0.5 ("equal jitter"): clients of a restarting host spread out, yet each keeps at least half of
+   * the wait, so the 5 attempts still span a restart of about a second instead of all firing at once.
+   */
+  static final RetryPolicy DEFAULT_RETRY = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofMillis(6400), 0.5);
 
   final String id;
   final HttpUrl base;
   final String authorization;
   final OkHttpClient client;
   final Duration callTimeout;
-  final int maxAttempts;
-  final Duration retryBackoff;
+  final RetryPolicy retryPolicy;
   /** The fencing token sent with every mutating request; 0 for none. */
   final long fencingToken;
   private final java.util.concurrent.atomic.AtomicBoolean closed;
 
-  Transport(String baseUrl, String id, String token, OkHttpClient client, Duration callTimeout, int maxAttempts, Duration retryBackoff) {
+  Transport(String baseUrl, String id, String token, OkHttpClient client, Duration callTimeout, RetryPolicy retryPolicy) {
     HttpUrl root = HttpUrl.parse(baseUrl);
     if (root == null) {
       throw new IllegalArgumentException("not an http(s) URL: " + baseUrl);
@@ -51,8 +58,7 @@ final class Transport {
     this.authorization = "Bearer " + token;
     this.client = client;
     this.callTimeout = callTimeout;
-    this.maxAttempts = maxAttempts;
-    this.retryBackoff = retryBackoff;
+    this.retryPolicy = retryPolicy;
     this.fencingToken = 0;
     this.closed = new java.util.concurrent.atomic.AtomicBoolean();
   }
@@ -63,8 +69,7 @@ final class Transport {
     this.authorization = t.authorization;
     this.client = t.client;
     this.callTimeout = t.callTimeout;
-    this.maxAttempts = t.maxAttempts;
-    this.retryBackoff = t.retryBackoff;
+    this.retryPolicy = t.retryPolicy;
     this.fencingToken = fencingToken;
     this.closed = t.closed; // closing the client closes its fenced views too
   }
@@ -117,7 +122,7 @@ final class Transport {
       throw new SandboxException("the remote sandbox client for " + id + " is closed");
     }
     IOException lastFailure = null;
-    for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+    for (int attempt = 1; ; attempt++) {
       try (Response response = client.newCall(request).execute()) {
         byte[] body = response.body().bytes();
         if (!response.isSuccessful()) {
@@ -132,20 +137,25 @@ final class Transport {
             + "' on sandbox " + id + " within the client's call timeout of " + callTimeout.toMillis() + " ms", e);
       } catch (IOException e) {
         lastFailure = e;
-        log.debug("{} on sandbox {} failed (attempt {}/{}): {}", operation, id, attempt, maxAttempts, e.toString());
-        if (attempt < maxAttempts) {
-          pause(attempt);
+        log.debug("{} on sandbox {} failed (attempt {}/{}): {}", operation, id, attempt, retryPolicy.maxAttempts(),
+            e.toString());
+        if (!retryPolicy.allowsAnotherAfter(attempt)) {
+          throw new SandboxException("sandbox host " + base.host() + ":" + base.port() + " is unreachable: '" + operation
+              + "' on sandbox " + id + " failed " + attempt + " times; last error: " + lastFailure, lastFailure);
         }
+        pause(attempt);
       }
     }
-    throw new SandboxException("sandbox host " + base.host() + ":" + base.port() + " is unreachable: '" + operation
-        + "' on sandbox " + id + " failed " + maxAttempts + " times; last error: " + lastFailure, lastFailure);
   }
 
+  /**
+   * Waits the policy's backoff after the {@code attempt}-th failure. Not {@link RetryPolicy#sleep}:
+   * an interrupt here is a {@link SandboxException}, as it is during the call itself.
+   */
   void pause(int attempt) {
-    long millis = retryBackoff.toMillis() * (1L << Math.min(attempt - 1, 6));
+    Duration wait = retryPolicy.backoff(attempt, ThreadLocalRandom.current());
     try {
-      Thread.sleep(millis);
+      Thread.sleep(wait.toMillis(), (int) (wait.toNanos() % 1_000_000));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SandboxException("interrupted while retrying a call to sandbox " + id, e);

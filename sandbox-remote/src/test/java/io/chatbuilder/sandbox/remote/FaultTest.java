@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
 import io.chatbuilder.core.TooLargeException;
@@ -183,11 +184,24 @@ class FaultTest {
       deadPort = s.getLocalPort();
     }
     RemoteSandbox sandbox = client(null, RemoteSandbox.builder("http://127.0.0.1:" + deadPort, "app", token)
-        .maxAttempts(3).retryBackoff(Duration.ofMillis(10)));
+        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(40), 0.5)));
     assertThatThrownBy(() -> sandbox.read("a.txt"))
         .isInstanceOf(SandboxException.class)
         .hasMessageContaining("unreachable")
         .hasMessageContaining("failed 3 times");
+  }
+
+  @Test
+  void noRetryPolicyTriesAnUnreachableHostOnce() throws IOException {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort();
+    }
+    RemoteSandbox sandbox = client(null, RemoteSandbox.builder("http://127.0.0.1:" + deadPort, "app", token)
+        .retryPolicy(RetryPolicy.NONE));
+    assertThatThrownBy(() -> sandbox.read("a.txt"))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("failed 1 times");
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.chatbuilder.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,35 +9,9 @@ import java.time.ZoneOffset;
 import okhttp3.Headers;
 import org.junit.jupiter.api.Test;
 
-class RetryPolicyTest {
+/** Server retry hints; the backoff itself is core's {@code RetryPolicy} (its tests are in core). */
+class RetryAfterTest {
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-
-  @Test
-  void backoffDoublesAndIsCapped() {
-    RetryPolicy p = new RetryPolicy(10, Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(5));
-    assertThat(p.backoff(0)).isEqualTo(Duration.ofMillis(100));
-    assertThat(p.backoff(1)).isEqualTo(Duration.ofMillis(200));
-    assertThat(p.backoff(3)).isEqualTo(Duration.ofMillis(800));
-    assertThat(p.backoff(4)).isEqualTo(Duration.ofMillis(1000));
-    assertThat(p.backoff(60)).isEqualTo(Duration.ofMillis(1000));
-  }
-
-  @Test
-  void jitterStaysInTheUpperHalf() {
-    RetryPolicy p = new RetryPolicy(10, Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(5));
-    assertThat(p.jitteredBackoff(2, 0.0)).isEqualTo(Duration.ofMillis(200));
-    assertThat(p.jitteredBackoff(2, 0.5)).isEqualTo(Duration.ofMillis(300));
-    assertThat(p.jitteredBackoff(2, 0.999)).isBetween(Duration.ofMillis(399), Duration.ofMillis(400));
-    assertThat(p.jitteredBackoff(9, 0.999)).isLessThanOrEqualTo(Duration.ofMillis(1000));
-  }
-
-  @Test
-  void rejectsNegativeSettings() {
-    assertThatThrownBy(() -> new RetryPolicy(-1, Duration.ZERO, Duration.ZERO, Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RetryPolicy(1, Duration.ofMillis(-1), Duration.ZERO, Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class);
-  }
 
   @Test
   void retryAfterMsWinsOverRetryAfter() {
