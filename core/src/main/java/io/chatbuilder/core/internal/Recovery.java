@@ -69,6 +69,8 @@ public final class Recovery {
     if (left.isEmpty() || !left.get().abandonedBefore(lease)) {
       return Optional.empty();
     }
+    // A write killed with the dead holder's process may have left a temporary file behind.
+    sandbox.removeAbandonedWrites();
     Optional<Intents.Intent> intent = Intents.parse(left.get().text());
     Recovered done;
     if (intent.isPresent() && intent.get().isRun()) {

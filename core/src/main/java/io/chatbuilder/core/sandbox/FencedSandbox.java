@@ -148,6 +148,11 @@ public final class FencedSandbox implements Sandbox {
   }
 
   @Override
+  public void removeAbandonedWrites() {
+    target.removeAbandonedWrites();
+  }
+
+  @Override
   public void acknowledgeChanges(long generation) {
     target.acknowledgeChanges(generation);
   }

@@ -132,6 +132,13 @@ public interface Sandbox extends AutoCloseable {
         + ") does not support fencing tokens: override Sandbox.fenced(long)");
   }
 
+  /**
+   * Removes what writes killed with their process left behind (temporary files of dead owners),
+   * never the app's files. {@code ChatBuilder} calls it when it takes over an app from a holder
+   * that died; sandboxes also do it when they open. The default has nothing to remove.
+   */
+  default void removeAbandonedWrites() {}
+
   /** Releases resources (processes, watchers). The files stay. */
   @Override
   void close();

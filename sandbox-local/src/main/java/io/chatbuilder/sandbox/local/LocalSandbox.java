@@ -365,6 +365,12 @@ public final class LocalSandbox implements Sandbox {
     return FencedSandbox.of(this, token, state::guard);
   }
 
+  /** Removes the temporary files of writes whose process died (never a live owner's, never app files). */
+  @Override
+  public void removeAbandonedWrites() {
+    state.removeDeadTemporaryFiles(root, exclusions);
+  }
+
   /** The sandbox's state directory (fencing token, owner files); outside the root. */
   public Path stateDirectory() {
     return state.directory();
