@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class AgentRun {
   private static final Logger LOG = LoggerFactory.getLogger(AgentRun.class);
   private static final JsonCodec JSON = new JsonCodec();
+  /** How long the end of a run waits for its terminal event to be stored before it frees the app anyway. */
+  private static final java.time.Duration TERMINAL_PERSIST_WAIT = java.time.Duration.ofSeconds(10);
 
   private final String appId;
   private final String runId;
@@ -153,13 +155,14 @@ public final class AgentRun {
     Usage total = usage;
     int stepCount = steps;
     ChatBuilderException error = failure;
-    // Free the app first, so a terminal event means the next request can start.
-    release.run();
-    switch (outcome) {
-      case COMPLETED -> events.emit((a, r, s, t) -> new Event.RunCompleted(a, r, s, t, stepCount, total, summary));
-      case CANCELLED -> events.emit((a, r, s, t) -> new Event.RunCancelled(a, r, s, t, "cancelled by the caller"));
-      case FAILED -> events.emit((a, r, s, t) -> new Event.RunFailed(a, r, s, t, error.getMessage(), error.code().wireName()));
-    }
+    // Stored first, then the app is freed, then subscribers see it: a terminal event means the
+    // app is free, and a host that dies in between leaves a stored terminal or a recoverable intent.
+    RunOutcome ended = outcome;
+    events.emitTerminal((a, r, s, t) -> switch (ended) {
+      case COMPLETED -> new Event.RunCompleted(a, r, s, t, stepCount, total, summary);
+      case CANCELLED -> new Event.RunCancelled(a, r, s, t, "cancelled by the caller");
+      case FAILED -> new Event.RunFailed(a, r, s, t, error.getMessage(), error.code().wireName());
+    }, TERMINAL_PERSIST_WAIT, release);
     return new RunResult(appId, runId, outcome, checkpoint, total, stepCount, summary,
         Optional.ofNullable(failure).map(Throwable::getMessage), Optional.ofNullable(failure).map(ChatBuilderException::code));
   }

@@ -102,6 +102,59 @@ public final class RunEvents {
     return event;
   }
 
+  /**
+   * Emits the run's terminal event so that it is in the event log before {@code beforeDelivery}
+   * runs (the facade frees the app there, which clears the run's intent with its lease) and before
+   * any subscriber sees it: a host that dies at any moment leaves either a stored terminal event or
+   * an intent the next host recovers from, and a client that reacts to the terminal event finds
+   * the app free. Waits at most {@code persistWait} for the store (then frees the app anyway; the
+   * writer keeps trying).
+   */
+  public Event emitTerminal(Factory factory, java.time.Duration persistWait, Runnable beforeDelivery) {
+    synchronized (emitLock) {
+      Event event;
+      synchronized (this) {
+        if (ended) {
+          throw new IllegalStateException("run " + runId + " already ended");
+        }
+        event = factory.create(appId, runId, events.size() + 1L, clock.instant());
+        if (!event.terminal()) {
+          throw new IllegalArgumentException("not a terminal event: " + event.type());
+        }
+        // Not in events() yet: a subscriber joining now must not get it from the backlog before
+        // the app is free. Other emitters wait on emitLock, so its seq stays the next one.
+        ended = true;
+      }
+      writer.submit(event);
+      long deadline = System.nanoTime() + persistWait.toNanos();
+      while (writer.persistedSeq() < event.seq() && persistFailure == null && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+      }
+      if (writer.persistedSeq() < event.seq()) {
+        LOG.warn("run {} of app {}: the app is freed before its terminal event was stored ({})", runId, appId,
+            persistFailure != null ? persistFailure.getMessage() : "the store took longer than " + persistWait);
+      }
+      try {
+        beforeDelivery.run();
+      } finally {
+        synchronized (this) {
+          events.add(event);
+        }
+        for (EventListener l : globalListeners) {
+          try {
+            l.onEvent(event);
+          } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            LOG.warn("event listener failed on {} of run {}: {}", event.type(), runId, e.toString());
+          }
+        }
+        for (Subscriber s : subscribers) {
+          s.deliver(List.of(event));
+        }
+      }
+      return event;
+    }
+  }
+
   /** Why the writer could not store this run's events, if it could not. */
   public Optional<StoreException> persistFailure() {
     return Optional.ofNullable(persistFailure);
