@@ -4,6 +4,7 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.AppEventLog;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.json.JsonCodec;
 import java.sql.Connection;
@@ -37,6 +38,7 @@ public final class JdbcStores {
   private final JdbcCheckpointStore checkpointStore;
   private final EventLog eventLog;
   private final ConversationStore conversationStore;
+  private final AppEventLog appEventLog;
 
   private JdbcStores(Builder builder, Dialect dialect) {
     this.dialect = dialect;
@@ -47,6 +49,7 @@ public final class JdbcStores {
     this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec.mapper());
     this.eventLog = new JdbcEventLog(transactions, tables, codec);
     this.conversationStore = new JdbcConversationStore(transactions, tables, codec);
+    this.appEventLog = new JdbcAppEventLog(transactions, tables, codec);
   }
 
   public static Builder builder(DataSource dataSource) {
@@ -72,6 +75,11 @@ public final class JdbcStores {
 
   public ConversationStore conversationStore() {
     return conversationStore;
+  }
+
+  /** The app streams (DESIGN §3.1), numbered under a per-app lock row: hosts sharing the database get no gap and no duplicate. */
+  public AppEventLog appEventLog() {
+    return appEventLog;
   }
 
   /** The dialect in use, as configured or detected. */
