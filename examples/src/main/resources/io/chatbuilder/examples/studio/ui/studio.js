@@ -464,7 +464,8 @@ async function sendChat(message) {
 
 // ---------------------------------------------------------------- checkpoints, history, diff
 
-async function refreshCheckpoints() {
+// onList runs once the checkpoint list and undo/redo buttons show the new state (before the files).
+async function refreshCheckpoints(onList) {
   if (!state.appId) return;
   const appId = state.appId;
   const data = await api('GET', builderPath('checkpoints?limit=100'));
@@ -481,6 +482,7 @@ async function refreshCheckpoints() {
   const previous = (data.checkpoints[1] || data.checkpoints[0] || {}).id;
   fillCheckpoints($('diff-from'), data.checkpoints, $('diff-from').dataset.touched ? $('diff-from').value : previous);
   fillCheckpoints($('diff-to'), data.checkpoints, $('diff-to').dataset.touched ? $('diff-to').value : data.head_id);
+  if (onList) onList();
   await refreshFiles();
 }
 
@@ -675,9 +677,12 @@ async function refreshFromAppStream(appId, seq) {
     do {
       appStream.dirty = false;
       const upTo = window.studioAppStream.lastSeq;
-      await refreshCheckpoints();
+      await refreshCheckpoints(() => {
+        if (appId === state.appId) {
+          Object.assign(window.studioAppStream, { refreshedSeq: Math.max(upTo, seq), refreshedAt: Date.now() });
+        }
+      });
       if (appId !== state.appId) return;
-      Object.assign(window.studioAppStream, { refreshedSeq: Math.max(upTo, seq), refreshedAt: Date.now() });
     } while (appStream.dirty);
   } catch (e) {
     toast(e);
