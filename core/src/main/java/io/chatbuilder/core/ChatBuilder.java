@@ -85,6 +85,7 @@ import java.util.regex.Pattern;
  * it opened.
  */
 public final class ChatBuilder implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatBuilder.class);
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
   private final AgentConfig config;
@@ -751,7 +752,7 @@ public final class ChatBuilder implements AutoCloseable {
       appStreams.checkpointsSince(store.list(appId, 50, Optional.empty()), headBefore);
     } catch (RuntimeException e) {
       // The operation's outcome stands; only its notification is lost.
-      org.slf4j.LoggerFactory.getLogger(ChatBuilder.class).error("cannot emit the checkpoints of app {}: {}", appId, e.toString());
+      LOG.error("cannot emit the checkpoints of app {}: {}", appId, e.toString());
     }
   }
 
