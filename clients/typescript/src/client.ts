@@ -14,8 +14,9 @@ import type {
   RunList,
   ChatBuilderEvent,
   Checkpoint,
+  AppEvent,
 } from "./generated/contracts.js";
-import type { UnknownEvent } from "./events.js";
+import type { UnknownAppEvent, UnknownEvent } from "./events.js";
 import { isTerminal } from "./events.js";
 import { readSse } from "./sse.js";
 
@@ -75,6 +76,17 @@ export interface RunStream extends AsyncIterable<ChatBuilderEvent | UnknownEvent
   readonly lastEventId: number;
 }
 
+/**
+ * An app's stream (every run start and end, checkpoint, draft and publish change, preview error),
+ * each event once and in seq order. It does not end by itself: stop it with the signal (or by
+ * leaving the loop). When the connection breaks, the client reconnects with Last-Event-ID.
+ */
+export interface AppStream extends AsyncIterable<AppEvent | UnknownAppEvent> {
+  readonly appId: string;
+  /** The seq of the last event delivered (0 before any). */
+  readonly lastEventId: number;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 /** A client of ChatBuilder's HTTP API (the server's openapi.json), for Node 20+ and browsers. */
@@ -118,6 +130,75 @@ export class ChatBuilderClient {
   async runEvents(appId: string, runId: string, options: StreamOptions = {}): Promise<RunStream> {
     const response = await this.openEvents(appId, runId, options.lastEventId ?? 0, options.signal);
     return this.stream(appId, runId, response, options);
+  }
+
+  /** The app stream after options.lastEventId: from the log, then live until stopped. */
+  async appEvents(appId: string, options: StreamOptions = {}): Promise<AppStream> {
+    const open = (after: number): Promise<Response> => {
+      const extra: Record<string, string> = { Accept: "text/event-stream" };
+      if (after > 0) {
+        extra["Last-Event-ID"] = String(after);
+      }
+      return this.send("GET", `/apps/${encodeURIComponent(appId)}/events`, undefined, options.signal, extra);
+    };
+    // The first request fails here (unknown app, denied), not while iterating.
+    const first = await open(options.lastEventId ?? 0);
+    const maxReconnects = this.options.maxReconnects ?? 5;
+    const baseDelay = this.options.reconnectDelayMs ?? 250;
+    const state = { last: options.lastEventId ?? 0 };
+    let used = false;
+    async function* events(): AsyncGenerator<AppEvent | UnknownAppEvent> {
+      let response: Response | undefined = first;
+      let failures = 0;
+      for (;;) {
+        let cause: unknown;
+        try {
+          if (response === undefined) {
+            response = await open(state.last);
+          }
+          const body = response.body;
+          if (body === null) {
+            throw new ChatBuilderStreamError("the app stream has no body", state.last);
+          }
+          for await (const frame of readSse(body, options.signal)) {
+            const event = JSON.parse(frame.data) as AppEvent | UnknownAppEvent;
+            if (event.seq <= state.last) {
+              continue;
+            }
+            state.last = event.seq;
+            failures = 0;
+            yield event;
+          }
+        } catch (e) {
+          if (options.signal?.aborted || e instanceof ChatBuilderApiError) {
+            throw e;
+          }
+          cause = e;
+        }
+        if (options.signal?.aborted) {
+          return;
+        }
+        // The server closed the stream (a slow client, a restart, a proxy): resume after the last event.
+        response = undefined;
+        if (++failures > maxReconnects) {
+          throw new ChatBuilderStreamError(`the app stream of ${appId} broke ${failures} times in a row`, state.last, cause);
+        }
+        await new Promise((resolve) => setTimeout(resolve, baseDelay * 2 ** (failures - 1)));
+      }
+    }
+    return {
+      appId,
+      get lastEventId() {
+        return state.last;
+      },
+      [Symbol.asyncIterator]() {
+        if (used) {
+          throw new Error("an AppStream can be iterated once; use appEvents to read it again");
+        }
+        used = true;
+        return events();
+      },
+    };
   }
 
   listRuns(appId: string, limit?: number): Promise<RunList> {
@@ -322,6 +403,7 @@ export const OPERATIONS = {
   createApp: "createApp",
   chat: "chat",
   runEvents: "runEvents",
+  appEvents: "appEvents",
   listRuns: "listRuns",
   cancel: "cancel",
   listCheckpoints: "listCheckpoints",

@@ -1,6 +1,6 @@
 // Helpers and names around the generated event types (src/generated/contracts.ts, from the
 // server's events.schema.json).
-import type { ChatBuilderEvent, Checkpoint, FileChange, RunStarted } from "./generated/contracts.js";
+import type { AppEvent, AppRunStarted, ChatBuilderEvent, Checkpoint, FileChange, RunStarted } from "./generated/contracts.js";
 
 /** An ISO-8601 UTC timestamp. */
 export type Timestamp = string;
@@ -51,4 +51,38 @@ export function isKnownEvent(e: ChatBuilderEvent | UnknownEvent): e is ChatBuild
 /** Whether the event ends its run (a run emits exactly one). */
 export function isTerminal(e: { type: string }): boolean {
   return (TERMINAL_EVENT_TYPES as readonly string[]).includes(e.type);
+}
+
+// ---- the app stream (GET /apps/{app_id}/events)
+
+/** What every app event carries. */
+export type AppEventHeader = Pick<AppRunStarted, "app_id" | "seq" | "at">;
+
+export type AppEventType = AppEvent["type"];
+
+/** An app event of a type this client does not know (a newer server): kept, not dropped. */
+export interface UnknownAppEvent extends AppEventHeader {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** The known app event types at run time; the compiler checks the list is exactly AppEventType. */
+export const APP_EVENT_TYPES = [
+  "run_started",
+  "run_ended",
+  "checkpoint_created",
+  "draft_state",
+  "draft_progress",
+  "publish_started",
+  "publish_progress",
+  "publish_finished",
+  "preview_error",
+] as const satisfies readonly AppEventType[];
+
+type MissingAppType = Exclude<AppEventType, (typeof APP_EVENT_TYPES)[number]>;
+const exhaustiveApp: [MissingAppType] extends [never] ? true : MissingAppType = true;
+void exhaustiveApp;
+
+export function isKnownAppEvent(e: AppEvent | UnknownAppEvent): e is AppEvent {
+  return (APP_EVENT_TYPES as readonly string[]).includes(e.type);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ChatBuilderApiError, isKnownEvent, isTerminal, type ChatBuilderEvent, type UnknownEvent } from "../src/index.js";
+import { ChatBuilderApiError, isKnownAppEvent, isKnownEvent, isTerminal, type ChatBuilderEvent, type UnknownEvent } from "../src/index.js";
 import { appId, client } from "./server.js";
 
 async function collect(stream: AsyncIterable<ChatBuilderEvent | UnknownEvent>): Promise<(ChatBuilderEvent | UnknownEvent)[]> {
@@ -152,4 +152,39 @@ test("errors carry the server's status and code", async () => {
   await assert.rejects(c.runEvents(app, "run_none"), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 404);
   await assert.rejects(c.publish(app), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 501
     && e.code === "not_configured");
+});
+
+test("the app stream replays the app's history and delivers an undo live", async () => {
+  const c = client();
+  const app = appId("appstream");
+  await c.createApp({ app_id: app, template_id: "plain" });
+  await collect(await c.chat(app, "write n.txt"));
+  const abort = new AbortController();
+  const stream = await c.appEvents(app, { signal: abort.signal });
+  const seen: string[] = [];
+  const seqs: number[] = [];
+  let undone = false;
+  try {
+    for await (const e of stream) {
+      seqs.push(e.seq);
+      seen.push(isKnownAppEvent(e) && e.type === "checkpoint_created" ? `checkpoint_created:${e.checkpoint.checkpoint_type}` : e.type);
+      if (e.type === "run_ended" && !undone) {
+        undone = true;
+        await c.undo(app);
+      }
+      if (seen.at(-1) === "checkpoint_created:undo") {
+        break;
+      }
+    }
+  } finally {
+    abort.abort();
+  }
+  assert.deepEqual(seen, ["checkpoint_created:initial", "run_started", "checkpoint_created:agent_run", "run_ended",
+    "checkpoint_created:undo"]);
+  assertGapless(seqs.map((seq) => ({ seq })));
+  const rest = await c.appEvents(app, { lastEventId: 4, signal: AbortSignal.timeout(5000) });
+  for await (const e of rest) {
+    assert.equal(e.seq, 5);
+    break;
+  }
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ChatBuilderClient, EVENT_TYPES, OPERATIONS } from "../src/index.js";
+import { APP_EVENT_TYPES, ChatBuilderClient, EVENT_TYPES, OPERATIONS } from "../src/index.js";
 import { client } from "./server.js";
 
 test("the client has a method for every operation of the server's OpenAPI document, and no other", async () => {
@@ -24,4 +24,17 @@ test("the client knows exactly the event types of the server's events schema", a
     return type;
   });
   assert.deepEqual([...EVENT_TYPES].sort(), types.sort());
+});
+
+test("the client knows exactly the app event types of the server's events schema", async () => {
+  const schema = (await client().eventsSchema()) as {
+    $defs: Record<string, { properties?: { type?: { const?: string } } }> & { AppEvent: { oneOf: { $ref: string }[] } };
+  };
+  const types = schema.$defs.AppEvent.oneOf.map((r) => {
+    const name = r.$ref.replace("#/$defs/", "");
+    const type = schema.$defs[name]?.properties?.type?.const;
+    assert.ok(type, `schema ${name} has a const type`);
+    return type;
+  });
+  assert.deepEqual([...APP_EVENT_TYPES].sort(), types.sort());
 });

@@ -234,6 +234,116 @@ export interface RunCancelled {
 /** Any event a run streams (DESIGN 3.1), told apart by type. Clients should skip types they do not know: newer servers may send more. */
 export type ChatBuilderEvent = RunStarted | AssistantDelta | ReasoningDelta | ToolInputDelta | AssistantMessage | ToolStarted | ToolCompleted | ToolFailed | FileChanges | CheckpointCreated | Status | RunCompleted | RunFailed | RunCancelled;
 
+/** A run began (app stream). */
+export interface AppRunStarted {
+  type: "run_started";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  run_id: string;
+  message: string;
+}
+
+/** A run ended (app stream), also one a recovering host ended for a dead one. */
+export interface AppRunEnded {
+  type: "run_ended";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  run_id: string;
+  outcome: "completed" | "failed" | "cancelled";
+  error?: string;
+  /** an ErrorCode wire name */
+  error_code?: string;
+}
+
+/** A checkpoint was recorded (app stream): by a run, undo, redo, restore, revert-file, outside edits, a fork or recovery. */
+export interface AppCheckpointCreated {
+  type: "checkpoint_created";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  checkpoint: Checkpoint;
+}
+
+/** The draft dev server changed state. */
+export interface AppDraftStateChanged {
+  type: "draft_state";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  state: "stopped" | "installing" | "starting" | "running" | "restarting" | "failed";
+  preview_url?: string;
+  error?: string;
+}
+
+/** A progress line while the draft starts. */
+export interface AppDraftProgress {
+  type: "draft_progress";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  message: string;
+}
+
+/** A publish build of a checkpoint began. */
+export interface AppPublishStarted {
+  type: "publish_started";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  checkpoint_id: string;
+}
+
+/** A progress line of a publish build. */
+export interface AppPublishProgress {
+  type: "publish_progress";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  checkpoint_id: string;
+  message: string;
+}
+
+/** A publish build ended; publish_id is absent when the publisher failed before it recorded one. */
+export interface AppPublishFinished {
+  type: "publish_finished";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  checkpoint_id: string;
+  publish_id?: string;
+  success: boolean;
+  error?: string;
+  output_location?: string;
+}
+
+/** An error in the draft preview; line and column are 1-based, 0 when unknown; count is how often it was seen. */
+export interface AppPreviewError {
+  type: "preview_error";
+  app_id: string;
+  /** gapless from 1 within the app; the SSE id */
+  seq: number;
+  at: string;
+  kind: string;
+  message: string;
+  file?: string;
+  line: number;
+  column: number;
+  count: number;
+}
+
+/** Any event of an app stream (GET /apps/{app_id}/events; DESIGN 3.1 "The app stream"), told apart by type. Clients should skip types they do not know: newer servers may send more. */
+export type AppEvent = AppRunStarted | AppRunEnded | AppCheckpointCreated | AppDraftStateChanged | AppDraftProgress | AppPublishStarted | AppPublishProgress | AppPublishFinished | AppPreviewError;
+
 // ---- openapi.json components
 
 /** Every error: the status is ErrorCode.httpStatus() of code. */

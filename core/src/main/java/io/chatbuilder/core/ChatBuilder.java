@@ -11,14 +11,19 @@ import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.conversation.InMemoryConversationStore;
+import io.chatbuilder.core.event.AppEvent;
+import io.chatbuilder.core.event.AppEventListener;
+import io.chatbuilder.core.event.AppEventLog;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.event.EventListener;
 import io.chatbuilder.core.event.EventLog;
+import io.chatbuilder.core.event.InMemoryAppEventLog;
 import io.chatbuilder.core.event.InMemoryEventLog;
 import io.chatbuilder.core.internal.AgentConfig;
 import io.chatbuilder.core.internal.AgentRun;
 import io.chatbuilder.core.internal.AppLeases;
 import io.chatbuilder.core.internal.EventWriter;
+import io.chatbuilder.core.internal.AppStreams;
 import io.chatbuilder.core.internal.History;
 import io.chatbuilder.core.internal.Recovery;
 import io.chatbuilder.core.internal.RunEvents;
@@ -83,6 +88,7 @@ import java.util.regex.Pattern;
  * it opened.
  */
 public final class ChatBuilder implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatBuilder.class);
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final int EVENT_BATCH = 500;
   private static final Duration EVENT_FLUSH_ON_CLOSE = Duration.ofSeconds(10);
@@ -102,6 +108,8 @@ public final class ChatBuilder implements AutoCloseable {
   private final Optional<Publisher> publisher;
   private final Map<String, AppTemplate> templates;
   private final SandboxCache sandboxes;
+  private final AppStreams appStreams;
+  private final Map<String, io.chatbuilder.core.runtime.DraftState> draftStates = new ConcurrentHashMap<>();
   private final Map<String, LockHolder> busy = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   /** Runs whose events are not all stored yet, by app and run id: served from memory until they are. */
@@ -132,7 +140,12 @@ public final class ChatBuilder implements AutoCloseable {
     this.conversations = b.conversations;
     this.eventLog = b.eventLog;
     this.eventWriter = new EventWriter(b.eventLog, b.eventRetry, b.eventQueueCapacity, EVENT_BATCH);
-    this.listeners = List.copyOf(b.listeners);
+    // The app stream learns of run starts, run checkpoints and run ends (recovered ones included)
+    // as one more listener of every run.
+    this.appStreams = new AppStreams(b.appEventLog, b.clock);
+    List<EventListener> all = new ArrayList<>(b.listeners);
+    all.add(appStreams.runListener());
+    this.listeners = List.copyOf(all);
     this.clock = b.clock;
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads());
@@ -201,7 +214,12 @@ public final class ChatBuilder implements AutoCloseable {
       // Before the caller learns the run id: what a dead earlier holder left is ended first (so its
       // files are credited to it, not to this run), then this run is recorded as in progress, so
       // that if this host dies from here on, the next one ends the run (DESIGN §3.2).
-      recovery.recover(appId, sandbox, held.lease());
+      Optional<String> headBefore = headId(appId);
+      try {
+        recovery.recover(appId, sandbox, held.lease());
+      } finally {
+        emitCheckpointsSince(appId, headBefore);
+      }
       recovery.recordRun(held.lease(), runId, agent.label());
       executor.execute(() -> {
         RunResult result;
@@ -281,6 +299,39 @@ public final class ChatBuilder implements AutoCloseable {
   public List<ChatMessage> conversation(String appId) {
     checkAppId(appId);
     return conversations.load(appId);
+  }
+
+  // ------------------------------------------------------------------ the app stream
+
+  /**
+   * The app stream's events with {@code seq > afterSeq}, oldest first, at most 1000 (read again
+   * after the last for more): every run start and end, checkpoint, draft state change, publish
+   * step and preview error of the app (DESIGN §3.1).
+   */
+  public List<AppEvent> appEvents(String appId, long afterSeq) {
+    checkAppId(appId);
+    return appStreams.read(appId, afterSeq, 1000);
+  }
+
+  /**
+   * Delivers the app stream's events with {@code seq > afterSeq} (the backlog from the log) and
+   * then live ones, in seq order with no gap and no duplicate. A listener that throws is
+   * unsubscribed. Events other hosts append are delivered when this host next appends one for the
+   * app; poll {@link #appEvents} to see them sooner.
+   */
+  public RunHandle.Subscription subscribeApp(String appId, long afterSeq, AppEventListener listener) {
+    checkAppId(appId);
+    return appStreams.subscribe(appId, afterSeq, Objects.requireNonNull(listener, "listener == null"));
+  }
+
+  /**
+   * Puts an error of the draft preview on the app stream ({@code preview_error}); for the draft
+   * runtime's diagnostics. Returns the event as appended, empty if the log refused it.
+   */
+  public Optional<AppEvent> reportPreviewError(String appId, String kind, String message, Optional<String> file, int line,
+      int column, int count) {
+    checkAppId(appId);
+    return appStreams.emit(new AppEvent.PreviewError(appId, 0, clock.instant(), kind, message, file, line, column, count));
   }
 
   // ------------------------------------------------------------------ checkpoints
@@ -562,17 +613,28 @@ public final class ChatBuilder implements AutoCloseable {
   /** Starts (or returns) the app's draft dev server. @throws IllegalStateException without a draft runtime */
   public DraftStatus startDraft(String appId, StatusListener listener) {
     checkAppId(appId);
-    return requireDraftRuntime().start(appId, Objects.requireNonNull(listener, "listener == null"));
+    Objects.requireNonNull(listener, "listener == null");
+    DraftRuntime runtime = requireDraftRuntime();
+    DraftStatus status = runtime.start(appId, message -> {
+      appStreams.emit(new AppEvent.DraftProgress(appId, 0, clock.instant(), message));
+      listener.onStatus(message);
+    });
+    emitDraftState(status);
+    return status;
   }
 
+  /** The draft's status; a state that changed since last seen (a crash, a restart) goes on the app stream. */
   public DraftStatus draftStatus(String appId) {
     checkAppId(appId);
-    return requireDraftRuntime().status(appId);
+    DraftStatus status = requireDraftRuntime().status(appId);
+    emitDraftState(status);
+    return status;
   }
 
   public void stopDraft(String appId) {
     checkAppId(appId);
     requireDraftRuntime().stop(appId);
+    emitDraftState(requireDraftRuntime().status(appId));
   }
 
   /**
@@ -581,7 +643,23 @@ public final class ChatBuilder implements AutoCloseable {
    */
   public PublishResult publish(String appId, String checkpointId, StatusListener listener) {
     Checkpoint checkpoint = checkpoint(appId, checkpointId);
-    return requirePublisher().publish(appId, checkpoint, store, Objects.requireNonNull(listener, "listener == null"));
+    Objects.requireNonNull(listener, "listener == null");
+    Publisher p = requirePublisher();
+    appStreams.emit(new AppEvent.PublishStarted(appId, 0, clock.instant(), checkpoint.id()));
+    PublishResult result;
+    try {
+      result = p.publish(appId, checkpoint, store, message -> {
+        appStreams.emit(new AppEvent.PublishProgress(appId, 0, clock.instant(), checkpoint.id(), message));
+        listener.onStatus(message);
+      });
+    } catch (RuntimeException | Error e) {
+      appStreams.emit(new AppEvent.PublishFinished(appId, 0, clock.instant(), checkpoint.id(), Optional.empty(), false,
+          Optional.of(String.valueOf(e.getMessage())), Optional.empty()));
+      throw e;
+    }
+    appStreams.emit(new AppEvent.PublishFinished(appId, 0, clock.instant(), checkpoint.id(), Optional.of(result.publishId()),
+        result.success(), result.error(), result.outputLocation()));
+    return result;
   }
 
   /** Publishes the app's latest checkpoint. */
@@ -684,14 +762,46 @@ public final class ChatBuilder implements AutoCloseable {
       AppLeases.Held lease = leases.acquire(appId, what, lost -> { });
       try (SandboxCache.Held hold = holdSandbox(appId)) {
         Sandbox sandbox = hold.sandbox().fenced(lease.lease().token());
-        // What a dead earlier holder left half done is finished first (DESIGN §3.2).
-        recovery.recover(appId, sandbox, lease.lease());
-        return action.apply(lease.lease(), sandbox);
+        Optional<String> headBefore = headId(appId);
+        try {
+          // What a dead earlier holder left half done is finished first (DESIGN §3.2).
+          recovery.recover(appId, sandbox, lease.lease());
+          return action.apply(lease.lease(), sandbox);
+        } finally {
+          // Still under the lease, so the checkpoints past the old head are exactly this
+          // operation's: outside edits, recovery, then its own.
+          emitCheckpointsSince(appId, headBefore);
+        }
       } finally {
         lease.release();
       }
     } finally {
       unlock(appId, holder);
+    }
+  }
+
+  private Optional<String> headId(String appId) {
+    try {
+      return store.head(appId).map(Checkpoint::id);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void emitCheckpointsSince(String appId, Optional<String> headBefore) {
+    try {
+      appStreams.checkpointsSince(store.list(appId, 50, Optional.empty()), headBefore);
+    } catch (RuntimeException e) {
+      // The operation's outcome stands; only its notification is lost.
+      LOG.error("cannot emit the checkpoints of app {}: {}", appId, e.toString());
+    }
+  }
+
+  private void emitDraftState(DraftStatus status) {
+    io.chatbuilder.core.runtime.DraftState previous = draftStates.put(status.appId(), status.state());
+    if (previous != status.state()) {
+      appStreams.emit(new AppEvent.DraftStateChanged(status.appId(), 0, clock.instant(), status.state(), status.previewUrl(),
+          status.error()));
     }
   }
 
@@ -809,6 +919,7 @@ public final class ChatBuilder implements AutoCloseable {
     private EventLog eventLog = new InMemoryEventLog();
     private RetryPolicy eventRetry = new RetryPolicy(5, Duration.ofMillis(50), Duration.ofSeconds(2), 0.5);
     private int eventQueueCapacity = 100_000;
+    private AppEventLog appEventLog = new InMemoryAppEventLog();
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtinTools = true;
     private EditTools editTools; // null: chosen from the model's name
@@ -951,6 +1062,12 @@ public final class ChatBuilder implements AutoCloseable {
         throw new IllegalArgumentException("eventQueueCapacity must be >= 1");
       }
       this.eventQueueCapacity = capacity;
+      return this;
+    }
+
+    /** Where the app streams are kept (in memory unless given); hosts sharing an app must share it. */
+    public Builder appEventLog(AppEventLog appEventLog) {
+      this.appEventLog = Objects.requireNonNull(appEventLog, "appEventLog == null");
       return this;
     }
 

@@ -13,11 +13,13 @@ import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.Reasoning;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.Usage;
+import io.chatbuilder.core.runtime.DraftState;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -165,6 +167,97 @@ public final class JsonCodec {
       throw e;
     } catch (IllegalArgumentException | NullPointerException | ClassCastException e) {
       throw new InvalidArgumentException("malformed event: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- app events
+
+  public String toJson(AppEvent event) {
+    return write(toTree(event));
+  }
+
+  public ObjectNode toTree(AppEvent event) {
+    if (event instanceof AppEvent.Unknown unknown) {
+      return (ObjectNode) unknown.json();
+    }
+    ObjectNode o = NODES.objectNode();
+    o.put("type", event.type());
+    o.put("app_id", event.appId());
+    o.put("seq", event.seq());
+    o.put("at", event.at().toString());
+    if (event instanceof AppEvent.RunStarted e) {
+      o.put("run_id", e.runId());
+      o.put("message", e.message());
+    } else if (event instanceof AppEvent.RunEnded e) {
+      o.put("run_id", e.runId());
+      o.put("outcome", e.outcome().wireName());
+      e.error().ifPresent(v -> o.put("error", v));
+      e.errorCode().ifPresent(v -> o.put("error_code", v));
+    } else if (event instanceof AppEvent.CheckpointCreated e) {
+      o.set("checkpoint", checkpointToTree(e.checkpoint()));
+    } else if (event instanceof AppEvent.DraftStateChanged e) {
+      o.put("state", e.state().name().toLowerCase(java.util.Locale.ROOT));
+      e.previewUrl().ifPresent(v -> o.put("preview_url", v));
+      e.error().ifPresent(v -> o.put("error", v));
+    } else if (event instanceof AppEvent.DraftProgress e) {
+      o.put("message", e.message());
+    } else if (event instanceof AppEvent.PublishStarted e) {
+      o.put("checkpoint_id", e.checkpointId());
+    } else if (event instanceof AppEvent.PublishProgress e) {
+      o.put("checkpoint_id", e.checkpointId());
+      o.put("message", e.message());
+    } else if (event instanceof AppEvent.PublishFinished e) {
+      o.put("checkpoint_id", e.checkpointId());
+      e.publishId().ifPresent(v -> o.put("publish_id", v));
+      o.put("success", e.success());
+      e.error().ifPresent(v -> o.put("error", v));
+      e.outputLocation().ifPresent(v -> o.put("output_location", v));
+    } else if (event instanceof AppEvent.PreviewError e) {
+      o.put("kind", e.kind());
+      o.put("message", e.message());
+      e.file().ifPresent(v -> o.put("file", v));
+      o.put("line", e.line());
+      o.put("column", e.column());
+      o.put("count", e.count());
+    }
+    return o;
+  }
+
+  /**
+   * Reads an app event; a type this version does not know becomes {@link AppEvent.Unknown}.
+   *
+   * @throws InvalidArgumentException if the JSON is malformed or a known type lacks a field
+   */
+  public AppEvent appEventFromJson(String json) {
+    return appEventFromTree(read(json));
+  }
+
+  public AppEvent appEventFromTree(JsonNode o) {
+    try {
+      String type = text(o, "type");
+      String appId = text(o, "app_id");
+      long seq = longValue(o, "seq");
+      Instant at = instant(o, "at");
+      return switch (type) {
+        case AppEvent.RunStarted.TYPE -> new AppEvent.RunStarted(appId, seq, at, text(o, "run_id"), optText(o, "message").orElse(""));
+        case AppEvent.RunEnded.TYPE -> new AppEvent.RunEnded(appId, seq, at, text(o, "run_id"),
+            RunOutcome.fromWireName(text(o, "outcome")), optText(o, "error"), optText(o, "error_code"));
+        case AppEvent.CheckpointCreated.TYPE -> new AppEvent.CheckpointCreated(appId, seq, at, checkpointFromTree(required(o, "checkpoint")));
+        case AppEvent.DraftStateChanged.TYPE -> new AppEvent.DraftStateChanged(appId, seq, at,
+            DraftState.valueOf(text(o, "state").toUpperCase(java.util.Locale.ROOT)), optText(o, "preview_url"), optText(o, "error"));
+        case AppEvent.DraftProgress.TYPE -> new AppEvent.DraftProgress(appId, seq, at, text(o, "message"));
+        case AppEvent.PublishStarted.TYPE -> new AppEvent.PublishStarted(appId, seq, at, text(o, "checkpoint_id"));
+        case AppEvent.PublishProgress.TYPE -> new AppEvent.PublishProgress(appId, seq, at, text(o, "checkpoint_id"), text(o, "message"));
+        case AppEvent.PublishFinished.TYPE -> new AppEvent.PublishFinished(appId, seq, at, text(o, "checkpoint_id"),
+            optText(o, "publish_id"), o.path("success").asBoolean(), optText(o, "error"), optText(o, "output_location"));
+        case AppEvent.PreviewError.TYPE -> new AppEvent.PreviewError(appId, seq, at, text(o, "kind"), text(o, "message"),
+            optText(o, "file"), o.path("line").asInt(), o.path("column").asInt(), o.hasNonNull("count") ? intValue(o, "count") : 1);
+        default -> new AppEvent.Unknown(type, appId, seq, at, o);
+      };
+    } catch (InvalidArgumentException e) {
+      throw e;
+    } catch (IllegalArgumentException | NullPointerException | ClassCastException e) {
+      throw new InvalidArgumentException("malformed app event: " + e.getMessage(), e);
     }
   }
 

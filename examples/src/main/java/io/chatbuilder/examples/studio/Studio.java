@@ -111,6 +111,7 @@ public final class Studio implements AutoCloseable {
           .checkpointStore(stores.checkpointStore())
           .conversationStore(stores.conversationStore())
           .eventLog(stores.eventLog())
+          .appEventLog(stores.appEventLog())
           .draftRuntime(drafts)
           .publisher(publisher)
           .template(new StarterTemplate());

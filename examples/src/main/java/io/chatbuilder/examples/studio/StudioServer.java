@@ -14,6 +14,7 @@ import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDiff;
+import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.AppTemplate;
@@ -156,6 +157,12 @@ final class StudioServer implements HttpHandler {
       } else {
         throw new MethodNotAllowed(method, "GET, POST");
       }
+      return;
+    }
+    if (p.size() == 3 && p.get(0).equals("apps") && p.get(2).equals("events")) {
+      get(method);
+      requireApp(p.get(1));
+      appStream(ex, p.get(1), lastEventId(ex));
       return;
     }
     if (p.size() >= 3 && p.get(0).equals("apps") && p.get(2).equals("builder")) {
@@ -477,6 +484,77 @@ final class StudioServer implements HttpHandler {
     } finally {
       subscription.close(); // also when the client went away mid-write
     }
+  }
+
+  /**
+   * The app stream (DESIGN §3.1): the app's events with {@code seq > after} from the log, then live
+   * ones until the client leaves. Same rules as a run's stream: the listener only enqueues; gaps
+   * (events appended concurrently or by another host) are read from the log; a heartbeat also reads
+   * the log, so nothing waits longer than one heartbeat.
+   */
+  private void appStream(HttpExchange ex, String appId, long after) throws IOException {
+    BlockingQueue<AppEvent> queue = new LinkedBlockingQueue<>();
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.getResponseHeaders().set("X-Accel-Buffering", "no");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    out.write(("retry: 1000\n: app " + appId + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    long written = writeAppEventsFromLog(out, appId, after);
+    RunHandle.Subscription subscription = builder.subscribeApp(appId, written, queue::offer);
+    try {
+      long lastWrite = System.nanoTime();
+      while (true) {
+        AppEvent e = queue.poll(Math.min(250, heartbeatMillis), TimeUnit.MILLISECONDS);
+        if (e != null) {
+          if (e.seq() > written + 1) {
+            written = writeAppEventsFromLog(out, appId, written);
+          }
+          if (e.seq() > written) {
+            writeAppEvent(out, e);
+            written = e.seq();
+          }
+          lastWrite = System.nanoTime();
+          continue;
+        }
+        if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite) >= heartbeatMillis) {
+          long before = written;
+          written = writeAppEventsFromLog(out, appId, written);
+          if (written == before) {
+            out.write(": heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+          }
+          lastWrite = System.nanoTime();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      subscription.close(); // also when the client went away mid-write
+    }
+  }
+
+  private long writeAppEventsFromLog(OutputStream out, String appId, long after) throws IOException {
+    long written = after;
+    while (true) {
+      List<AppEvent> page = builder.appEvents(appId, written);
+      if (page.isEmpty()) {
+        return written;
+      }
+      for (AppEvent e : page) {
+        if (e.seq() > written) {
+          writeAppEvent(out, e);
+          written = e.seq();
+        }
+      }
+    }
+  }
+
+  private void writeAppEvent(OutputStream out, AppEvent e) throws IOException {
+    String frame = "id: " + e.seq() + "\nevent: " + e.type() + "\ndata: " + codec.toJson(e) + "\n\n";
+    out.write(frame.getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private void openStream(HttpExchange ex, String runId) throws IOException {

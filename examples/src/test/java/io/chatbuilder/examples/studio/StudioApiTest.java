@@ -110,6 +110,35 @@ class StudioApiTest {
   }
 
   @Test
+  void theAppStreamReplaysFromLastEventIdAndDeliversLiveEvents() {
+    startDemo();
+    createApp("shop");
+    chat("shop", "Build a counter app");
+    List<io.chatbuilder.core.event.AppEvent> log = studio.chatBuilder().appEvents("shop", 0);
+    assertThat(log).extracting(io.chatbuilder.core.event.AppEvent::type)
+        .containsExactly("checkpoint_created", "run_started", "checkpoint_created", "run_ended");
+    try (HttpTestClient.EventStream stream = client.stream("GET", "/admin/apps/shop/events", null, Map.of("Last-Event-ID", "1"))) {
+      assertThat(stream.response.code()).isEqualTo(200);
+      assertThat(stream.response.header("Content-Type")).startsWith("text/event-stream");
+      List<HttpTestClient.Frame> frames = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        frames.add(stream.next().orElseThrow());
+      }
+      assertThat(frames).extracting(HttpTestClient.Frame::id).containsExactly(2L, 3L, 4L);
+      assertThat(frames).extracting(HttpTestClient.Frame::data)
+          .containsExactlyElementsOf(log.subList(1, 4).stream().map(CODEC::toJson).toList());
+      // Live: an undo made through the API arrives on the open stream.
+      assertThat(client.call("POST", "/admin/apps/shop/builder/undo", "{}").status()).isEqualTo(200);
+      HttpTestClient.Frame undo = stream.next().orElseThrow();
+      assertThat(undo.id()).isEqualTo(5L);
+      assertThat(undo.event()).isEqualTo("checkpoint_created");
+      assertThat(undo.json().path("checkpoint").path("checkpoint_type").asText()).isEqualTo("undo");
+    }
+    assertThat(client.call("GET", "/admin/apps/nope/events").status()).isEqualTo(404);
+    assertThat(client.call("GET", "/admin/apps/shop/events?last_event_id=-1").status()).isEqualTo(400);
+  }
+
+  @Test
   void reconnectingWithLastEventIdAfterTheRunEndedGetsTheRestAndNothingTwice() {
     startDemo();
     createApp("shop");

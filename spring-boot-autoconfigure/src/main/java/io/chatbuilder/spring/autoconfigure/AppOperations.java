@@ -90,6 +90,23 @@ final class AppOperations {
     return o;
   }
 
+  /** The app stream (DESIGN §3.1 "The app stream"): its log and live delivery, for a caller allowed to read the app. */
+  EventStreams.AppSource appEvents(AppPrincipal principal, String appId) {
+    authorize(principal, appId, AppAction.READ);
+    requireApp(appId);
+    return new EventStreams.AppSource() {
+      @Override
+      public List<io.chatbuilder.core.event.AppEvent> read(long after) {
+        return builder.appEvents(appId, after);
+      }
+
+      @Override
+      public RunHandle.Subscription subscribe(long after, io.chatbuilder.core.event.AppEventListener listener) {
+        return builder.subscribeApp(appId, after, listener);
+      }
+    };
+  }
+
   /** What a run's event stream starts from: the run in progress, or the events of a finished one. */
   sealed interface RunEvents {
     record Live(RunHandle run) implements RunEvents {}

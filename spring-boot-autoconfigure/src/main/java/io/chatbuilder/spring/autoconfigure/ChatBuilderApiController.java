@@ -93,6 +93,20 @@ final class ChatBuilderApiController {
     return streams.replay(runId, ((AppOperations.RunEvents.Finished) source).events(), after);
   }
 
+  /** The app stream: every run start and end, checkpoint, draft and publish change and preview error. */
+  @GetMapping("/apps/{appId}/events")
+  SseEmitter appEvents(HttpServletRequest request, HttpServletResponse response, @PathVariable String appId,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(name = "last_event_id", required = false) String lastEventIdParam) {
+    AppPrincipal principal = principals.resolve(request);
+    ops.authorize(principal, appId, AppAction.READ);
+    long after = seq(lastEventId != null ? lastEventId : lastEventIdParam);
+    EventStreams.AppSource source = ops.appEvents(principal, appId);
+    response.setHeader("Cache-Control", "no-cache");
+    response.setHeader("X-Accel-Buffering", "no");
+    return streams.app(appId, after, source);
+  }
+
   @PostMapping("/apps/{appId}/builder/cancel")
   ResponseEntity<String> cancel(HttpServletRequest request, @PathVariable String appId,
       @RequestBody(required = false) String body) {

@@ -3,6 +3,7 @@ package io.chatbuilder.spring.autoconfigure;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.AppEventLog;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.runtime.AppTemplate;
@@ -95,6 +96,7 @@ public class ChatBuilderAutoConfiguration {
   ChatBuilder chatBuilder(ChatBuilderProperties properties, ObjectProvider<ModelClient> model,
       SandboxProvider sandboxes, ObjectProvider<JdbcStores> jdbcStores, ObjectProvider<CheckpointStore> checkpointStore,
       ObjectProvider<ConversationStore> conversationStore, ObjectProvider<EventLog> eventLog,
+      ObjectProvider<AppEventLog> appEventLog,
       ObjectProvider<DraftRuntime> draftRuntime, ObjectProvider<Publisher> publisher, ObjectProvider<Tool> tools,
       ObjectProvider<AppTemplate> templates) {
     ModelClient client = model.getIfAvailable(() -> {
@@ -115,6 +117,10 @@ public class ChatBuilderAutoConfiguration {
     }
     if (events != null) {
       b.eventLog(events);
+    }
+    AppEventLog appEvents = appEventLog.getIfAvailable(() -> stores == null ? null : stores.appEventLog());
+    if (appEvents != null) {
+      b.appEventLog(appEvents);
     }
     if (checkpoints == null || events == null) {
       LOG.warn("ChatBuilder keeps checkpoints or events in memory (no DataSource or chatbuilder.store.enabled=false): "

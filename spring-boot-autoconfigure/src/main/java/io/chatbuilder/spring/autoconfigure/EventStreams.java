@@ -1,6 +1,8 @@
 package io.chatbuilder.spring.autoconfigure;
 
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.event.AppEvent;
+import io.chatbuilder.core.event.AppEventListener;
 import io.chatbuilder.core.event.Event;
 import java.io.IOException;
 import java.time.Duration;
@@ -132,6 +134,99 @@ final class EventStreams implements AutoCloseable {
       }
     });
     return emitter;
+  }
+
+  /** Where an app stream comes from: its log, and live delivery. */
+  interface AppSource {
+    List<AppEvent> read(long after);
+
+    RunHandle.Subscription subscribe(long after, AppEventListener listener);
+  }
+
+  /**
+   * The app stream with {@code seq > after}, then live until the client leaves. Same rules as a
+   * run's stream: the backlog is read from the log here, live events pass a bounded queue, a client
+   * that falls behind is closed after a gapless prefix. At every heartbeat the log is read too, so
+   * events other hosts appended arrive within a heartbeat.
+   */
+  SseEmitter app(String appId, long after, AppSource source) {
+    SseEmitter emitter = new SseEmitter(timeoutMillis);
+    AtomicBoolean closed = closedFlag(emitter);
+    writers.execute(() -> {
+      RunHandle.Subscription subscription = null;
+      try {
+        emitter.send(SseEmitter.event().reconnectTime(2000).comment("app " + appId));
+        long written = sendFromLog(emitter, source, after);
+        BlockingQueue<AppEvent> queue = new ArrayBlockingQueue<>(capacity);
+        AtomicBoolean overflow = new AtomicBoolean();
+        subscription = source.subscribe(written, e -> {
+          if (overflow.get() || !queue.offer(e)) {
+            overflow.set(true);
+          }
+        });
+        long lastWrite = System.nanoTime();
+        while (!closed.get()) {
+          AppEvent e = queue.poll(Math.min(250, heartbeatMillis), TimeUnit.MILLISECONDS);
+          if (e != null) {
+            if (e.seq() > written) {
+              if (e.seq() > written + 1) {
+                written = sendFromLog(emitter, source, written);
+              }
+              if (e.seq() > written) {
+                send(emitter, e);
+                written = e.seq();
+              }
+              lastWrite = System.nanoTime();
+            }
+            continue;
+          }
+          if (overflow.get()) {
+            LOG.info("app stream of {} fell {} events behind; closing it after seq {} (the client resumes with "
+                + "Last-Event-ID)", appId, capacity, written);
+            break;
+          }
+          if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite) >= heartbeatMillis) {
+            long before = written;
+            written = sendFromLog(emitter, source, written);
+            if (written == before) {
+              emitter.send(SseEmitter.event().comment("heartbeat"));
+            }
+            lastWrite = System.nanoTime();
+          }
+        }
+        emitter.complete();
+      } catch (IOException | IllegalStateException e) {
+        LOG.debug("app stream of {} ended: {}", appId, e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        emitter.complete();
+      } finally {
+        if (subscription != null) {
+          subscription.close();
+        }
+      }
+    });
+    return emitter;
+  }
+
+  private long sendFromLog(SseEmitter emitter, AppSource source, long after) throws IOException {
+    long written = after;
+    while (true) {
+      List<AppEvent> page = source.read(written);
+      if (page.isEmpty()) {
+        return written;
+      }
+      for (AppEvent e : page) {
+        if (e.seq() > written) {
+          send(emitter, e);
+          written = e.seq();
+        }
+      }
+    }
+  }
+
+  private void send(SseEmitter emitter, AppEvent e) throws IOException {
+    emitter.send(SseEmitter.event().id(Long.toString(e.seq())).name(e.type()).data(json.codec().toJson(e)));
   }
 
   private static AtomicBoolean closedFlag(SseEmitter emitter) {

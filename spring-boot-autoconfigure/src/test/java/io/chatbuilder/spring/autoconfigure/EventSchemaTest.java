@@ -11,9 +11,11 @@ import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.Usage;
+import io.chatbuilder.core.runtime.DraftState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.RecordComponent;
@@ -153,6 +155,72 @@ class EventSchemaTest {
         .isEqualTo(Arrays.stream(RunOutcome.values()).map(RunOutcome::wireName).collect(Collectors.toSet()));
     assertThat(strings(defs.path("FileChange").path("properties").path("kind").path("enum")))
         .isEqualTo(Arrays.stream(ChangeKind.values()).map(ChangeKind::wireName).collect(Collectors.toSet()));
+  }
+
+  /** One of every app event type, with optional parts both present and absent. */
+  static List<AppEvent> appSamples() {
+    return List.of(
+        new AppEvent.RunStarted("app", 1, AT, "run_1", "make a page"),
+        new AppEvent.RunEnded("app", 2, AT, "run_1", RunOutcome.COMPLETED, Optional.empty(), Optional.empty()),
+        new AppEvent.RunEnded("app", 3, AT, "run_2", RunOutcome.FAILED, Optional.of("boom"), Optional.of("internal")),
+        new AppEvent.CheckpointCreated("app", 4, AT, checkpoint(true)),
+        new AppEvent.CheckpointCreated("app", 5, AT, checkpoint(false)),
+        new AppEvent.DraftStateChanged("app", 6, AT, DraftState.RUNNING, Optional.of("http://127.0.0.1:5173/"), Optional.empty()),
+        new AppEvent.DraftStateChanged("app", 7, AT, DraftState.FAILED, Optional.empty(), Optional.of("npm install failed")),
+        new AppEvent.DraftProgress("app", 8, AT, "installing dependencies"),
+        new AppEvent.PublishStarted("app", 9, AT, "ck_1"),
+        new AppEvent.PublishProgress("app", 10, AT, "ck_1", "vite build"),
+        new AppEvent.PublishFinished("app", 11, AT, "ck_1", Optional.of("pub_1"), true, Optional.empty(), Optional.of("/dist")),
+        new AppEvent.PublishFinished("app", 12, AT, "ck_1", Optional.empty(), false, Optional.of("no space"), Optional.empty()),
+        new AppEvent.PreviewError("app", 13, AT, "compile", "Unexpected token", Optional.of("src/App.tsx"), 3, 9, 2),
+        new AppEvent.PreviewError("app", 14, AT, "console", "oops", Optional.empty(), 0, 0, 1));
+  }
+
+  @Test
+  void everyAppEventTypeSerializedByJsonCodecValidates() {
+    Set<Class<?>> covered = new HashSet<>();
+    for (AppEvent e : appSamples()) {
+      String json = CODEC.toJson(e);
+      Contracts.assertValid(Contracts.EVENTS + "#/$defs/AppEvent", json);
+      Contracts.assertValid(Contracts.EVENTS + "#/$defs/App" + e.getClass().getSimpleName(), json);
+      assertThat(CODEC.appEventFromJson(json)).isEqualTo(e);
+      covered.add(e.getClass());
+    }
+    Set<Class<?>> known = Arrays.stream(AppEvent.class.getPermittedSubclasses()).filter(c -> c != AppEvent.Unknown.class)
+        .collect(Collectors.toSet());
+    assertThat(covered).as("every app event type has a sample here").isEqualTo(known);
+    ObjectNode e = CODEC.toTree(new AppEvent.DraftProgress("app", 1, AT, "hi"));
+    assertThat(Contracts.errors(Contracts.EVENTS + "#/$defs/AppEvent", CODEC.write(e.deepCopy().put("extra", 1)))).isNotEmpty();
+    assertThat(Contracts.errors(Contracts.EVENTS + "#/$defs/AppEvent", CODEC.write(e.deepCopy().put("seq", 0)))).isNotEmpty();
+  }
+
+  @Test
+  void appEventSchemasHaveExactlyTheRecordsComponents() throws IOException {
+    JsonNode defs = schemaDocument().path("$defs");
+    Set<String> eventDefs = new TreeSet<>();
+    for (JsonNode ref : defs.path("AppEvent").path("oneOf")) {
+      eventDefs.add(ref.path("$ref").asText().replace("#/$defs/", ""));
+    }
+    List<Class<?>> types = new ArrayList<>(Arrays.asList(AppEvent.class.getPermittedSubclasses()));
+    types.remove(AppEvent.Unknown.class);
+    assertThat(eventDefs).isEqualTo(types.stream().map(c -> "App" + c.getSimpleName()).collect(Collectors.toCollection(TreeSet::new)));
+    for (Class<?> type : types) {
+      JsonNode def = defs.path("App" + type.getSimpleName());
+      Set<String> properties = new TreeSet<>();
+      def.path("properties").fieldNames().forEachRemaining(properties::add);
+      Set<String> components = new TreeSet<>();
+      for (RecordComponent c : type.getRecordComponents()) {
+        components.add(snake(c.getName()));
+      }
+      components.add("type");
+      assertThat(def.path("properties").path("type").path("const").asText()).as(type.getSimpleName()).isEqualTo(wireType(type));
+      assertThat(properties).as("schema properties of App" + type.getSimpleName()).isEqualTo(components);
+      assertThat(def.path("additionalProperties").asBoolean(true)).isFalse();
+    }
+    assertThat(strings(defs.path("AppDraftStateChanged").path("properties").path("state").path("enum")))
+        .isEqualTo(Arrays.stream(DraftState.values()).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.toSet()));
+    assertThat(strings(defs.path("AppRunEnded").path("properties").path("outcome").path("enum")))
+        .isEqualTo(Arrays.stream(RunOutcome.values()).map(RunOutcome::wireName).collect(Collectors.toSet()));
   }
 
   private static Set<String> strings(JsonNode array) {

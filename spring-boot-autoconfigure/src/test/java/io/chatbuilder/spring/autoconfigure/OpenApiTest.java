@@ -269,6 +269,25 @@ class OpenApiTest {
     }
   }
 
+  /** The first {@code count} frames of a stream that stays open (the app stream), checked against the document. */
+  private List<Sse.Frame> openStream(String docPath, String path, String lastEventId, int count) throws IOException {
+    Request.Builder r = new Request.Builder().url("http://localhost:" + port + BASE + path);
+    if (lastEventId != null) {
+      r.header("Last-Event-ID", lastEventId);
+    }
+    try (Response response = http.newCall(r.build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      JsonNode content = doc().path("paths").path(docPath).path("get").path("responses").path("200").path("content");
+      String eventSchema = location(content.path("text/event-stream").path("x-event-schema"));
+      List<Sse.Frame> frames = Sse.read(response.body().source(), count);
+      for (Sse.Frame f : frames) {
+        Contracts.assertValid(eventSchema, f.data());
+      }
+      exercised.add(normalize("GET", docPath) + " 200");
+      return frames;
+    }
+  }
+
   @Test
   void realAnswersOfEveryEndpointMatchTheDocumentedSchemas() throws IOException {
     String app = "/apps/doc-app/builder";
@@ -295,7 +314,13 @@ class OpenApiTest {
     call("POST", a + "/publish", app + "/publish", "{}");
     call("POST", a + "/publish", app + "/publish", "{\"checkpoint_id\":\"" + initial + "\"}");
     call("GET", a + "/publishes", app + "/publishes", null);
+    // The app stream has had at least: initial, run_started, the run's checkpoint, run_ended, undo,
+    // redo, restore and revert-file.
+    assertThat(openStream("/apps/{app_id}/events", "/apps/doc-app/events", null, 8)).extracting(Sse.Frame::id)
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    assertThat(openStream("/apps/{app_id}/events", "/apps/doc-app/events", "4", 1)).extracting(Sse.Frame::id).containsExactly(5L);
     // Errors have the documented shape too.
+    call("GET", "/apps/{app_id}/events", "/apps/nope/events", null);
     call("GET", a + "/checkpoints", "/apps/nope/builder/checkpoints", null);
     call("POST", a + "/redo", app + "/redo", "{}");
     call("GET", a + "/diff", app + "/diff?from=" + initial, null);

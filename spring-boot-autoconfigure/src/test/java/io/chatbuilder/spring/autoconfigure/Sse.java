@@ -12,12 +12,17 @@ final class Sse {
   private Sse() {}
 
   static List<Frame> readAll(BufferedSource source) throws IOException {
+    return read(source, Integer.MAX_VALUE);
+  }
+
+  /** At most {@code max} frames: for streams that stay open, like the app stream. */
+  static List<Frame> read(BufferedSource source, int max) throws IOException {
     List<Frame> frames = new ArrayList<>();
     String id = null;
     String event = null;
     StringBuilder data = null;
     String line;
-    while ((line = source.readUtf8Line()) != null) {
+    while (frames.size() < max && (line = source.readUtf8Line()) != null) {
       if (line.isEmpty()) {
         if (data != null) {
           frames.add(new Frame(Long.parseLong(id), event, data.toString()));

@@ -5,6 +5,7 @@ import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.conversation.ConversationStore;
+import io.chatbuilder.core.event.AppEventLog;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.json.JsonCodec;
 import java.sql.Connection;
@@ -39,6 +40,7 @@ public final class JdbcStores {
   private final JdbcCheckpointStore checkpointStore;
   private final EventLog eventLog;
   private final ConversationStore conversationStore;
+  private final AppEventLog appEventLog;
 
   private JdbcStores(Builder builder, Dialect dialect) {
     this.dialect = dialect;
@@ -49,6 +51,7 @@ public final class JdbcStores {
     this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec.mapper());
     this.eventLog = new JdbcEventLog(transactions, tables, codec);
     this.conversationStore = new JdbcConversationStore(transactions, tables, codec);
+    this.appEventLog = new JdbcAppEventLog(transactions, tables, codec);
   }
 
   public static Builder builder(DataSource dataSource) {
@@ -74,6 +77,11 @@ public final class JdbcStores {
 
   public ConversationStore conversationStore() {
     return conversationStore;
+  }
+
+  /** The app streams (DESIGN §3.1), numbered under a per-app lock row: hosts sharing the database get no gap and no duplicate. */
+  public AppEventLog appEventLog() {
+    return appEventLog;
   }
 
   /** The dialect in use, as configured or detected. */

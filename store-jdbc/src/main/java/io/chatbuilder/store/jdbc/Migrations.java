@@ -42,7 +42,8 @@ final class Migrations {
 
   /** Every migration this version of the library knows, in order. */
   static final List<Migration> ALL = List.of(new Migration(1, "create_tables"), new Migration(2, "create_leases"),
-      new Migration(3, "intents_and_turns"), new Migration(4, "fork_and_labels"));
+      new Migration(3, "intents_and_turns"), new Migration(4, "fork_and_labels"),
+      new Migration(5, "app_events"));
 
   private final DataSource dataSource;
   private final Dialect dialect;

@@ -23,6 +23,8 @@ final class Tables {
   final String events;
   final String leases;
   final String labels;
+  final String appStreams;
+  final String appEvents;
 
   Tables(String prefix) {
     Objects.requireNonNull(prefix, "prefix == null");
@@ -44,10 +46,12 @@ final class Tables {
     this.events = prefix + "events";
     this.leases = prefix + "leases";
     this.labels = prefix + "checkpoint_labels";
+    this.appStreams = prefix + "app_streams";
+    this.appEvents = prefix + "app_events";
   }
 
   /** The tables the migrations create (not the runner's own bookkeeping tables). */
   List<String> dataTables() {
-    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events, leases, labels);
+    return List.of(heads, checkpoints, revisions, entries, blobs, conversations, messages, runs, events, leases, labels, appStreams, appEvents);
   }
 }

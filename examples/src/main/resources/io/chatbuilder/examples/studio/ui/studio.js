@@ -8,6 +8,7 @@ const state = {
   running: false,
   runs: new Map(),       // run_id -> { lastSeq, cards: Map(key -> card) }
   assistant: null,       // the assistant card text streams into
+  sending: false,        // a chat request of this tab is on its way
 };
 
 // ---------------------------------------------------------------- HTTP
@@ -436,16 +437,23 @@ function setRunning(running) {
 
 async function sendChat(message) {
   const appId = state.appId;
-  const response = await fetch(builderPath('chat/stream'), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-    body: JSON.stringify({ message }),
-  });
+  state.sending = true;
+  let response;
+  try {
+    response = await fetch(builderPath('chat/stream'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify({ message }),
+    });
+  } finally {
+    state.sending = false;
+  }
   if (!response.ok) {
     const err = await response.json().catch(() => ({}));
     throw new ApiError(response.status, err.code, err.message);
   }
   const runId = response.headers.get('X-Run-Id');
+  runState(runId).own = true;
   setRunning(true);
   try {
     await follow(appId, runId, response);
@@ -456,20 +464,25 @@ async function sendChat(message) {
 
 // ---------------------------------------------------------------- checkpoints, history, diff
 
-async function refreshCheckpoints() {
+// onList runs once the checkpoint list and undo/redo buttons show the new state (before the files).
+async function refreshCheckpoints(onList) {
   if (!state.appId) return;
   const appId = state.appId;
   const data = await api('GET', builderPath('checkpoints?limit=100'));
   if (appId !== state.appId) return;
+  // A selection of the current checkpoint follows the head when another change (another tab's
+  // undo, a run) moves it; any other selection stays.
+  const previousHead = (state.checkpoints[0] || {}).id;
   state.checkpoints = data.checkpoints;
   $('undo-btn').disabled = !data.can_undo;
   $('redo-btn').disabled = !data.can_redo;
-  const selected = $('checkpoint-select').value;
+  const selected = $('checkpoint-select').value === previousHead ? '' : $('checkpoint-select').value;
   fillCheckpoints($('checkpoint-select'), data.checkpoints, selected || data.head_id, true);
   // Until the person picks, the diff compares the previous checkpoint with the current one.
   const previous = (data.checkpoints[1] || data.checkpoints[0] || {}).id;
   fillCheckpoints($('diff-from'), data.checkpoints, $('diff-from').dataset.touched ? $('diff-from').value : previous);
   fillCheckpoints($('diff-to'), data.checkpoints, $('diff-to').dataset.touched ? $('diff-to').value : data.head_id);
+  if (onList) onList();
   await refreshFiles();
 }
 
@@ -596,6 +609,88 @@ async function publish() {
   }
 }
 
+// ---------------------------------------------------------------- the app stream
+
+// Every change to the app — this tab's, another tab's, another host's — arrives on the app stream
+// (GET /admin/apps/{id}/events), so every open tab stays in step: checkpoints, undo/redo state,
+// files and preview are refreshed on each checkpoint, and a run another tab started is followed.
+// EventSource reconnects by itself with Last-Event-ID.
+const APP_EVENT_TYPES = ['run_started', 'run_ended', 'checkpoint_created', 'draft_state', 'draft_progress',
+  'publish_started', 'publish_progress', 'publish_finished', 'preview_error'];
+// What the browser tests read: the last app event and when the UI had caught up with it.
+window.studioAppStream = { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 };
+const appStream = { source: null, refreshing: false, dirty: false };
+
+function followApp(appId) {
+  if (appStream.source) appStream.source.close();
+  const stats = window.studioAppStream;
+  Object.assign(stats, { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 });
+  // From the start: the backlog only costs a coalesced refresh, and runs in it that ended are not followed.
+  const source = new EventSource(`/admin/apps/${encodeURIComponent(appId)}/events`);
+  appStream.source = source;
+  const onAppEvent = (frame) => {
+    if (appStream.source !== source || appId !== state.appId) return;
+    const e = JSON.parse(frame.data);
+    if (e.seq <= stats.lastSeq) return;
+    Object.assign(stats, { lastSeq: e.seq, lastType: e.type, lastEventAt: Date.parse(e.at), receivedAt: Date.now() });
+    document.body.dataset.appSeq = String(e.seq);
+    onAppEvent.handle(e);
+  };
+  onAppEvent.handle = (e) => {
+    switch (e.type) {
+      case 'checkpoint_created':
+        refreshFromAppStream(appId, e.seq);
+        refreshPreviewSoon();
+        break;
+      case 'run_started':
+        followOtherRun(appId, e.run_id).catch(toast);
+        break;
+      case 'draft_state':
+        if (e.state === 'running') refreshPreviewSoon();
+        break;
+      default:
+        break;
+    }
+  };
+  for (const type of APP_EVENT_TYPES) source.addEventListener(type, onAppEvent);
+}
+
+// A run another tab (or host) started: followed while it is still the app's active run.
+async function followOtherRun(appId, runId) {
+  if (state.sending || state.running || state.runs.has(runId)) return;
+  const runs = await api('GET', builderPath('runs?limit=1'));
+  if (runs.active_run_id !== runId || appId !== state.appId || state.sending || state.running || state.runs.has(runId)) return;
+  setRunning(true);
+  try {
+    await follow(appId, runId, null);
+  } finally {
+    if (appId === state.appId) setRunning(false);
+  }
+}
+
+// Coalesces refreshes: a burst of events (a replayed backlog, a run's checkpoints) costs at most
+// one refresh in flight and one after it.
+async function refreshFromAppStream(appId, seq) {
+  if (appStream.refreshing) { appStream.dirty = true; return; }
+  appStream.refreshing = true;
+  try {
+    do {
+      appStream.dirty = false;
+      const upTo = window.studioAppStream.lastSeq;
+      await refreshCheckpoints(() => {
+        if (appId === state.appId) {
+          Object.assign(window.studioAppStream, { refreshedSeq: Math.max(upTo, seq), refreshedAt: Date.now() });
+        }
+      });
+      if (appId !== state.appId) return;
+    } while (appStream.dirty);
+  } catch (e) {
+    toast(e);
+  } finally {
+    appStream.refreshing = false;
+  }
+}
+
 // ---------------------------------------------------------------- apps
 
 async function loadApps(select) {
@@ -626,6 +721,7 @@ async function openApp(appId) {
   $('checkpoint-select').value = '';
   setRunning(false);
   await refreshCheckpoints();
+  followApp(appId);
   await startPreview();
   // Replay the latest runs so a reload shows what happened; follow a run still going.
   const runs = await api('GET', builderPath('runs?limit=5'));
