@@ -158,6 +158,15 @@ public final class ChatBuilder implements AutoCloseable {
     this.publisher = Optional.ofNullable(b.publisher);
     this.templates = Map.copyOf(b.templates);
     this.sandboxes = new SandboxCache(b.sandboxes, b.sandboxIdleTimeout);
+    // Preview diagnostics (deduplicated and throttled by the runtime) go on the app stream.
+    this.draftRuntime.ifPresent(runtime -> runtime.onDiagnostic((appId, d) -> {
+      try {
+        reportPreviewError(appId, d.kind().wireName(), d.message(), d.file(), d.line().orElse(0), d.column().orElse(0),
+            (int) Math.min(Integer.MAX_VALUE, d.count()));
+      } catch (RuntimeException e) {
+        LOG.warn("could not put a preview diagnostic of app {} on its app stream: {}", appId, e.toString());
+      }
+    }));
   }
 
   public static Builder builder() {

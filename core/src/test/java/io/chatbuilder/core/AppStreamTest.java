@@ -322,6 +322,52 @@ class AppStreamTest {
   }
 
   @Test
+  void previewDiagnosticsOfTheDraftRuntimeArePreviewErrorsOnTheAppStream() {
+    java.util.List<io.chatbuilder.core.runtime.DiagnosticListener> diagnosticListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    DraftRuntime draft = new DraftRuntime() {
+      @Override
+      public DraftStatus start(String appId, StatusListener listener) {
+        return status(appId);
+      }
+
+      @Override
+      public DraftStatus status(String appId) {
+        return new DraftStatus(appId, DraftState.STOPPED, Optional.empty(), List.of(), Optional.empty(), 0, Instant.EPOCH);
+      }
+
+      @Override
+      public void stop(String appId) {}
+
+      @Override
+      public RunHandle.Subscription onDiagnostic(io.chatbuilder.core.runtime.DiagnosticListener listener) {
+        diagnosticListeners.add(listener);
+        return () -> diagnosticListeners.remove(listener);
+      }
+
+      @Override
+      public void close() {}
+    };
+    ChatBuilder b = builder(new InMemoryAppEventLog(), new InMemoryCheckpointStore(), writes("a.txt", "x"), draft, null);
+    b.createApp("app", "blank");
+    assertThat(diagnosticListeners).hasSize(1);
+    diagnosticListeners.get(0).onDiagnostic("app", new io.chatbuilder.core.runtime.PreviewDiagnostic(
+        io.chatbuilder.core.runtime.PreviewDiagnostic.Kind.UNCAUGHT_ERROR, "boom is not defined", Optional.of("src/App.tsx"),
+        java.util.OptionalInt.of(4), java.util.OptionalInt.of(9), Optional.empty(), 3, Instant.EPOCH, Instant.EPOCH));
+    // A runtime reporting an app id the facade refuses does not break the runtime's listener.
+    diagnosticListeners.get(0).onDiagnostic("../bad", new io.chatbuilder.core.runtime.PreviewDiagnostic(
+        io.chatbuilder.core.runtime.PreviewDiagnostic.Kind.CONSOLE_ERROR, "x", Optional.empty(), java.util.OptionalInt.empty(),
+        java.util.OptionalInt.empty(), Optional.empty(), 1, Instant.EPOCH, Instant.EPOCH));
+    List<AppEvent> events = b.appEvents("app", 0);
+    AppEvent.PreviewError error = (AppEvent.PreviewError) events.get(events.size() - 1);
+    assertThat(error.kind()).isEqualTo("uncaught_error");
+    assertThat(error.message()).isEqualTo("boom is not defined");
+    assertThat(error.file()).contains("src/App.tsx");
+    assertThat(error.line()).isEqualTo(4);
+    assertThat(error.column()).isEqualTo(9);
+    assertThat(error.count()).isEqualTo(3);
+  }
+
+  @Test
   void jsonRoundTripsAndUnknownTypesSurvive() {
     JsonCodec json = new JsonCodec();
     AppEvent e = new AppEvent.PreviewError("app", 7, Instant.parse("2026-01-02T03:04:05.006Z"), "compile", "Unexpected token",
