@@ -8,7 +8,10 @@ import type {
   DraftStatus,
   ErrorBody,
   FileList,
+  ForkResponse,
   HistoryResponse,
+  LabelledList,
+  Labels,
   PublishList,
   PublishResult,
   RunList,
@@ -239,6 +242,27 @@ export class ChatBuilderClient {
     return this.json("POST", this.app(appId, "/revert-file"), { checkpoint_id: checkpointId, path });
   }
 
+  /** Forks a checkpoint of {@code appId} into the new app {@code newAppId}. */
+  fork(appId: string, checkpointId: string, newAppId: string): Promise<ForkResponse> {
+    return this.json("POST", this.app(appId, "/fork"), { checkpoint_id: checkpointId, new_app_id: newAppId });
+  }
+
+  /** The app's labelled checkpoints, newest first; only those with {@code label} (exact, or as a prefix) when given. */
+  labelled(appId: string, options: { label?: string; prefix?: boolean } = {}): Promise<LabelledList> {
+    return this.json("GET", this.app(appId, "/labels"), undefined, {
+      label: options.label,
+      prefix: options.prefix === undefined ? undefined : String(options.prefix),
+    });
+  }
+
+  addLabel(appId: string, checkpointId: string, label: string): Promise<Labels> {
+    return this.json("POST", this.app(appId, `/checkpoints/${encodeURIComponent(checkpointId)}/labels`), { label });
+  }
+
+  removeLabel(appId: string, checkpointId: string, label: string): Promise<Labels> {
+    return this.json("DELETE", this.app(appId, `/checkpoints/${encodeURIComponent(checkpointId)}/labels`), undefined, { label });
+  }
+
   diff(appId: string, from: string, to: string): Promise<Diff> {
     return this.json("GET", this.app(appId, "/diff"), undefined, { from, to });
   }
@@ -413,6 +437,10 @@ export const OPERATIONS = {
   redo: "redo",
   restore: "restore",
   revertFile: "revertFile",
+  fork: "fork",
+  labelled: "labelled",
+  addLabel: "addLabel",
+  removeLabel: "removeLabel",
   diff: "diff",
   draftStatus: "draftStatus",
   startDraft: "startDraft",

@@ -140,6 +140,27 @@ test("history: checkpoints, files, diff, undo, redo, restore, revert-file", asyn
   assert.ok((await c.listApps()).apps.some((a) => a.app_id === app && a.head?.id === reverted.checkpoint.id));
 });
 
+test("fork, labels and bookmarks", async () => {
+  const c = client();
+  const app = appId("labels");
+  const created = await c.createApp({ app_id: app, template_id: "plain" });
+  await collect(await c.chat(app, "write n.txt"));
+  const head = (await c.listCheckpoints(app, { limit: 1 })).head_id;
+  assert.ok(head);
+  assert.deepEqual((await c.addLabel(app, head, "release/1.0")).labels, ["release/1.0"]);
+  assert.deepEqual((await c.addLabel(app, created.checkpoint.id, "bookmark")).labels, ["bookmark"]);
+  const found = await c.labelled(app, { label: "release/", prefix: true });
+  assert.deepEqual(found.checkpoints.map((e) => e.checkpoint.id), [head]);
+  assert.deepEqual((await c.labelled(app)).checkpoints.map((e) => e.bookmarked), [false, true]);
+  assert.deepEqual((await c.removeLabel(app, head, "release/1.0")).labels, []);
+  const fork = appId("fork");
+  const forked = await c.fork(app, head, fork);
+  assert.equal(forked.checkpoint.checkpoint_type, "fork");
+  assert.equal(forked.source_app_id, app);
+  assert.deepEqual((await c.listFiles(fork, forked.checkpoint.id)).files.map((f) => f.path).sort(), ["index.html", "n.txt"]);
+  await assert.rejects(c.fork(app, head, fork), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 409);
+});
+
 test("errors carry the server's status and code", async () => {
   const c = client();
   const app = appId("errors");

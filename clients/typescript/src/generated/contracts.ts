@@ -482,3 +482,35 @@ export interface PublishList {
 }
 
 export type CheckpointRef = Checkpoint;
+
+export interface ForkRequest {
+  checkpoint_id: string;
+  new_app_id: string;
+  [field: string]: unknown;
+}
+
+export interface ForkResponse {
+  app_id: string;
+  source_app_id: string;
+  checkpoint: Checkpoint;
+}
+
+export interface LabelRequest {
+  label: string;
+  [field: string]: unknown;
+}
+
+export interface Labels {
+  checkpoint_id: string;
+  labels: string[];
+}
+
+export interface LabelledCheckpoint {
+  checkpoint: Checkpoint;
+  labels: string[];
+  bookmarked: boolean;
+}
+
+export interface LabelledList {
+  checkpoints: LabelledCheckpoint[];
+}

@@ -2,7 +2,7 @@ package io.chatbuilder.spring.autoconfigure;
 
 /** What a caller wants to do with an app; every HTTP endpoint asks the {@link AppAccessPolicy} for one. */
 public enum AppAction {
-  /** Create a new app (the app id is the one to be created). */
+  /** Create a new app (the app id is the one to be created; a fork also needs READ on its source). */
   CREATE,
   /** See the app: in the app list, its checkpoints, files, diffs, runs, events, draft and publishes. */
   READ,
@@ -14,6 +14,8 @@ public enum AppAction {
   REDO,
   RESTORE,
   REVERT_FILE,
+  /** Add or remove labels and bookmarks on the app's checkpoints. */
+  LABEL,
   /** Start the app's draft preview. */
   DRAFT,
   PUBLISH

@@ -265,6 +265,55 @@ final class AppOperations {
     return history(appId, builder.revertFile(appId, checkpointId, path));
   }
 
+  /** Forks a checkpoint of {@code sourceAppId} into the new app {@code newAppId} (READ on the source, CREATE on the new one). */
+  ObjectNode fork(AppPrincipal principal, String sourceAppId, String checkpointId, String newAppId) {
+    authorize(principal, sourceAppId, AppAction.READ);
+    authorize(principal, newAppId, AppAction.CREATE);
+    requireApp(sourceAppId);
+    Checkpoint fork = builder.fork(sourceAppId, checkpointId, newAppId);
+    ObjectNode o = json.object().put("app_id", newAppId).put("source_app_id", sourceAppId);
+    o.set("checkpoint", json.codec().checkpointToTree(fork));
+    return o;
+  }
+
+  ObjectNode addLabel(AppPrincipal principal, String appId, String checkpointId, String label) {
+    authorize(principal, appId, AppAction.LABEL);
+    requireApp(appId);
+    return labelsJson(checkpointId, builder.label(appId, checkpointId, label));
+  }
+
+  ObjectNode removeLabel(AppPrincipal principal, String appId, String checkpointId, String label) {
+    authorize(principal, appId, AppAction.LABEL);
+    requireApp(appId);
+    return labelsJson(checkpointId, builder.unlabel(appId, checkpointId, label));
+  }
+
+  /** The app's labelled checkpoints, newest first; only those with {@code label} (exact or as a prefix) when given. */
+  ObjectNode labelled(AppPrincipal principal, String appId, Optional<String> label, boolean prefix) {
+    authorize(principal, appId, AppAction.READ);
+    requireApp(appId);
+    List<io.chatbuilder.core.checkpoint.LabelledCheckpoint> found = label.isEmpty() ? builder.labelled(appId)
+        : builder.findByLabel(appId, prefix ? io.chatbuilder.core.checkpoint.LabelQuery.prefix(label.get())
+            : io.chatbuilder.core.checkpoint.LabelQuery.exact(label.get()));
+    ObjectNode o = json.object();
+    ArrayNode items = o.putArray("checkpoints");
+    for (io.chatbuilder.core.checkpoint.LabelledCheckpoint c : found) {
+      ObjectNode item = items.addObject();
+      item.set("checkpoint", json.codec().checkpointToTree(c.checkpoint()));
+      ArrayNode labels = item.putArray("labels");
+      c.labels().forEach(labels::add);
+      item.put("bookmarked", c.bookmarked());
+    }
+    return o;
+  }
+
+  private ObjectNode labelsJson(String checkpointId, java.util.SortedSet<String> labels) {
+    ObjectNode o = json.object().put("checkpoint_id", checkpointId);
+    ArrayNode array = o.putArray("labels");
+    labels.forEach(array::add);
+    return o;
+  }
+
   ObjectNode diff(AppPrincipal principal, String appId, String from, String to) {
     authorize(principal, appId, AppAction.READ);
     requireApp(appId);

@@ -173,6 +173,39 @@ final class ChatBuilderApiController {
     return ok(ops.revertFile(principal, appId, requiredText(b, "checkpoint_id"), requiredText(b, "path")));
   }
 
+  @PostMapping("/apps/{appId}/builder/fork")
+  ResponseEntity<String> fork(HttpServletRequest request, @PathVariable String appId,
+      @RequestBody(required = false) String body) {
+    JsonNode b = read(body);
+    return json(201, ops.fork(principals.resolve(request), appId, requiredText(b, "checkpoint_id"), requiredText(b, "new_app_id")));
+  }
+
+  @GetMapping("/apps/{appId}/builder/labels")
+  ResponseEntity<String> labelled(HttpServletRequest request, @PathVariable String appId,
+      @RequestParam(name = "label", required = false) String label,
+      @RequestParam(name = "prefix", required = false) String prefix) {
+    if (prefix != null && !prefix.equals("true") && !prefix.equals("false")) {
+      throw new io.chatbuilder.core.InvalidArgumentException("prefix must be true or false, not '" + prefix + "'");
+    }
+    return ok(ops.labelled(principals.resolve(request), appId, Optional.ofNullable(label), "true".equals(prefix)));
+  }
+
+  @PostMapping("/apps/{appId}/builder/checkpoints/{checkpointId}/labels")
+  ResponseEntity<String> addLabel(HttpServletRequest request, @PathVariable String appId, @PathVariable String checkpointId,
+      @RequestBody(required = false) String body) {
+    return ok(ops.addLabel(principals.resolve(request), appId, checkpointId, requiredText(read(body), "label")));
+  }
+
+  /** The label is a query parameter: labels may hold '/', which a path segment cannot. */
+  @org.springframework.web.bind.annotation.DeleteMapping("/apps/{appId}/builder/checkpoints/{checkpointId}/labels")
+  ResponseEntity<String> removeLabel(HttpServletRequest request, @PathVariable String appId, @PathVariable String checkpointId,
+      @RequestParam(name = "label", required = false) String label) {
+    if (label == null) {
+      throw new io.chatbuilder.core.InvalidArgumentException("the query parameter 'label' is required");
+    }
+    return ok(ops.removeLabel(principals.resolve(request), appId, checkpointId, label));
+  }
+
   @GetMapping("/apps/{appId}/builder/diff")
   ResponseEntity<String> diff(HttpServletRequest request, @PathVariable String appId,
       @RequestParam(name = "from", required = false) String from, @RequestParam(name = "to", required = false) String to) {

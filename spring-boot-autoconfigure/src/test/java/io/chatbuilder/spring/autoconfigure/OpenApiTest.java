@@ -238,6 +238,8 @@ class OpenApiTest {
     if (method.equals("POST")) {
       Contracts.assertValid(requestSchema(method, docPath), body);
       r.post(RequestBody.create(body, JSON)).header("Origin", "http://localhost:" + port);
+    } else if (method.equals("DELETE")) {
+      r.delete().header("Origin", "http://localhost:" + port);
     }
     try (Response response = http.newCall(r.build()).execute()) {
       String text = response.body().string();
@@ -308,6 +310,18 @@ class OpenApiTest {
     call("POST", a + "/redo", app + "/redo", "{}");
     call("POST", a + "/restore", app + "/restore", "{\"checkpoint_id\":\"" + initial + "\"}");
     call("POST", a + "/revert-file", app + "/revert-file", "{\"checkpoint_id\":\"" + head + "\",\"path\":\"n.txt\"}");
+    call("POST", a + "/checkpoints/{checkpoint_id}/labels", app + "/checkpoints/" + initial + "/labels", "{\"label\":\"v1/first\"}");
+    call("POST", a + "/checkpoints/{checkpoint_id}/labels", app + "/checkpoints/" + initial + "/labels", "{\"label\":\"bookmark\"}");
+    JsonNode labelled = call("GET", a + "/labels", app + "/labels?label=v1&prefix=true", null);
+    assertThat(labelled.path("checkpoints").get(0).path("labels").toString()).contains("v1/first");
+    assertThat(labelled.path("checkpoints").get(0).path("bookmarked").asBoolean()).isTrue();
+    call("DELETE", a + "/checkpoints/{checkpoint_id}/labels", app + "/checkpoints/" + initial + "/labels?label=v1%2Ffirst", null);
+    assertThat(call("GET", a + "/labels", app + "/labels", null).path("checkpoints").get(0).path("labels").toString())
+        .doesNotContain("v1/first");
+    JsonNode forked = call("POST", a + "/fork", app + "/fork", "{\"checkpoint_id\":\"" + initial + "\",\"new_app_id\":\"doc-fork\"}");
+    assertThat(forked.path("checkpoint").path("checkpoint_type").asText()).isEqualTo("fork");
+    call("POST", a + "/fork", app + "/fork", "{\"checkpoint_id\":\"" + initial + "\",\"new_app_id\":\"doc-fork\"}");
+    call("GET", a + "/labels", app + "/labels?prefix=maybe", null);
     call("POST", a + "/cancel", app + "/cancel", "{}");
     call("GET", a + "/draft", app + "/draft", null);
     call("POST", a + "/draft", app + "/draft", "{}");
@@ -325,6 +339,7 @@ class OpenApiTest {
     call("POST", a + "/redo", app + "/redo", "{}");
     call("GET", a + "/diff", app + "/diff?from=" + initial, null);
     assertThat(exercised).contains("GET /apps/{}/builder/checkpoints 404", "POST /apps/{}/builder/redo 409",
-        "GET /apps/{}/builder/diff 400", "POST /apps 201");
+        "GET /apps/{}/builder/diff 400", "POST /apps 201", "POST /apps/{}/builder/fork 201", "POST /apps/{}/builder/fork 409",
+        "GET /apps/{}/builder/labels 400", "DELETE /apps/{}/builder/checkpoints/{}/labels 200");
   }
 }
