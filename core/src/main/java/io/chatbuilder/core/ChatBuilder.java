@@ -237,16 +237,24 @@ public final class ChatBuilder implements AutoCloseable {
         } catch (RuntimeException | Error e) {
           result = new RunResult(appId, runId, RunOutcome.FAILED, Optional.empty(), Usage.ZERO, 0, Map.of(),
               Optional.of(e.toString()), Optional.of(ErrorCode.INTERNAL));
-          release.run();
           if (!events.ended()) {
             // A stream that never ends would leave UIs waiting forever.
             String failure = "internal error: " + e;
             try {
-              events.emit((a, r, s, t) -> new Event.RunFailed(a, r, s, t, failure, ErrorCode.INTERNAL.wireName()));
+              events.emitTerminal((a, r, s, t) -> new Event.RunFailed(a, r, s, t, failure, ErrorCode.INTERNAL.wireName()),
+                  terminal -> {
+                    try {
+                      recovery.recordRunEnd(held.lease(), runId, agent.label(), terminal);
+                    } catch (RuntimeException ignored) {
+                      // the next holder then ends the run as a dead host's
+                    }
+                    release.run();
+                  });
             } catch (RuntimeException ignored) {
               // already ended concurrently
             }
           }
+          release.run();
         } finally {
           release.run();
         }
@@ -775,7 +783,11 @@ public final class ChatBuilder implements AutoCloseable {
         try {
           // What a dead earlier holder left half done is finished first (DESIGN §3.2).
           recovery.recover(appId, sandbox, lease.lease());
-          return action.apply(lease.lease(), sandbox);
+          T result = action.apply(lease.lease(), sandbox);
+          // Done: its intent is cleared. One that threw keeps it, so the next holder finishes or
+          // rolls back what it left half done.
+          leases.store().clearIntent(lease.lease());
+          return result;
         } finally {
           // Still under the lease, so the checkpoints past the old head are exactly this
           // operation's: outside edits, recovery, then its own.

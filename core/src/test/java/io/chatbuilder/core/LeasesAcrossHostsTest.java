@@ -29,6 +29,14 @@ import org.junit.jupiter.api.Test;
  * lock, keeps their runs and history operations apart.
  */
 class LeasesAcrossHostsTest {
+  // Hosts sharing an app share all its stores: checkpoints (given per test), events, conversations.
+  private final io.chatbuilder.core.event.InMemoryEventLog events = new io.chatbuilder.core.event.InMemoryEventLog();
+  private final io.chatbuilder.core.conversation.InMemoryConversationStore conversations =
+      new io.chatbuilder.core.conversation.InMemoryConversationStore();
+
+  private ChatBuilder.Builder hosts() {
+    return ChatBuilder.builder().eventLog(events).conversationStore(conversations);
+  }
 
   /** A model whose first turn of each run writes {@code path}, waiting at {@code gate} first if given. */
   private static ScriptedModel writing(String path, CountDownLatch inModel, CountDownLatch gate) {
@@ -58,9 +66,9 @@ class LeasesAcrossHostsTest {
     InMemorySandbox workspace = InMemorySandbox.builder("app").build();
     CountDownLatch inModel = new CountDownLatch(1);
     CountDownLatch gate = new CountDownLatch(1);
-    try (ChatBuilder a = ChatBuilder.builder().hostId("host-a").model(writing("a.txt", inModel, gate))
+    try (ChatBuilder a = hosts().hostId("host-a").model(writing("a.txt", inModel, gate))
             .sandboxes(id -> workspace).checkpointStore(store).build();
-        ChatBuilder b = ChatBuilder.builder().hostId("host-b").model(writing("b.txt", null, null))
+        ChatBuilder b = hosts().hostId("host-b").model(writing("b.txt", null, null))
             .sandboxes(id -> workspace).checkpointStore(store).build()) {
       RunHandle run = a.chat("app", "write a");
       assertThat(inModel.await(30, TimeUnit.SECONDS)).isTrue();
@@ -106,9 +114,9 @@ class LeasesAcrossHostsTest {
     });
     InMemorySandbox sandboxA = InMemorySandbox.builder("app").build();
     InMemorySandbox sandboxB = InMemorySandbox.builder("app").build();
-    try (ChatBuilder a = ChatBuilder.builder().hostId("host-a").model(slow).sandboxes(id -> sandboxA)
+    try (ChatBuilder a = hosts().hostId("host-a").model(slow).sandboxes(id -> sandboxA)
             .checkpointStore(store).leaseStore(leases).leaseTtl(Duration.ofMillis(300)).build();
-        ChatBuilder b = ChatBuilder.builder().hostId("host-b").model(writing("b.txt", null, null)).sandboxes(id -> sandboxB)
+        ChatBuilder b = hosts().hostId("host-b").model(writing("b.txt", null, null)).sandboxes(id -> sandboxB)
             .checkpointStore(store).leaseStore(leases).build()) {
       RunHandle run = a.chat("app", "write a, then think forever");
       assertThat(holding.await(30, TimeUnit.SECONDS)).as("%s", run.events()).isTrue();
@@ -139,13 +147,13 @@ class LeasesAcrossHostsTest {
     InMemoryCheckpointStore store = new InMemoryCheckpointStore();
     InMemorySandbox workspace = InMemorySandbox.builder("app").build();
     ScriptedModel holding = ScriptedModel.builder().turn(t -> t.text("…").holdUntilCancelled()).build();
-    ChatBuilder a = ChatBuilder.builder().hostId("host-a").model(holding).sandboxes(id -> workspace)
+    ChatBuilder a = hosts().hostId("host-a").model(holding).sandboxes(id -> workspace)
         .checkpointStore(store).build();
     a.chat("app", "think");
     assertThat(store.current("app")).isPresent();
     a.close();
     assertThat(store.current("app")).isEmpty();
-    try (ChatBuilder b = ChatBuilder.builder().hostId("host-b").model(writing("b.txt", null, null))
+    try (ChatBuilder b = hosts().hostId("host-b").model(writing("b.txt", null, null))
         .sandboxes(id -> workspace).checkpointStore(store).build()) {
       assertThat(b.chat("app", "write b").completion().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.COMPLETED);
     }
@@ -160,9 +168,9 @@ class LeasesAcrossHostsTest {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     AtomicInteger completed = new AtomicInteger();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    try (ChatBuilder a = ChatBuilder.builder().hostId("host-a").model(writing("n.txt", null, null))
+    try (ChatBuilder a = hosts().hostId("host-a").model(writing("n.txt", null, null))
             .sandboxes(id -> workspace).checkpointStore(store).build();
-        ChatBuilder b = ChatBuilder.builder().hostId("host-b").model(writing("n.txt", null, null))
+        ChatBuilder b = hosts().hostId("host-b").model(writing("n.txt", null, null))
             .sandboxes(id -> workspace).checkpointStore(store).build()) {
       ChatBuilder[] hosts = {a, b};
       Runnable[] next = new Runnable[1];

@@ -91,10 +91,6 @@ public final class InMemoryLeaseStore implements LeaseStore {
     synchronized (s) {
       if (s.token == lease.token()) {
         s.live = false;
-        // A stale holder's release (taken over since) leaves the intent it abandoned for the new holder.
-        if (s.intent != null && s.intent.token() == lease.token()) {
-          s.intent = null;
-        }
       }
     }
   }

@@ -40,8 +40,10 @@ public interface LeaseStore {
   Lease renew(Lease lease, Duration ttl);
 
   /**
-   * Gives the lease up if it is still the app's (never another holder's); idempotent. Clears the
-   * intent this lease recorded (an intent left by an earlier holder stays until a holder clears it).
+   * Gives the lease up if it is still the app's (never another holder's); idempotent. The app's
+   * intent stays: a holder clears it ({@link #clearIntent}) once its operation is done, and one
+   * left behind (by a holder that died, or by a run whose last events were still being stored) is
+   * checked by the next holder.
    */
   void release(Lease lease);
 

@@ -60,8 +60,6 @@ import org.slf4j.LoggerFactory;
 public final class AgentRun {
   private static final Logger LOG = LoggerFactory.getLogger(AgentRun.class);
   private static final JsonCodec JSON = new JsonCodec();
-  /** How long the end of a run waits for its terminal event to be stored before it frees the app anyway. */
-  private static final java.time.Duration TERMINAL_PERSIST_WAIT = java.time.Duration.ofSeconds(10);
 
   private final String appId;
   private final String runId;
@@ -119,6 +117,7 @@ public final class AgentRun {
       outcome = RunOutcome.FAILED;
       failure = new ChatBuilderException(ErrorCode.INTERNAL, "internal error: " + e, e);
     }
+    lease.verify(); // a takeover the renewer has not seen yet must still stop the checkpoint
     Optional<LeaseLostException> lost = lease.lost();
     if (lost.isPresent()) {
       // The run was stopped (its model stream cancelled) because another holder may be in the
@@ -155,14 +154,24 @@ public final class AgentRun {
     Usage total = usage;
     int stepCount = steps;
     ChatBuilderException error = failure;
-    // Stored first, then the app is freed, then subscribers see it: a terminal event means the
-    // app is free, and a host that dies in between leaves a stored terminal or a recoverable intent.
+    // Recorded with the lease, then the app is freed, then subscribers see it (and the writer stores
+    // it): a terminal event means the app is free, and a host that dies before the event is stored
+    // leaves an intent naming it, which the next holder checks against the log.
     RunOutcome ended = outcome;
     events.emitTerminal((a, r, s, t) -> switch (ended) {
       case COMPLETED -> new Event.RunCompleted(a, r, s, t, stepCount, total, summary);
       case CANCELLED -> new Event.RunCancelled(a, r, s, t, "cancelled by the caller");
       case FAILED -> new Event.RunFailed(a, r, s, t, error.getMessage(), error.code().wireName());
-    }, TERMINAL_PERSIST_WAIT, release);
+    }, terminal -> {
+      try {
+        if (lease.lost().isEmpty()) {
+          recovery.recordRunEnd(lease.lease(), runId, label(), terminal);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("run {} of app {}: could not record its end with the lease: {}", runId, appId, e.toString());
+      }
+      release.run();
+    });
     return new RunResult(appId, runId, outcome, checkpoint, total, stepCount, summary,
         Optional.ofNullable(failure).map(Throwable::getMessage), Optional.ofNullable(failure).map(ChatBuilderException::code));
   }

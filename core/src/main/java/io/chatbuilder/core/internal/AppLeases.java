@@ -107,6 +107,16 @@ public final class AppLeases implements AutoCloseable {
       return Optional.ofNullable(lost);
     }
 
+    /**
+     * Renews now, on the caller's thread, so a decision about the workspace (record a checkpoint or
+     * not) never rests on the background renewer having noticed a takeover yet. Returns whether
+     * the lease is still held.
+     */
+    public boolean verify() {
+      renew();
+      return lost == null && !released.get();
+    }
+
     private void renew() {
       if (released.get() || lost != null) {
         return;

@@ -23,7 +23,12 @@ final class Intents {
   private Intents() {}
 
   /** A parsed intent; fields a kind does not use are empty strings. */
-  record Intent(String kind, String runId, String label, String op, String fromHead) {
+  record Intent(String kind, String runId, String label, String op, String fromHead, long terminalSeq, String terminal) {
+    /** Whether the run had ended (its terminal event handed to the writer) when the intent was recorded. */
+    boolean ended() {
+      return terminalSeq > 0;
+    }
+
     boolean isRun() {
       return kind.equals("run") && !runId.isEmpty();
     }
@@ -39,6 +44,23 @@ final class Intents {
     o.put("run_id", runId);
     o.put("label", label.length() <= MAX_LABEL ? label : label.substring(0, MAX_LABEL));
     return o.toString();
+  }
+
+  /**
+   * A run that has ended: its terminal event (when it fits) and seq, recorded before the lease is
+   * released, so the next holder can check that the event log got it (the writer stores it a little
+   * later) and write it itself if this host died first.
+   */
+  static String runEnded(String runId, String label, io.chatbuilder.core.event.Event terminal) {
+    ObjectNode o = JSON.mapper().createObjectNode();
+    o.put("kind", "run");
+    o.put("run_id", runId);
+    o.put("label", label.length() <= MAX_LABEL ? label : label.substring(0, MAX_LABEL));
+    o.put("terminal_seq", terminal.seq());
+    String withoutEvent = o.toString();
+    o.set("terminal", JSON.toTree(terminal));
+    String full = o.toString();
+    return full.length() <= io.chatbuilder.core.checkpoint.LeaseIntent.MAX_LENGTH ? full : withoutEvent;
   }
 
   static String history(CheckpointType type, String fromHeadId) {
@@ -61,6 +83,7 @@ final class Intents {
       return Optional.empty();
     }
     return Optional.of(new Intent(o.path("kind").asText(""), o.path("run_id").asText(""), o.path("label").asText(""),
-        o.path("op").asText(""), o.path("from_head").asText("")));
+        o.path("op").asText(""), o.path("from_head").asText(""), o.path("terminal_seq").asLong(0),
+        o.has("terminal") ? o.get("terminal").toString() : ""));
   }
 }

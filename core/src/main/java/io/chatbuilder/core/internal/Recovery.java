@@ -69,9 +69,16 @@ public final class Recovery {
     if (left.isEmpty() || !left.get().abandonedBefore(lease)) {
       return Optional.empty();
     }
+    Optional<Intents.Intent> intent = Intents.parse(left.get().text());
+    if (intent.isPresent() && intent.get().isRun() && intent.get().ended()) {
+      // The usual case after every run: it ended and freed the app while its events were stored.
+      Recovered settled = settleEndedRun(appId, intent.get());
+      leases.clearIntent(lease);
+      LOG.debug("app {}: {}", appId, settled.detail());
+      return Optional.of(settled);
+    }
     // A write killed with the dead holder's process may have left a temporary file behind.
     sandbox.removeAbandonedWrites();
-    Optional<Intents.Intent> intent = Intents.parse(left.get().text());
     Recovered done;
     if (intent.isPresent() && intent.get().isRun()) {
       done = recoverRun(appId, sandbox, lease, intent.get());
@@ -93,6 +100,57 @@ public final class Recovery {
    */
   public void recordRun(Lease lease, String runId, String label) {
     leases.recordIntent(lease, Intents.run(runId, label));
+  }
+
+  /**
+   * Records, while the run still holds the lease, that it has ended with {@code terminal}: its
+   * events are still being stored, so the intent stays after the release, and the next holder
+   * checks that the log got the terminal event (and writes it itself if this host died first).
+   */
+  public void recordRunEnd(Lease lease, String runId, String label, Event terminal) {
+    leases.recordIntent(lease, Intents.runEnded(runId, label, terminal));
+  }
+
+  /** How long the next holder waits for a live host's writer to store a run's terminal event. */
+  private static final java.time.Duration SETTLE_WAIT = java.time.Duration.ofSeconds(5);
+
+  /**
+   * A run that had ended when its host released the app: normally the log has (or is about to
+   * get) its terminal event; if it does not within {@link #SETTLE_WAIT}, the host died before its
+   * writer stored it: the terminal event it recorded is written when it is the log's next event,
+   * else (events before it were lost with the host) a {@code run_failed host_lost} ends the log.
+   */
+  private Recovered settleEndedRun(String appId, Intents.Intent intent) {
+    String runId = intent.runId();
+    long deadline = System.nanoTime() + SETTLE_WAIT.toNanos();
+    while (eventLog.read(appId, runId, intent.terminalSeq() - 1).isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        List<Event> logged = eventLog.read(appId, runId, 0);
+        long last = logged.isEmpty() ? 0 : logged.get(logged.size() - 1).seq();
+        if (last == intent.terminalSeq() - 1 && !intent.terminal().isEmpty()) {
+          eventLog.append(new io.chatbuilder.core.json.JsonCodec().eventFromJson(intent.terminal()));
+          return new Recovered("run", runId + " had ended; its terminal event was written for its dead host");
+        }
+        Event failed = new Event.RunFailed(appId, runId, last + 1, now(),
+            "the host running this run stopped before it stored the run's last events", ErrorCode.HOST_LOST.wireName());
+        eventLog.append(failed);
+        notifyListeners(failed);
+        return new Recovered("run", runId + " had ended; its host died before storing events " + (last + 1) + "-"
+            + intent.terminalSeq() + ", ended as failed");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    return new Recovered("run", runId + " had ended (settled)");
+  }
+
+  private void notifyListeners(Event e) {
+    for (EventListener l : listeners) {
+      try {
+        l.onEvent(e);
+      } catch (RuntimeException ex) {
+        LOG.warn("event listener failed on {} of run {}: {}", e.type(), e.runId(), ex.toString());
+      }
+    }
   }
 
   private Recovered recoverRun(String appId, Sandbox sandbox, Lease lease, Intents.Intent intent) {
@@ -117,13 +175,7 @@ public final class Recovery {
           ErrorCode.HOST_LOST.wireName()));
       for (Event e : closing) {
         eventLog.append(e);
-        for (EventListener l : listeners) {
-          try {
-            l.onEvent(e);
-          } catch (RuntimeException ex) {
-            LOG.warn("event listener failed on {} of run {}: {}", e.type(), runId, ex.toString());
-          }
-        }
+        notifyListeners(e);
       }
     }
     return new Recovered("run", runId + (ended ? " (its log had ended)" : " ended as failed")

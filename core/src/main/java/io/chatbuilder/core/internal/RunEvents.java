@@ -103,14 +103,12 @@ public final class RunEvents {
   }
 
   /**
-   * Emits the run's terminal event so that it is in the event log before {@code beforeDelivery}
-   * runs (the facade frees the app there, which clears the run's intent with its lease) and before
-   * any subscriber sees it: a host that dies at any moment leaves either a stored terminal event or
-   * an intent the next host recovers from, and a client that reacts to the terminal event finds
-   * the app free. Waits at most {@code persistWait} for the store (then frees the app anyway; the
-   * writer keeps trying).
+   * Emits the run's terminal event, running {@code beforeDelivery} with it first (the facade records
+   * it with the app's lease and frees the app there): no subscriber sees it before the app is free,
+   * and a host that dies from then on leaves an intent naming it, which the next holder checks
+   * against the event log (the writer stores the event off this thread, as every other).
    */
-  public Event emitTerminal(Factory factory, java.time.Duration persistWait, Runnable beforeDelivery) {
+  public Event emitTerminal(Factory factory, java.util.function.Consumer<Event> beforeDelivery) {
     synchronized (emitLock) {
       Event event;
       synchronized (this) {
@@ -125,21 +123,13 @@ public final class RunEvents {
         // the app is free. Other emitters wait on emitLock, so its seq stays the next one.
         ended = true;
       }
-      writer.submit(event);
-      long deadline = System.nanoTime() + persistWait.toNanos();
-      while (writer.persistedSeq() < event.seq() && persistFailure == null && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-      }
-      if (writer.persistedSeq() < event.seq()) {
-        LOG.warn("run {} of app {}: the app is freed before its terminal event was stored ({})", runId, appId,
-            persistFailure != null ? persistFailure.getMessage() : "the store took longer than " + persistWait);
-      }
       try {
-        beforeDelivery.run();
+        beforeDelivery.accept(event);
       } finally {
         synchronized (this) {
           events.add(event);
         }
+        writer.submit(event);
         for (EventListener l : globalListeners) {
           try {
             l.onEvent(event);

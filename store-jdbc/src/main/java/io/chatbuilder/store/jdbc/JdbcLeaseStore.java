@@ -150,15 +150,6 @@ final class JdbcLeaseStore implements LeaseStore {
         s.setLong(2, lease.token());
         s.executeUpdate();
       }
-      // Only this lease's own intent, and only while it is the app's lease: one a dead holder left
-      // stays until a holder clears it, and a stale holder's late release leaves it too.
-      try (PreparedStatement s = c.prepareStatement("UPDATE " + t.leases
-          + " SET intent = NULL, intent_token = NULL WHERE app_id = ? AND token = ? AND intent_token = ?")) {
-        s.setString(1, lease.appId());
-        s.setLong(2, lease.token());
-        s.setLong(3, lease.token());
-        s.executeUpdate();
-      }
       return null;
     });
   }
