@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+  private static final io.chatbuilder.core.json.JsonCodec JSON = new io.chatbuilder.core.json.JsonCodec();
 
   private final History history;
   private final LeaseStore leases;
@@ -128,7 +129,7 @@ public final class Recovery {
         List<Event> logged = eventLog.read(appId, runId, 0);
         long last = logged.isEmpty() ? 0 : logged.get(logged.size() - 1).seq();
         if (last == intent.terminalSeq() - 1 && !intent.terminal().isEmpty()) {
-          eventLog.append(new io.chatbuilder.core.json.JsonCodec().eventFromJson(intent.terminal()));
+          eventLog.append(JSON.eventFromJson(intent.terminal()));
           return new Recovered("run", runId + " had ended; its terminal event was written for its dead host");
         }
         Event failed = new Event.RunFailed(appId, runId, last + 1, now(),
