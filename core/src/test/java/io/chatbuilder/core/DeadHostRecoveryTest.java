@@ -203,7 +203,7 @@ class DeadHostRecoveryTest {
 
   /** A host tool that blocks until the test lets it go (the run is "in flight" there). */
   static Tool blocking(CountDownLatch entered, CountDownLatch gate) {
-    ObjectNode schema = new JsonCodec().mapper().createObjectNode().put("type", "object");
+    ObjectNode schema = new JsonCodec().objectNode().put("type", "object");
     return new Tool() {
       @Override
       public ToolDefinition definition() {

@@ -343,7 +343,7 @@ public final class RemoteSandbox implements Sandbox {
             }
             last = event.id();
           }
-          JsonNode data = Wire.MAPPER.readTree(event.data());
+          JsonNode data = Wire.readTree(event.data());
           switch (event.type()) {
             case "stdout" -> listener.onStdout(data.path("text").asText());
             case "stderr" -> listener.onStderr(data.path("text").asText());

@@ -28,7 +28,6 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -495,15 +494,11 @@ final class Router implements HttpHandler {
   }
 
   private static byte[] fingerprint(Request r) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update((r.method + " " + r.route + "?" + new TreeMap<>(r.params) + "\n"
-          + r.exchange.getRequestHeaders().getFirst("If-Match") + "\n").getBytes(StandardCharsets.UTF_8));
-      digest.update(r.body);
-      return digest.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest digest = ContentHash.newSha256();
+    digest.update((r.method + " " + r.route + "?" + new TreeMap<>(r.params) + "\n"
+        + r.exchange.getRequestHeaders().getFirst("If-Match") + "\n").getBytes(StandardCharsets.UTF_8));
+    digest.update(r.body);
+    return digest.digest();
   }
 
   private static StoredResponse json(int status, ObjectNode body) {

@@ -169,9 +169,8 @@ final class McpTools {
     return p instanceof AppPrincipal principal ? principal : AppPrincipal.ANONYMOUS;
   }
 
-  @SuppressWarnings("unchecked")
   private Map<String, Object> toMap(ObjectNode node) {
-    return ops.json().codec().mapper().convertValue(node, Map.class);
+    return ops.json().codec().toJavaMap(node);
   }
 
   // ------------------------------------------------------------------ schemas and arguments

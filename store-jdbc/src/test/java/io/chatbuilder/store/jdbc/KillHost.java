@@ -107,7 +107,7 @@ public final class KillHost {
 
   private static Tool rewriteAll() {
     JsonCodec json = new JsonCodec();
-    ObjectNode schema = json.mapper().createObjectNode().put("type", "object");
+    ObjectNode schema = json.objectNode().put("type", "object");
     schema.putObject("properties").putObject("version").put("type", "string");
     return new Tool() {
       @Override
