@@ -11,9 +11,10 @@ import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.internal.SseFrames;
 import io.chatbuilder.core.runtime.DraftRuntime;
-import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FencedSandbox;
+import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.WriteOutcome;
@@ -400,16 +401,14 @@ final class Router implements HttpHandler {
           ObjectNode gap = Wire.NODES.objectNode();
           gap.put("from", batch.missedFrom());
           gap.put("to", batch.missedTo());
-          sb.append("event: gap\ndata: ").append(Wire.text(gap)).append("\n\n");
+          sb.append(SseFrames.event("", "gap", Wire.text(gap)));
         }
         if (batch.events().isEmpty()) {
-          sb.append(": keepalive\n\n");
+          sb.append(SseFrames.comment("keepalive"));
         }
         boolean terminal = false;
         for (ProcessEvent e : batch.events()) {
-          sb.append("id: ").append(e.seq()).append('\n')
-              .append("event: ").append(e.type()).append('\n')
-              .append("data: ").append(e.data()).append("\n\n");
+          sb.append(SseFrames.event(Long.toString(e.seq()), e.type(), e.data()));
           last = e.seq();
           terminal |= e.terminal();
         }
