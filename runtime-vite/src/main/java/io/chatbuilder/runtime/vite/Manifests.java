@@ -1,7 +1,7 @@
 package io.chatbuilder.runtime.vite;
 
-import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

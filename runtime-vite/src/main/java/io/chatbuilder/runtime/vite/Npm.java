@@ -1,8 +1,8 @@
 package io.chatbuilder.runtime.vite;
 
-import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;

@@ -1,5 +1,6 @@
 package io.chatbuilder.store.jdbc;
 
+import io.chatbuilder.core.AppId;
 import io.chatbuilder.core.ConflictException;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
@@ -54,7 +55,6 @@ import java.util.UUID;
  * as a fresh full snapshot and depth restarts at 0, which keeps reads proportional to the file count.
  */
 final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
-  static final int MAX_APP_ID_LENGTH = 255;
   static final int MAX_PATH_LENGTH = 700;
   static final int MAX_ID_LENGTH = 255;
   private static final int IN_CHUNK = 400;
@@ -570,7 +570,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
 
   /** One query: the matching checkpoints joined with all their labels, newest first. */
   private List<LabelledCheckpoint> labelledWhere(String appId, Optional<LabelQuery> query) {
-    if (appId.length() > MAX_APP_ID_LENGTH) {
+    if (!AppId.isValid(appId)) {
       return List.of();
     }
     return transactions.read("listing labelled checkpoints of app " + appId, c -> {
@@ -612,7 +612,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   private static void checkLabelTarget(String appId, String checkpointId) {
     Objects.requireNonNull(appId, "appId == null");
     Objects.requireNonNull(checkpointId, "checkpointId == null");
-    if (appId.length() > MAX_APP_ID_LENGTH || checkpointId.length() > MAX_ID_LENGTH) {
+    if (!AppId.isValid(appId) || checkpointId.length() > MAX_ID_LENGTH) {
       throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
     }
   }
@@ -1018,10 +1018,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   }
 
   static void checkAppId(String appId) {
-    checkText("appId", appId, MAX_APP_ID_LENGTH);
-    if (appId.isEmpty()) {
-      throw new InvalidArgumentException("appId is empty");
-    }
+    AppId.check(appId);
   }
 
   static void checkText(String what, String value, int maxLength) {
