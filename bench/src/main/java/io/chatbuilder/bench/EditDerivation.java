@@ -2,8 +2,8 @@ package io.chatbuilder.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.internal.LineDiff;
+import io.chatbuilder.core.json.JsonCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.chatbuilder.bench;
 
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ModelRequest;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;

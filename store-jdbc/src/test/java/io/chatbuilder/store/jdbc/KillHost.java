@@ -6,7 +6,7 @@ import io.chatbuilder.core.NothingToDoException;
 import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ChatMessage;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.model.ToolDefinition;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.tool.Tool;
