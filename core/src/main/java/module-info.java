@@ -5,6 +5,7 @@
  */
 module io.chatbuilder.core {
   requires transitive com.fasterxml.jackson.databind;
+  requires io.github.javadiffutils;
   requires org.slf4j;
 
   exports io.chatbuilder.core;

@@ -1,17 +1,27 @@
 package io.chatbuilder.core.internal;
 
+import com.github.difflib.algorithm.Change;
+import com.github.difflib.algorithm.DiffAlgorithmListener;
+import com.github.difflib.algorithm.myers.MyersDiff;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Line diffs for change stats and unified diff text. Trims the common prefix and suffix (edits are
- * usually local), then runs an LCS over the middle when it is small enough; a huge middle is
- * reported as all lines replaced, which keeps the cost bounded for generated or minified files.
- * Not API.
+ * usually local), then runs Myers' O(ND) algorithm (java-diff-utils) over the middle, so a large
+ * file with a few scattered edits diffs as those edits. The work is bounded by the number of
+ * differences: past {@link #MAX_DIFFERENCES} the middle is reported as all lines replaced, which
+ * keeps the cost bounded for generated or minified files. Not API.
+ *
+ * <p>Why java-diff-utils: the hand-written LCS this replaced needed (a × b) cells, so it gave up on
+ * any middle over 2,000 × 2,000 lines and reported a 3,000-line file with two edits 2,900 lines apart
+ * as 2,900 lines replaced ({@code LineDiffTest} pins the difference).
  */
 public final class LineDiff {
-  /** Above this many cells (middle lines a × b) the LCS is skipped. */
-  static final long MAX_CELLS = 4_000_000L;
+  /** Above this many differing lines Myers' search stops and the middle counts as replaced. */
+  static final int MAX_DIFFERENCES = 1_000;
+
+  private static final MyersDiff<String> MYERS = new MyersDiff<>();
 
   private LineDiff() {}
 
@@ -53,51 +63,68 @@ public final class LineDiff {
     }
     List<String> ma = a.subList(prefix, a.size() - suffix);
     List<String> mb = b.subList(prefix, b.size() - suffix);
-    if ((long) ma.size() * mb.size() <= MAX_CELLS) {
-      lcs(ma, mb, out);
-    } else {
-      ma.forEach(l -> out.add(new Edit('-', l)));
-      mb.forEach(l -> out.add(new Edit('+', l)));
-    }
+    middle(ma, mb, out);
     for (int i = a.size() - suffix; i < a.size(); i++) {
       out.add(new Edit(' ', a.get(i)));
     }
     return out;
   }
 
-  private static void lcs(List<String> a, List<String> b, List<Edit> out) {
-    int n = a.size();
-    int m = b.size();
-    if (n == 0 || m == 0) {
+  private static void middle(List<String> a, List<String> b, List<Edit> out) {
+    List<Change> changes;
+    try {
+      changes = a.isEmpty() || b.isEmpty() ? null : MYERS.computeDiff(a, b, new Budget());
+    } catch (Budget.Exceeded e) {
+      changes = null;
+    }
+    if (changes == null) {
       a.forEach(l -> out.add(new Edit('-', l)));
       b.forEach(l -> out.add(new Edit('+', l)));
       return;
     }
-    int[][] len = new int[n + 1][m + 1];
-    for (int i = n - 1; i >= 0; i--) {
-      for (int j = m - 1; j >= 0; j--) {
-        len[i][j] = a.get(i).equals(b.get(j)) ? len[i + 1][j + 1] + 1 : Math.max(len[i + 1][j], len[i][j + 1]);
-      }
-    }
+    // Myers' path is walked back from the end: the changes come last first.
+    changes = new ArrayList<>(changes);
+    changes.sort(java.util.Comparator.comparingInt((Change c) -> c.startOriginal).thenComparingInt(c -> c.startRevised));
     int i = 0;
-    int j = 0;
-    while (i < n && j < m) {
-      if (a.get(i).equals(b.get(j))) {
+    for (Change c : changes) {
+      for (; i < c.startOriginal; i++) {
         out.add(new Edit(' ', a.get(i)));
-        i++;
-        j++;
-      } else if (len[i + 1][j] >= len[i][j + 1]) {
-        out.add(new Edit('-', a.get(i++)));
-      } else {
-        out.add(new Edit('+', b.get(j++)));
+      }
+      for (int k = c.startOriginal; k < c.endOriginal; k++) {
+        out.add(new Edit('-', a.get(k)));
+      }
+      for (int k = c.startRevised; k < c.endRevised; k++) {
+        out.add(new Edit('+', b.get(k)));
+      }
+      i = c.endOriginal;
+    }
+    for (; i < a.size(); i++) {
+      out.add(new Edit(' ', a.get(i)));
+    }
+  }
+
+  /** Stops Myers' search once it has looked for more than {@link #MAX_DIFFERENCES} differences. */
+  private static final class Budget implements DiffAlgorithmListener {
+    static final class Exceeded extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      Exceeded() {
+        super(null, null, false, false);
       }
     }
-    while (i < n) {
-      out.add(new Edit('-', a.get(i++)));
+
+    @Override
+    public void diffStart() {}
+
+    @Override
+    public void diffStep(int value, int max) {
+      if (value > MAX_DIFFERENCES) {
+        throw new Exceeded();
+      }
     }
-    while (j < m) {
-      out.add(new Edit('+', b.get(j++)));
-    }
+
+    @Override
+    public void diffEnd() {}
   }
 
   /** Lines added and removed: {@code [added, removed]}. */

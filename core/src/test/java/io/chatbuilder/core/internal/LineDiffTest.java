@@ -44,4 +44,47 @@ class LineDiffTest {
     }
     assertThat(LineDiff.counts(a.toString(), b.toString())).containsExactly(5000, 5000);
   }
+
+  @Test
+  void aLargeFileWithTwoDistantEditsDiffsAsTwoEdits() {
+    // The (a x b) LCS this class used gave up above 2,000 x 2,000 middle lines and counted all of
+    // these 2,900 lines as replaced; Myers' search costs the number of differences, not the size.
+    StringBuilder a = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      a.append("line ").append(i).append('\n');
+    }
+    String b = a.toString().replace("line 50\n", "line fifty\n").replace("line 2950\n", "line 2950\nadded\n");
+    assertThat(LineDiff.counts(a.toString(), b)).containsExactly(2, 1);
+    String diff = LineDiff.unified("a/f", "b/f", a.toString(), b, 3);
+    assertThat(diff.split("\n")).filteredOn(l -> l.startsWith("@@")).containsExactly("@@ -48,7 +48,7 @@", "@@ -2949,6 +2949,7 @@");
+  }
+
+  @Test
+  void editScriptsReplayToTheNewText() {
+    java.util.Random random = new java.util.Random(42);
+    for (int round = 0; round < 200; round++) {
+      java.util.List<String> a = new java.util.ArrayList<>();
+      int n = random.nextInt(60);
+      for (int i = 0; i < n; i++) {
+        a.add("l" + random.nextInt(8));
+      }
+      java.util.List<String> b = new java.util.ArrayList<>(a);
+      for (int e = random.nextInt(10); e > 0; e--) {
+        int at = b.isEmpty() ? 0 : random.nextInt(b.size());
+        switch (random.nextInt(3)) {
+          case 0 -> b.add(at, "n" + random.nextInt(8));
+          case 1 -> { if (!b.isEmpty()) b.remove(at); }
+          default -> { if (!b.isEmpty()) b.set(at, "c" + random.nextInt(8)); }
+        }
+      }
+      java.util.List<String> fromA = new java.util.ArrayList<>();
+      java.util.List<String> toB = new java.util.ArrayList<>();
+      for (LineDiff.Edit e : LineDiff.edits(a, b)) {
+        if (e.op() != '+') fromA.add(e.line());
+        if (e.op() != '-') toB.add(e.line());
+      }
+      assertThat(fromA).as("round " + round).isEqualTo(a);
+      assertThat(toB).as("round " + round).isEqualTo(b);
+    }
+  }
 }
