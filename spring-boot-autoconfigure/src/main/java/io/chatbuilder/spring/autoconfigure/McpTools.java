@@ -127,6 +127,23 @@ final class McpTools {
     tools.add(tool("list_publishes", "The app's latest publishes, newest first.",
         schema(APP, prop("limit", "integer", "how many (default 20)")),
         (p, a) -> ops.publishes(p, text(a, "app_id"), positive(a, "limit", 20))));
+    tools.add(tool("fork", "Start a new app from one checkpoint of this app (its files, none of its history); "
+            + "needs read access to this app and create access to the new one.",
+        schema(APP, req(prop("checkpoint_id", "string", "the checkpoint to start from")),
+            req(prop("new_app_id", "string", "the id of the new app"))),
+        (p, a) -> ops.fork(p, text(a, "app_id"), text(a, "checkpoint_id"), text(a, "new_app_id"))));
+    tools.add(tool("list_labels", "The app's labelled checkpoints, newest first, each with all its labels; "
+            + "only those with label (exact, or as a prefix when prefix is true) when given.",
+        schema(APP, prop("label", "string", "only checkpoints with this label"),
+            prop("prefix", "boolean", "match label as a prefix (default false)")),
+        (p, a) -> ops.labelled(p, text(a, "app_id"), optText(a, "label"), bool(a, "prefix"))));
+    tools.add(tool("add_label", "Label a checkpoint (a release name, or 'bookmark'); returns its labels.",
+        schema(APP, req(prop("checkpoint_id", "string", "the checkpoint to label")),
+            req(prop("label", "string", "the label"))),
+        (p, a) -> ops.addLabel(p, text(a, "app_id"), text(a, "checkpoint_id"), text(a, "label"))));
+    tools.add(tool("remove_label", "Remove one label from a checkpoint; returns its labels.",
+        schema(APP, req(prop("checkpoint_id", "string", "the checkpoint")), req(prop("label", "string", "the label"))),
+        (p, a) -> ops.removeLabel(p, text(a, "app_id"), text(a, "checkpoint_id"), text(a, "label"))));
     return List.copyOf(tools);
   }
 
@@ -223,6 +240,17 @@ final class McpTools {
 
   private static Optional<String> optText(Map<String, Object> args, String name) {
     return args.get(name) == null ? Optional.empty() : Optional.of(text(args, name));
+  }
+
+  private static boolean bool(Map<String, Object> args, String name) {
+    Object v = args.get(name);
+    if (v == null) {
+      return false;
+    }
+    if (!(v instanceof Boolean flag)) {
+      throw new InvalidArgumentException("argument '" + name + "' must be true or false");
+    }
+    return flag;
   }
 
   private static Optional<Double> optNumber(Map<String, Object> args, String name) {

@@ -146,7 +146,7 @@ class McpServerTest {
     List<String> names = client("alice").listTools().tools().stream().map(McpSchema.Tool::name).toList();
     assertThat(names).containsExactlyInAnyOrder("list_apps", "create_app", "chat", "run_events", "cancel", "list_runs", "list_checkpoints",
         "undo", "redo", "restore", "revert_file", "diff", "list_files", "read_file", "draft_status", "start_draft",
-        "publish", "list_publishes");
+        "publish", "list_publishes", "fork", "list_labels", "add_label", "remove_label");
     McpSchema.Tool chat = client("alice").listTools().tools().stream().filter(t -> t.name().equals("chat")).findFirst()
         .orElseThrow();
     assertThat((List<Object>) chat.inputSchema().get("required")).containsExactly("app_id", "message");
@@ -213,6 +213,39 @@ class McpServerTest {
     // The text content is the same JSON, for clients that ignore structured content.
     McpSchema.CallToolResult files = call(alice, "list_files", Map.of("app_id", "alice-shop"));
     assertThat(((McpSchema.TextContent) files.content().get(0)).text()).contains("\"index.html\"");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void forksAndLabelsCheckpointsWithinThePolicy() {
+    McpSyncClient alice = client("alice");
+    Map<String, Object> created = ok(call(alice, "create_app", Map.of("app_id", "alice-site", "template_id", "plain")));
+    String initial = (String) ((Map<String, Object>) created.get("checkpoint")).get("id");
+
+    Map<String, Object> labels = ok(call(alice, "add_label", Map.of("app_id", "alice-site", "checkpoint_id", initial, "label", "v1.0")));
+    assertThat((List<Object>) labels.get("labels")).containsExactly("v1.0");
+    ok(call(alice, "add_label", Map.of("app_id", "alice-site", "checkpoint_id", initial, "label", "bookmark")));
+    Map<String, Object> found = ok(call(alice, "list_labels", Map.of("app_id", "alice-site", "label", "v1", "prefix", true)));
+    List<Map<String, Object>> checkpoints = (List<Map<String, Object>>) found.get("checkpoints");
+    assertThat(checkpoints).hasSize(1);
+    assertThat(ok(call(alice, "list_labels", Map.of("app_id", "alice-site", "label", "v1"))).get("checkpoints")).asList().isEmpty();
+    Map<String, Object> removed = ok(call(alice, "remove_label", Map.of("app_id", "alice-site", "checkpoint_id", initial, "label", "v1.0")));
+    assertThat((List<Object>) removed.get("labels")).containsExactly("bookmark");
+    // An argument of the wrong type is refused against the tool's input schema, before the tool runs.
+    McpSchema.CallToolResult wrongType = call(alice, "list_labels", Map.of("app_id", "alice-site", "prefix", "yes"));
+    assertThat(wrongType.isError()).isTrue();
+    assertThat(((McpSchema.TextContent) wrongType.content().get(0)).text()).contains("prefix");
+
+    Map<String, Object> fork = ok(call(alice, "fork", Map.of("app_id", "alice-site", "checkpoint_id", initial, "new_app_id", "alice-remix")));
+    assertThat(fork.get("source_app_id")).isEqualTo("alice-site");
+    assertThat(((Map<String, Object>) fork.get("checkpoint")).get("checkpoint_type")).isEqualTo("fork");
+    assertThat(chatBuilder.sandbox("alice-remix").tryRead("index.html")).isPresent();
+    // The policy guards both ends: alice cannot fork into an app she does not own, nor label bob's.
+    assertThat(errorCode(call(alice, "fork", Map.of("app_id", "alice-site", "checkpoint_id", initial, "new_app_id", "bob-copy"))))
+        .isEqualTo("unauthorized");
+    assertThat(chatBuilder.head("bob-copy")).isEmpty();
+    assertThat(errorCode(call(alice, "add_label", Map.of("app_id", "bob-app", "checkpoint_id", initial, "label", "x"))))
+        .isEqualTo("unauthorized");
   }
 
   @Test
