@@ -60,9 +60,12 @@ final class McpTools {
                 + "{type: element, file, line, column, tag, text?}, {type: file, path, start_line?, end_line?}, "
                 + "{type: diagnostic, kind, message, file?, line?, column?}, {type: image, media_type, name?, data (base64)}")),
         (p, a) -> {
-          // core's one mapping of a chat request reads message and attachments (unknown arguments are ignored)
+          String appId = text(a, "app_id");
+          // The policy first, as over HTTP: a denied caller learns nothing from its arguments' errors.
+          ops.authorize(p, appId, AppAction.CHAT);
+          // core's one mapping of a chat request reads message and attachments (other arguments are ignored)
           ChatInput input = ops.json().codec().chatInputFromTree(ops.json().codec().mapper().valueToTree(a));
-          RunHandle run = ops.chat(p, text(a, "app_id"), input);
+          RunHandle run = ops.chat(p, appId, input);
           return ops.json().object().put("app_id", run.appId()).put("run_id", run.runId());
         }));
     tools.add(tool("run_events", "Events of a run with seq > after_seq (JSON as in the HTTP API's event streams). "
