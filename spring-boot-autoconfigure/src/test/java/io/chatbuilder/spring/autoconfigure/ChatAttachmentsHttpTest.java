@@ -69,10 +69,13 @@ class ChatAttachmentsHttpTest {
     }
   }
 
+  private static Path apps;
+
   @DynamicPropertySource
   static void directories(DynamicPropertyRegistry registry) throws IOException {
     Path dir = Files.createTempDirectory("chatbuilder-attach-test");
-    registry.add("chatbuilder.sandbox.base-directory", () -> dir.resolve("apps").toString());
+    apps = dir.resolve("apps");
+    registry.add("chatbuilder.sandbox.base-directory", () -> apps.toString());
   }
 
   @LocalServerPort
@@ -181,6 +184,26 @@ class ChatAttachmentsHttpTest {
     assertThat(chatBuilder.runIds("attach-bad", 10)).isEmpty();
     assertThat(chatBuilder.conversation("attach-bad")).isEmpty();
     assertThat(chatBuilder.activeRun("attach-bad")).isEmpty();
+  }
+
+  @Test
+  void aReferenceThroughASymlinkLeadingOutOfTheAppIsRefusedByTheRealSandboxAndNothingIsRead() throws Exception {
+    createApp("attach-link");
+    Path outside = Files.createTempFile("chatbuilder-secret", ".txt");
+    Files.writeString(outside, "TOP-SECRET host file\n");
+    Files.createSymbolicLink(apps.resolve("attach-link").resolve("leak.txt"), outside);
+    Files.createSymbolicLink(apps.resolve("attach-link").resolve("etc"), outside.getParent());
+    int before = model.requests().size();
+    for (String path : List.of("leak.txt", "etc/" + outside.getFileName())) {
+      try (Response r = post("/apps/attach-link/builder/chat/stream", body("{\"type\":\"file\",\"path\":\"" + path + "\"}"))) {
+        String answer = r.body().string();
+        assertThat(r.code()).as(path + ": " + answer).isEqualTo(400);
+        assertThat(MAPPER.readTree(answer).path("code").asText()).as(answer).isEqualTo("path_refused");
+        assertThat(answer).doesNotContain("TOP-SECRET");
+      }
+    }
+    assertThat(model.requests()).hasSize(before);
+    assertThat(chatBuilder.runIds("attach-link", 10)).isEmpty();
   }
 
   @Test
