@@ -4,7 +4,6 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
 import io.chatbuilder.core.sandbox.SandboxPaths;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -320,10 +319,17 @@ public sealed interface Attachment {
     }
   }
 
+  /** At most 40 characters of a refused value for an error message, control and format characters as {@code \\uXXXX}. */
   private static String abbreviate(String s) {
-    String shown = s.length() <= 40 ? s : s.substring(0, 39) + "…";
-    return shown.chars().anyMatch(Character::isISOControl)
-        ? Arrays.toString(shown.codePoints().toArray()).toLowerCase(Locale.ROOT)
-        : shown;
+    String cut = s.length() <= 40 ? s : s.substring(0, 39) + "…";
+    StringBuilder shown = new StringBuilder(cut.length());
+    cut.chars().forEach(c -> {
+      if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+        shown.append(String.format(Locale.ROOT, "\\u%04x", c));
+      } else {
+        shown.append((char) c);
+      }
+    });
+    return shown.toString();
   }
 }

@@ -173,6 +173,9 @@ class AttachmentJsonTest {
     assertRefused(image("image/svg+xml", PNG_B64), ErrorCode.INVALID_ARGUMENT,
         "image media_type 'image/svg+xml' is not supported; use one of image/png, image/jpeg, image/gif, image/webp");
     assertRefused(image("IMAGE/PNG", PNG_B64), ErrorCode.INVALID_ARGUMENT, "is not supported");
+    // a refused value is shown with its control and bidi characters escaped
+    assertRefused(image("image/png\\u202e\\n", PNG_B64), ErrorCode.INVALID_ARGUMENT,
+        "image media_type 'image/png\\u202e\\u000a' is not supported");
     byte[] big = new byte[Attachment.MAX_IMAGE_BYTES + 1];
     System.arraycopy(PNG, 0, big, 0, PNG.length);
     assertRefused(image("image/png", Base64.getEncoder().encodeToString(big)), ErrorCode.TOO_LARGE, "image is larger than 3145728 bytes");
