@@ -6,7 +6,7 @@ import io.chatbuilder.bench.EditDerivation.Call;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.internal.ArgumentValidator;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.tool.BuiltinTools;
 import io.chatbuilder.core.tool.EditTools;

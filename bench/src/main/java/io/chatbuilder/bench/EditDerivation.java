@@ -1,9 +1,9 @@
 package io.chatbuilder.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.internal.LineDiff;
+import io.chatbuilder.core.json.JsonCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  * quotes (dropped trailing spaces, ASCII quotes, its own indentation, a misremembered word).
  */
 final class EditDerivation {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final JsonCodec JSON = new JsonCodec();
   static final int PATCH_CONTEXT = 3;
 
   private EditDerivation() {}
@@ -132,9 +132,9 @@ final class EditDerivation {
 
   static List<Call> writeFile(FileOp op) {
     List<Call> calls = new ArrayList<>();
-    op.after.ifPresent(a -> calls.add(new Call("write_file", JSON.createObjectNode().put("path", op.path).put("content", a))));
+    op.after.ifPresent(a -> calls.add(new Call("write_file", JSON.objectNode().put("path", op.path).put("content", a))));
     if (op.after.isEmpty() || op.from.isPresent()) {
-      calls.add(new Call("delete_file", JSON.createObjectNode().put("path", op.source())));
+      calls.add(new Call("delete_file", JSON.objectNode().put("path", op.source())));
     }
     return calls;
   }
@@ -149,15 +149,15 @@ final class EditDerivation {
   static List<Call> editFile(FileOp op, ModelView view, boolean minimal) {
     List<Call> calls = new ArrayList<>();
     if (op.before.isEmpty()) {
-      calls.add(new Call("write_file", JSON.createObjectNode().put("path", op.path).put("content", op.after.get())));
+      calls.add(new Call("write_file", JSON.objectNode().put("path", op.path).put("content", op.after.get())));
       return calls;
     }
     if (op.after.isEmpty()) {
-      calls.add(new Call("delete_file", JSON.createObjectNode().put("path", op.path)));
+      calls.add(new Call("delete_file", JSON.objectNode().put("path", op.path)));
       return calls;
     }
     if (op.from.isPresent()) {
-      calls.add(new Call("rename_file", JSON.createObjectNode().put("from", op.from.get()).put("to", op.path)));
+      calls.add(new Call("rename_file", JSON.objectNode().put("from", op.from.get()).put("to", op.path)));
     }
     String before = op.before.get();
     String after = op.after.get();
@@ -210,7 +210,7 @@ final class EditDerivation {
         delta += inserted.size() - (e - s);
       }
     }
-    ObjectNode args = JSON.createObjectNode().put("path", op.path);
+    ObjectNode args = JSON.objectNode().put("path", op.path);
     List<String[]> seen = new ArrayList<>();
     for (String[] edit : edits) {
       seen.add(view.edit(edit[0], edit[1]));
@@ -280,7 +280,7 @@ final class EditDerivation {
       }
     }
     p.append("*** End Patch\n");
-    return List.of(new Call("apply_patch", JSON.createObjectNode().put("input", p.toString())));
+    return List.of(new Call("apply_patch", JSON.objectNode().put("input", p.toString())));
   }
 
   /** A V4A hunk: anchors, lines with their prefix, whether it ends the file. */

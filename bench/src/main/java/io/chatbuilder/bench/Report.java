@@ -1,7 +1,6 @@
 package io.chatbuilder.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chatbuilder.core.json.JsonCodec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -15,6 +14,8 @@ import java.util.Map;
 
 /** Prints the results as a Markdown table and writes them as JSON. */
 final class Report {
+  private static final JsonCodec JSON = new JsonCodec();
+
   private Report() {}
 
   static void printTable(List<Result> results, PrintStream out) {
@@ -64,7 +65,7 @@ final class Report {
     root.put("results", list);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+      Files.writeString(file, JSON.writePretty(JSON.fromJava(root)) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -1,9 +1,8 @@
 package io.chatbuilder.bench;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ModelRequest;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -17,7 +16,7 @@ import java.util.Optional;
  * before each run; runs are sequential.
  */
 final class ScriptedAgent {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonCodec JSON = new JsonCodec();
 
   /** One planned tool call. */
   record Call(String tool, String argumentsJson) {}
@@ -55,10 +54,6 @@ final class ScriptedAgent {
   }
 
   private static String json(Map<String, String> args) {
-    try {
-      return JSON.writeValueAsString(args);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return JSON.write(JSON.fromJava(args));
   }
 }

@@ -64,7 +64,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * The entry point a host application builds once and shares: chat with the agent about an app, and
@@ -92,7 +91,6 @@ import java.util.regex.Pattern;
  */
 public final class ChatBuilder implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatBuilder.class);
-  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final int EVENT_BATCH = 500;
   private static final Duration EVENT_FLUSH_ON_CLOSE = Duration.ofSeconds(10);
 
@@ -879,11 +877,7 @@ public final class ChatBuilder implements AutoCloseable {
   }
 
   static void checkAppId(String appId) {
-    Objects.requireNonNull(appId, "appId == null");
-    if (!APP_ID.matcher(appId).matches()) {
-      throw new InvalidArgumentException("invalid app id '" + appId
-          + "': use 1-64 letters, digits, '_' or '-', starting with a letter or digit");
-    }
+    AppId.check(appId);
   }
 
   private String newHostId() {

@@ -20,10 +20,10 @@ import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.event.InMemoryEventLog;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ChatMessage;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.ToolDefinition;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.tool.Tool;
 import io.chatbuilder.core.tool.ToolContext;
@@ -203,7 +203,7 @@ class DeadHostRecoveryTest {
 
   /** A host tool that blocks until the test lets it go (the run is "in flight" there). */
   static Tool blocking(CountDownLatch entered, CountDownLatch gate) {
-    ObjectNode schema = new JsonCodec().mapper().createObjectNode().put("type", "object");
+    ObjectNode schema = new JsonCodec().objectNode().put("type", "object");
     return new Tool() {
       @Override
       public ToolDefinition definition() {

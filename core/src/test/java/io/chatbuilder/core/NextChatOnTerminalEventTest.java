@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ChatMessage;
-import io.chatbuilder.core.model.ScriptedModel;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.ScriptedModel;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

@@ -1,27 +1,21 @@
 package io.chatbuilder.models;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.json.JsonCodec;
 import java.util.Optional;
 
-/** Small JSON helpers over one mapper. */
+/** The providers' JSON needs (lenient argument objects, error bodies) over core's one {@link JsonCodec}. */
 final class Json {
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final JsonCodec codec = new JsonCodec();
 
   ObjectNode object() {
-    return mapper.createObjectNode();
+    return codec.objectNode();
   }
 
   /** Parses {@code text}, or empty if it is not valid JSON (trailing garbage included). */
   Optional<JsonNode> tryParse(String text) {
-    try {
-      JsonNode node = mapper.readTree(text);
-      return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
-    } catch (JsonProcessingException e) {
-      return Optional.empty();
-    }
+    return codec.tryRead(text);
   }
 
   /** Stored tool arguments as a JSON object; anything else (invalid, cut off, not an object) becomes {@code {}}. */
@@ -30,11 +24,7 @@ final class Json {
   }
 
   String write(JsonNode node) {
-    try {
-      return mapper.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot print JSON", e);
-    }
+    return codec.write(node);
   }
 
   /** The message of a provider's JSON error body: {@code error.message}, {@code error} as text, or {@code message}. */

@@ -3,6 +3,7 @@ package io.chatbuilder.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.internal.SseEvent;
 import io.chatbuilder.core.model.Attachment;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.FinishReason;

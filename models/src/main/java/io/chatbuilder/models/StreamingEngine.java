@@ -5,6 +5,8 @@ import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
 import io.chatbuilder.core.RetryPolicy;
+import io.chatbuilder.core.internal.SseEvent;
+import io.chatbuilder.core.internal.SseReader;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ModelStreamListener;
@@ -152,7 +154,7 @@ final class StreamingEngine {
           throw new ProviderFailure(protocol.provider() + " answered with " + contentType
               + " instead of an event stream: " + OpenAiProtocol.abbreviate(message), false);
         }
-        SseReader reader = new SseReader(response.body().source(), maxLineBytes, protocol.provider());
+        SseReader reader = new SseReader(response.body().byteStream(), maxLineBytes, SseReader.EndOfStream.DISPATCH_COMPLETE_LINES);
         TurnParser turn = protocol.newTurn(tracker);
         boolean ended = false;
         SseEvent event;
@@ -166,6 +168,8 @@ final class StreamingEngine {
         cancellation.throwIfCancelled();
         ModelResponse done = turn.finish(ended);
         return new Attempt(done, turn.pausedContent());
+      } catch (SseReader.TooLargeEventException e) {
+        throw new ModelException(protocol.provider() + " sent " + e.getMessage(), false);
       } catch (IOException e) {
         throw ioFailure(e, cancellation);
       }

@@ -1,6 +1,7 @@
 package io.chatbuilder.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbuilder.core.internal.SseEvent;
 import io.chatbuilder.core.model.ModelResponse;
 import java.util.List;
 

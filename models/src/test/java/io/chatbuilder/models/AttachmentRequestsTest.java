@@ -14,7 +14,7 @@ import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.model.ModelClient;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;

@@ -79,6 +79,16 @@ class OpenAiChatModelTest {
   }
 
   @Test
+  void anOverlongEventLineFailsTheTurnWithoutRetrying() {
+    server.enqueue(sse("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "x".repeat(5000) + "\"}}]}\n\n"));
+    assertThatThrownBy(() -> run(builder().maxLineBytes(2048).build()))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("openai sent a line longer than 2048 bytes")
+        .satisfies(e -> assertThat(((ModelException) e).retryable()).isFalse());
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void parallelToolCallsWithInterleavedFragmentsAreAccumulatedPerIndex() {
     server.enqueue(sse(streamText("openai/parallel-tool-calls.sse")));
     ModelResponse response = run(builder().build());

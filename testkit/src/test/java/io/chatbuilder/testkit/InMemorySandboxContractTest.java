@@ -1,6 +1,6 @@
 package io.chatbuilder.testkit;
 
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 
 class InMemorySandboxContractTest extends SandboxContract {

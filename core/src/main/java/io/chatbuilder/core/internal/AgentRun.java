@@ -459,11 +459,7 @@ public final class AgentRun {
 
   private static JsonNode parseArguments(String raw) {
     String text = raw.isBlank() ? "{}" : raw;
-    try {
-      return JSON.mapper().reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
-    } catch (java.io.IOException e) {
-      return null;
-    }
+    return JSON.tryRead(text).orElse(null);
   }
 
   private static String abbreviate(String s, int max) {

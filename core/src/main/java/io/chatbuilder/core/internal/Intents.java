@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.json.JsonCodec;
-import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -39,7 +38,7 @@ final class Intents {
   }
 
   static String run(String runId, String label) {
-    ObjectNode o = JSON.mapper().createObjectNode();
+    ObjectNode o = JSON.objectNode();
     o.put("kind", "run");
     o.put("run_id", runId);
     o.put("label", label.length() <= MAX_LABEL ? label : label.substring(0, MAX_LABEL));
@@ -52,7 +51,7 @@ final class Intents {
    * later) and write it itself if this host died first.
    */
   static String runEnded(String runId, String label, io.chatbuilder.core.event.Event terminal) {
-    ObjectNode o = JSON.mapper().createObjectNode();
+    ObjectNode o = JSON.objectNode();
     o.put("kind", "run");
     o.put("run_id", runId);
     o.put("label", label.length() <= MAX_LABEL ? label : label.substring(0, MAX_LABEL));
@@ -64,7 +63,7 @@ final class Intents {
   }
 
   static String history(CheckpointType type, String fromHeadId) {
-    ObjectNode o = JSON.mapper().createObjectNode();
+    ObjectNode o = JSON.objectNode();
     o.put("kind", "history");
     o.put("op", type.wireName());
     o.put("from_head", fromHeadId);
@@ -73,12 +72,7 @@ final class Intents {
 
   /** Empty if the text is not an intent of this library (e.g. written by a newer version). */
   static Optional<Intent> parse(String text) {
-    JsonNode o;
-    try {
-      o = JSON.mapper().readTree(text);
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    JsonNode o = JSON.tryRead(text).orElse(null);
     if (o == null || !o.isObject()) {
       return Optional.empty();
     }

@@ -1,8 +1,11 @@
 package io.chatbuilder.core.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,12 +29,14 @@ import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.Usage;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
@@ -44,15 +49,120 @@ import java.util.TreeMap;
 public final class JsonCodec {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  // Kept private: a mapper handed out can be reconfigured by anyone and change every module's
+  // wire format. Callers get trees, text and bytes through the methods below.
   private final ObjectMapper mapper;
+  private final ObjectReader strictReader;
+  private final ObjectWriter prettyWriter;
 
   public JsonCodec() {
     this.mapper = new ObjectMapper();
+    this.strictReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    this.prettyWriter = mapper.writerWithDefaultPrettyPrinter();
   }
 
-  /** The mapper used for parsing and printing; do not reconfigure it. */
-  public ObjectMapper mapper() {
-    return mapper;
+  // ---------------------------------------------------------------- general JSON support
+
+  /** A new empty JSON object. */
+  public ObjectNode objectNode() {
+    return NODES.objectNode();
+  }
+
+  /** A new empty JSON array. */
+  public ArrayNode arrayNode() {
+    return NODES.arrayNode();
+  }
+
+  /**
+   * Parses JSON text: exactly one value, nothing after it but white space.
+   *
+   * @throws InvalidArgumentException if it is not valid JSON
+   */
+  public JsonNode read(String json) {
+    Objects.requireNonNull(json, "json == null");
+    try {
+      JsonNode node = strictReader.readTree(json);
+      if (node == null || node.isMissingNode()) {
+        throw new InvalidArgumentException("empty JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidArgumentException("malformed JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Parses JSON bytes (UTF-8) as {@link #read(String)} does. */
+  public JsonNode read(byte[] json) {
+    Objects.requireNonNull(json, "json == null");
+    try {
+      JsonNode node = strictReader.readTree(json);
+      if (node == null || node.isMissingNode()) {
+        throw new InvalidArgumentException("empty JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidArgumentException("malformed JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidArgumentException("unreadable JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses JSON text, or empty if it is not exactly one valid JSON value. */
+  public Optional<JsonNode> tryRead(String json) {
+    try {
+      return Optional.of(read(json));
+    } catch (InvalidArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Prints compact JSON. */
+  public String write(JsonNode node) {
+    try {
+      return mapper.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print JSON", e);
+    }
+  }
+
+  /** Prints compact JSON as UTF-8 bytes. */
+  public byte[] writeBytes(JsonNode node) {
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print JSON", e);
+    }
+  }
+
+  /** Prints indented JSON, for files people read (records, golden samples). */
+  public String writePretty(JsonNode node) {
+    try {
+      return prettyWriter.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print JSON", e);
+    }
+  }
+
+  /** A JSON object as plain Java values (maps, lists, strings, numbers, booleans), for APIs that take those. */
+  public Map<String, Object> toJavaMap(ObjectNode node) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = mapper.convertValue(node, Map.class);
+    return map;
+  }
+
+  /** Plain Java values (maps, lists, strings, numbers, booleans) as a JSON tree. */
+  public JsonNode fromJava(Object value) {
+    return mapper.valueToTree(value);
+  }
+
+  /** A JSON object of counts (such as a tool summary), keys in order; non-objects give an empty map. */
+  public Map<String, Integer> countsFrom(JsonNode o) {
+    return countsFromTree(o);
+  }
+
+  /** Counts as a JSON object with keys in order. */
+  public ObjectNode countsTree(Map<String, Integer> counts) {
+    return countsToTree(counts);
   }
 
   // ---------------------------------------------------------------- events
@@ -644,28 +754,6 @@ public final class JsonCodec {
       }
     }
     return counts;
-  }
-
-  /** Parses JSON text. @throws InvalidArgumentException if it is not valid JSON */
-  public JsonNode read(String json) {
-    try {
-      JsonNode node = mapper.readTree(json);
-      if (node == null) {
-        throw new InvalidArgumentException("empty JSON");
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      throw new InvalidArgumentException("malformed JSON: " + e.getOriginalMessage(), e);
-    }
-  }
-
-  /** Prints compact JSON. */
-  public String write(JsonNode node) {
-    try {
-      return mapper.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot print JSON", e);
-    }
   }
 
   private static JsonNode required(JsonNode o, String field) {

@@ -3,7 +3,7 @@ package io.chatbuilder.core.model;
 import io.chatbuilder.core.Cancellation;
 
 /**
- * A streaming chat model with tool calling. Implementations: {@link ScriptedModel} here, real HTTP
+ * A streaming chat model with tool calling. Implementations: {@link io.chatbuilder.core.testing.ScriptedModel} for tests, real HTTP
  * providers in the {@code models} module. Must be thread-safe: runs of different apps call it
  * concurrently.
  */

@@ -2,6 +2,7 @@ package io.chatbuilder.core.tool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ToolDefinition;
@@ -10,7 +11,6 @@ import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.Sandbox;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -133,8 +133,8 @@ public final class CheckApp implements Tool {
         "the app has no package.json: there is nothing to build"));
     JsonNode manifest;
     try {
-      manifest = JSON.mapper().readTree(pkg.text().orElse(""));
-    } catch (IOException e) {
+      manifest = JSON.read(pkg.text().orElse(""));
+    } catch (InvalidArgumentException e) {
       return remember(context, new Check(false, List.of("package.json:1:1 is not valid JSON: " + firstLine(e.getMessage())), 0,
           List.of("read package.json"), false));
     }

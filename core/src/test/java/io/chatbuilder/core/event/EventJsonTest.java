@@ -184,7 +184,7 @@ class EventJsonTest {
     if (regenerate != null) {
       Event sample = samples().stream().filter(e -> e.type().equals(type)).findFirst().orElseThrow();
       Path file = Path.of(regenerate, type + ".json");
-      Files.writeString(file, CODEC.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(CODEC.toTree(sample)) + "\n");
+      Files.writeString(file, CODEC.writePretty(CODEC.toTree(sample)) + "\n");
     }
     try (InputStream in = EventJsonTest.class.getResourceAsStream(resource)) {
       assertThat(in).as("example file %s", resource).isNotNull();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.SandboxException;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandPolicy;
@@ -13,7 +13,7 @@ import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
 import io.chatbuilder.core.sandbox.SearchQuery;

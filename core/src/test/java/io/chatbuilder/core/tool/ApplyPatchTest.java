@@ -7,7 +7,7 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.TooLargeException;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

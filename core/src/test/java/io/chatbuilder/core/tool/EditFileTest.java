@@ -9,7 +9,7 @@ import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

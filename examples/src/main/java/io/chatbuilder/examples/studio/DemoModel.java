@@ -8,7 +8,7 @@ import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.ModelRequest;
 import io.chatbuilder.core.model.ModelResponse;
 import io.chatbuilder.core.model.ModelStreamListener;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -132,7 +132,7 @@ final class StudioServer implements HttpHandler {
   private void routeApi(HttpExchange ex, String method, List<String> p) throws IOException {
     if (p.equals(List.of("studio"))) {
       get(method);
-      var body = codec.mapper().createObjectNode().put("model", info.model()).put("demo", info.demo())
+      var body = codec.objectNode().put("model", info.model()).put("demo", info.demo())
           .put("draft_mode", info.draftMode()).put("isolated", info.isolated());
       if (!info.isolated()) {
         body.put("isolation_warning", "sandboxes are not isolated: app code (npm, dev servers, builds, commands) "
@@ -143,10 +143,10 @@ final class StudioServer implements HttpHandler {
     }
     if (p.equals(List.of("templates"))) {
       get(method);
-      ArrayNode templates = codec.mapper().createArrayNode();
+      ArrayNode templates = codec.arrayNode();
       builder.templates().values().stream().sorted(java.util.Comparator.comparing(AppTemplate::id))
           .forEach(t -> templates.addObject().put("id", t.id()).put("description", t.description()));
-      sendJson(ex, 200, codec.mapper().createObjectNode().set("templates", templates));
+      sendJson(ex, 200, codec.objectNode().set("templates", templates));
       return;
     }
     if (p.equals(List.of("apps"))) {
@@ -186,7 +186,7 @@ final class StudioServer implements HttpHandler {
       case "runs" -> {
         if (p.size() == 1) {
           get(method);
-          ObjectNode o = codec.mapper().createObjectNode();
+          ObjectNode o = codec.objectNode();
           ArrayNode ids = o.putArray("run_ids");
           builder.runIds(appId, intParam(query(ex), "limit", 50)).forEach(ids::add);
           builder.activeRun(appId).ifPresent(r -> o.put("active_run_id", r.runId()));
@@ -204,7 +204,7 @@ final class StudioServer implements HttpHandler {
           post(method);
           Optional<RunHandle> run = builder.activeRun(appId);
           run.ifPresent(RunHandle::cancel);
-          ObjectNode o = codec.mapper().createObjectNode().put("cancelled", run.isPresent());
+          ObjectNode o = codec.objectNode().put("cancelled", run.isPresent());
           run.ifPresent(r -> o.put("run_id", r.runId()));
           sendJson(ex, 200, o);
           return;
@@ -221,9 +221,9 @@ final class StudioServer implements HttpHandler {
           return;
         }
         if (p.size() == 3 && p.get(2).equals("files")) {
-          ArrayNode files = codec.mapper().createArrayNode();
+          ArrayNode files = codec.arrayNode();
           builder.files(appId, p.get(1)).forEach((path, size) -> files.addObject().put("path", path).put("size", size));
-          sendJson(ex, 200, codec.mapper().createObjectNode().put("checkpoint_id", p.get(1)).set("files", files));
+          sendJson(ex, 200, codec.objectNode().put("checkpoint_id", p.get(1)).set("files", files));
           return;
         }
       }
@@ -282,9 +282,9 @@ final class StudioServer implements HttpHandler {
       case "publishes" -> {
         if (p.size() == 1) {
           get(method);
-          ArrayNode list = codec.mapper().createArrayNode();
+          ArrayNode list = codec.arrayNode();
           builder.publishes(appId, intParam(query(ex), "limit", 20)).forEach(r -> list.add(publishJson(r)));
-          sendJson(ex, 200, codec.mapper().createObjectNode().set("publishes", list));
+          sendJson(ex, 200, codec.objectNode().set("publishes", list));
           return;
         }
       }
@@ -317,12 +317,12 @@ final class StudioServer implements HttpHandler {
   }
 
   private void listApps(HttpExchange ex) throws IOException {
-    ArrayNode apps = codec.mapper().createArrayNode();
+    ArrayNode apps = codec.arrayNode();
     for (String appId : builder.checkpointStore().apps()) {
       ObjectNode app = apps.addObject().put("app_id", appId);
       builder.checkpointStore().head(appId).ifPresent(h -> app.set("head", codec.checkpointToTree(h)));
     }
-    sendJson(ex, 200, codec.mapper().createObjectNode().set("apps", apps));
+    sendJson(ex, 200, codec.objectNode().set("apps", apps));
   }
 
   private void createApp(HttpExchange ex) throws IOException {
@@ -330,7 +330,7 @@ final class StudioServer implements HttpHandler {
     String appId = requiredText(body, "app_id");
     String templateId = optionalText(body, "template_id").orElse(StarterTemplate.ID);
     Checkpoint initial = builder.createApp(appId, templateId);
-    ObjectNode o = codec.mapper().createObjectNode().put("app_id", appId).put("template_id", templateId);
+    ObjectNode o = codec.objectNode().put("app_id", appId).put("template_id", templateId);
     o.set("checkpoint", codec.checkpointToTree(initial));
     sendJson(ex, 201, o);
   }
@@ -341,7 +341,7 @@ final class StudioServer implements HttpHandler {
     List<Checkpoint> list = q.containsKey("before")
         ? builder.checkpoints(appId, limit, q.get("before"))
         : builder.checkpoints(appId, limit);
-    ObjectNode o = codec.mapper().createObjectNode();
+    ObjectNode o = codec.objectNode();
     ArrayNode items = o.putArray("checkpoints");
     list.forEach(c -> items.add(codec.checkpointToTree(c)));
     builder.head(appId).ifPresent(h -> o.put("head_id", h.id()));
@@ -351,7 +351,7 @@ final class StudioServer implements HttpHandler {
   }
 
   private void sendHistory(HttpExchange ex, String appId, Checkpoint checkpoint) throws IOException {
-    ObjectNode o = codec.mapper().createObjectNode();
+    ObjectNode o = codec.objectNode();
     o.set("checkpoint", codec.checkpointToTree(checkpoint));
     ChatBuilder.UndoRedoState state = builder.undoRedoState(appId);
     o.put("can_undo", state.canUndo()).put("can_redo", state.canRedo());
@@ -360,7 +360,7 @@ final class StudioServer implements HttpHandler {
 
   private void diff(HttpExchange ex, String appId, String from, String to) throws IOException {
     CheckpointDiff diff = builder.diff(appId, from, to);
-    ObjectNode o = codec.mapper().createObjectNode();
+    ObjectNode o = codec.objectNode();
     o.set("from", codec.checkpointToTree(diff.from()));
     o.set("to", codec.checkpointToTree(diff.to()));
     ArrayNode files = o.putArray("files");
@@ -373,7 +373,7 @@ final class StudioServer implements HttpHandler {
   }
 
   private ObjectNode publishJson(PublishResult r) {
-    ObjectNode o = codec.mapper().createObjectNode()
+    ObjectNode o = codec.objectNode()
         .put("publish_id", r.publishId()).put("app_id", r.appId()).put("checkpoint_id", r.checkpointId())
         .put("revision_id", r.revisionId()).put("success", r.success()).put("manifest_hash", r.manifestHash())
         .put("files", r.manifest().size()).put("build_log", r.buildLog()).put("started_at", r.startedAt().toString())
@@ -387,7 +387,7 @@ final class StudioServer implements HttpHandler {
   }
 
   private ObjectNode draftJson(DraftStatus s) {
-    ObjectNode o = codec.mapper().createObjectNode().put("app_id", s.appId()).put("state", s.state().name().toLowerCase(Locale.ROOT))
+    ObjectNode o = codec.objectNode().put("app_id", s.appId()).put("state", s.state().name().toLowerCase(Locale.ROOT))
         .put("mode", info.draftMode()).put("restarts", s.restarts()).put("since", s.since().toString());
     s.previewUrl().ifPresent(u -> o.put("preview_url", u));
     s.error().ifPresent(e -> o.put("error", e));
@@ -691,7 +691,7 @@ final class StudioServer implements HttpHandler {
   private JsonNode readBody(HttpExchange ex) throws IOException {
     byte[] bytes = readLimited(ex.getRequestBody());
     if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
-      return codec.mapper().createObjectNode();
+      return codec.objectNode();
     }
     JsonNode node = codec.read(new String(bytes, StandardCharsets.UTF_8));
     if (!node.isObject()) {
@@ -753,7 +753,7 @@ final class StudioServer implements HttpHandler {
   // ------------------------------------------------------------------ responses
 
   private ObjectNode error(String code, String message) {
-    return codec.mapper().createObjectNode().put("code", code).put("message", message);
+    return codec.objectNode().put("code", code).put("message", message);
   }
 
   private void sendError(HttpExchange ex, ErrorCode code, String message) throws IOException {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.RunOutcome;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import java.time.Duration;
 import java.util.HashMap;

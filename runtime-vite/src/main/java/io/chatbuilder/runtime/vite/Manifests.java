@@ -1,13 +1,13 @@
 package io.chatbuilder.runtime.vite;
 
 import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -39,13 +39,13 @@ final class Manifests {
 
   /** SHA-256 of the lines {@code "<path> <sha256>\n"} in path order: equal for byte-identical outputs. */
   static String hash(Map<String, String> manifest) {
-    MessageDigest md = Hashing.sha256();
+    MessageDigest md = ContentHash.newSha256();
     new TreeMap<>(manifest).forEach((path, sha) -> md.update((path + " " + sha + "\n").getBytes(StandardCharsets.UTF_8)));
-    return HexFormat.of().formatHex(md.digest());
+    return ContentHash.hex(md.digest());
   }
 
   private static String sha256(Path file) {
-    MessageDigest md = Hashing.sha256();
+    MessageDigest md = ContentHash.newSha256();
     byte[] buffer = new byte[64 * 1024];
     try (InputStream in = Files.newInputStream(file)) {
       int n;
@@ -55,7 +55,7 @@ final class Manifests {
     } catch (IOException e) {
       throw new SandboxException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    return HexFormat.of().formatHex(md.digest());
+    return ContentHash.hex(md.digest());
   }
 
   private static String relative(Path root, Path p) {

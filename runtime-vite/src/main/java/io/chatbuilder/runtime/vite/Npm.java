@@ -2,6 +2,7 @@ package io.chatbuilder.runtime.vite;
 
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +103,7 @@ final class Npm {
    * @throws StepFailure if a file is larger than the sandbox lets the runtime read
    */
   static String dependencyHash(Sandbox sandbox) {
-    MessageDigest md = Hashing.sha256();
+    MessageDigest md = ContentHash.newSha256();
     for (String name : List.of("package.json", "package-lock.json")) {
       md.update(name.getBytes(StandardCharsets.UTF_8));
       Optional<byte[]> content;
@@ -122,7 +122,7 @@ final class Npm {
         md.update((byte) 0);
       }
     }
-    return HexFormat.of().formatHex(md.digest());
+    return ContentHash.hex(md.digest());
   }
 
   /**

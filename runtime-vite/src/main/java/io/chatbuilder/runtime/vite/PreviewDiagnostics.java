@@ -5,7 +5,6 @@ import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.DiagnosticListener;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,14 +67,12 @@ final class PreviewDiagnostics {
     if (!isDiagnosticLine(text) || text.length() > MAX_LINE_CHARS) {
       return;
     }
-    JsonNode o;
-    try {
-      o = JSON.mapper().readTree(text.substring(PREFIX.length()));
-    } catch (IOException e) {
+    JsonNode o = JSON.tryRead(text.substring(PREFIX.length())).orElse(null);
+    if (o == null) {
       log.debug("dropped a malformed diagnostic line of {}", appId);
       return;
     }
-    if (o == null || !o.isObject()) {
+    if (!o.isObject()) {
       return;
     }
     if (o.path("type").asText("").equals("changed")) {

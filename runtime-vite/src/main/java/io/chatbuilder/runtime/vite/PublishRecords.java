@@ -1,9 +1,9 @@
 package io.chatbuilder.runtime.vite;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.PublishResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,10 +28,10 @@ final class PublishRecords {
   private static final Logger log = LoggerFactory.getLogger(PublishRecords.class);
   private static final int FORMAT = 1;
 
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final JsonCodec json = new JsonCodec();
 
   void write(Path dir, PublishResult r) {
-    ObjectNode o = mapper.createObjectNode();
+    ObjectNode o = json.objectNode();
     o.put("format", FORMAT);
     o.put("publish_id", r.publishId());
     o.put("app_id", r.appId());
@@ -48,7 +48,7 @@ final class PublishRecords {
       Files.writeString(dir.resolve(VitePublisher.BUILD_LOG), r.buildLog(), StandardCharsets.UTF_8);
       // write-then-rename: a crash never leaves a half-written record
       Path tmp = dir.resolve(VitePublisher.RECORD + ".tmp");
-      Files.write(tmp, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+      Files.writeString(tmp, json.writePretty(o), StandardCharsets.UTF_8);
       Files.move(tmp, dir.resolve(VitePublisher.RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new SandboxException("cannot record publish " + r.publishId() + " in " + dir + ": " + e.getMessage(), e);
@@ -62,7 +62,7 @@ final class PublishRecords {
       return Optional.empty();
     }
     try {
-      JsonNode o = mapper.readTree(file.toFile());
+      JsonNode o = json.read(Files.readAllBytes(file));
       SortedMap<String, String> manifest = new TreeMap<>();
       Iterator<Map.Entry<String, JsonNode>> fields = o.path("manifest").fields();
       while (fields.hasNext()) {

@@ -1,5 +1,6 @@
 package io.chatbuilder.runtime.vite;
 
+import io.chatbuilder.core.AppId;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -7,17 +8,11 @@ import java.util.regex.Pattern;
 /** Checks shared by the runtime's builders and entry points. */
 final class Settings {
   /** Same rule as the facade's app ids: safe as one directory name. */
-  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private Settings() {}
 
   static String checkAppId(String appId) {
-    Objects.requireNonNull(appId, "appId == null");
-    if (!APP_ID.matcher(appId).matches()) {
-      throw new io.chatbuilder.core.InvalidArgumentException("invalid app id '" + appId.replace("\n", "\\n")
-          + "': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-    }
-    return appId;
+    return AppId.check(appId);
   }
 
   static Duration positive(Duration d, String name) {

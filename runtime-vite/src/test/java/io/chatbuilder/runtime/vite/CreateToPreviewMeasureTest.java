@@ -3,7 +3,7 @@ package io.chatbuilder.runtime.vite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbuilder.core.ChatBuilder;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;

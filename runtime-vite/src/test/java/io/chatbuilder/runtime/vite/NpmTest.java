@@ -3,7 +3,7 @@ package io.chatbuilder.runtime.vite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

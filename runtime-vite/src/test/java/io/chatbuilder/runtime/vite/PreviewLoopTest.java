@@ -11,7 +11,7 @@ import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelRequest;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.model.ToolDefinition;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftRuntime;

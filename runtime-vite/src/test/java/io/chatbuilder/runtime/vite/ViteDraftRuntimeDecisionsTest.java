@@ -6,7 +6,7 @@ import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.StatusListener;
 import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -14,7 +14,7 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.CheckpointType;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.Sandbox;

@@ -14,7 +14,7 @@ import io.chatbuilder.core.checkpoint.CheckpointDraft;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.FileRef;
 import io.chatbuilder.core.checkpoint.Revision;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;

@@ -8,6 +8,7 @@ import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.sandbox.Exclusions;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.SandboxPaths;
@@ -34,7 +35,6 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -288,7 +288,7 @@ final class ConfinedFiles {
         if (attrs == null || !attrs.isRegularFile()) {
           return Optional.empty();
         }
-        MessageDigest digest = sha256();
+        MessageDigest digest = ContentHash.newSha256();
         hook.at("open", path);
         try (SeekableByteChannel channel = openRegular(d.dir, name, path)) {
           ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
@@ -308,15 +308,7 @@ final class ConfinedFiles {
   }
 
   static byte[] sha256(byte[] content) {
-    return sha256().digest(content);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return ContentHash.newSha256().digest(content);
   }
 
   /** One component still to resolve; {@code fromLink} when it came from a symlink's text. */

@@ -1,5 +1,6 @@
 package io.chatbuilder.sandbox.local;
 
+import io.chatbuilder.core.AppId;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.SandboxException;
@@ -14,11 +15,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Opens one {@link LocalSandbox} per app in a directory {@code <baseDir>/<appId>}. App ids are
- * validated (letters, digits, '-' and '_', at most 64 characters, not a device name), so an id can
+ * checked by core's one rule ({@link io.chatbuilder.core.AppId}: letters, digits, '-', '_', single dots), so an id can
  * never name a directory outside the base. Opening the same app twice returns the same sandbox
  * while it is open; once it is closed (the facade evicts idle sandboxes) the next open builds a new one.
  *
@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
  * <p>Bubblewrap is probed once per provider, at the first command or service of any of its sandboxes.
  */
 public final class LocalSandboxProvider implements SandboxProvider, AutoCloseable {
-  private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
   private final Path baseDir;
   private final Consumer<LocalSandbox.Builder> configuration;
@@ -61,16 +60,7 @@ public final class LocalSandboxProvider implements SandboxProvider, AutoCloseabl
 
   /** Checks an app id; throws {@link InvalidArgumentException} saying why it is refused. */
   public static String validateAppId(String appId) {
-    if (appId == null || !APP_ID.matcher(appId).matches()) {
-      throw new InvalidArgumentException("invalid app id " + (appId == null ? "null" : "'" + appId.replace("\n", "\\n") + "'")
-          + ": use 1-64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    try {
-      SandboxPaths.normalize(appId);
-    } catch (PathRefusedException e) {
-      throw new InvalidArgumentException("invalid app id '" + appId + "': " + e.getMessage());
-    }
-    return appId;
+    return AppId.check(appId);
   }
 
   @Override

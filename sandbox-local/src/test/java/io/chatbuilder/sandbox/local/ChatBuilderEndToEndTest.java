@@ -9,7 +9,7 @@ import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -30,12 +30,25 @@ class LocalSandboxProviderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "..", ".", "../x", "a/b", "/abs", "con", "NUL", "a b", "-leading", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "é", "a\u0000b", "a.b"})
+  @ValueSource(strings = {"", "..", ".", "../x", "a/b", "/abs", "con", "NUL", "nul.shop", "a b", "-leading", "é", "a\u0000b",
+      "a..b", ".hidden", "trailing.", "a.-b", "a:b", "a\\b",
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})
   void hostileAppIdsAreRefused(String appId) {
     try (LocalSandboxProvider provider = LocalSandboxProvider.create(base.resolve("apps"))) {
       assertThatThrownBy(() -> provider.open(appId)).isInstanceOf(InvalidArgumentException.class).hasMessageContaining("app id");
     }
     assertThat(base.toFile().list()).containsExactly("apps");
+  }
+
+  @Test
+  void tenantAppIdsAreOneDirectoryEach() throws Exception {
+    String longest = "t".repeat(60) + "." + "a".repeat(67);
+    try (LocalSandboxProvider provider = LocalSandboxProvider.create(base.resolve("apps"))) {
+      provider.open("acme.shop").write("index.html", "acme".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      provider.open(longest).write("index.html", "long".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(base.resolve("apps/acme.shop/index.html")).hasContent("acme");
+    assertThat(base.resolve("apps").resolve(longest).resolve("index.html")).hasContent("long");
   }
 
   @Test

@@ -9,6 +9,8 @@ import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.RetryPolicy;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TimeoutException;
+import io.chatbuilder.core.internal.SseEvent;
+import io.chatbuilder.core.internal.SseReader;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandPolicy;
@@ -42,7 +44,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class RemoteSandbox implements Sandbox {
   private static final Logger log = LoggerFactory.getLogger(RemoteSandbox.class);
   private static final MediaType OCTETS = MediaType.get("application/octet-stream");
+  /** Bound of one output event: the host sends output in chunks far below it. */
+  private static final long MAX_EVENT_BYTES = 16L << 20;
 
   private final String id;
   private final Transport transport;
@@ -332,19 +335,19 @@ public final class RemoteSandbox implements Sandbox {
           }
           throw e;
         }
-        BufferedSource source = response.body().source();
         SseEvent event;
-        SseReader reader = new SseReader(source);
+        SseReader reader = new SseReader(response.body().byteStream(), MAX_EVENT_BYTES, SseReader.EndOfStream.DROP_UNTERMINATED);
         while ((event = reader.next()) != null) {
           failures = 0;
-          if (event.id() > 0) {
-            if (event.id() <= last) {
+          long id = eventId(event);
+          if (id > 0) {
+            if (id <= last) {
               continue; // already delivered before the connection dropped
             }
-            last = event.id();
+            last = id;
           }
-          JsonNode data = Wire.MAPPER.readTree(event.data());
-          switch (event.type()) {
+          JsonNode data = Wire.readTree(event.data());
+          switch (event.event()) {
             case "stdout" -> listener.onStdout(data.path("text").asText());
             case "stderr" -> listener.onStderr(data.path("text").asText());
             case "gap" -> listener.onStderr("[sandbox-remote: output events " + data.path("from").asLong() + " to "
@@ -407,6 +410,18 @@ public final class RemoteSandbox implements Sandbox {
   }
 
   /** Configures a {@link RemoteSandbox}. */
+  /** The event's sequence number (0 when it has none); a malformed id means a broken stream. */
+  private static long eventId(SseEvent event) throws IOException {
+    if (event.id().isEmpty()) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(event.id().trim());
+    } catch (NumberFormatException e) {
+      throw new IOException("malformed event id '" + event.id() + "'");
+    }
+  }
+
   public static final class Builder {
     private final String baseUrl;
     private final String sandboxId;

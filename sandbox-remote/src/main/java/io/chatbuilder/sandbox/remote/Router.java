@@ -11,9 +11,10 @@ import io.chatbuilder.core.LeaseLostException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.internal.SseFrames;
 import io.chatbuilder.core.runtime.DraftRuntime;
-import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FencedSandbox;
+import io.chatbuilder.core.sandbox.FileContent;
 import io.chatbuilder.core.sandbox.FileEntry;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.WriteOutcome;
@@ -28,7 +29,6 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -401,16 +401,14 @@ final class Router implements HttpHandler {
           ObjectNode gap = Wire.NODES.objectNode();
           gap.put("from", batch.missedFrom());
           gap.put("to", batch.missedTo());
-          sb.append("event: gap\ndata: ").append(Wire.text(gap)).append("\n\n");
+          sb.append(SseFrames.event("", "gap", Wire.text(gap)));
         }
         if (batch.events().isEmpty()) {
-          sb.append(": keepalive\n\n");
+          sb.append(SseFrames.comment("keepalive"));
         }
         boolean terminal = false;
         for (ProcessEvent e : batch.events()) {
-          sb.append("id: ").append(e.seq()).append('\n')
-              .append("event: ").append(e.type()).append('\n')
-              .append("data: ").append(e.data()).append("\n\n");
+          sb.append(SseFrames.event(Long.toString(e.seq()), e.type(), e.data()));
           last = e.seq();
           terminal |= e.terminal();
         }
@@ -495,15 +493,11 @@ final class Router implements HttpHandler {
   }
 
   private static byte[] fingerprint(Request r) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update((r.method + " " + r.route + "?" + new TreeMap<>(r.params) + "\n"
-          + r.exchange.getRequestHeaders().getFirst("If-Match") + "\n").getBytes(StandardCharsets.UTF_8));
-      digest.update(r.body);
-      return digest.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest digest = ContentHash.newSha256();
+    digest.update((r.method + " " + r.route + "?" + new TreeMap<>(r.params) + "\n"
+        + r.exchange.getRequestHeaders().getFirst("If-Match") + "\n").getBytes(StandardCharsets.UTF_8));
+    digest.update(r.body);
+    return digest.digest();
   }
 
   private static StoredResponse json(int status, ObjectNode body) {

@@ -1,10 +1,9 @@
 package io.chatbuilder.sandbox.remote;
 
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.sandbox.Sandbox;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
@@ -76,11 +75,7 @@ public final class SandboxRegistry {
   }
 
   static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return ContentHash.sha256Bytes(token);
   }
 
   /** One served sandbox with its token digest, processes and idempotency cache. */

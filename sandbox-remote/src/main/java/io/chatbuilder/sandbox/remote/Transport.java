@@ -165,7 +165,7 @@ final class Transport {
   /** Maps a {@code {code, message}} error body back to the exception type the server threw. */
   static ChatBuilderException toException(int status, byte[] body, String operation) {
     try {
-      JsonNode o = Wire.MAPPER.readTree(body);
+      JsonNode o = Wire.readTree(body);
       if (o != null && o.path("code").isTextual() && o.path("message").isTextual()) {
         if (o.get("code").asText().equals(Wire.LEASE_LOST)) {
           return new LeaseLostException(o.get("message").asText());
@@ -183,7 +183,7 @@ final class Transport {
   record Reply(int status, byte[] body) {
     JsonNode json() {
       try {
-        return Wire.MAPPER.readTree(body);
+        return Wire.readTree(body);
       } catch (IOException e) {
         throw new SandboxException("sandbox host sent malformed JSON: " + e.getMessage(), e);
       }

@@ -1,21 +1,20 @@
 package io.chatbuilder.sandbox.remote;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandPolicy;
-import io.chatbuilder.core.sandbox.ResourceLimits;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.ResourceLimits;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.sandbox.WriteOutcome;
@@ -40,18 +39,27 @@ import java.util.TreeSet;
  * drift when a core record gains a field.
  */
 final class Wire {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final JsonCodec JSON = new JsonCodec();
   static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   static final String PREFIX = "/v1/sandboxes/";
 
   private Wire() {}
 
   static byte[] bytes(JsonNode node) {
+    return JSON.writeBytes(node);
+  }
+
+  /** Parses what the other side sent; malformed JSON is an {@link IOException}, as a cut stream is. */
+  static JsonNode readTree(byte[] body) throws IOException {
     try {
-      return MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot print JSON", e);
+      return JSON.read(body);
+    } catch (InvalidArgumentException e) {
+      throw new IOException(e.getMessage(), e);
     }
+  }
+
+  static JsonNode readTree(String text) throws IOException {
+    return readTree(text.getBytes(StandardCharsets.UTF_8));
   }
 
   static String text(JsonNode node) {
@@ -62,7 +70,7 @@ final class Wire {
   static ObjectNode parseObject(byte[] body) {
     JsonNode node;
     try {
-      node = MAPPER.readTree(body);
+      node = readTree(body);
     } catch (IOException e) {
       throw new InvalidArgumentException("request body is not valid JSON: " + e.getMessage());
     }

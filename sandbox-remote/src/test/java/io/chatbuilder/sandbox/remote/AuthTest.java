@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.io.IOException;
 import java.util.List;
 import okhttp3.MediaType;

@@ -1,7 +1,7 @@
 package io.chatbuilder.sandbox.remote;
 
 import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

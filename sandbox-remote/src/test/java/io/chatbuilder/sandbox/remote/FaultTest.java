@@ -14,7 +14,7 @@ import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.FileContent;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.io.IOException;

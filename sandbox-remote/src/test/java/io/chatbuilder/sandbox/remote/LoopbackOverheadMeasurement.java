@@ -1,6 +1,6 @@
 package io.chatbuilder.sandbox.remote;
 
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import java.nio.charset.StandardCharsets;

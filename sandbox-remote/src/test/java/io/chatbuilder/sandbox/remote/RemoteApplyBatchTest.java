@@ -2,7 +2,7 @@ package io.chatbuilder.sandbox.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;

@@ -10,7 +10,7 @@ import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.StatusListener;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

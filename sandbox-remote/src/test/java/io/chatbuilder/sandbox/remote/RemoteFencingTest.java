@@ -94,7 +94,7 @@ class RemoteFencingTest {
       }
       try (Response r = http.newCall(put(url, secret, "6", "six")).execute()) {
         assertThat(r.code()).isEqualTo(409);
-        JsonNode body = Wire.MAPPER.readTree(r.body().bytes());
+        JsonNode body = Wire.readTree(r.body().bytes());
         assertThat(body.path("code").asText()).isEqualTo("lease_lost");
         assertThat(body.path("message").asText()).contains("token 6").contains("token 7");
       }

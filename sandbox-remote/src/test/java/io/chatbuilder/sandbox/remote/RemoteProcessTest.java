@@ -11,7 +11,7 @@ import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -211,14 +211,14 @@ class RemoteProcessTest {
 
   private JsonNode get(String route) throws IOException {
     try (Response response = http.newCall(request(route).build()).execute()) {
-      return Wire.MAPPER.readTree(response.body().bytes());
+      return Wire.readTree(response.body().bytes());
     }
   }
 
   private JsonNode post(String route, String json) throws IOException {
     try (Response response = http.newCall(request(route).post(RequestBody.create(json, JSON)).build()).execute()) {
       assertThat(response.code()).isEqualTo(201);
-      return Wire.MAPPER.readTree(response.body().bytes());
+      return Wire.readTree(response.body().bytes());
     }
   }
 

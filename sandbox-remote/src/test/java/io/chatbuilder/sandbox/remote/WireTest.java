@@ -27,7 +27,7 @@ class WireTest {
         .maxTimeout(Duration.ofMinutes(3)).defaultTimeout(Duration.ofSeconds(20)).outputLimitBytes(4096)
         .passEnvironment("HTTP_PROXY").fixedEnvironment("TZ", "UTC").allowHosts("*.example.org")
         .limits(ResourceLimits.DEFAULTS.withMaxProcesses(64).withCpuCores(0.5)).build();
-    CommandPolicy copy = Wire.policy(Wire.MAPPER.valueToTree(Wire.policy(policy)));
+    CommandPolicy copy = Wire.policy(Wire.policy(policy).deepCopy());
     assertThat(copy.allowedPrograms()).isEqualTo(policy.allowedPrograms());
     assertThat(copy.deniedPrograms()).isEqualTo(policy.deniedPrograms());
     assertThat(copy.allowShell()).isTrue();
@@ -45,7 +45,7 @@ class WireTest {
 
   @Test
   void aPolicyWithoutNetworkFieldsReadsAsNoNetwork() {
-    CommandPolicy copy = Wire.policy(Wire.MAPPER.createObjectNode().put("allow_shell", false));
+    CommandPolicy copy = Wire.policy(Wire.NODES.objectNode().put("allow_shell", false));
     assertThat(copy.allowNetwork()).isFalse();
     assertThat(copy.allowedHosts()).isEmpty();
     assertThat(copy.allowedPrograms()).isEmpty();

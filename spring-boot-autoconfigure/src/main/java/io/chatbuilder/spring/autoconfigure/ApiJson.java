@@ -13,7 +13,7 @@ final class ApiJson {
   }
 
   ObjectNode object() {
-    return codec.mapper().createObjectNode();
+    return codec.objectNode();
   }
 
   String write(JsonNode node) {

@@ -51,7 +51,7 @@ final class AppOperations {
   // ------------------------------------------------------------------ apps
 
   ObjectNode listApps(AppPrincipal principal) {
-    ArrayNode apps = json.codec().mapper().createArrayNode();
+    ArrayNode apps = json.codec().arrayNode();
     for (String appId : builder.checkpointStore().apps()) {
       if (!policy.allows(principal, appId, AppAction.READ)) {
         continue; // the list shows only what the caller may see
@@ -137,7 +137,7 @@ final class AppOperations {
   ObjectNode eventsPage(AppPrincipal principal, String appId, String runId, long after, int max, long waitMillis)
       throws InterruptedException {
     RunEvents source = runEvents(principal, appId, runId);
-    ArrayNode events = json.codec().mapper().createArrayNode();
+    ArrayNode events = json.codec().arrayNode();
     long last = after;
     boolean done;
     if (source instanceof RunEvents.Live live) {
@@ -217,7 +217,7 @@ final class AppOperations {
     authorize(principal, appId, AppAction.READ);
     Checkpoint head = requireApp(appId);
     String checkpointId = checkpoint.orElse(head.id());
-    ArrayNode files = json.codec().mapper().createArrayNode();
+    ArrayNode files = json.codec().arrayNode();
     builder.files(appId, checkpointId).forEach((path, size) -> files.addObject().put("path", path).put("size", size));
     return (ObjectNode) json.object().put("checkpoint_id", checkpointId).set("files", files);
   }
@@ -357,7 +357,7 @@ final class AppOperations {
   ObjectNode publishes(AppPrincipal principal, String appId, int limit) {
     authorize(principal, appId, AppAction.READ);
     requireApp(appId);
-    ArrayNode list = json.codec().mapper().createArrayNode();
+    ArrayNode list = json.codec().arrayNode();
     builder.publishes(appId, limit).forEach(r -> list.add(publishJson(r)));
     return (ObjectNode) json.object().set("publishes", list);
   }

@@ -64,7 +64,7 @@ final class McpTools {
           // The policy first, as over HTTP: a denied caller learns nothing from its arguments' errors.
           ops.authorize(p, appId, AppAction.CHAT);
           // core's one mapping of a chat request reads message and attachments (other arguments are ignored)
-          ChatInput input = ops.json().codec().chatInputFromTree(ops.json().codec().mapper().valueToTree(a));
+          ChatInput input = ops.json().codec().chatInputFromTree(ops.json().codec().fromJava(a));
           RunHandle run = ops.chat(p, appId, input);
           return ops.json().object().put("app_id", run.appId()).put("run_id", run.runId());
         }));
@@ -179,9 +179,8 @@ final class McpTools {
     return p instanceof AppPrincipal principal ? principal : AppPrincipal.ANONYMOUS;
   }
 
-  @SuppressWarnings("unchecked")
   private Map<String, Object> toMap(ObjectNode node) {
-    return ops.json().codec().mapper().convertValue(node, Map.class);
+    return ops.json().codec().toJavaMap(node);
   }
 
   // ------------------------------------------------------------------ schemas and arguments

@@ -9,7 +9,7 @@ import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.event.InMemoryEventLog;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.runtime.AppTemplate;
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.SandboxProvider;
 import io.chatbuilder.models.AnthropicChatModel;
 import io.chatbuilder.models.OpenAiChatModel;

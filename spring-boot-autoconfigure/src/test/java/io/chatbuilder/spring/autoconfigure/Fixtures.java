@@ -1,7 +1,7 @@
 package io.chatbuilder.spring.autoconfigure;
 
 import io.chatbuilder.core.model.ChatMessage;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.AppTemplate;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

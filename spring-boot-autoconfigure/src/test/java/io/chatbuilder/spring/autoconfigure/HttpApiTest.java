@@ -178,6 +178,21 @@ class HttpApiTest {
   }
 
   @Test
+  void aTenantQualifiedAppIdWorksOnEveryPathAndAnOverlongOneIsRefused() throws Exception {
+    String app = createApp("tenant-42.shop." + "x".repeat(100));
+    try (Response r = get("/apps/" + app + "/builder/checkpoints", Map.of())) {
+      assertThat(r.code()).as(r.body().string()).isEqualTo(200);
+    }
+    try (Response r = get("/apps/" + app + "/builder/labels", Map.of())) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    try (Response r = post("/apps", "{\"app_id\":\"" + "y".repeat(129) + "\",\"template_id\":\"plain\"}", Map.of("Origin", own()), JSON)) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(MAPPER.readTree(r.body().string()).path("message").asText()).contains("at most 128");
+    }
+  }
+
+  @Test
   void aForeignHostIsRefusedOnEveryMethod() throws Exception {
     createApp("host-app");
     for (String host : List.of("evil.example", "evil.example:" + port, "localhost.evil.example", "127.0.0.2")) {

@@ -8,7 +8,7 @@ import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ModelClient;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.AppTemplate;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,6 @@
 package io.chatbuilder.store.jdbc;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.AppId;
 import io.chatbuilder.core.ConflictException;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
@@ -22,6 +20,7 @@ import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.checkpoint.LeaseStore;
 import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.checkpoint.RunOutcome;
+import io.chatbuilder.core.json.JsonCodec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -56,12 +55,10 @@ import java.util.UUID;
  * as a fresh full snapshot and depth restarts at 0, which keeps reads proportional to the file count.
  */
 final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
-  static final int MAX_APP_ID_LENGTH = 255;
   static final int MAX_PATH_LENGTH = 700;
   static final int MAX_ID_LENGTH = 255;
   private static final int IN_CHUNK = 400;
   private static final int SNAPSHOT_SLACK = 1024;
-  private static final TypeReference<TreeMap<String, Integer>> COUNTS = new TypeReference<>() {};
 
   private static final String CHECKPOINT_COLUMNS = "app_id, id, seq, parent_id, revision_id, checkpoint_type,"
       + " checkpoint_label, tool_summary, run_id, run_outcome, source_checkpoint_id, conversation_length,"
@@ -71,7 +68,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   private final Transactions transactions;
   private final Dialect dialect;
   private final Tables t;
-  private final ObjectMapper mapper;
+  private final JsonCodec json;
   private final JdbcLeaseStore leases;
   /** Committed revision rows never change, so they can be remembered (bounded, least recently used). */
   private final Map<String, RevisionMeta> metaCache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -83,11 +80,11 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
     }
   };
 
-  JdbcCheckpointStore(Transactions transactions, Dialect dialect, Tables tables, ObjectMapper mapper) {
+  JdbcCheckpointStore(Transactions transactions, Dialect dialect, Tables tables, JsonCodec json) {
     this.transactions = transactions;
     this.dialect = dialect;
     this.t = tables;
-    this.mapper = mapper;
+    this.json = json;
     this.leases = new JdbcLeaseStore(transactions, dialect, tables);
   }
 
@@ -573,7 +570,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
 
   /** One query: the matching checkpoints joined with all their labels, newest first. */
   private List<LabelledCheckpoint> labelledWhere(String appId, Optional<LabelQuery> query) {
-    if (appId.length() > MAX_APP_ID_LENGTH) {
+    if (!AppId.isValid(appId)) {
       return List.of();
     }
     return transactions.read("listing labelled checkpoints of app " + appId, c -> {
@@ -615,7 +612,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   private static void checkLabelTarget(String appId, String checkpointId) {
     Objects.requireNonNull(appId, "appId == null");
     Objects.requireNonNull(checkpointId, "checkpointId == null");
-    if (appId.length() > MAX_APP_ID_LENGTH || checkpointId.length() > MAX_ID_LENGTH) {
+    if (!AppId.isValid(appId) || checkpointId.length() > MAX_ID_LENGTH) {
       throw new NotFoundException("checkpoint " + checkpointId + " not found in app " + appId);
     }
   }
@@ -741,8 +738,8 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   private Checkpoint checkpoint(ResultSet rs) throws SQLException {
     Map<String, Integer> toolSummary;
     try {
-      toolSummary = mapper.readValue(rs.getString(8), COUNTS);
-    } catch (JsonProcessingException e) {
+      toolSummary = json.countsFrom(json.read(rs.getString(8)));
+    } catch (InvalidArgumentException e) {
       throw new StoreException("checkpoint " + rs.getString(2) + " has a malformed tool_summary", e);
     }
     return new Checkpoint(
@@ -998,11 +995,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   // ------------------------------------------------------------------------------------ helpers
 
   private String toJson(Map<String, Integer> counts) {
-    try {
-      return mapper.writeValueAsString(new TreeMap<>(counts));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot print a tool summary", e);
-    }
+    return json.write(json.countsTree(counts));
   }
 
   static String newId(String kind) {
@@ -1025,10 +1018,7 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
   }
 
   static void checkAppId(String appId) {
-    checkText("appId", appId, MAX_APP_ID_LENGTH);
-    if (appId.isEmpty()) {
-      throw new InvalidArgumentException("appId is empty");
-    }
+    AppId.check(appId);
   }
 
   static void checkText(String what, String value, int maxLength) {

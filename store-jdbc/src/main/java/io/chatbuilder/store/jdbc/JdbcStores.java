@@ -48,7 +48,7 @@ public final class JdbcStores {
     Tables tables = new Tables(builder.tablePrefix);
     Transactions transactions = new Transactions(builder.dataSource, builder.retryPolicy);
     JsonCodec codec = new JsonCodec();
-    this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec.mapper());
+    this.checkpointStore = new JdbcCheckpointStore(transactions, dialect, tables, codec);
     this.eventLog = new JdbcEventLog(transactions, tables, codec);
     this.conversationStore = new JdbcConversationStore(transactions, tables, codec);
     this.appEventLog = new JdbcAppEventLog(transactions, tables, codec);

@@ -6,7 +6,7 @@ import io.chatbuilder.core.NothingToDoException;
 import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ChatMessage;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.model.ToolDefinition;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.tool.Tool;
@@ -107,7 +107,7 @@ public final class KillHost {
 
   private static Tool rewriteAll() {
     JsonCodec json = new JsonCodec();
-    ObjectNode schema = json.mapper().createObjectNode().put("type", "object");
+    ObjectNode schema = json.objectNode().put("type", "object");
     schema.putObject("properties").putObject("version").put("type", "string");
     return new Tool() {
       @Override

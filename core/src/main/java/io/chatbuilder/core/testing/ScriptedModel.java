@@ -1,8 +1,16 @@
-package io.chatbuilder.core.model;
+package io.chatbuilder.core.testing;
 
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.CancelledException;
 import io.chatbuilder.core.ModelException;
+import io.chatbuilder.core.model.FinishReason;
+import io.chatbuilder.core.model.ModelClient;
+import io.chatbuilder.core.model.ModelRequest;
+import io.chatbuilder.core.model.ModelResponse;
+import io.chatbuilder.core.model.ModelStreamListener;
+import io.chatbuilder.core.model.Reasoning;
+import io.chatbuilder.core.model.ToolCall;
+import io.chatbuilder.core.model.Usage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

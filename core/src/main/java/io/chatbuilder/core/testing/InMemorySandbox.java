@@ -1,4 +1,4 @@
-package io.chatbuilder.core.sandbox;
+package io.chatbuilder.core.testing;
 
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.InvalidArgumentException;
@@ -6,6 +6,21 @@ import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.CommandListener;
+import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.Exclusions;
+import io.chatbuilder.core.sandbox.FencedSandbox;
+import io.chatbuilder.core.sandbox.FileContent;
+import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxPaths;
+import io.chatbuilder.core.sandbox.SearchQuery;
+import io.chatbuilder.core.sandbox.SearchResult;
+import io.chatbuilder.core.sandbox.TextSearch;
+import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
