@@ -1,6 +1,7 @@
 import type {
   AppList,
   CancelResponse,
+  ChatRequest,
   CheckpointList,
   CreateAppRequest,
   CreateAppResponse,
@@ -116,9 +117,14 @@ export class ChatBuilderClient {
 
   // ---------------------------------------------------------------- runs and events
 
-  /** Sends a message: starts a run (busy and bad input fail here) and streams its events. */
-  async chat(appId: string, message: string, options: StreamOptions = {}): Promise<RunStream> {
-    const response = await this.send("POST", this.app(appId, "/chat/stream"), { message }, options.signal, {
+  /**
+   * Sends a message, or a ChatRequest with attachments (selected elements, file references, preview
+   * errors, images): starts a run (busy and bad input, bad attachments included, fail here) and
+   * streams its events.
+   */
+  async chat(appId: string, message: string | ChatRequest, options: StreamOptions = {}): Promise<RunStream> {
+    const body: ChatRequest = typeof message === "string" ? { message } : message;
+    const response = await this.send("POST", this.app(appId, "/chat/stream"), body, options.signal, {
       Accept: "text/event-stream",
     });
     const runId = response.headers.get("X-Run-Id");

@@ -161,6 +161,35 @@ test("fork, labels and bookmarks", async () => {
   await assert.rejects(c.fork(app, head, fork), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 409);
 });
 
+test("chat takes attachments, and the server refuses bad ones before a run starts", async () => {
+  const c = client();
+  const app = appId("attach");
+  await c.createApp({ app_id: app, template_id: "plain" });
+  // a real 1x1 PNG
+  const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+  const run = await c.chat(app, {
+    message: "make the title bigger",
+    attachments: [
+      { type: "element", file: "index.html", line: 1, column: 16, tag: "h1", text: "hi" },
+      { type: "file", path: "index.html", start_line: 1, end_line: 1 },
+      { type: "diagnostic", kind: "console_error", message: "boom", file: "index.html", line: 1 },
+      { type: "image", media_type: "image/png", name: "mockup.png", data: png },
+    ],
+  });
+  const events = await collect(run);
+  assert.equal(events.at(-1)?.type, "run_completed");
+
+  await assert.rejects(c.chat(app, { message: "m", attachments: [{ type: "file", path: "../../etc/passwd" }] }),
+    (e: unknown) => e instanceof ChatBuilderApiError && e.status === 400 && e.code === "path_refused");
+  await assert.rejects(c.chat(app, { message: "m", attachments: [{ type: "image", media_type: "image/jpeg", data: png }] }),
+    (e: unknown) => e instanceof ChatBuilderApiError && e.status === 400 && e.code === "invalid_argument"
+      && e.message.includes("do not match media_type image/jpeg"));
+  const unknown = { type: "video", data: "x" } as unknown as { type: "file"; path: string };
+  await assert.rejects(c.chat(app, { message: "m", attachments: [unknown] }),
+    (e: unknown) => e instanceof ChatBuilderApiError && e.status === 400 && e.message.includes("unknown attachment type 'video'"));
+  assert.deepEqual((await c.listRuns(app)).run_ids, [run.runId]);
+});
+
 test("errors carry the server's status and code", async () => {
   const c = client();
   const app = appId("errors");

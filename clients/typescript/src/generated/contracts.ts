@@ -375,8 +375,65 @@ export interface CreateAppResponse {
   checkpoint: Checkpoint;
 }
 
+/** A message and what the person attached to it. Bad attachments are refused before any run starts: 400 invalid_argument (unknown type, missing or mistyped field, bad base64, bytes that are not the media type's), 400 path_refused, 404 not_found (a referenced file that does not exist), 413 too_large (more than 20 attachments, 4 images, 3 MiB per image, 8 MiB of images, a referenced text over 100,000 characters, a body over chatbuilder.http.max-chat-request-bytes). */
 export interface ChatRequest {
   message: string;
+  attachments?: Attachment[];
+  [field: string]: unknown;
+}
+
+export type Attachment = ElementAttachment | FileAttachment | DiagnosticAttachment | ImageAttachment;
+
+/** An element selected in the preview, at its source location; the model reads 'Selected element <tag> at file:line:column with text "..."'. */
+export interface ElementAttachment {
+  type: "element";
+  /** An app-relative path; the sandbox's path rules apply (absolute paths, '..', control and bidi characters, device names are refused with 400 path_refused). */
+  file: string;
+  /** 1-based line of the element's opening tag */
+  line: number;
+  /** 1-based column of the element's opening tag */
+  column: number;
+  tag: string;
+  /** the element's visible text */
+  text?: string;
+  [field: string]: unknown;
+}
+
+/** A file, or lines of it, the model is shown as read through the app's sandbox when the message is sent (numbered lines). In conversations the server also returns the lines it read as content; content sent by a client is replaced. */
+export interface FileAttachment {
+  type: "file";
+  /** An app-relative path; the sandbox's path rules apply (absolute paths, '..', control and bidi characters, device names are refused with 400 path_refused). */
+  path: string;
+  /** first line (default 1) */
+  start_line?: number;
+  /** last line, inclusive (default: the end of the file); at least start_line */
+  end_line?: number;
+  /** the lines as read when the message was sent (set by the server) */
+  content?: string;
+  [field: string]: unknown;
+}
+
+/** A preview error sent with the message ('Fix this'); kind, message, file, line and column as in the app stream's preview_error event. */
+export interface DiagnosticAttachment {
+  type: "diagnostic";
+  kind: "compile_error" | "uncaught_error" | "unhandled_rejection" | "console_error";
+  message: string;
+  /** An app-relative path; the sandbox's path rules apply (absolute paths, '..', control and bidi characters, device names are refused with 400 path_refused). */
+  file?: string;
+  /** 1-based line (needs file) */
+  line?: number;
+  /** 1-based column (needs line) */
+  column?: number;
+  [field: string]: unknown;
+}
+
+/** A screenshot or mock-up, sent to the model as an image part (OpenAI image_url data URL, Anthropic base64 image block) in this and every later request of the conversation. The bytes must start with the media type's magic number; at most 3 MiB decoded. */
+export interface ImageAttachment {
+  type: "image";
+  media_type: "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+  name?: string;
+  /** standard base64 with '=' padding, no line breaks, no data: prefix */
+  data: string;
   [field: string]: unknown;
 }
 

@@ -17,6 +17,23 @@ class ContextBudgetTest {
   }
 
   @Test
+  void anImageCountsAsAScreenshotsWorthOfTextNotItsBase64AndLeavesWithItsExchange() {
+    String png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    ChatMessage.User withImage = new ChatMessage.User("like this", List.of(
+        new io.chatbuilder.core.model.Attachment.Image("image/png", java.util.Optional.empty(), png)));
+    assertThat(ContextBudget.size(List.of(withImage)))
+        .isEqualTo(withImage.textWithContext().length() + ContextBudget.IMAGE_CHARS);
+    List<ChatMessage> messages = new ArrayList<>();
+    messages.add(withImage);
+    messages.add(new ChatMessage.Assistant("ok", List.of()));
+    messages.addAll(exchange(2, 100));
+    messages.addAll(exchange(3, 100));
+    // over budget: the oldest exchange goes whole, image and all
+    List<ChatMessage> fitted = ContextBudget.fit(messages, 1_000);
+    assertThat(fitted).containsExactlyElementsOf(messages.subList(2, messages.size()));
+  }
+
+  @Test
   void underBudgetIsUntouched() {
     List<ChatMessage> messages = exchange(1, 100);
     assertThat(ContextBudget.fit(messages, 10_000)).isSameAs(messages);

@@ -11,6 +11,7 @@ import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.StatusListener;
@@ -74,10 +75,10 @@ final class AppOperations {
   // ------------------------------------------------------------------ runs and events
 
   /** Starts a run; busy and bad input fail here, before anything streams. */
-  RunHandle chat(AppPrincipal principal, String appId, String message) {
+  RunHandle chat(AppPrincipal principal, String appId, ChatInput input) {
     authorize(principal, appId, AppAction.CHAT);
     requireApp(appId);
-    return builder.chat(appId, message);
+    return builder.chat(appId, input);
   }
 
   ObjectNode runs(AppPrincipal principal, String appId, int limit) {

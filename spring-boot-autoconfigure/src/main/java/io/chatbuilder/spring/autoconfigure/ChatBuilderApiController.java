@@ -65,7 +65,8 @@ final class ChatBuilderApiController {
     AppPrincipal principal = principals.resolve(request);
     // The policy is asked before the body is read, so a denied caller learns nothing from its errors.
     ops.authorize(principal, appId, AppAction.CHAT);
-    RunHandle run = ops.chat(principal, appId, requiredText(read(body), "message"));
+    // {"message", "attachments"?}: core's one mapping (JsonCodec.chatInputFromTree) reads and checks it.
+    RunHandle run = ops.chat(principal, appId, json.codec().chatInputFromTree(read(body)));
     streamHeaders(response, run.runId());
     return streams.live(run, 0);
   }

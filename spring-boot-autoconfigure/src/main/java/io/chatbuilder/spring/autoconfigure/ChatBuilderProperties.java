@@ -112,6 +112,8 @@ public record ChatBuilderProperties(
    * @param streamQueueCapacity events buffered per client; a client further behind is disconnected
    *     (it resumes with {@code Last-Event-ID}) so it never holds up the run
    * @param maxRequestBytes largest accepted request body
+   * @param maxChatRequestBytes largest accepted body of a chat request (it may carry images: up to
+   *     four, 8 MiB together, as base64), default 12 MiB
    * @param accessToken the token required when the server listens beyond loopback without Spring
    *     Security; a random one is made and logged at start when not set
    */
@@ -124,6 +126,7 @@ public record ChatBuilderProperties(
       @DefaultValue("1h") Duration streamTimeout,
       @DefaultValue("1024") int streamQueueCapacity,
       @DefaultValue("1048576") int maxRequestBytes,
+      @DefaultValue("12582912") int maxChatRequestBytes,
       Optional<String> accessToken) {
     public Http {
       Objects.requireNonNull(basePath, "basePath == null");
@@ -143,6 +146,9 @@ public record ChatBuilderProperties(
       }
       if (maxRequestBytes < 1024) {
         throw new IllegalArgumentException("chatbuilder.http.max-request-bytes must be >= 1024");
+      }
+      if (maxChatRequestBytes < 1024) {
+        throw new IllegalArgumentException("chatbuilder.http.max-chat-request-bytes must be >= 1024");
       }
       accessToken = Objects.requireNonNullElse(accessToken, Optional.<String>empty()).filter(s -> !s.isBlank());
     }

@@ -122,7 +122,7 @@ public class ChatBuilderWebAutoConfiguration {
           http.accessToken().isPresent() ? "from chatbuilder.http.access-token" : token.get());
     }
     return new HttpGuard(http.basePath(), HttpGuard.hosts(http.allowedHosts(), serverAddress),
-        Set.copyOf(http.allowedOrigins()), token, http.maxRequestBytes());
+        Set.copyOf(http.allowedOrigins()), token, http.maxRequestBytes(), http.maxChatRequestBytes());
   }
 
   /** Boot listens on every interface when {@code server.address} is not set: that is not loopback. */

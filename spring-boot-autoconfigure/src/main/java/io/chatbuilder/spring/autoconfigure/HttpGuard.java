@@ -40,15 +40,19 @@ final class HttpGuard extends OncePerRequestFilter implements Ordered {
   private final Set<String> allowedOrigins;
   private final Optional<String> accessToken;
   private final long maxRequestBytes;
+  private final long maxChatRequestBytes;
+  private final java.util.regex.Pattern chatPath;
   private final ApiJson json = new ApiJson();
 
   HttpGuard(String basePath, Set<String> allowedHosts, Set<String> allowedOrigins, Optional<String> accessToken,
-      long maxRequestBytes) {
+      long maxRequestBytes, long maxChatRequestBytes) {
     this.basePath = Objects.requireNonNull(basePath, "basePath == null");
     this.allowedHosts = lower(allowedHosts);
     this.allowedOrigins = lower(allowedOrigins);
     this.accessToken = Objects.requireNonNull(accessToken, "accessToken == null");
     this.maxRequestBytes = maxRequestBytes;
+    this.maxChatRequestBytes = maxChatRequestBytes;
+    this.chatPath = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(basePath) + "/apps/[^/]+/builder/chat/stream");
   }
 
   /** The hosts always allowed, plus the configured ones and the address the server listens on. */
@@ -124,13 +128,19 @@ final class HttpGuard extends OncePerRequestFilter implements Ordered {
             "state-changing requests must be 'Content-Type: application/json', not '" + request.getContentType() + "'");
         return;
       }
-      if (request.getContentLengthLong() > maxRequestBytes) {
+      // A chat request may carry images (attachments); every other body is small.
+      long max = isChat(request) ? maxChatRequestBytes : maxRequestBytes;
+      if (request.getContentLengthLong() > max) {
         refuse(response, ErrorCode.TOO_LARGE.httpStatus(), ErrorCode.TOO_LARGE.wireName(),
-            "request body is larger than " + maxRequestBytes + " bytes");
+            "request body is larger than " + max + " bytes");
         return;
       }
     }
     chain.doFilter(request, response);
+  }
+
+  private boolean isChat(HttpServletRequest request) {
+    return chatPath.matcher(request.getRequestURI().substring(request.getContextPath().length())).matches();
   }
 
   private static boolean isSafe(String method) {

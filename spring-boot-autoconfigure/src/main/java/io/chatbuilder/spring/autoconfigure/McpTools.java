@@ -3,6 +3,7 @@ package io.chatbuilder.spring.autoconfigure;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.model.ChatInput;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
@@ -54,8 +55,17 @@ final class McpTools {
         (p, a) -> ops.createApp(p, text(a, "app_id"), optText(a, "template_id"))));
     tools.add(tool("chat", "Send a message to the app's builder agent. Starts a run and returns its run_id at once; "
             + "read its events with run_events (wait_seconds waits for the run to end).",
-        schema(APP, req(prop("message", "string", "what the person asks for"))), (p, a) -> {
-          RunHandle run = ops.chat(p, text(a, "app_id"), text(a, "message"));
+        schema(APP, req(prop("message", "string", "what the person asks for")),
+            prop("attachments", "array", "context for the message, as in the HTTP API's chat request: "
+                + "{type: element, file, line, column, tag, text?}, {type: file, path, start_line?, end_line?}, "
+                + "{type: diagnostic, kind, message, file?, line?, column?}, {type: image, media_type, name?, data (base64)}")),
+        (p, a) -> {
+          String appId = text(a, "app_id");
+          // The policy first, as over HTTP: a denied caller learns nothing from its arguments' errors.
+          ops.authorize(p, appId, AppAction.CHAT);
+          // core's one mapping of a chat request reads message and attachments (other arguments are ignored)
+          ChatInput input = ops.json().codec().chatInputFromTree(ops.json().codec().fromJava(a));
+          RunHandle run = ops.chat(p, appId, input);
           return ops.json().object().put("app_id", run.appId()).put("run_id", run.runId());
         }));
     tools.add(tool("run_events", "Events of a run with seq > after_seq (JSON as in the HTTP API's event streams). "

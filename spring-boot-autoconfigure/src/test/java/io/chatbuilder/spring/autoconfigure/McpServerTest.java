@@ -153,6 +153,28 @@ class McpServerTest {
   }
 
   @Test
+  void chatTakesAttachmentsThroughCoresMappingAndRefusesBadOnes() throws Exception {
+    McpSyncClient alice = client("alice");
+    ok(call(alice, "create_app", Map.of("app_id", "alice-attach", "template_id", "plain")));
+    assertThat(errorText(call(alice, "chat", Map.of("app_id", "alice-attach", "message", "m",
+        "attachments", List.of(Map.of("type", "file", "path", "../../etc/passwd"))))))
+        .startsWith("path_refused: attachments[0]: path refused: '..' would leave the app root");
+    assertThat(errorText(call(alice, "chat", Map.of("app_id", "alice-attach", "message", "m",
+        "attachments", List.of(Map.of("type", "video"))))))
+        .startsWith("invalid_argument: attachments[0]: unknown attachment type 'video'");
+    assertThat(chatBuilder.runIds("alice-attach", 10)).isEmpty();
+    Map<String, Object> started = ok(call(alice, "chat", Map.of("app_id", "alice-attach", "message", "bigger title",
+        "attachments", List.of(Map.of("type", "element", "file", "index.html", "line", 1, "column", 16, "tag", "h1"),
+            Map.of("type", "file", "path", "index.html")))));
+    chatBuilder.activeRun("alice-attach").ifPresent(r -> r.completion().join());
+    io.chatbuilder.core.model.ChatMessage.User user =
+        (io.chatbuilder.core.model.ChatMessage.User) chatBuilder.conversation("alice-attach").get(0);
+    assertThat(started.get("run_id")).isEqualTo(chatBuilder.runIds("alice-attach", 1).get(0));
+    assertThat(user.textWithContext()).contains("Selected element <h1> at index.html:1:16")
+        .contains("File index.html:\n```\n1\t<!doctype html><h1>hi</h1>\n```");
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void createsChatsReadsAndWalksHistory() throws IOException {
     McpSyncClient alice = client("alice");
@@ -192,7 +214,11 @@ class McpServerTest {
     assertThat((List<Object>) replay.get("events")).hasSize(events.size() - 2);
     assertThat(replay.get("done")).isEqualTo(true);
 
-    assertThat(ok(call(alice, "read_file", Map.of("app_id", "alice-shop", "path", "n.txt"))).get("content")).isEqualTo("1");
+    // What the run wrote (the scripted model numbers its writes across the tests of this class).
+    Object written = ((Map<String, Object>) events.stream().filter(e -> e.get("type").equals("tool_started")).findFirst()
+        .orElseThrow().get("arguments")).get("content");
+    assertThat(written).asString().matches("[0-9]+");
+    assertThat(ok(call(alice, "read_file", Map.of("app_id", "alice-shop", "path", "n.txt"))).get("content")).isEqualTo(written);
     Map<String, Object> checkpoints = ok(call(alice, "list_checkpoints", Map.of("app_id", "alice-shop")));
     assertThat((List<Object>) checkpoints.get("checkpoints")).hasSize(2);
     assertThat(checkpoints.get("can_undo")).isEqualTo(true);
@@ -258,6 +284,10 @@ class McpServerTest {
     assertThat(errorText(call(bob, "undo", Map.of("app_id", "alice-notes"))))
         .isEqualTo("unauthorized: bob may not undo app alice-notes");
     assertThat(errorText(call(bob, "chat", Map.of("app_id", "alice-notes", "message", "delete everything"))))
+        .isEqualTo("unauthorized: bob may not chat app alice-notes");
+    // denied before the arguments are read: bad attachments do not tell bob anything either
+    assertThat(errorText(call(bob, "chat", Map.of("app_id", "alice-notes", "message", "m",
+        "attachments", List.of(Map.of("type", "file", "path", "../../etc/passwd"))))))
         .isEqualTo("unauthorized: bob may not chat app alice-notes");
     Map<String, Map<String, Object>> calls = Map.of(
         "list_checkpoints", Map.of("app_id", "alice-notes"),
