@@ -53,6 +53,7 @@ final class StudioServer implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(StudioServer.class);
   private static final String API = "admin";
   private static final int MAX_LIST = 500;
+  static final int MAX_FILE_VIEW_BYTES = 2 << 20;
 
   /**
    * What the UI shows about the studio's setup.
@@ -226,6 +227,10 @@ final class StudioServer implements HttpHandler {
           sendJson(ex, 200, codec.mapper().createObjectNode().put("checkpoint_id", p.get(1)).set("files", files));
           return;
         }
+        if (p.size() == 3 && p.get(2).equals("file")) {
+          fileContent(ex, appId, p.get(1), requiredParam(query(ex), "path"));
+          return;
+        }
       }
       case "undo" -> {
         if (p.size() == 1) {
@@ -370,6 +375,39 @@ final class StudioServer implements HttpHandler {
       files.add(file);
     }
     sendJson(ex, 200, o);
+  }
+
+  /**
+   * One file of a checkpoint for the code view: its text, or {@code binary: true} (no content) when
+   * it is not UTF-8 text. The path goes through the sandbox's path rules (a hostile one is refused,
+   * never read); files over {@link #MAX_FILE_VIEW_BYTES} are refused with 413.
+   */
+  private void fileContent(HttpExchange ex, String appId, String checkpointId, String path) throws IOException {
+    byte[] bytes = builder.readFile(appId, checkpointId, path)
+        .orElseThrow(() -> new NotFoundException("checkpoint " + checkpointId + " has no file '" + path + "'"));
+    if (bytes.length > MAX_FILE_VIEW_BYTES) {
+      throw new TooLargeException("file '" + path + "' has " + bytes.length + " bytes; the code view shows files up to "
+          + MAX_FILE_VIEW_BYTES + " bytes");
+    }
+    ObjectNode o = codec.mapper().createObjectNode().put("checkpoint_id", checkpointId)
+        .put("path", io.chatbuilder.core.sandbox.SandboxPaths.normalize(path)).put("size", bytes.length);
+    Optional<String> text = utf8Text(bytes);
+    o.put("binary", text.isEmpty());
+    text.ifPresent(t -> o.put("content", t));
+    sendJson(ex, 200, o);
+  }
+
+  /** The bytes as text when they are valid UTF-8 without NUL characters; empty for binary files. */
+  private static Optional<String> utf8Text(byte[] bytes) {
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+      return text.indexOf('\0') >= 0 ? Optional.empty() : Optional.of(text);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return Optional.empty();
+    }
   }
 
   private ObjectNode publishJson(PublishResult r) {
