@@ -24,10 +24,13 @@ import io.chatbuilder.core.internal.AgentRun;
 import io.chatbuilder.core.internal.AppLeases;
 import io.chatbuilder.core.internal.EventWriter;
 import io.chatbuilder.core.internal.AppStreams;
+import io.chatbuilder.core.internal.AttachmentFiles;
 import io.chatbuilder.core.internal.History;
 import io.chatbuilder.core.internal.Recovery;
 import io.chatbuilder.core.internal.RunEvents;
 import io.chatbuilder.core.internal.SandboxCache;
+import io.chatbuilder.core.model.Attachment;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.Usage;
@@ -183,11 +186,29 @@ public final class ChatBuilder implements AutoCloseable {
    * @throws InvalidArgumentException if the app id or message is not acceptable
    */
   public RunHandle chat(String appId, String message) {
-    checkAppId(appId);
     Objects.requireNonNull(message, "message == null");
-    if (message.isBlank()) {
-      throw new InvalidArgumentException("message is empty");
-    }
+    checkAppId(appId);
+    return chat(appId, ChatInput.of(message));
+  }
+
+  /**
+   * Starts an agent run for a message and what the person attached to it: selected elements, file
+   * references, preview errors and images ({@link Attachment}). Referenced files are read through the
+   * app's sandbox now, with its path rules and size limits, and kept with the message in the
+   * conversation; the model gets the attachments as text of the user turn and images as image
+   * parts, in this turn and in the later requests of the conversation. Returns at once.
+   *
+   * @throws BusyException if the app has a run or history operation in progress
+   * @throws InvalidArgumentException if the app id, the message or an attachment is not acceptable
+   *     (no run is started)
+   * @throws PathRefusedException if a referenced path is refused by the sandbox
+   * @throws NotFoundException if a referenced file does not exist
+   * @throws TooLargeException if a referenced file's text is too long
+   */
+  public RunHandle chat(String appId, ChatInput input) {
+    checkAppId(appId);
+    Objects.requireNonNull(input, "input == null");
+    String message = input.message();
     checkOpen();
     String runId = newRunId();
     LockHolder holder = lock(appId, "run " + runId + " is in progress");
@@ -203,6 +224,8 @@ public final class ChatBuilder implements AutoCloseable {
       hold = holdSandbox(appId);
       SandboxCache.Held sandboxHold = hold;
       Sandbox sandbox = hold.sandbox().fenced(held.lease().token());
+      // Before anything of the run exists: a file that cannot be attached starts no run.
+      ChatMessage.User user = new ChatMessage.User(message, AttachmentFiles.resolve(sandbox, input.attachments()));
       String eventsKey = appId + "/" + runId;
       // An event store that cannot keep up fails the run (STORE_ERROR) through its cancellation.
       RunEvents events = new RunEvents(appId, runId, eventWriter, listeners, clock, cancellation::cancel,
@@ -218,7 +241,7 @@ public final class ChatBuilder implements AutoCloseable {
         held.release();
         unlock(appId, holder);
       };
-      AgentRun agent = new AgentRun(appId, runId, message, config, history, conversations, sandbox, events, cancellation,
+      AgentRun agent = new AgentRun(appId, runId, user, config, history, conversations, sandbox, events, cancellation,
           held, recovery, release);
       // Before the caller learns the run id: what a dead earlier holder left is ended first (so its
       // files are credited to it, not to this run), then this run is recorded as in progress, so

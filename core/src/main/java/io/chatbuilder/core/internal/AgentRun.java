@@ -64,6 +64,7 @@ public final class AgentRun {
   private final String appId;
   private final String runId;
   private final String message;
+  private final ChatMessage.User user;
   private final AgentConfig config;
   private final History history;
   private final ConversationStore conversations;
@@ -81,12 +82,13 @@ public final class AgentRun {
   private int steps;
   private boolean finalChecked;
 
-  public AgentRun(String appId, String runId, String message, AgentConfig config, History history,
+  public AgentRun(String appId, String runId, ChatMessage.User user, AgentConfig config, History history,
       ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
       Recovery recovery, Runnable release) {
     this.appId = appId;
     this.runId = runId;
-    this.message = message;
+    this.user = java.util.Objects.requireNonNull(user, "user == null");
+    this.message = user.text();
     this.config = config;
     this.history = history;
     this.conversations = conversations;
@@ -191,7 +193,7 @@ public final class AgentRun {
       events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint()));
     });
     baseRevisionId = external.map(rec -> rec.checkpoint().resultRevisionId()).orElse(head.resultRevisionId());
-    conversations.append(appId, runId, List.of(new ChatMessage.User(message)));
+    conversations.append(appId, runId, List.of(user));
   }
 
   private void loop() {

@@ -15,6 +15,11 @@ import java.util.List;
 public final class ContextBudget {
   /** Tool outputs in the latest exchange are never shortened. */
   static final int KEEP_HEAD = 300;
+  /**
+   * What an image counts: providers bill a screenshot as about 1,500 tokens, some 6,000 characters
+   * of text (its base64 is not what the model reads).
+   */
+  static final int IMAGE_CHARS = 6_000;
 
   private ContextBudget() {}
 
@@ -74,7 +79,7 @@ public final class ContextBudget {
     long n = 0;
     for (ChatMessage m : messages) {
       if (m instanceof ChatMessage.User u) {
-        n += u.text().length();
+        n += u.textWithContext().length() + (long) u.images().size() * IMAGE_CHARS;
       } else if (m instanceof ChatMessage.Assistant a) {
         n += a.text().length();
         for (ToolCall c : a.toolCalls()) {

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.InvalidArgumentException;
+import io.chatbuilder.core.PathRefusedException;
+import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.checkpoint.ChangeKind;
 import io.chatbuilder.core.checkpoint.ChangeStats;
 import io.chatbuilder.core.checkpoint.Checkpoint;
@@ -15,11 +18,14 @@ import io.chatbuilder.core.checkpoint.FileChange;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.model.Attachment;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.Reasoning;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.Usage;
 import io.chatbuilder.core.runtime.DraftState;
+import io.chatbuilder.core.runtime.PreviewDiagnostic;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -27,6 +33,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -375,6 +382,9 @@ public final class JsonCodec {
     if (message instanceof ChatMessage.User m) {
       o.put("role", "user");
       o.put("text", m.text());
+      if (!m.attachments().isEmpty()) {
+        o.set("attachments", attachmentsToTree(m.attachments()));
+      }
     } else if (message instanceof ChatMessage.Assistant m) {
       o.put("role", "assistant");
       o.put("text", m.text());
@@ -411,7 +421,9 @@ public final class JsonCodec {
   public ChatMessage messageFromTree(JsonNode o) {
     String role = text(o, "role");
     return switch (role) {
-      case "user" -> new ChatMessage.User(text(o, "text"));
+      // Messages stored before attachments existed have none.
+      case "user" -> new ChatMessage.User(text(o, "text"),
+          o.hasNonNull("attachments") ? attachmentsFromTree(o.get("attachments")) : List.of());
       case "assistant" -> {
         List<ToolCall> calls = new ArrayList<>();
         for (JsonNode c : o.path("tool_calls")) {
@@ -441,6 +453,155 @@ public final class JsonCodec {
 
   public ChatMessage messageFromJson(String json) {
     return messageFromTree(read(json));
+  }
+
+  // ---------------------------------------------------------------- chat input and attachments
+
+  /**
+   * Reads the body of a chat request: {@code {"message": "...", "attachments": [...]}} (attachments
+   * optional). The one parser of it: the starter's endpoint and the studio both call it.
+   *
+   * @throws InvalidArgumentException (or {@code PathRefusedException}, {@code TooLargeException})
+   *     naming the field and the attachment that is wrong
+   */
+  public ChatInput chatInputFromTree(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw new InvalidArgumentException("the request body must be a JSON object with a 'message'");
+    }
+    JsonNode message = body.get("message");
+    if (message == null || message.isNull()) {
+      throw new InvalidArgumentException("missing field 'message'");
+    }
+    if (!message.isTextual()) {
+      throw new InvalidArgumentException("field 'message' must be a string");
+    }
+    JsonNode attachments = body.get("attachments");
+    return new ChatInput(message.asText(),
+        attachments == null || attachments.isNull() ? List.of() : attachmentsFromTree(attachments));
+  }
+
+  /** The JSON of a chat request (what {@link #chatInputFromTree} reads). */
+  public ObjectNode chatInputToTree(ChatInput input) {
+    ObjectNode o = NODES.objectNode();
+    o.put("message", input.message());
+    o.set("attachments", attachmentsToTree(input.attachments()));
+    return o;
+  }
+
+  /** Reads an array of attachments; errors name the attachment's index ({@code attachments[2]}). */
+  public List<Attachment> attachmentsFromTree(JsonNode array) {
+    if (!array.isArray()) {
+      throw new InvalidArgumentException("field 'attachments' must be an array");
+    }
+    if (array.size() > ChatInput.MAX_ATTACHMENTS) {
+      throw new TooLargeException(array.size() + " attachments; at most " + ChatInput.MAX_ATTACHMENTS + " per message");
+    }
+    List<Attachment> out = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      try {
+        out.add(attachmentFromTree(array.get(i)));
+      } catch (ChatBuilderException e) {
+        throw rethrown(e, "attachments[" + i + "]: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  public ArrayNode attachmentsToTree(List<Attachment> attachments) {
+    ArrayNode a = NODES.arrayNode();
+    attachments.forEach(x -> a.add(attachmentToTree(x)));
+    return a;
+  }
+
+  /**
+   * Reads one attachment: {@code element} (file, line, column, tag, text?), {@code file} (path,
+   * start_line?, end_line?, content?), {@code diagnostic} (kind, message, file?, line?, column?) or
+   * {@code image} (media_type, name?, data). Fields it does not know are ignored; a missing or
+   * mistyped field, an unknown type or kind, a hostile path, bad base64 or bytes that are not the
+   * media type's are refused with what is wrong.
+   */
+  public Attachment attachmentFromTree(JsonNode o) {
+    if (o == null || !o.isObject()) {
+      throw new InvalidArgumentException("an attachment must be a JSON object with a 'type'");
+    }
+    String type = text(o, "type");
+    return switch (type) {
+      case Attachment.ElementSelection.TYPE -> new Attachment.ElementSelection(text(o, "file"), intValue(o, "line"),
+          intValue(o, "column"), text(o, "tag"), optString(o, "text"));
+      case Attachment.FileReference.TYPE -> new Attachment.FileReference(text(o, "path"), optInt(o, "start_line"),
+          optInt(o, "end_line"), optString(o, "content"));
+      case Attachment.DiagnosticReport.TYPE -> {
+        String kind = text(o, "kind");
+        PreviewDiagnostic.Kind k;
+        try {
+          k = PreviewDiagnostic.Kind.fromWireName(kind);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidArgumentException("unknown diagnostic kind '" + kind + "'; use one of "
+              + java.util.Arrays.stream(PreviewDiagnostic.Kind.values()).map(PreviewDiagnostic.Kind::wireName)
+                  .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        yield new Attachment.DiagnosticReport(k, text(o, "message"), optString(o, "file"), optInt(o, "line"),
+            optInt(o, "column"));
+      }
+      case Attachment.Image.TYPE -> new Attachment.Image(text(o, "media_type"), optString(o, "name"), text(o, "data"));
+      default -> throw new InvalidArgumentException("unknown attachment type '" + type + "'; use one of element, file, "
+          + "diagnostic, image");
+    };
+  }
+
+  public ObjectNode attachmentToTree(Attachment attachment) {
+    ObjectNode o = NODES.objectNode();
+    o.put("type", attachment.type());
+    if (attachment instanceof Attachment.ElementSelection e) {
+      o.put("file", e.file());
+      o.put("line", e.line());
+      o.put("column", e.column());
+      o.put("tag", e.tag());
+      e.text().ifPresent(v -> o.put("text", v));
+    } else if (attachment instanceof Attachment.FileReference f) {
+      o.put("path", f.path());
+      f.startLine().ifPresent(v -> o.put("start_line", v));
+      f.endLine().ifPresent(v -> o.put("end_line", v));
+      f.content().ifPresent(v -> o.put("content", v));
+    } else if (attachment instanceof Attachment.DiagnosticReport d) {
+      o.put("kind", d.kind().wireName());
+      o.put("message", d.message());
+      d.file().ifPresent(v -> o.put("file", v));
+      d.line().ifPresent(v -> o.put("line", v));
+      d.column().ifPresent(v -> o.put("column", v));
+    } else if (attachment instanceof Attachment.Image i) {
+      o.put("media_type", i.mediaType());
+      i.name().ifPresent(v -> o.put("name", v));
+      o.put("data", i.data());
+    }
+    return o;
+  }
+
+  /** The same kind of exception with a message that says where. */
+  private static ChatBuilderException rethrown(ChatBuilderException e, String message) {
+    if (e instanceof TooLargeException) {
+      return new TooLargeException(message, e);
+    }
+    if (e instanceof PathRefusedException) {
+      return new PathRefusedException(message, e);
+    }
+    return new InvalidArgumentException(message, e);
+  }
+
+  private static Optional<String> optString(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual()) {
+      throw new InvalidArgumentException("field '" + field + "' must be a string");
+    }
+    return Optional.of(v.asText());
+  }
+
+  private static OptionalInt optInt(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    return v == null || v.isNull() ? OptionalInt.empty() : OptionalInt.of(intValue(o, field));
   }
 
   // ---------------------------------------------------------------- helpers

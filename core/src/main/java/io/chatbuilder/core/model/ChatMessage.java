@@ -6,10 +6,35 @@ import java.util.Objects;
 /** One message of an app's conversation, in provider-neutral form. */
 public sealed interface ChatMessage {
 
-  /** What the person typed. */
-  record User(String text) implements ChatMessage {
+  /**
+   * What the person typed, and what they attached to it (empty for most messages, and for messages
+   * stored before attachments existed). Model clients send {@link #textWithContext()} as the turn's
+   * text and {@link #images()} as its image parts.
+   */
+  record User(String text, List<Attachment> attachments) implements ChatMessage {
     public User {
       Objects.requireNonNull(text, "text == null");
+      attachments = List.copyOf(Objects.requireNonNull(attachments, "attachments == null"));
+    }
+
+    /** A message without attachments. */
+    public User(String text) {
+      this(text, List.of());
+    }
+
+    /** The images, in the order attached. */
+    public List<Attachment.Image> images() {
+      return attachments.stream().filter(a -> a instanceof Attachment.Image).map(a -> (Attachment.Image) a).toList();
+    }
+
+    /**
+     * The text the model gets: {@link #text()}, then (when there are attachments) what they say, e.g.
+     * {@code Selected element <button> at src/App.tsx:12:7 with text "count is 0"}, the referenced
+     * lines of a file, a preview error with its place, and a line naming each image (sent as an image
+     * part next to this text). The same for every provider.
+     */
+    public String textWithContext() {
+      return AttachmentText.render(text, attachments);
     }
   }
 
