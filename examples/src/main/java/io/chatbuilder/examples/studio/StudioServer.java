@@ -17,6 +17,7 @@ import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
@@ -436,11 +437,22 @@ final class StudioServer implements HttpHandler {
 
   // ------------------------------------------------------------------ event streams
 
+  /**
+   * {@code {"message", "attachments"?}}: the attachments (selected elements, file references, preview
+   * errors, images) through core's one JSON mapping, which checks them and their limits. The body may
+   * be larger than other requests' by the base64 of the most image bytes a message may carry.
+   */
   private void chatStream(HttpExchange ex, String appId) throws IOException {
-    JsonNode body = readBody(ex);
-    String message = requiredText(body, "message");
-    RunHandle run = builder.chat(appId, message); // busy and bad input fail here, before the stream opens
+    JsonNode body = readBody(ex, maxChatRequestBytes());
+    requiredText(body, "message");
+    ChatInput input = codec.chatInputFromTree(body);
+    RunHandle run = builder.chat(appId, input); // busy and bad input fail here, before the stream opens
     stream(ex, run, 0);
+  }
+
+  private int maxChatRequestBytes() {
+    long images = 4L * ((ChatInput.MAX_IMAGE_BYTES_TOTAL + 2) / 3);
+    return (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + images);
   }
 
   private void replay(HttpExchange ex, String appId, String runId) throws IOException {
@@ -727,7 +739,11 @@ final class StudioServer implements HttpHandler {
 
   /** The request's JSON object; an empty body is an empty object. */
   private JsonNode readBody(HttpExchange ex) throws IOException {
-    byte[] bytes = readLimited(ex.getRequestBody());
+    return readBody(ex, maxRequestBytes);
+  }
+
+  private JsonNode readBody(HttpExchange ex, int limit) throws IOException {
+    byte[] bytes = readLimited(ex.getRequestBody(), limit);
     if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
       return codec.mapper().createObjectNode();
     }
@@ -738,7 +754,7 @@ final class StudioServer implements HttpHandler {
     return node;
   }
 
-  private byte[] readLimited(InputStream in) throws IOException {
+  private static byte[] readLimited(InputStream in, int maxRequestBytes) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
     int n;

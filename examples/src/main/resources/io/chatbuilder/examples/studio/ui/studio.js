@@ -807,7 +807,7 @@ async function refreshFromAppStream(appId, seq) {
 
 // What the chat endpoint accepts (core's attachment mapping checks them again, with the limits).
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
-const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
+const MAX_IMAGE_BYTES = 3 * 1024 * 1024; // core's Attachment.MAX_IMAGE_BYTES
 
 function addAttachment(attachment) {
   const key = JSON.stringify(attachment);
@@ -974,7 +974,7 @@ function onPreviewMessage(ev) {
   if (!d || typeof d !== 'object' || d.type !== 'chatbuilder:element-selected') return;
   const file = typeof d.file === 'string' ? d.file.trim() : '';
   if (!file || file.length > 1000 || !Number.isInteger(d.line) || d.line < 1
-      || !Number.isInteger(d.column) || d.column < 0 || typeof d.tag !== 'string' || !/^[A-Za-z][\w.:-]{0,63}$/.test(d.tag)) {
+      || !Number.isInteger(d.column) || d.column < 1 || typeof d.tag !== 'string' || !/^[A-Za-z][\w.:-]{0,63}$/.test(d.tag)) {
     toast(new Error('the preview reported an element without a usable source location'));
     return;
   }
