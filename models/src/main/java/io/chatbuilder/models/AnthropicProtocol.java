@@ -3,6 +3,7 @@ package io.chatbuilder.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.model.Attachment;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelRequest;
@@ -154,7 +155,13 @@ final class AnthropicProtocol implements WireProtocol {
             .put("content", m.content()).put("is_error", m.error());
         pendingResults.add(block);
       } else if (message instanceof ChatMessage.User m) {
-        pendingText.add(json.object().put("type", "text").put("text", m.text()));
+        // Images first, then the text, as Anthropic's vision guide recommends; base64 as attached.
+        for (Attachment.Image image : m.images()) {
+          ObjectNode block = json.object().put("type", "image");
+          block.putObject("source").put("type", "base64").put("media_type", image.mediaType()).put("data", image.data());
+          pendingText.add(block);
+        }
+        pendingText.add(json.object().put("type", "text").put("text", m.textWithContext()));
       } else if (message instanceof ChatMessage.Note m) {
         pendingText.add(json.object().put("type", "text").put("text", OpenAiProtocol.NOTE_PREFIX + m.text()));
       }

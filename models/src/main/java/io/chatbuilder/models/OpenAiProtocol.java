@@ -3,6 +3,7 @@ package io.chatbuilder.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbuilder.core.model.Attachment;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.FinishReason;
 import io.chatbuilder.core.model.ModelRequest;
@@ -81,7 +82,17 @@ final class OpenAiProtocol implements WireProtocol {
     }
     for (ChatMessage message : request.messages()) {
       if (message instanceof ChatMessage.User m) {
-        messages.addObject().put("role", "user").put("content", m.text());
+        ObjectNode user = messages.addObject().put("role", "user");
+        if (m.images().isEmpty()) {
+          user.put("content", m.textWithContext());
+        } else {
+          // Images go as content parts after the text, each a data URL of the bytes as attached.
+          ArrayNode parts = user.putArray("content");
+          parts.addObject().put("type", "text").put("text", m.textWithContext());
+          for (Attachment.Image image : m.images()) {
+            parts.addObject().put("type", "image_url").putObject("image_url").put("url", image.dataUrl());
+          }
+        }
       } else if (message instanceof ChatMessage.Note m) {
         messages.addObject().put("role", "user").put("content", NOTE_PREFIX + m.text());
       } else if (message instanceof ChatMessage.ToolResult m) {
