@@ -821,7 +821,10 @@ function attachmentLabel(a) {
   switch (a.type) {
     case 'diagnostic': return `${a.kind}: ${a.message}${a.file ? ` (${at(a.file, a.line, a.column)})` : ''}`;
     case 'element': return `<${a.tag}> ${at(a.file, a.line, a.column)}${a.text ? ` “${a.text}”` : ''}`;
-    case 'image': return `${a.name || 'image'} (${a.media_type}, ${Math.round(a.data.length * 3 / 4 / 1024)} KiB)`;
+    case 'image': {
+      const bytes = Math.floor(a.data.length * 3 / 4) - (a.data.endsWith('==') ? 2 : a.data.endsWith('=') ? 1 : 0);
+      return `${a.name || 'image'} (${a.media_type}, ${bytes < 1024 ? `${bytes} B` : `${Math.round(bytes / 1024)} KiB`})`;
+    }
     case 'file': return a.start_line ? `${a.path}:${a.start_line}-${a.end_line || a.start_line}` : a.path;
     default: return a.type;
   }
