@@ -49,6 +49,30 @@ final class StudioBrowser implements AutoCloseable {
     return path;
   }
 
+  /**
+   * Skips where bubblewrap cannot run node isolated (the Vite studio tests need it), except under
+   * {@code CI=true}, where it fails.
+   */
+  static void requireIsolatedNode(Path scratch) throws Exception {
+    Path probe = Files.createDirectories(scratch.resolve("bwrap-probe"));
+    String reason;
+    try (io.chatbuilder.sandbox.local.LocalSandbox sandbox = io.chatbuilder.sandbox.local.LocalSandbox.builder(probe).build()) {
+      io.chatbuilder.core.sandbox.CommandResult r = sandbox.run(io.chatbuilder.core.sandbox.CommandRequest.of("node", "-e", "0"),
+          io.chatbuilder.core.sandbox.CommandListener.NONE, new io.chatbuilder.core.Cancellation());
+      if (r.succeeded() && r.isolated()) {
+        return;
+      }
+      reason = "node did not run isolated: " + r.stderr();
+    } catch (io.chatbuilder.core.ChatBuilderException e) {
+      reason = e.getMessage();
+    }
+    reason = "the Vite studio test needs bubblewrap, socat and node: " + reason;
+    if ("true".equals(System.getenv("CI"))) {
+      fail("CI=true but " + reason);
+    }
+    Assumptions.abort(reason);
+  }
+
   /** Opens the studio, creates {@code appId} from {@code template} and waits until it is open. */
   void createApp(Studio studio, String appId, String template) throws Exception {
     driver.navigate(studio.url().toString());
