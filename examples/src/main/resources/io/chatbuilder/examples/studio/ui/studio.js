@@ -952,7 +952,20 @@ function previewOrigin() {
   try { return new URL(state.previewUrl, location.href).origin; } catch { return null; }
 }
 
+function showSelectionHint(text) {
+  const box = $('selection');
+  box.hidden = false;
+  box.textContent = text;
+  delete box.dataset.file;
+}
+
 function setSelectMode(on) {
+  if (on && !state.selectMode) {
+    delete document.body.dataset.selectAck;
+    showSelectionHint('Select mode: click an element in the preview (Vite drafts; the static preview has no select mode).');
+  } else if (!on && state.selectMode && !$('selection').dataset.file) {
+    $('selection').hidden = true;
+  }
   state.selectMode = on;
   $('select-btn').setAttribute('aria-pressed', String(on));
   $('select-btn').classList.toggle('on', on);
@@ -974,6 +987,12 @@ function onPreviewMessage(ev) {
   const origin = previewOrigin();
   if (!origin || ev.origin !== origin || ev.source !== $('preview').contentWindow) return;
   const d = ev.data;
+  if (d && typeof d === 'object' && d.type === 'chatbuilder:select-mode-changed' && typeof d.on === 'boolean') {
+    // The preview has the select-mode client (Vite drafts do; the static preview does not).
+    document.body.dataset.selectAck = String(d.on);
+    if (state.selectMode && d.on) showSelectionHint('Select mode: click an element in the preview.');
+    return;
+  }
   if (!d || typeof d !== 'object' || d.type !== 'chatbuilder:element-selected') return;
   const file = typeof d.file === 'string' ? d.file.trim() : '';
   if (!file || file.length > 1000 || !Number.isInteger(d.line) || d.line < 1
