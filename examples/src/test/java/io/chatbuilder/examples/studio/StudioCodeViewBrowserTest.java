@@ -25,17 +25,19 @@ class StudioCodeViewBrowserTest {
 
   @TempDir Path data;
   @TempDir Path profile;
+  private ScriptedModel model;
   private Studio studio;
   private StudioBrowser browser;
 
   @BeforeEach
   void start() throws Exception {
-    ScriptedModel model = ScriptedModel.builder()
+    model = ScriptedModel.builder()
         .name("hostile-files")
         .turn(t -> t.toolCall("c1", "write_file", json("page.html", HOSTILE)).toolCall("c2", "write_file", json("src/lib/hello.js", SCRIPT)))
         .turn(t -> t.text("Wrote them."))
         .turn(t -> t.toolCall("c3", "write_file", json("page.html", HOSTILE_V2)))
         .turn(t -> t.text("Changed the title."))
+        .turn(t -> t.text("Those lines are hostile."))
         .build();
     studio = Studio.builder(data).port(0).model(model).start();
     browser = StudioBrowser.start(profile, "code", Duration.ofSeconds(30));
@@ -126,5 +128,27 @@ class StudioCodeViewBrowserTest {
         + ".map(td => td.textContent).join('\\n')").asText()).contains("</script><script>window.pwned = 1</script>");
     assertThat(browser.script("return window.pwned === undefined").asBoolean()).isTrue();
     browser.shot("02-side-by-side");
+
+    // Lines picked in the code view (a click, a shift-click) are attached to the next message.
+    browser.driver.click("#tab-code");
+    browser.driver.click("#checkpoint-select option:first-child");
+    browser.driver.click("#file-tree button.file[data-path='page.html']");
+    browser.waitFor("the current page", "return document.getElementById('code-content').dataset.path === 'page.html'"
+        + " && !document.getElementById('attach-file-btn').disabled");
+    browser.driver.click("#code-content .line[data-line='3']");
+    browser.script("document.querySelector(\"#code-content .line[data-line='4']\").dispatchEvent("
+        + "new MouseEvent('click', {bubbles: true, shiftKey: true})); return true");
+    assertThat(browser.script("return [...document.querySelectorAll('#code-content .line.picked')].map(l => l.dataset.line)").toString())
+        .isEqualTo("[\"3\",\"4\"]");
+    browser.driver.click("#attach-file-btn");
+    browser.waitFor("the file chip", "return document.querySelectorAll('#attachments .chip[data-type=file]').length === 1");
+    assertThat(browser.text("#attachments .chip[data-type=file] .label")).isEqualTo("page.html:3-4");
+    browser.shot("03-lines-attached");
+    browser.chat("what do these lines do?");
+    browser.waitFor("the third run", "return document.querySelectorAll('.card.run_completed').length === 3");
+    io.chatbuilder.core.model.ModelRequest request = model.requests().get(4);
+    String sent = ((io.chatbuilder.core.model.ChatMessage.User) request.messages().get(request.messages().size() - 1)).textWithContext();
+    assertThat(sent).contains("File page.html, lines 3-4").contains("</script><script>window.pwned = 1</script>")
+        .contains("<img src=x onerror=\"window.pwned = 2\">").doesNotContain("<title>y</title>");
   }
 }

@@ -1073,15 +1073,43 @@ async function loadCode(path, line) {
   $('code-path').textContent = `${data.path} · ${data.size} B`;
   pre.dataset.path = data.path;
   pre.dataset.language = languageOf(data.path);
+  $('attach-file-btn').disabled = true;
   if (data.binary) {
     pre.textContent = `binary file (${data.size} bytes)`;
     return;
   }
   const lines = renderCode(pre, data.content, pre.dataset.language);
+  state.codeLines = null;
+  $('attach-file-btn').disabled = false;
   if (line && lines[line - 1]) {
     lines[line - 1].classList.add('hit');
     lines[line - 1].scrollIntoView({ block: 'center' });
   }
+}
+
+// A click on a line of the code view picks it, a shift-click extends the pick to that line.
+function pickCodeLine(e) {
+  const line = e.target.closest('#code-content .line');
+  if (!line) return;
+  const n = Number(line.dataset.line);
+  const from = e.shiftKey && state.codeLines ? Math.min(state.codeLines.anchor, n) : n;
+  const to = e.shiftKey && state.codeLines ? Math.max(state.codeLines.anchor, n) : n;
+  state.codeLines = { anchor: e.shiftKey && state.codeLines ? state.codeLines.anchor : n, from, to };
+  for (const l of $('code-content').querySelectorAll('.line')) {
+    const k = Number(l.dataset.line);
+    l.classList.toggle('picked', k >= from && k <= to);
+  }
+}
+
+function attachCodeFile() {
+  const path = $('code-content').dataset.path;
+  if (!path) return;
+  const attachment = { type: 'file', path };
+  if (state.codeLines) {
+    attachment.start_line = state.codeLines.from;
+    attachment.end_line = state.codeLines.to;
+  }
+  addAttachment(attachment);
 }
 
 // The right pane shows the preview, the code view or the diff.
@@ -1139,6 +1167,7 @@ async function openApp(appId) {
   state.codePath = null;
   $('code-path').textContent = '';
   $('code-content').textContent = '';
+  $('attach-file-btn').disabled = true;
   $('selection').hidden = true;
   setSelectMode(false);
   showTab('preview');
@@ -1232,6 +1261,8 @@ async function init() {
     e.preventDefault();
     for (const file of images) await attachImage(file);
   }));
+  $('code-content').addEventListener('click', pickCodeLine);
+  $('attach-file-btn').addEventListener('click', attachCodeFile);
   for (const tab of document.querySelectorAll('.tabs [data-tab]')) {
     tab.addEventListener('click', guarded(() => showTab(tab.dataset.tab)));
   }
