@@ -74,7 +74,9 @@ class StudioCodeViewBrowserTest {
 
     // Code view: the tree of the current checkpoint, folders first.
     browser.driver.click("#tab-code");
-    browser.waitFor("the file tree", "return !!document.querySelector('#file-tree button.file[data-path=\"src/lib/hello.js\"]')");
+    String current = studio.chatBuilder().head("hostile").orElseThrow().id();
+    browser.waitFor("the file tree of the current checkpoint", "return document.getElementById('file-tree').dataset.checkpoint === '"
+        + current + "' && !!document.querySelector('#file-tree button.file[data-path=\"src/lib/hello.js\"]')");
     assertThat(browser.script("return [...document.querySelectorAll('#file-tree button.file')].map(b => b.dataset.path)").toString())
         .contains("\"page.html\"", "\"src/lib/hello.js\"", "\"index.html\"");
     assertThat(browser.text("#file-tree > li.dir > span")).isEqualTo("src/");
@@ -108,6 +110,8 @@ class StudioCodeViewBrowserTest {
 
     // An older checkpoint's file: the code view follows the checkpoint selector.
     browser.driver.click("#checkpoint-select option:nth-child(2)");
+    String older = browser.script("return document.querySelector('#checkpoint-select option:nth-child(2)').value").asText();
+    browser.waitFor("the older checkpoint's tree", "return document.getElementById('file-tree').dataset.checkpoint === '" + older + "'");
     browser.driver.click("#file-tree button.file[data-path='page.html']");
     browser.waitFor("the older page", "return [...document.querySelectorAll('#code-content .line')].map(l => l.textContent).join('')"
         + " === " + HttpTestClient.JSON.writeValueAsString(HOSTILE + "\n"));
@@ -131,15 +135,23 @@ class StudioCodeViewBrowserTest {
 
     // Lines picked in the code view (a click, a shift-click) are attached to the next message.
     browser.driver.click("#tab-code");
+    String head = current;
     browser.driver.click("#checkpoint-select option:first-child");
-    browser.driver.click("#file-tree button.file[data-path='page.html']");
-    browser.waitFor("the current page", "return document.getElementById('code-content').dataset.path === 'page.html'"
+    // The code view follows the checkpoint with the file it shows.
+    browser.waitFor("the current page", "const pre = document.getElementById('code-content');"
+        + " return pre.dataset.path === 'page.html' && pre.dataset.checkpoint === '" + head + "'"
         + " && !document.getElementById('attach-file-btn').disabled");
+    assertThat(browser.script("return [...document.querySelectorAll('#code-content .line')].map(l => l.textContent).join('')").asText())
+        .isEqualTo(HOSTILE_V2 + "\n");
+    browser.driver.click("#file-tree button.file[data-path='page.html']"); // the file shown: not rendered again
     browser.driver.click("#code-content .line[data-line='3']");
     browser.script("document.querySelector(\"#code-content .line[data-line='4']\").dispatchEvent("
         + "new MouseEvent('click', {bubbles: true, shiftKey: true})); return true");
     assertThat(browser.script("return [...document.querySelectorAll('#code-content .line.picked')].map(l => l.dataset.line)").toString())
         .isEqualTo("[\"3\",\"4\"]");
+    browser.driver.click("#file-tree button.file[data-path='page.html']");
+    assertThat(browser.script("return document.querySelectorAll('#code-content .line.picked').length").asInt())
+        .as("clicking the file shown keeps the pick").isEqualTo(2);
     browser.driver.click("#attach-file-btn");
     browser.waitFor("the file chip", "return document.querySelectorAll('#attachments .chip[data-type=file]').length === 1");
     assertThat(browser.text("#attachments .chip[data-type=file] .label")).isEqualTo("page.html:3-4");

@@ -1022,6 +1022,13 @@ function onPreviewMessage(ev) {
 // The checkpoint's files as a tree of folders; clicking a file shows it highlighted.
 async function showFileTree(checkpointId, files) {
   const root = $('file-tree');
+  const key = JSON.stringify([checkpointId, files.map((f) => [f.path, f.size])]);
+  if (root.dataset.key === key) { // the same tree: kept (and what is selected in it)
+    if (state.codePath && files.some((f) => f.path === state.codePath)) await loadCode(state.codePath);
+    return;
+  }
+  root.dataset.key = key;
+  root.dataset.checkpoint = checkpointId;
   root.textContent = '';
   $('code-checkpoint').textContent = `· ${checkpointId.slice(0, 16)}`;
   const tree = {};
@@ -1059,31 +1066,43 @@ async function showFileTree(checkpointId, files) {
   };
   render(tree, root, '');
   if (state.codePath && files.some((f) => f.path === state.codePath)) await loadCode(state.codePath);
-  else if (state.codePath) { $('code-content').textContent = 'not in this checkpoint'; $('code-content').dataset.path = ''; }
+  else if (state.codePath) {
+    $('code-content').textContent = 'not in this checkpoint';
+    $('code-content').dataset.path = '';
+    $('code-content').dataset.checkpoint = '';
+    $('attach-file-btn').disabled = true;
+  }
 }
 
+// Shows a file of the selected checkpoint; one already shown is not rendered again (a refresh keeps
+// the lines picked), only the line is marked.
 async function loadCode(path, line) {
   const id = $('checkpoint-select').value;
   if (!id) return;
   state.codePath = path;
   for (const b of $('file-tree').querySelectorAll('button.file')) b.classList.toggle('selected', b.dataset.path === path);
-  const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/file?path=${encodeURIComponent(path)}`));
-  if ($('checkpoint-select').value !== id || state.codePath !== path) return;
   const pre = $('code-content');
-  $('code-path').textContent = `${data.path} · ${data.size} B`;
-  pre.dataset.path = data.path;
-  pre.dataset.language = languageOf(data.path);
-  $('attach-file-btn').disabled = true;
-  if (data.binary) {
-    pre.textContent = `binary file (${data.size} bytes)`;
-    return;
+  if (pre.dataset.checkpoint !== id || pre.dataset.path !== path) {
+    const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/file?path=${encodeURIComponent(path)}`));
+    if ($('checkpoint-select').value !== id || state.codePath !== path) return;
+    $('code-path').textContent = `${data.path} · ${data.size} B`;
+    pre.dataset.path = data.path;
+    pre.dataset.checkpoint = id;
+    pre.dataset.language = languageOf(data.path);
+    state.codeLines = null;
+    $('attach-file-btn').disabled = false;
+    if (data.binary) {
+      pre.textContent = `binary file (${data.size} bytes)`;
+      $('attach-file-btn').disabled = true;
+      return;
+    }
+    renderCode(pre, data.content, pre.dataset.language);
   }
-  const lines = renderCode(pre, data.content, pre.dataset.language);
-  state.codeLines = null;
-  $('attach-file-btn').disabled = false;
-  if (line && lines[line - 1]) {
-    lines[line - 1].classList.add('hit');
-    lines[line - 1].scrollIntoView({ block: 'center' });
+  const target = line ? pre.querySelector(`.line[data-line="${Number(line)}"]`) : null;
+  if (target) {
+    for (const old of pre.querySelectorAll('.line.hit')) old.classList.remove('hit');
+    target.classList.add('hit');
+    target.scrollIntoView({ block: 'center' });
   }
 }
 
@@ -1167,6 +1186,10 @@ async function openApp(appId) {
   state.codePath = null;
   $('code-path').textContent = '';
   $('code-content').textContent = '';
+  $('code-content').dataset.path = '';
+  $('code-content').dataset.checkpoint = '';
+  $('file-tree').textContent = '';
+  delete $('file-tree').dataset.key;
   $('attach-file-btn').disabled = true;
   $('selection').hidden = true;
   setSelectMode(false);
