@@ -84,6 +84,7 @@ class StudioImageAttachmentBrowserTest {
     browser.chat("make it look like this");
     browser.waitFor("the run to complete", "return document.querySelectorAll('.card.run_completed').length === 1");
     assertThat(browser.script("return document.querySelectorAll('#attachments .chip').length").asInt()).as("sent: cleared").isZero();
+    assertThat(browser.text(".card.user .chip.sent[data-type=image]")).startsWith("mockup.png (image/png");
 
     RecordedRequest request = provider.takeRequest(10, TimeUnit.SECONDS);
     assertThat(request).isNotNull();

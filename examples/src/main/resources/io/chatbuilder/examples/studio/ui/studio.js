@@ -290,6 +290,13 @@ function onEvent(e) {
     case 'run_started': {
       const c = card('user', e.type, e.message, time(e.at));
       setBody(c, `model: ${e.model}`);
+      for (const a of run.attachments || []) {
+        const chip = document.createElement('span');
+        chip.className = `chip sent ${a.type}`;
+        chip.dataset.type = a.type;
+        chip.textContent = attachmentLabel(a);
+        c.querySelector('.body').append(document.createElement('br'), chip);
+      }
       addPayload(c, e);
       setRunning(true);
       break;
@@ -466,6 +473,8 @@ async function sendChat(message) {
   renderAttachments();
   const runId = response.headers.get('X-Run-Id');
   runState(runId).own = true;
+  // Shown on this tab's card of the message (run_started does not carry them).
+  runState(runId).attachments = sent.map((a) => a.attachment);
   setRunning(true);
   try {
     await follow(appId, runId, response);
