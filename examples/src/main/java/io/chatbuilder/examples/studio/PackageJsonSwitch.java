@@ -1,10 +1,13 @@
 package io.chatbuilder.examples.studio;
 
+import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.runtime.DiagnosticListener;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
+import io.chatbuilder.core.runtime.PreviewDiagnostic;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.runtime.StatusListener;
 import java.util.ArrayList;
@@ -37,6 +40,31 @@ final class PackageJsonSwitch {
       @Override
       public DraftStatus status(String appId) {
         return pick(appId).status(appId);
+      }
+
+      @Override
+      public List<PreviewDiagnostic> diagnostics(String appId) {
+        return pick(appId).diagnostics(appId);
+      }
+
+      @Override
+      public void clearDiagnostics(String appId) {
+        devServer.clearDiagnostics(appId);
+        staticFiles.clearDiagnostics(appId);
+      }
+
+      @Override
+      public RunHandle.Subscription onDiagnostic(DiagnosticListener listener) {
+        // Both runtimes report: an app can switch between them when its package.json comes or goes.
+        RunHandle.Subscription dev = devServer.onDiagnostic(listener);
+        RunHandle.Subscription files = staticFiles.onDiagnostic(listener);
+        return () -> {
+          try {
+            dev.close();
+          } finally {
+            files.close();
+          }
+        };
       }
 
       @Override

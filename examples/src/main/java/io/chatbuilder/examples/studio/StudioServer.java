@@ -17,6 +17,7 @@ import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.event.AppEvent;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;
@@ -53,6 +54,7 @@ final class StudioServer implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(StudioServer.class);
   private static final String API = "admin";
   private static final int MAX_LIST = 500;
+  static final int MAX_FILE_VIEW_BYTES = 2 << 20;
 
   /**
    * What the UI shows about the studio's setup.
@@ -226,6 +228,10 @@ final class StudioServer implements HttpHandler {
           sendJson(ex, 200, codec.objectNode().put("checkpoint_id", p.get(1)).set("files", files));
           return;
         }
+        if (p.size() == 3 && p.get(2).equals("file")) {
+          fileContent(ex, appId, p.get(1), requiredParam(query(ex), "path"));
+          return;
+        }
       }
       case "undo" -> {
         if (p.size() == 1) {
@@ -372,6 +378,39 @@ final class StudioServer implements HttpHandler {
     sendJson(ex, 200, o);
   }
 
+  /**
+   * One file of a checkpoint for the code view: its text, or {@code binary: true} (no content) when
+   * it is not UTF-8 text. The path goes through the sandbox's path rules (a hostile one is refused,
+   * never read); files over {@link #MAX_FILE_VIEW_BYTES} are refused with 413.
+   */
+  private void fileContent(HttpExchange ex, String appId, String checkpointId, String path) throws IOException {
+    byte[] bytes = builder.readFile(appId, checkpointId, path)
+        .orElseThrow(() -> new NotFoundException("checkpoint " + checkpointId + " has no file '" + path + "'"));
+    if (bytes.length > MAX_FILE_VIEW_BYTES) {
+      throw new TooLargeException("file '" + path + "' has " + bytes.length + " bytes; the code view shows files up to "
+          + MAX_FILE_VIEW_BYTES + " bytes");
+    }
+    ObjectNode o = codec.mapper().createObjectNode().put("checkpoint_id", checkpointId)
+        .put("path", io.chatbuilder.core.sandbox.SandboxPaths.normalize(path)).put("size", bytes.length);
+    Optional<String> text = utf8Text(bytes);
+    o.put("binary", text.isEmpty());
+    text.ifPresent(t -> o.put("content", t));
+    sendJson(ex, 200, o);
+  }
+
+  /** The bytes as text when they are valid UTF-8 without NUL characters; empty for binary files. */
+  private static Optional<String> utf8Text(byte[] bytes) {
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+      return text.indexOf('\0') >= 0 ? Optional.empty() : Optional.of(text);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
   private ObjectNode publishJson(PublishResult r) {
     ObjectNode o = codec.objectNode()
         .put("publish_id", r.publishId()).put("app_id", r.appId()).put("checkpoint_id", r.checkpointId())
@@ -398,11 +437,22 @@ final class StudioServer implements HttpHandler {
 
   // ------------------------------------------------------------------ event streams
 
+  /**
+   * {@code {"message", "attachments"?}}: the attachments (selected elements, file references, preview
+   * errors, images) through core's one JSON mapping, which checks them and their limits. The body may
+   * be larger than other requests' by the base64 of the most image bytes a message may carry.
+   */
   private void chatStream(HttpExchange ex, String appId) throws IOException {
-    JsonNode body = readBody(ex);
-    String message = requiredText(body, "message");
-    RunHandle run = builder.chat(appId, message); // busy and bad input fail here, before the stream opens
+    JsonNode body = readBody(ex, maxChatRequestBytes());
+    requiredText(body, "message");
+    ChatInput input = codec.chatInputFromTree(body);
+    RunHandle run = builder.chat(appId, input); // busy and bad input fail here, before the stream opens
     stream(ex, run, 0);
+  }
+
+  private int maxChatRequestBytes() {
+    long images = 4L * ((ChatInput.MAX_IMAGE_BYTES_TOTAL + 2) / 3);
+    return (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + images);
   }
 
   private void replay(HttpExchange ex, String appId, String runId) throws IOException {
@@ -689,7 +739,11 @@ final class StudioServer implements HttpHandler {
 
   /** The request's JSON object; an empty body is an empty object. */
   private JsonNode readBody(HttpExchange ex) throws IOException {
-    byte[] bytes = readLimited(ex.getRequestBody());
+    return readBody(ex, maxRequestBytes);
+  }
+
+  private JsonNode readBody(HttpExchange ex, int limit) throws IOException {
+    byte[] bytes = readLimited(ex.getRequestBody(), limit);
     if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
       return codec.objectNode();
     }
@@ -700,7 +754,7 @@ final class StudioServer implements HttpHandler {
     return node;
   }
 
-  private byte[] readLimited(InputStream in) throws IOException {
+  private static byte[] readLimited(InputStream in, int maxRequestBytes) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
     int n;

@@ -1,4 +1,5 @@
 // The studio's agent panel: plain ES module, no build step. Talks to the HTTP API of the same server.
+import { appendTokens, languageOf, renderCode, tokenLines } from './highlight.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -9,6 +10,10 @@ const state = {
   runs: new Map(),       // run_id -> { lastSeq, cards: Map(key -> card) }
   assistant: null,       // the assistant card text streams into
   sending: false,        // a chat request of this tab is on its way
+  attachments: [],       // [{key, attachment}] sent with the next message (chips the person can remove)
+  errors: new Map(),     // preview error key -> its card, since the last checkpoint
+  selectMode: false,     // the preview's select mode
+  codePath: null,        // the file the code view shows
 };
 
 // ---------------------------------------------------------------- HTTP
@@ -285,6 +290,13 @@ function onEvent(e) {
     case 'run_started': {
       const c = card('user', e.type, e.message, time(e.at));
       setBody(c, `model: ${e.model}`);
+      for (const a of run.attachments || []) {
+        const chip = document.createElement('span');
+        chip.className = `chip sent ${a.type}`;
+        chip.dataset.type = a.type;
+        chip.textContent = attachmentLabel(a);
+        c.querySelector('.body').append(document.createElement('br'), chip);
+      }
       addPayload(c, e);
       setRunning(true);
       break;
@@ -435,15 +447,20 @@ function setRunning(running) {
 
 // ---------------------------------------------------------------- chat
 
+// Sends the message with the attachments shown as chips. They are cleared only once the studio
+// accepted the run: a refused request (busy, a bad image) keeps them for the next try.
 async function sendChat(message) {
   const appId = state.appId;
+  const sent = state.attachments.slice();
+  const body = { message };
+  if (sent.length) body.attachments = sent.map((a) => a.attachment);
   state.sending = true;
   let response;
   try {
     response = await fetch(builderPath('chat/stream'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify({ message }),
+      body: JSON.stringify(body),
     });
   } finally {
     state.sending = false;
@@ -452,8 +469,12 @@ async function sendChat(message) {
     const err = await response.json().catch(() => ({}));
     throw new ApiError(response.status, err.code, err.message);
   }
+  state.attachments = state.attachments.filter((a) => !sent.includes(a));
+  renderAttachments();
   const runId = response.headers.get('X-Run-Id');
   runState(runId).own = true;
+  // Shown on this tab's card of the message (run_started does not carry them).
+  runState(runId).attachments = sent.map((a) => a.attachment);
   setRunning(true);
   try {
     await follow(appId, runId, response);
@@ -506,6 +527,7 @@ async function refreshFiles() {
   select.innerHTML = '';
   if (!id) return;
   const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/files`));
+  if ($('checkpoint-select').value !== id) return;
   for (const f of data.files) {
     const option = document.createElement('option');
     option.value = f.path;
@@ -513,6 +535,7 @@ async function refreshFiles() {
     option.selected = f.path === previous;
     select.appendChild(option);
   }
+  await showFileTree(id, data.files);
 }
 
 function historyCard(action, result) {
@@ -531,6 +554,7 @@ async function historyAction(action, path, body) {
 }
 
 async function showDiff() {
+  showTab('diff');
   const from = $('diff-from').value;
   const to = $('diff-to').value;
   const data = await api('GET', builderPath(`diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
@@ -550,9 +574,102 @@ async function showDiff() {
       span.textContent = line + '\n';
       pre.appendChild(span);
     }
-    box.append(h, pre);
+    const unified = document.createElement('details');
+    unified.className = 'unified';
+    const summary = document.createElement('summary');
+    summary.textContent = 'unified';
+    unified.append(summary, pre);
+    box.append(h, sideBySide(f), unified);
     view.appendChild(box);
   }
+  // One file or all of them.
+  const pick = $('diff-file');
+  pick.innerHTML = '';
+  const all = document.createElement('option');
+  all.value = '';
+  all.textContent = `all ${data.files.length} files`;
+  pick.appendChild(all);
+  for (const f of data.files) {
+    const option = document.createElement('option');
+    option.value = option.textContent = f.path;
+    pick.appendChild(option);
+  }
+  $('diff-file-row').hidden = data.files.length < 2;
+}
+
+function showDiffFile() {
+  const path = $('diff-file').value;
+  for (const box of $('diff-view').querySelectorAll('.file')) box.hidden = !!path && box.dataset.path !== path;
+}
+
+// The side-by-side view of one file's unified diff: old on the left, new on the right, removed and
+// added lines paired row by row, context on both sides; highlighted, and always as text.
+function sideBySide(f) {
+  const table = document.createElement('table');
+  table.className = 'sbs';
+  table.dataset.testid = 'side-by-side';
+  const columns = document.createElement('colgroup');
+  for (const cls of ['no', 'code', 'no', 'code']) {
+    const col = document.createElement('col');
+    col.className = cls;
+    columns.appendChild(col);
+  }
+  table.appendChild(columns);
+  if (!f.unified_diff) {
+    const row = table.insertRow();
+    const cell = row.insertCell();
+    cell.colSpan = 4;
+    cell.className = 'note';
+    cell.textContent = f.binary ? 'binary file' : 'no text changes';
+    return table;
+  }
+  const language = languageOf(f.path);
+  let oldNo = 0;
+  let newNo = 0;
+  let dels = [];
+  let adds = [];
+  const addRow = (cls, left, right) => {
+    const row = table.insertRow();
+    row.className = cls;
+    for (const [no, text, side] of [[left?.no, left?.text, 'old'], [right?.no, right?.text, 'new']]) {
+      const num = row.insertCell();
+      num.className = `no ${side}`;
+      num.textContent = no === undefined ? '' : String(no);
+      const code = row.insertCell();
+      code.className = `code ${side}${text === undefined ? ' empty' : ''}`;
+      if (text !== undefined) appendTokens(code, tokenLines(text, language)[0] || []);
+    }
+  };
+  const flush = () => {
+    for (let k = 0; k < Math.max(dels.length, adds.length); k++) {
+      addRow(dels[k] && adds[k] ? 'change' : dels[k] ? 'del' : 'add', dels[k], adds[k]);
+    }
+    dels = [];
+    adds = [];
+  };
+  for (const line of f.unified_diff.split('\n')) {
+    if (line.startsWith('--- ') || line.startsWith('+++ ') || line.startsWith('\\')) continue;
+    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (hunk) {
+      flush();
+      oldNo = Number(hunk[1]);
+      newNo = Number(hunk[2]);
+      const row = table.insertRow();
+      row.className = 'hunk';
+      const cell = row.insertCell();
+      cell.colSpan = 4;
+      cell.textContent = line;
+      continue;
+    }
+    if (line.startsWith('-')) { dels.push({ no: oldNo++, text: line.slice(1) }); continue; }
+    if (line.startsWith('+')) { adds.push({ no: newNo++, text: line.slice(1) }); continue; }
+    if (line.startsWith(' ')) {
+      flush();
+      addRow('ctx', { no: oldNo++, text: line.slice(1) }, { no: newNo++, text: line.slice(1) });
+    }
+  }
+  flush();
+  return table;
 }
 
 // ---------------------------------------------------------------- preview and publish
@@ -639,8 +756,12 @@ function followApp(appId) {
   onAppEvent.handle = (e) => {
     switch (e.type) {
       case 'checkpoint_created':
+        markErrorsStale();
         refreshFromAppStream(appId, e.seq);
         refreshPreviewSoon();
+        break;
+      case 'preview_error':
+        showPreviewError(e);
         break;
       case 'run_started':
         followOtherRun(appId, e.run_id).catch(toast);
@@ -691,6 +812,353 @@ async function refreshFromAppStream(appId, seq) {
   }
 }
 
+// ---------------------------------------------------------------- attachments of the next message
+
+// What the chat endpoint accepts (core's attachment mapping checks them again, with the limits).
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const MAX_IMAGE_BYTES = 3 * 1024 * 1024; // core's Attachment.MAX_IMAGE_BYTES
+
+function addAttachment(attachment) {
+  const key = JSON.stringify(attachment);
+  if (state.attachments.some((a) => a.key === key)) return;
+  state.attachments.push({ key, attachment });
+  renderAttachments();
+}
+
+function attachmentLabel(a) {
+  const at = (file, line, column) => [file, line, column].filter((x) => x !== undefined && x !== null).join(':');
+  switch (a.type) {
+    case 'diagnostic': return `${a.kind}: ${a.message}${a.file ? ` (${at(a.file, a.line, a.column)})` : ''}`;
+    case 'element': return `<${a.tag}> ${at(a.file, a.line, a.column)}${a.text ? ` “${a.text}”` : ''}`;
+    case 'image': {
+      const bytes = Math.floor(a.data.length * 3 / 4) - (a.data.endsWith('==') ? 2 : a.data.endsWith('=') ? 1 : 0);
+      return `${a.name || 'image'} (${a.media_type}, ${bytes < 1024 ? `${bytes} B` : `${Math.round(bytes / 1024)} KiB`})`;
+    }
+    case 'file': return a.start_line ? `${a.path}:${a.start_line}-${a.end_line || a.start_line}` : a.path;
+    default: return a.type;
+  }
+}
+
+function renderAttachments() {
+  const box = $('attachments');
+  box.textContent = '';
+  for (const item of state.attachments) {
+    const a = item.attachment;
+    const chip = document.createElement('span');
+    chip.className = `chip ${a.type}`;
+    chip.dataset.type = a.type;
+    chip.setAttribute('data-testid', 'chip');
+    if (a.type === 'image') {
+      const img = document.createElement('img');
+      img.alt = '';
+      img.src = `data:${a.media_type};base64,${a.data}`;
+      chip.appendChild(img);
+    }
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = attachmentLabel(a);
+    label.title = label.textContent;
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'remove';
+    remove.setAttribute('aria-label', `Remove ${label.textContent}`);
+    remove.setAttribute('data-testid', 'chip-remove');
+    remove.textContent = '×';
+    remove.addEventListener('click', () => {
+      state.attachments = state.attachments.filter((x) => x !== item);
+      renderAttachments();
+    });
+    chip.append(label, remove);
+    box.appendChild(chip);
+  }
+  box.hidden = state.attachments.length === 0;
+}
+
+async function attachImage(file) {
+  if (!IMAGE_TYPES.has(file.type)) {
+    throw new Error(`${file.name || 'the file'} is ${file.type || 'of an unknown type'}; attach a PNG, JPEG, GIF or WebP image`);
+  }
+  if (file.size > MAX_IMAGE_BYTES) {
+    throw new Error(`${file.name || 'the image'} has ${file.size} bytes; images up to ${MAX_IMAGE_BYTES} bytes can be attached`);
+  }
+  const url = await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error || new Error('cannot read the image'));
+    reader.readAsDataURL(file);
+  });
+  const comma = url.indexOf(',');
+  const attachment = { type: 'image', media_type: file.type, data: url.slice(comma + 1) };
+  if (file.name) attachment.name = file.name;
+  addAttachment(attachment);
+}
+
+// ---------------------------------------------------------------- preview errors
+
+const ERROR_KINDS = { compile_error: 'Compile error', uncaught_error: 'Runtime error',
+  unhandled_rejection: 'Unhandled rejection', console_error: 'console.error' };
+
+function errorLocation(e) {
+  if (!e.file) return '';
+  return e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ''}` : e.file;
+}
+
+// A preview_error of the app stream: one card per distinct error since the last change, with
+// "Fix this", which attaches it to the next message.
+function showPreviewError(e) {
+  const key = JSON.stringify([e.kind, e.message, e.file || '', e.line || 0, e.column || 0]);
+  let c = state.errors.get(key);
+  if (!c) {
+    c = card('error', 'preview_error', `${ERROR_KINDS[e.kind] || e.kind}: ${e.message}`, time(e.at));
+    c.dataset.kind = e.kind;
+    const body = c.querySelector('.body');
+    body.innerHTML = '<div class="where"></div><div class="actions"><button type="button" class="fix" data-testid="fix-btn">Fix this</button>'
+      + ' <button type="button" class="show-code" data-testid="show-code-btn">Show code</button></div>';
+    const where = errorLocation(e);
+    c.dataset.file = e.file || '';
+    c.dataset.line = String(e.line || 0);
+    c.dataset.location = where;
+    body.querySelector('.where').textContent = where ? `at ${where}` : 'no source location';
+    const attachment = { type: 'diagnostic', kind: e.kind, message: e.message };
+    if (e.file) attachment.file = e.file;
+    if (e.file && e.line > 0) attachment.line = e.line;
+    if (e.file && e.line > 0 && e.column > 0) attachment.column = e.column;
+    body.querySelector('.fix').addEventListener('click', () => {
+      addAttachment(attachment);
+      if (!$('chat-input').value.trim()) $('chat-input').value = 'Fix this error.';
+      $('chat-input').focus();
+    });
+    const show = body.querySelector('.show-code');
+    show.hidden = !e.file;
+    show.addEventListener('click', guarded(() => openCode(e.file, e.line)));
+    state.errors.set(key, c);
+  }
+  c.dataset.count = String(e.count || 1);
+  setState(c, `${time(e.at)}${e.count > 1 ? ` · ×${e.count}` : ''}`);
+  addPayload(c, e);
+  updateDiagnosticsBadge();
+}
+
+// A change may have fixed them: the cards stay in the timeline, marked, and leave the badge.
+function markErrorsStale() {
+  for (const c of state.errors.values()) c.dataset.stale = 'true';
+  state.errors.clear();
+  updateDiagnosticsBadge();
+}
+
+function updateDiagnosticsBadge() {
+  const badge = $('diag-badge');
+  const n = state.errors.size;
+  badge.hidden = n === 0;
+  badge.dataset.count = String(n);
+  badge.textContent = `${n} error${n === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------- select mode over the preview
+
+function previewOrigin() {
+  if (!state.previewUrl) return null;
+  try { return new URL(state.previewUrl, location.href).origin; } catch { return null; }
+}
+
+function showSelectionHint(text) {
+  const box = $('selection');
+  box.hidden = false;
+  box.textContent = text;
+  delete box.dataset.file;
+}
+
+function setSelectMode(on) {
+  if (on && !state.selectMode) {
+    delete document.body.dataset.selectAck;
+    showSelectionHint('Select mode: click an element in the preview (Vite drafts; the static preview has no select mode).');
+  } else if (!on && state.selectMode && !$('selection').dataset.file) {
+    $('selection').hidden = true;
+  }
+  state.selectMode = on;
+  $('select-btn').setAttribute('aria-pressed', String(on));
+  $('select-btn').classList.toggle('on', on);
+  document.body.dataset.selectMode = String(on);
+  postSelectMode();
+}
+
+// Tells the preview (its own origin, never '*') whether clicks select elements; also after each load.
+function postSelectMode() {
+  const origin = previewOrigin();
+  const frame = $('preview').contentWindow;
+  if (origin && frame && $('preview').src) frame.postMessage({ type: 'chatbuilder:select-mode', on: state.selectMode }, origin);
+}
+
+const MAX_TEXT = 200;
+
+// What the preview reported, checked: only the preview frame's window on the preview's origin counts.
+function onPreviewMessage(ev) {
+  const origin = previewOrigin();
+  if (!origin || ev.origin !== origin || ev.source !== $('preview').contentWindow) return;
+  const d = ev.data;
+  if (d && typeof d === 'object' && d.type === 'chatbuilder:select-mode-changed' && typeof d.on === 'boolean') {
+    // The preview has the select-mode client (Vite drafts do; the static preview does not).
+    document.body.dataset.selectAck = String(d.on);
+    if (state.selectMode && d.on) showSelectionHint('Select mode: click an element in the preview.');
+    return;
+  }
+  if (!d || typeof d !== 'object' || d.type !== 'chatbuilder:element-selected') return;
+  const file = typeof d.file === 'string' ? d.file.trim() : '';
+  if (!file || file.length > 1000 || !Number.isInteger(d.line) || d.line < 1
+      || !Number.isInteger(d.column) || d.column < 1 || typeof d.tag !== 'string' || !/^[A-Za-z][\w.:-]{0,63}$/.test(d.tag)) {
+    toast(new Error('the preview reported an element without a usable source location'));
+    return;
+  }
+  const attachment = { type: 'element', file, line: d.line, column: d.column, tag: d.tag };
+  const text = typeof d.text === 'string' ? d.text.replace(/\s+/g, ' ').trim().slice(0, MAX_TEXT) : '';
+  if (text) attachment.text = text;
+  addAttachment(attachment);
+  const box = $('selection');
+  box.hidden = false;
+  box.dataset.file = file;
+  box.dataset.line = String(d.line);
+  box.textContent = `<${attachment.tag}>${text ? ` “${text}”` : ''} comes from ${file}:${d.line}:${d.column}`;
+  const show = document.createElement('button');
+  show.type = 'button';
+  show.textContent = 'Show code';
+  show.addEventListener('click', guarded(() => openCode(file, d.line)));
+  box.append(' ', show);
+  setSelectMode(false);
+}
+
+// ---------------------------------------------------------------- code view (read-only)
+
+// The checkpoint's files as a tree of folders; clicking a file shows it highlighted.
+async function showFileTree(checkpointId, files) {
+  const root = $('file-tree');
+  const key = JSON.stringify([checkpointId, files.map((f) => [f.path, f.size])]);
+  if (root.dataset.key === key) { // the same tree: kept (and what is selected in it)
+    if (state.codePath && files.some((f) => f.path === state.codePath)) await loadCode(state.codePath);
+    return;
+  }
+  root.dataset.key = key;
+  root.dataset.checkpoint = checkpointId;
+  root.textContent = '';
+  $('code-checkpoint').textContent = `· ${checkpointId.slice(0, 16)}`;
+  const tree = {};
+  for (const f of files) {
+    let node = tree;
+    const parts = f.path.split('/');
+    parts.slice(0, -1).forEach((dir) => { node = node[`${dir}/`] = node[`${dir}/`] || {}; });
+    node[parts[parts.length - 1]] = f;
+  }
+  const render = (node, ul, prefix) => {
+    const names = Object.keys(node).sort((a, b) => (b.endsWith('/') - a.endsWith('/')) || a.localeCompare(b));
+    for (const name of names) {
+      const li = document.createElement('li');
+      li.setAttribute('role', 'treeitem');
+      if (name.endsWith('/')) {
+        li.className = 'dir';
+        const label = document.createElement('span');
+        label.textContent = name;
+        const sub = document.createElement('ul');
+        render(node[name], sub, prefix + name);
+        li.append(label, sub);
+      } else {
+        const f = node[name];
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'file';
+        button.dataset.path = f.path;
+        button.textContent = name;
+        button.title = `${f.path} (${f.size} B)`;
+        button.addEventListener('click', guarded(() => loadCode(f.path)));
+        li.appendChild(button);
+      }
+      ul.appendChild(li);
+    }
+  };
+  render(tree, root, '');
+  if (state.codePath && files.some((f) => f.path === state.codePath)) await loadCode(state.codePath);
+  else if (state.codePath) {
+    $('code-content').textContent = 'not in this checkpoint';
+    $('code-content').dataset.path = '';
+    $('code-content').dataset.checkpoint = '';
+    $('attach-file-btn').disabled = true;
+  }
+}
+
+// Shows a file of the selected checkpoint; one already shown is not rendered again (a refresh keeps
+// the lines picked), only the line is marked.
+async function loadCode(path, line) {
+  const id = $('checkpoint-select').value;
+  if (!id) return;
+  state.codePath = path;
+  for (const b of $('file-tree').querySelectorAll('button.file')) b.classList.toggle('selected', b.dataset.path === path);
+  const pre = $('code-content');
+  if (pre.dataset.checkpoint !== id || pre.dataset.path !== path) {
+    const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/file?path=${encodeURIComponent(path)}`));
+    if ($('checkpoint-select').value !== id || state.codePath !== path) return;
+    $('code-path').textContent = `${data.path} · ${data.size} B`;
+    pre.dataset.path = data.path;
+    pre.dataset.checkpoint = id;
+    pre.dataset.language = languageOf(data.path);
+    state.codeLines = null;
+    $('attach-file-btn').disabled = false;
+    if (data.binary) {
+      pre.textContent = `binary file (${data.size} bytes)`;
+      $('attach-file-btn').disabled = true;
+      return;
+    }
+    renderCode(pre, data.content, pre.dataset.language);
+  }
+  const target = line ? pre.querySelector(`.line[data-line="${Number(line)}"]`) : null;
+  if (target) {
+    for (const old of pre.querySelectorAll('.line.hit')) old.classList.remove('hit');
+    target.classList.add('hit');
+    target.scrollIntoView({ block: 'center' });
+  }
+}
+
+// A click on a line of the code view picks it, a shift-click extends the pick to that line.
+function pickCodeLine(e) {
+  const line = e.target.closest('#code-content .line');
+  if (!line) return;
+  const n = Number(line.dataset.line);
+  const from = e.shiftKey && state.codeLines ? Math.min(state.codeLines.anchor, n) : n;
+  const to = e.shiftKey && state.codeLines ? Math.max(state.codeLines.anchor, n) : n;
+  state.codeLines = { anchor: e.shiftKey && state.codeLines ? state.codeLines.anchor : n, from, to };
+  for (const l of $('code-content').querySelectorAll('.line')) {
+    const k = Number(l.dataset.line);
+    l.classList.toggle('picked', k >= from && k <= to);
+  }
+}
+
+function attachCodeFile() {
+  const path = $('code-content').dataset.path;
+  if (!path) return;
+  const attachment = { type: 'file', path };
+  if (state.codeLines) {
+    attachment.start_line = state.codeLines.from;
+    attachment.end_line = state.codeLines.to;
+  }
+  addAttachment(attachment);
+}
+
+// The right pane shows the preview, the code view or the diff.
+function showTab(name) {
+  for (const tab of document.querySelectorAll('.tabs [data-tab]')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+  document.querySelector('.preview-pane').dataset.tab = name;
+  $('code-view').hidden = name !== 'code';
+  $('diff-pane').hidden = name !== 'diff';
+}
+
+// Opens the code view on a file of the current checkpoint, at a line.
+async function openCode(path, line) {
+  const head = (state.checkpoints[0] || {}).id;
+  if (head && $('checkpoint-select').value !== head) {
+    $('checkpoint-select').value = head;
+    await refreshFiles();
+  }
+  showTab('code');
+  await loadCode(path, line);
+}
+
 // ---------------------------------------------------------------- apps
 
 async function loadApps(select) {
@@ -719,6 +1187,22 @@ async function openApp(appId) {
   delete $('diff-to').dataset.touched;
   $('publish-result').hidden = true;
   $('checkpoint-select').value = '';
+  $('diff-file-row').hidden = true;
+  state.attachments = [];
+  renderAttachments();
+  state.errors.clear();
+  updateDiagnosticsBadge();
+  state.codePath = null;
+  $('code-path').textContent = '';
+  $('code-content').textContent = '';
+  $('code-content').dataset.path = '';
+  $('code-content').dataset.checkpoint = '';
+  $('file-tree').textContent = '';
+  delete $('file-tree').dataset.key;
+  $('attach-file-btn').disabled = true;
+  $('selection').hidden = true;
+  setSelectMode(false);
+  showTab('preview');
   setRunning(false);
   await refreshCheckpoints();
   followApp(appId);
@@ -768,7 +1252,12 @@ async function init() {
     const message = $('chat-input').value.trim();
     if (!message || !state.appId) return;
     $('chat-input').value = '';
-    await sendChat(message);
+    try {
+      await sendChat(message);
+    } catch (err) {
+      if (!$('chat-input').value) $('chat-input').value = message; // nothing the person typed is lost
+      throw err;
+    }
   }));
   $('chat-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('chat-form').requestSubmit(); }
@@ -785,6 +1274,30 @@ async function init() {
   for (const id of ['diff-from', 'diff-to']) $(id).addEventListener('change', () => { $(id).dataset.touched = 'true'; });
   $('diff-btn').addEventListener('click', guarded(showDiff));
   $('reload-preview-btn').addEventListener('click', refreshPreview);
+  $('diff-file').addEventListener('change', showDiffFile);
+  $('select-btn').addEventListener('click', () => setSelectMode(!state.selectMode));
+  $('preview').addEventListener('load', postSelectMode);
+  window.addEventListener('message', onPreviewMessage);
+  $('diag-badge').addEventListener('click', () => {
+    const last = [...state.errors.values()].pop();
+    if (last) last.scrollIntoView({ block: 'center' });
+  });
+  $('image-input').addEventListener('change', guarded(async (e) => {
+    const files = [...e.target.files];
+    e.target.value = '';
+    for (const file of files) await attachImage(file);
+  }));
+  $('chat-input').addEventListener('paste', guarded(async (e) => {
+    const images = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
+    if (!images.length) return;
+    e.preventDefault();
+    for (const file of images) await attachImage(file);
+  }));
+  $('code-content').addEventListener('click', pickCodeLine);
+  $('attach-file-btn').addEventListener('click', attachCodeFile);
+  for (const tab of document.querySelectorAll('.tabs [data-tab]')) {
+    tab.addEventListener('click', guarded(() => showTab(tab.dataset.tab)));
+  }
   $('publish-btn').addEventListener('click', guarded(publish));
   await loadApps();
   document.body.dataset.ready = 'true';
