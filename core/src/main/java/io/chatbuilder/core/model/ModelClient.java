@@ -1,5 +1,6 @@
 package io.chatbuilder.core.model;
 
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.Cancellation;
 
 /**

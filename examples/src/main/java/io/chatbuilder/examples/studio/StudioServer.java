@@ -390,7 +390,7 @@ final class StudioServer implements HttpHandler {
       throw new TooLargeException("file '" + path + "' has " + bytes.length + " bytes; the code view shows files up to "
           + MAX_FILE_VIEW_BYTES + " bytes");
     }
-    ObjectNode o = codec.mapper().createObjectNode().put("checkpoint_id", checkpointId)
+    ObjectNode o = codec.objectNode().put("checkpoint_id", checkpointId)
         .put("path", io.chatbuilder.core.sandbox.SandboxPaths.normalize(path)).put("size", bytes.length);
     Optional<String> text = utf8Text(bytes);
     o.put("binary", text.isEmpty());

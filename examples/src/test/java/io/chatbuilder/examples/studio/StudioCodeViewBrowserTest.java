@@ -2,7 +2,7 @@ package io.chatbuilder.examples.studio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

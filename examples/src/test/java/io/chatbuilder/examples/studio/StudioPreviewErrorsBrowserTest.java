@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelRequest;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

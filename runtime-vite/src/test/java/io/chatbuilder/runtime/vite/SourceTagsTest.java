@@ -8,7 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.checkpoint.Checkpoint;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
