@@ -1,0 +1,737 @@
+package io.chatbuilder.sandbox.kubernetes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.ChatBuilderException;
+import io.chatbuilder.core.ConflictException;
+import io.chatbuilder.core.RetryPolicy;
+import io.chatbuilder.core.SandboxException;
+import io.chatbuilder.core.TimeoutException;
+import io.chatbuilder.core.checkpoint.Checkpoint;
+import io.chatbuilder.core.checkpoint.CheckpointStore;
+import io.chatbuilder.core.json.JsonCodec;
+import io.chatbuilder.core.runtime.DraftRuntime;
+import io.chatbuilder.core.sandbox.ChangeScan;
+import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.sandbox.SandboxProvider;
+import io.chatbuilder.sandbox.kubernetes.crd.AgentSandbox;
+import io.chatbuilder.sandbox.kubernetes.crd.AgentSandboxApi;
+import io.chatbuilder.sandbox.kubernetes.crd.ClaimLifecycle;
+import io.chatbuilder.sandbox.kubernetes.crd.SandboxClaim;
+import io.chatbuilder.sandbox.kubernetes.crd.SandboxClaimSpec;
+import io.chatbuilder.sandbox.kubernetes.crd.SandboxTemplateRef;
+import io.chatbuilder.sandbox.kubernetes.crd.SandboxWarmPool;
+import io.chatbuilder.sandbox.remote.RemoteSandbox;
+import io.chatbuilder.sandbox.remote.SandboxRegistry;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes claimed from a kubernetes-sigs/agent-sandbox warm pool. For an app, {@link #open}
+ * creates a {@code SandboxClaim} (named after a hash of the app id, labelled and annotated with
+ * it) against the configured {@code SandboxTemplate} and {@code SandboxWarmPool}, waits until the
+ * claim is {@code Ready}, hands the sandbox pod a fresh per-app token through the pod's
+ * {@link SandboxHost} handover endpoint (the token lives in a Secret owned by the claim, never in
+ * the claim), and talks to the pod's {@code SandboxServer} with sandbox-remote's
+ * {@link RemoteSandbox} via the sandbox's service address.
+ *
+ * <ul>
+ *   <li>A restarted host finds the app's claim and its Secret and re-attaches; nothing is claimed again.
+ *   <li>A sandbox pod that starts empty (a new claim, or a pod the controller replaced) gets the
+ *       files of the app's latest checkpoint when a {@link Builder#seedFrom store} is configured.
+ *   <li>A claim deleted while in use makes every call of the views handed out before fail with a
+ *       {@link SandboxException} naming the claim; the next lease (the next run or history
+ *       operation, through {@link Sandbox#fenced}) claims again.
+ *   <li>A claim that is not Ready within {@link Builder#readyTimeout} (an exhausted warm pool, a
+ *       failing controller) gives a {@link TimeoutException} saying what the pool reported, and the
+ *       claim is withdrawn.
+ *   <li>Closing a sandbox (the facade does so after its idle timeout, and on close) deletes its
+ *       claim, if this host was the last to attach to it; every claim also carries a
+ *       {@code lifecycle.shutdownTime} renewed on use, so the controller deletes claims of hosts
+ *       that died ({@link Builder#claimTtl}).
+ * </ul>
+ */
+public final class KubernetesSandboxProvider implements SandboxProvider, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesSandboxProvider.class);
+  /** Label of every claim this provider makes: the app id, or {@code h-<sha256>} if it is no valid label value. */
+  public static final String APP_LABEL = "chatbuilder.io/app";
+  /** Annotation with the full app id. */
+  public static final String APP_ANNOTATION = "chatbuilder.io/app-id";
+  /** Annotation naming the host that attached last; only that host releases the claim. */
+  public static final String HOLDER_ANNOTATION = "chatbuilder.io/holder";
+  private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]");
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String template;
+  private final String warmPool;
+  private final int serverPort;
+  private final int attachPort;
+  private final String bootstrapToken;
+  private final Duration readyTimeout;
+  private final Duration claimTtl;
+  private final Optional<CheckpointStore> seedStore;
+  private final Optional<String> previewHost;
+  private final RetryPolicy retryPolicy;
+  private final String hostId;
+  private final Clock clock;
+  private final OkHttpClient http;
+  private final ObjectMapper json = new JsonCodec().mapper();
+  private final SplittableRandom random = new SplittableRandom();
+  private final Map<String, Set<Binding>> bindings = new ConcurrentHashMap<>();
+  private final Map<String, ClaimedSandbox> draftHeld = new ConcurrentHashMap<>();
+  private final Map<String, ClaimedSandbox> opened = new ConcurrentHashMap<>();
+  private final KubernetesDraftRuntime drafts;
+  private final Watch watch;
+  private volatile boolean closed;
+
+  private KubernetesSandboxProvider(Builder b) {
+    this.client = b.client;
+    this.namespace = b.namespace;
+    this.template = b.template;
+    this.warmPool = b.warmPool;
+    this.serverPort = b.serverPort;
+    this.attachPort = b.attachPort;
+    this.bootstrapToken = b.bootstrapToken;
+    this.readyTimeout = b.readyTimeout;
+    this.claimTtl = b.claimTtl;
+    this.seedStore = Optional.ofNullable(b.seedStore);
+    this.previewHost = Optional.ofNullable(b.previewHost);
+    this.retryPolicy = b.retryPolicy;
+    this.hostId = b.hostId;
+    this.clock = b.clock;
+    this.http = new OkHttpClient.Builder().callTimeout(b.callTimeout).build();
+    this.drafts = new KubernetesDraftRuntime(this);
+    this.watch = claims().withLabel(APP_LABEL).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, SandboxClaim claim) {
+        String name = claim.getMetadata().getName();
+        if (action == Action.DELETED) {
+          lost(name, "its SandboxClaim " + name + " was deleted");
+        } else if (claim.getMetadata().getDeletionTimestamp() != null) {
+          lost(name, "its SandboxClaim " + name + " is being deleted");
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        LOG.warn("the watch of sandbox claims in {} closed: {}", namespace, cause.toString());
+      }
+    });
+  }
+
+  /** A provider claiming sandboxes of {@code template} in {@code namespace}; {@code bootstrapToken} is the pool's handover secret. */
+  public static Builder builder(KubernetesClient client, String namespace, String template, String bootstrapToken) {
+    return new Builder(client, namespace, template, bootstrapToken);
+  }
+
+  @Override
+  public Sandbox open(String appId) {
+    checkOpen();
+    ClaimedSandbox sandbox = new ClaimedSandbox(this, appId, bind(appId));
+    opened.put(appId, sandbox);
+    return sandbox;
+  }
+
+  /**
+   * Draft mode in the claimed sandboxes: the dev server runs on the sandbox pod (its
+   * {@link SandboxHost}'s draft runtime); preview URLs point at the sandbox's service, or at the
+   * configured {@link Builder#previewHost ingress host}. Closed with this provider.
+   */
+  public DraftRuntime draftRuntime() {
+    return drafts;
+  }
+
+  /** The name of the claim of an app: {@code cb-} and 24 hex digits of the SHA-256 of its id. */
+  public static String claimName(String appId) {
+    return "cb-" + HexFormat.of().formatHex(SandboxHost.sha256(appId)).substring(0, 24);
+  }
+
+  /** The value of {@link #APP_LABEL} for an app. */
+  public static String labelValue(String appId) {
+    return LABEL_VALUE.matcher(appId).matches() ? appId : "h-" + HexFormat.of().formatHex(SandboxHost.sha256(appId)).substring(0, 40);
+  }
+
+  // ---- binding a claim ------------------------------------------------------------------
+
+  /** Finds or creates the app's claim, waits for it, hands over the token and connects. */
+  Binding bind(String appId) {
+    Objects.requireNonNull(appId, "appId == null");
+    checkOpen();
+    String name = claimName(appId);
+    Resource<SandboxClaim> ref = claims().withName(name);
+    SandboxClaim claim = k8s("read the claim " + name, ref::get);
+    if (claim != null && claim.getMetadata().getDeletionTimestamp() != null) {
+      awaitGone(ref, name);
+      claim = null;
+    }
+    if (claim != null && !appId.equals(annotation(claim, APP_ANNOTATION))) {
+      throw new ConflictException("the SandboxClaim " + name + " in " + namespace + " belongs to app '"
+          + annotation(claim, APP_ANNOTATION) + "', not to '" + appId + "'");
+    }
+    boolean created = false;
+    if (claim == null) {
+      try {
+        claim = claims().resource(newClaim(appId, name)).create();
+        created = true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw new SandboxException("cannot create the SandboxClaim " + name + " for app " + appId + ": " + e.getMessage(), e);
+        }
+        claim = k8s("read the claim " + name, ref::get); // another host created it first: use theirs
+        if (claim == null) {
+          throw new SandboxException("the SandboxClaim " + name + " of app " + appId + " vanished while it was being created");
+        }
+      }
+    }
+    SandboxClaim ready = awaitReady(ref, name, appId, created);
+    String sandboxName = ready.getStatus().sandboxName().orElseThrow();
+    AgentSandbox sandbox = k8s("read the Sandbox " + sandboxName,
+        () -> client.resources(AgentSandbox.class).inNamespace(namespace).withName(sandboxName).get());
+    if (sandbox == null) {
+      throw new SandboxException("the SandboxClaim " + name + " of app " + appId + " names the Sandbox " + sandboxName
+          + ", which does not exist in " + namespace);
+    }
+    String host = serviceHost(sandbox, sandboxName);
+    String token = token(ready);
+    boolean fresh = attach(host, appId, token, name);
+    String baseUrl = "http://" + host + ":" + serverPort;
+    RemoteSandbox remote = RemoteSandbox.builder(baseUrl, appId, token).client(http).retryPolicy(retryPolicy).build();
+    Binding binding = new Binding(appId, name, ready.getMetadata().getUid(), sandboxName, host, baseUrl, token, remote);
+    bindings.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(binding);
+    try {
+      if (fresh) {
+        seed(appId, remote);
+      }
+      patchClaim(name, Map.of("metadata", Map.of("annotations", Map.of(HOLDER_ANNOTATION, hostId))));
+    } catch (RuntimeException e) {
+      forget(binding);
+      remote.close();
+      throw e;
+    }
+    binding.renewed = clock.instant();
+    LOG.info("app {} is on Sandbox {} ({}) through claim {}{}", appId, sandboxName, host, name, fresh ? ", handed over" : ", re-attached");
+    return binding;
+  }
+
+  private SandboxClaim newClaim(String appId, String name) {
+    SandboxClaim claim = new SandboxClaim();
+    claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
+        .withLabels(Map.of(APP_LABEL, labelValue(appId)))
+        .withAnnotations(Map.of(APP_ANNOTATION, appId, HOLDER_ANNOTATION, hostId))
+        .build());
+    claim.setSpec(new SandboxClaimSpec(new SandboxTemplateRef(template),
+        new ClaimLifecycle(shutdownTime(), AgentSandboxApi.SHUTDOWN_DELETE), warmPool));
+    return claim;
+  }
+
+  private String shutdownTime() {
+    return clock.instant().plus(claimTtl).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private SandboxClaim awaitReady(Resource<SandboxClaim> ref, String name, String appId, boolean created) {
+    try {
+      SandboxClaim c = ref.waitUntilCondition(x -> x == null || x.getMetadata().getDeletionTimestamp() != null
+          || (x.getStatus() != null && x.getStatus().ready()), readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (c == null || c.getMetadata().getDeletionTimestamp() != null) {
+        throw new SandboxException("the SandboxClaim " + name + " of app " + appId + " was deleted before it became Ready");
+      }
+      return c;
+    } catch (KubernetesClientTimeoutException e) {
+      SandboxClaim last = k8s("read the claim " + name, ref::get);
+      String why = notReadyReason(last);
+      if (created) {
+        withdraw(name);
+      }
+      throw new TimeoutException("no sandbox for app " + appId + ": the SandboxClaim " + name + " was not Ready after "
+          + readyTimeout.toMillis() + " ms; " + why + (created ? "; the claim was withdrawn" : ""), e);
+    }
+  }
+
+  private String notReadyReason(SandboxClaim last) {
+    StringBuilder why = new StringBuilder();
+    String pool = warmPool == null ? null : warmPool;
+    if (pool != null) {
+      SandboxWarmPool p = k8s("read the warm pool " + pool,
+          () -> client.resources(SandboxWarmPool.class).inNamespace(namespace).withName(pool).get());
+      if (p == null) {
+        why.append("the SandboxWarmPool ").append(pool).append(" does not exist in ").append(namespace);
+      } else {
+        int desired = p.getSpec() == null ? 0 : p.getSpec().replicas();
+        int readyReplicas = p.getStatus() == null ? 0 : p.getStatus().readyReplicas();
+        why.append("the SandboxWarmPool ").append(pool).append(" has ").append(readyReplicas).append(" of ")
+            .append(desired).append(" sandboxes ready");
+        if (readyReplicas == 0) {
+          why.append(" (the pool is exhausted)");
+        }
+      }
+    } else {
+      why.append("no warm pool is configured (cold start)");
+    }
+    Optional<Condition> c = last == null || last.getStatus() == null ? Optional.empty() : last.getStatus().condition(AgentSandboxApi.READY);
+    why.append(c.map(x -> "; claim condition Ready=" + x.getStatus() + " reason " + x.getReason() + ": " + x.getMessage())
+        .orElse("; the claim reports no Ready condition yet"));
+    return why.toString();
+  }
+
+  private void awaitGone(Resource<SandboxClaim> ref, String name) {
+    try {
+      ref.waitUntilCondition(Objects::isNull, readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (KubernetesClientTimeoutException e) {
+      throw new TimeoutException("the SandboxClaim " + name + " was still being deleted after " + readyTimeout.toMillis() + " ms", e);
+    }
+  }
+
+  private String serviceHost(AgentSandbox sandbox, String sandboxName) {
+    if (sandbox.getStatus() != null && notEmpty(sandbox.getStatus().serviceFQDN())) {
+      return sandbox.getStatus().serviceFQDN();
+    }
+    if (sandbox.getStatus() != null && notEmpty(sandbox.getStatus().service())) {
+      return sandbox.getStatus().service() + "." + namespace + ".svc";
+    }
+    throw new SandboxException("the Sandbox " + sandboxName + " reports no service (status.serviceFQDN, status.service)");
+  }
+
+  /** The app's token: from the claim's Secret if it belongs to this claim, else a new one. */
+  private String token(SandboxClaim claim) {
+    String name = claim.getMetadata().getName() + "-token";
+    Resource<Secret> ref = client.secrets().inNamespace(namespace).withName(name);
+    Secret existing = k8s("read the Secret " + name, ref::get);
+    if (existing != null && existing.getMetadata().getOwnerReferences() != null
+        && existing.getMetadata().getOwnerReferences().stream().anyMatch(o -> claim.getMetadata().getUid().equals(o.getUid()))
+        && existing.getData() != null && existing.getData().get("token") != null) {
+      return new String(Base64.getDecoder().decode(existing.getData().get("token")), StandardCharsets.UTF_8);
+    }
+    if (existing != null) {
+      k8s("delete the stale Secret " + name, ref::delete); // left by an earlier claim of the same name
+    }
+    String token = SandboxRegistry.newToken();
+    Secret secret = new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
+            .withLabels(claim.getMetadata().getLabels())
+            .withOwnerReferences(new OwnerReferenceBuilder()
+                .withApiVersion(AgentSandboxApi.EXTENSIONS_GROUP + "/" + AgentSandboxApi.VERSION)
+                .withKind("SandboxClaim").withName(claim.getMetadata().getName()).withUid(claim.getMetadata().getUid())
+                .build())
+            .build())
+        .withType("Opaque")
+        .withData(Map.of("token", Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
+        .build();
+    try {
+      client.secrets().inNamespace(namespace).resource(secret).create();
+      return token;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) { // another host attaching at the same moment: take theirs
+        return token(claim);
+      }
+      throw new SandboxException("cannot store the token of claim " + claim.getMetadata().getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Posts the app id and token to the pod's handover endpoint; true if the pod opened the sandbox just now. */
+  private boolean attach(String host, String appId, String token, String claimName) {
+    String url = "http://" + host + ":" + attachPort + "/v1/attach";
+    byte[] body;
+    try {
+      body = json.writeValueAsBytes(Map.of("sandbox_id", appId, "token", token));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    Request request = new Request.Builder().url(url).header("Authorization", "Bearer " + bootstrapToken)
+        .post(RequestBody.create(body, JSON)).build();
+    for (int attempt = 1; ; attempt++) {
+      try (Response response = http.newCall(request).execute()) {
+        String text = response.body().string();
+        JsonNode reply = text.isEmpty() ? json.createObjectNode() : json.readTree(text);
+        if (response.code() == 200) {
+          return reply.path("created").asBoolean();
+        }
+        String detail = reply.path("message").asText(text);
+        if (response.code() == 409) {
+          throw new ConflictException("the sandbox pod of claim " + claimName + " (" + host + ") serves another app: " + detail);
+        }
+        if (response.code() == 401 || response.code() == 403) {
+          throw new SandboxException("the sandbox pod of claim " + claimName + " (" + host
+              + ") refused the bootstrap token: the pool's Secret and the provider's token differ");
+        }
+        throw new SandboxException("the sandbox pod of claim " + claimName + " (" + host + ") answered " + response.code()
+            + " to the handover: " + detail);
+      } catch (IOException e) {
+        if (!retryPolicy.allowsAnotherAfter(attempt)) {
+          throw new SandboxException("cannot reach the sandbox pod of claim " + claimName + " at " + url + " after "
+              + attempt + " attempts: " + e.getMessage(), e);
+        }
+        retryPolicy.sleep(attempt, random);
+      }
+    }
+  }
+
+  /** Writes the app's latest checkpoint into a sandbox that starts empty. */
+  private void seed(String appId, RemoteSandbox remote) {
+    if (seedStore.isEmpty()) {
+      return;
+    }
+    CheckpointStore store = seedStore.get();
+    Optional<Checkpoint> head = store.head(appId);
+    if (head.isEmpty()) {
+      return;
+    }
+    Map<String, Optional<byte[]>> files = new LinkedHashMap<>();
+    store.revision(head.get().resultRevisionId()).files().forEach((path, ref) -> files.put(path, Optional.of(store.readBlob(ref.blobId()))));
+    remote.apply(files);
+    ChangeScan scan = remote.scanChanges();
+    remote.acknowledgeChanges(scan.generation());
+    LOG.info("seeded the new sandbox of app {} with {} files of checkpoint {}", appId, files.size(), head.get().id());
+  }
+
+  // ---- life cycle -----------------------------------------------------------------------
+
+  /** Renews the claim's expiry when a tenth of its time-to-live has passed since the last renewal. */
+  void renew(Binding b) {
+    Instant now = clock.instant();
+    if (Duration.between(b.renewed, now).compareTo(claimTtl.dividedBy(10)) < 0) {
+      return;
+    }
+    try {
+      patchClaim(b.claimName, Map.of("spec", Map.of("lifecycle", Map.of("shutdownTime", shutdownTime()))));
+      b.renewed = now;
+    } catch (ChatBuilderException e) {
+      LOG.warn("could not renew the SandboxClaim {}: {}", b.claimName, e.getMessage());
+    }
+  }
+
+  /** A sandbox was closed: release its claim if this host attached to it last. */
+  void closed(ClaimedSandbox sandbox, Binding b) {
+    opened.remove(sandbox.id(), sandbox);
+    draftHeld.remove(sandbox.id(), sandbox);
+    forget(b);
+    b.close();
+    if (b.lost) {
+      return;
+    }
+    SandboxClaim claim;
+    try {
+      claim = claims().withName(b.claimName).get();
+    } catch (KubernetesClientException e) {
+      LOG.warn("could not read the SandboxClaim {} to release it: {}", b.claimName, e.getMessage());
+      return;
+    }
+    if (claim == null || !b.claimUid.equals(claim.getMetadata().getUid())) {
+      return;
+    }
+    if (!hostId.equals(annotation(claim, HOLDER_ANNOTATION))) {
+      LOG.info("not releasing the SandboxClaim {}: host {} attached to it after this one", b.claimName, annotation(claim, HOLDER_ANNOTATION));
+      return;
+    }
+    withdraw(b.claimName);
+  }
+
+  private void withdraw(String name) {
+    try {
+      claims().withName(name).delete();
+      client.secrets().inNamespace(namespace).withName(name + "-token").delete();
+      LOG.info("released the SandboxClaim {}", name);
+    } catch (KubernetesClientException e) {
+      LOG.warn("could not delete the SandboxClaim {}: {}", name, e.getMessage());
+    }
+  }
+
+  private void lost(String claimName, String reason) {
+    Set<Binding> gone = bindings.remove(claimName);
+    if (gone != null) {
+      gone.forEach(b -> b.lose(reason));
+    }
+  }
+
+  private void forget(Binding b) {
+    bindings.computeIfPresent(b.claimName, (k, set) -> {
+      set.remove(b);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** The open sandbox of an app for draft mode: the facade's if open, else one held by the draft. */
+  ClaimedSandbox sandboxForDraft(String appId, boolean openIfMissing) {
+    ClaimedSandbox s = opened.get(appId);
+    if (s != null || !openIfMissing) {
+      return s;
+    }
+    return draftHeld.computeIfAbsent(appId, id -> (ClaimedSandbox) open(id));
+  }
+
+  void releaseDraftHold(String appId) {
+    ClaimedSandbox held = draftHeld.remove(appId);
+    if (held != null) {
+      held.close();
+    }
+  }
+
+  String previewUrl(Binding b, String reported) {
+    java.net.URI uri = java.net.URI.create(reported);
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (previewHost.isPresent()) {
+      String base = previewHost.get().replace("{app}", labelValue(b.appId)).replace("{sandbox}", b.sandboxName);
+      return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
+    }
+    return uri.getScheme() + "://" + b.host + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
+  }
+
+  RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  OkHttpClient http() {
+    return http;
+  }
+
+  private void patchClaim(String name, Map<String, Object> patch) {
+    String body;
+    try {
+      body = json.writeValueAsString(patch);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    k8s("patch the claim " + name, () -> claims().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), body));
+  }
+
+  private MixedOperation<SandboxClaim, ?, Resource<SandboxClaim>> claimsOp() {
+    return client.resources(SandboxClaim.class);
+  }
+
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<SandboxClaim, ?, Resource<SandboxClaim>> claims() {
+    return claimsOp().inNamespace(namespace);
+  }
+
+  private static <T> T k8s(String what, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (KubernetesClientException e) {
+      throw new SandboxException("cannot " + what + " on the Kubernetes API: " + e.getMessage(), e);
+    }
+  }
+
+  private static String annotation(SandboxClaim c, String key) {
+    return c.getMetadata().getAnnotations() == null ? null : c.getMetadata().getAnnotations().get(key);
+  }
+
+  private static boolean notEmpty(String s) {
+    return s != null && !s.isEmpty();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the Kubernetes sandbox provider is closed");
+    }
+  }
+
+  /**
+   * Stops watching, stops draft holds (releasing their claims) and closes the HTTP client.
+   * Sandboxes still open keep their claims, so a host that restarts re-attaches to them.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    watch.close();
+    List.copyOf(draftHeld.keySet()).forEach(this::releaseDraftHold);
+    drafts.closeClients();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  /** The state of one claim as one host uses it. */
+  static final class Binding {
+    final String appId;
+    final String claimName;
+    final String claimUid;
+    final String sandboxName;
+    final String host;
+    final String baseUrl;
+    final String token;
+    final RemoteSandbox remote;
+    volatile boolean lost;
+    volatile String lostReason = "";
+    volatile Instant renewed = Instant.EPOCH;
+
+    Binding(String appId, String claimName, String claimUid, String sandboxName, String host, String baseUrl, String token,
+        RemoteSandbox remote) {
+      this.appId = appId;
+      this.claimName = claimName;
+      this.claimUid = claimUid;
+      this.sandboxName = sandboxName;
+      this.host = host;
+      this.baseUrl = baseUrl;
+      this.token = token;
+      this.remote = remote;
+    }
+
+    void lose(String reason) {
+      lostReason = reason;
+      lost = true;
+    }
+
+    SandboxException lostError(Throwable cause) {
+      return new SandboxException("the sandbox of app " + appId + " is gone: " + lostReason
+          + "; its uncheckpointed changes are lost and the next run claims a new sandbox", cause);
+    }
+
+    void close() {
+      remote.close();
+    }
+  }
+
+  public static final class Builder {
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String template;
+    private final String bootstrapToken;
+    private String warmPool;
+    private int serverPort = 8480;
+    private int attachPort = 8481;
+    private Duration readyTimeout = Duration.ofSeconds(60);
+    private Duration claimTtl = Duration.ofHours(2);
+    private Duration callTimeout = Duration.ofSeconds(60);
+    private CheckpointStore seedStore;
+    private String previewHost;
+    private RetryPolicy retryPolicy = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofMillis(6400), 0.5);
+    private String hostId = "host-" + UUID.randomUUID();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(KubernetesClient client, String namespace, String template, String bootstrapToken) {
+      this.client = Objects.requireNonNull(client, "client == null");
+      this.namespace = Objects.requireNonNull(namespace, "namespace == null");
+      this.template = Objects.requireNonNull(template, "template == null");
+      this.bootstrapToken = Objects.requireNonNull(bootstrapToken, "bootstrapToken == null");
+      if (bootstrapToken.length() < SandboxRegistry.MIN_TOKEN_LENGTH) {
+        throw new IllegalArgumentException("the bootstrap token needs at least " + SandboxRegistry.MIN_TOKEN_LENGTH + " characters");
+      }
+    }
+
+    /** The warm pool claims take sandboxes from ({@code spec.warmpool}); default: the controller's choice. */
+    public Builder warmPool(String warmPool) {
+      this.warmPool = Objects.requireNonNull(warmPool, "warmPool == null");
+      return this;
+    }
+
+    /** The sandbox server's port on the sandbox service (default 8480). */
+    public Builder serverPort(int port) {
+      this.serverPort = checkPort(port);
+      return this;
+    }
+
+    /** The handover endpoint's port on the sandbox service (default 8481). */
+    public Builder attachPort(int port) {
+      this.attachPort = checkPort(port);
+      return this;
+    }
+
+    /** How long a claim may take to become Ready (default 60 s); then {@link TimeoutException}. */
+    public Builder readyTimeout(Duration timeout) {
+      this.readyTimeout = positive(timeout, "readyTimeout");
+      return this;
+    }
+
+    /** The claim's {@code lifecycle.shutdownTime} is this far ahead, renewed on use (default 2 h). */
+    public Builder claimTtl(Duration ttl) {
+      this.claimTtl = positive(ttl, "claimTtl");
+      return this;
+    }
+
+    /** Timeout of one HTTP call to a sandbox pod (default 60 s). */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = positive(timeout, "callTimeout");
+      return this;
+    }
+
+    /** Sandboxes that start empty get the files of the app's latest checkpoint in this store. */
+    public Builder seedFrom(CheckpointStore store) {
+      this.seedStore = Objects.requireNonNull(store, "store == null");
+      return this;
+    }
+
+    /**
+     * Preview URLs through an ingress: e.g. {@code https://{app}.preview.example.com}
+     * ({@code {app}}: the app's label value, {@code {sandbox}}: the Sandbox's name). Default: the
+     * URL the sandbox host reports, on the sandbox's service address.
+     */
+    public Builder previewHost(String template) {
+      this.previewHost = Objects.requireNonNull(template, "template == null");
+      return this;
+    }
+
+    /** Retries of calls to sandbox pods (default 5 attempts from 100 ms); core's {@link RetryPolicy}. */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "policy == null");
+      return this;
+    }
+
+    /** Names this host in the claims it attaches to (default: random). */
+    public Builder hostId(String hostId) {
+      this.hostId = Objects.requireNonNull(hostId, "hostId == null");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock == null");
+      return this;
+    }
+
+    public KubernetesSandboxProvider build() {
+      return new KubernetesSandboxProvider(this);
+    }
+
+    private static int checkPort(int port) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      return port;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name + " == null");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive");
+      }
+      return d;
+    }
+  }
+}
