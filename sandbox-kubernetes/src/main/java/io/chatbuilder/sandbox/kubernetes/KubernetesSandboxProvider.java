@@ -516,6 +516,11 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     return uri.getScheme() + "://" + b.host + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
   }
 
+  /** Whether this provider has a live binding to the claim (tests). */
+  boolean bound(String claimName) {
+    return bindings.containsKey(claimName);
+  }
+
   RetryPolicy retryPolicy() {
     return retryPolicy;
   }
