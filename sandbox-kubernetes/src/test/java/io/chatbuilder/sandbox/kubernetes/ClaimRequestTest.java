@@ -121,7 +121,7 @@ class ClaimRequestTest {
 
   private static SimulatedCluster.Recorded only(List<SimulatedCluster.Recorded> requests, String method, String path) {
     List<SimulatedCluster.Recorded> hits = requests.stream()
-        .filter(r -> r.method().equals(method) && r.path().split("\\?")[0].equals(path)).toList();
+        .filter(r -> r.fromProvider() && r.method().equals(method) && r.path().split("\\?")[0].equals(path)).toList();
     assertThat(hits).as(method + " " + path + " in " + requests.stream().map(r -> r.method() + " " + r.path()).toList())
         .hasSize(1);
     return hits.get(0);

@@ -48,6 +48,8 @@ final class SimulatedCluster implements AutoCloseable {
   final KubernetesMockServer server;
   final RecordingDispatcher dispatcher;
   final NamespacedKubernetesClient client;
+  /** The provider's client: its requests carry {@code X-Test-Client: provider}. */
+  final NamespacedKubernetesClient providerClient;
   final SimulatedController controller;
   final int serverPort;
   final int attachPort;
@@ -62,6 +64,14 @@ final class SimulatedCluster implements AutoCloseable {
     this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     this.client = server.createClient();
+    this.providerClient = server.createClient(b -> b.withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("test-client",
+        new io.fabric8.kubernetes.client.http.Interceptor() {
+          @Override
+          public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder, io.fabric8.kubernetes.client.http.HttpRequest request,
+              RequestTags tags) {
+            builder.setHeader("X-Test-Client", "provider");
+          }
+        })));
     this.serverPort = freePort();
     this.attachPort = freePort();
     List<SimulatedController.Slot> slots = new ArrayList<>();
@@ -73,7 +83,7 @@ final class SimulatedCluster implements AutoCloseable {
   }
 
   /** One request as the API server received it (the CRUD dispatcher consumes the body). */
-  record Recorded(String method, String path, String contentType, String body) {}
+  record Recorded(String method, String path, String contentType, String body, boolean fromProvider) {}
 
   /** The CRUD dispatcher, keeping every request with its body. */
   static final class RecordingDispatcher extends KubernetesCrudDispatcher {
@@ -87,7 +97,7 @@ final class SimulatedCluster implements AutoCloseable {
     public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
       byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
       requests.add(new Recorded(request.getMethod(), request.getPath(), request.getHeader("Content-Type"),
-          new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+          new String(body, java.nio.charset.StandardCharsets.UTF_8), "provider".equals(request.getHeader("X-Test-Client"))));
       return super.dispatch(request);
     }
 
@@ -147,7 +157,7 @@ final class SimulatedCluster implements AutoCloseable {
   }
 
   KubernetesSandboxProvider.Builder provider(String hostId) {
-    return KubernetesSandboxProvider.builder(client, NAMESPACE, TEMPLATE, BOOTSTRAP)
+    return KubernetesSandboxProvider.builder(providerClient, NAMESPACE, TEMPLATE, BOOTSTRAP)
         .warmPool(POOL).serverPort(serverPort).attachPort(attachPort).hostId(hostId)
         .readyTimeout(Duration.ofSeconds(20))
         .retryPolicy(new RetryPolicy(2, Duration.ofMillis(50), Duration.ofMillis(100), 0.5));
@@ -175,6 +185,7 @@ final class SimulatedCluster implements AutoCloseable {
   public void close() {
     providers.forEach(KubernetesSandboxProvider::close);
     controller.close();
+    providerClient.close();
     client.close();
     server.destroy();
   }
