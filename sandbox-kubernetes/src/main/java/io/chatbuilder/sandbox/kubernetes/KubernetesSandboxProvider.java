@@ -24,6 +24,12 @@ import io.chatbuilder.sandbox.kubernetes.crd.SandboxWarmPool;
 import io.chatbuilder.sandbox.remote.RemoteSandbox;
 import io.chatbuilder.sandbox.remote.SandboxRegistry;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -98,6 +104,8 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   public static final String APP_ANNOTATION = "chatbuilder.io/app-id";
   /** Annotation naming the host that attached last; only that host releases the claim. */
   public static final String HOLDER_ANNOTATION = "chatbuilder.io/holder";
+  /** Label of a fallback Pod, selected by its Service: the pod's name. */
+  public static final String POD_LABEL = "chatbuilder.io/pod";
   private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]");
   private static final MediaType JSON = MediaType.get("application/json");
 
@@ -112,6 +120,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   private final Duration claimTtl;
   private final Optional<CheckpointStore> seedStore;
   private final Optional<String> previewHost;
+  private final PodSpec podSpec; // null: claims (the normal mode)
   private final RetryPolicy retryPolicy;
   private final String hostId;
   private final Clock clock;
@@ -137,27 +146,35 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     this.claimTtl = b.claimTtl;
     this.seedStore = Optional.ofNullable(b.seedStore);
     this.previewHost = Optional.ofNullable(b.previewHost);
+    this.podSpec = b.podSpec;
     this.retryPolicy = b.retryPolicy;
     this.hostId = b.hostId;
     this.clock = b.clock;
     this.http = new OkHttpClient.Builder().callTimeout(b.callTimeout).build();
     this.drafts = new KubernetesDraftRuntime(this);
-    this.watch = claims().withLabel(APP_LABEL).watch(new Watcher<>() {
+    this.watch = podSpec == null
+        ? claims().withLabel(APP_LABEL).watch(lossWatcher("SandboxClaim"))
+        : client.pods().inNamespace(namespace).withLabel(APP_LABEL).watch(lossWatcher("Pod"));
+  }
+
+  /** Marks the bindings of a deleted (or deleting) object lost. */
+  private <T extends HasMetadata> Watcher<T> lossWatcher(String kind) {
+    return new Watcher<>() {
       @Override
-      public void eventReceived(Action action, SandboxClaim claim) {
-        String name = claim.getMetadata().getName();
+      public void eventReceived(Action action, T object) {
+        String name = object.getMetadata().getName();
         if (action == Action.DELETED) {
-          lost(name, "its SandboxClaim " + name + " was deleted");
-        } else if (claim.getMetadata().getDeletionTimestamp() != null) {
-          lost(name, "its SandboxClaim " + name + " is being deleted");
+          lost(name, "its " + kind + " " + name + " was deleted");
+        } else if (object.getMetadata().getDeletionTimestamp() != null) {
+          lost(name, "its " + kind + " " + name + " is being deleted");
         }
       }
 
       @Override
       public void onClose(WatcherException cause) {
-        LOG.warn("the watch of sandbox claims in {} closed: {}", namespace, cause.toString());
+        LOG.warn("the watch of {}s in {} closed: {}", kind, namespace, cause.toString());
       }
-    });
+    };
   }
 
   /** A provider claiming sandboxes of {@code template} in {@code namespace}; {@code bootstrapToken} is the pool's handover secret. */
@@ -199,10 +216,38 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     Objects.requireNonNull(appId, "appId == null");
     checkOpen();
     String name = claimName(appId);
+    Target target = podSpec == null ? claimTarget(appId, name) : podTarget(appId, name);
+    String host = target.host();
+    String sandboxName = target.sandboxName();
+    String token = token(target);
+    boolean fresh = attach(host, appId, token, name);
+    String baseUrl = "http://" + host + ":" + serverPort;
+    RemoteSandbox remote = RemoteSandbox.builder(baseUrl, appId, token).client(http).retryPolicy(retryPolicy).build();
+    Binding binding = new Binding(appId, name, target.owner().getMetadata().getUid(), sandboxName, host, baseUrl, token, remote);
+    bindings.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(binding);
+    try {
+      if (fresh) {
+        seed(appId, remote);
+      }
+      patch(name, Map.of("metadata", Map.of("annotations", Map.of(HOLDER_ANNOTATION, hostId))));
+    } catch (RuntimeException e) {
+      forget(binding);
+      remote.close();
+      throw e;
+    }
+    binding.renewed = clock.instant();
+    LOG.info("app {} is on {} {} ({}){}", appId, target.kind(), sandboxName, host, fresh ? ", handed over" : ", re-attached");
+    return binding;
+  }
+
+  /** What a binding is made on: the owner of the token Secret, and where the pod's servers listen. */
+  private record Target(HasMetadata owner, String apiVersion, String kind, String sandboxName, String host) {}
+
+  private Target claimTarget(String appId, String name) {
     Resource<SandboxClaim> ref = claims().withName(name);
     SandboxClaim claim = k8s("read the claim " + name, ref::get);
     if (claim != null && claim.getMetadata().getDeletionTimestamp() != null) {
-      awaitGone(ref, name);
+      awaitGone(ref, "SandboxClaim " + name);
       claim = null;
     }
     if (claim != null && !appId.equals(annotation(claim, APP_ANNOTATION))) {
@@ -232,26 +277,75 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
       throw new SandboxException("the SandboxClaim " + name + " of app " + appId + " names the Sandbox " + sandboxName
           + ", which does not exist in " + namespace);
     }
-    String host = serviceHost(sandbox, sandboxName);
-    String token = token(ready);
-    boolean fresh = attach(host, appId, token, name);
-    String baseUrl = "http://" + host + ":" + serverPort;
-    RemoteSandbox remote = RemoteSandbox.builder(baseUrl, appId, token).client(http).retryPolicy(retryPolicy).build();
-    Binding binding = new Binding(appId, name, ready.getMetadata().getUid(), sandboxName, host, baseUrl, token, remote);
-    bindings.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(binding);
-    try {
-      if (fresh) {
-        seed(appId, remote);
-      }
-      patchClaim(name, Map.of("metadata", Map.of("annotations", Map.of(HOLDER_ANNOTATION, hostId))));
-    } catch (RuntimeException e) {
-      forget(binding);
-      remote.close();
-      throw e;
+    return new Target(ready, AgentSandboxApi.EXTENSIONS_GROUP + "/" + AgentSandboxApi.VERSION, "SandboxClaim", sandboxName,
+        serviceHost(sandbox, sandboxName));
+  }
+
+  /** The fallback without the CRDs: a plain Pod (the configured spec) and a headless Service for it. */
+  private Target podTarget(String appId, String name) {
+    PodResource ref = client.pods().inNamespace(namespace).withName(name);
+    Pod pod = k8s("read the Pod " + name, ref::get);
+    if (pod != null && pod.getMetadata().getDeletionTimestamp() != null) {
+      awaitGone(ref, "Pod " + name);
+      pod = null;
     }
-    binding.renewed = clock.instant();
-    LOG.info("app {} is on Sandbox {} ({}) through claim {}{}", appId, sandboxName, host, name, fresh ? ", handed over" : ", re-attached");
-    return binding;
+    if (pod != null && !appId.equals(annotation(pod, APP_ANNOTATION))) {
+      throw new ConflictException("the Pod " + name + " in " + namespace + " belongs to app '"
+          + annotation(pod, APP_ANNOTATION) + "', not to '" + appId + "'");
+    }
+    boolean created = false;
+    if (pod == null) {
+      Map<String, String> labels = Map.of(APP_LABEL, labelValue(appId), POD_LABEL, name);
+      try {
+        client.services().inNamespace(namespace).resource(new ServiceBuilder()
+            .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels).build())
+            .withNewSpec().withClusterIP("None").withSelector(Map.of(POD_LABEL, name))
+            .addNewPort().withName("sandbox").withPort(serverPort).endPort()
+            .addNewPort().withName("attach").withPort(attachPort).endPort()
+            .endSpec().build()).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw new SandboxException("cannot create the Service " + name + " for app " + appId + ": " + e.getMessage(), e);
+        }
+      }
+      try {
+        pod = client.pods().inNamespace(namespace).resource(new PodBuilder()
+            .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels)
+                .withAnnotations(Map.of(APP_ANNOTATION, appId, HOLDER_ANNOTATION, hostId)).build())
+            .withSpec(podSpec).build()).create();
+        created = true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw new SandboxException("cannot create the Pod " + name + " for app " + appId + ": " + e.getMessage(), e);
+        }
+        pod = k8s("read the Pod " + name, ref::get);
+        if (pod == null) {
+          throw new SandboxException("the Pod " + name + " of app " + appId + " vanished while it was being created");
+        }
+      }
+    }
+    Pod ready;
+    try {
+      ready = ref.waitUntilCondition(p -> p == null || p.getMetadata().getDeletionTimestamp() != null || podReady(p),
+          readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (KubernetesClientTimeoutException e) {
+      Pod last = k8s("read the Pod " + name, ref::get);
+      String phase = last == null || last.getStatus() == null ? "unknown" : String.valueOf(last.getStatus().getPhase());
+      if (created) {
+        withdraw(name);
+      }
+      throw new TimeoutException("no sandbox for app " + appId + ": the Pod " + name + " was not Ready after "
+          + readyTimeout.toMillis() + " ms; phase " + phase + (created ? "; the pod was withdrawn" : ""), e);
+    }
+    if (ready == null || ready.getMetadata().getDeletionTimestamp() != null) {
+      throw new SandboxException("the Pod " + name + " of app " + appId + " was deleted before it became Ready");
+    }
+    return new Target(ready, "v1", "Pod", name, ready.getStatus().getPodIP());
+  }
+
+  private static boolean podReady(Pod p) {
+    return p.getStatus() != null && notEmpty(p.getStatus().getPodIP()) && p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private SandboxClaim newClaim(String appId, String name) {
@@ -314,11 +408,11 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     return why.toString();
   }
 
-  private void awaitGone(Resource<SandboxClaim> ref, String name) {
+  private <T extends HasMetadata> void awaitGone(Resource<T> ref, String what) {
     try {
       ref.waitUntilCondition(Objects::isNull, readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (KubernetesClientTimeoutException e) {
-      throw new TimeoutException("the SandboxClaim " + name + " was still being deleted after " + readyTimeout.toMillis() + " ms", e);
+      throw new TimeoutException("the " + what + " was still being deleted after " + readyTimeout.toMillis() + " ms", e);
     }
   }
 
@@ -333,7 +427,8 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   }
 
   /** The app's token: from the claim's Secret if it belongs to this claim, else a new one. */
-  private String token(SandboxClaim claim) {
+  private String token(Target target) {
+    HasMetadata claim = target.owner();
     String name = claim.getMetadata().getName() + "-token";
     Resource<Secret> ref = client.secrets().inNamespace(namespace).withName(name);
     Secret existing = k8s("read the Secret " + name, ref::get);
@@ -350,8 +445,8 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
         .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
             .withLabels(claim.getMetadata().getLabels())
             .withOwnerReferences(new OwnerReferenceBuilder()
-                .withApiVersion(AgentSandboxApi.EXTENSIONS_GROUP + "/" + AgentSandboxApi.VERSION)
-                .withKind("SandboxClaim").withName(claim.getMetadata().getName()).withUid(claim.getMetadata().getUid())
+                .withApiVersion(target.apiVersion())
+                .withKind(target.kind()).withName(claim.getMetadata().getName()).withUid(claim.getMetadata().getUid())
                 .build())
             .build())
         .withType("Opaque")
@@ -362,9 +457,9 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
       return token;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) { // another host attaching at the same moment: take theirs
-        return token(claim);
+        return token(target);
       }
-      throw new SandboxException("cannot store the token of claim " + claim.getMetadata().getName() + ": " + e.getMessage(), e);
+      throw new SandboxException("cannot store the token of " + target.kind() + " " + claim.getMetadata().getName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -428,12 +523,15 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
 
   /** Renews the claim's expiry when a tenth of its time-to-live has passed since the last renewal. */
   void renew(Binding b) {
+    if (podSpec != null) {
+      return; // a plain Pod has no expiry to renew
+    }
     Instant now = clock.instant();
     if (Duration.between(b.renewed, now).compareTo(claimTtl.dividedBy(10)) < 0) {
       return;
     }
     try {
-      patchClaim(b.claimName, Map.of("spec", Map.of("lifecycle", Map.of("shutdownTime", shutdownTime()))));
+      patch(b.claimName, Map.of("spec", Map.of("lifecycle", Map.of("shutdownTime", shutdownTime()))));
       b.renewed = now;
     } catch (ChatBuilderException e) {
       LOG.warn("could not renew the SandboxClaim {}: {}", b.claimName, e.getMessage());
@@ -449,18 +547,18 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     if (b.lost) {
       return;
     }
-    SandboxClaim claim;
+    HasMetadata claim;
     try {
-      claim = claims().withName(b.claimName).get();
+      claim = object(b.claimName).get();
     } catch (KubernetesClientException e) {
-      LOG.warn("could not read the SandboxClaim {} to release it: {}", b.claimName, e.getMessage());
+      LOG.warn("could not read {} {} to release it: {}", kind(), b.claimName, e.getMessage());
       return;
     }
     if (claim == null || !b.claimUid.equals(claim.getMetadata().getUid())) {
       return;
     }
     if (!hostId.equals(annotation(claim, HOLDER_ANNOTATION))) {
-      LOG.info("not releasing the SandboxClaim {}: host {} attached to it after this one", b.claimName, annotation(claim, HOLDER_ANNOTATION));
+      LOG.info("not releasing {} {}: host {} attached to it after this one", kind(), b.claimName, annotation(claim, HOLDER_ANNOTATION));
       return;
     }
     withdraw(b.claimName);
@@ -468,12 +566,24 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
 
   private void withdraw(String name) {
     try {
-      claims().withName(name).delete();
+      object(name).delete();
+      if (podSpec != null) {
+        client.services().inNamespace(namespace).withName(name).delete();
+      }
       client.secrets().inNamespace(namespace).withName(name + "-token").delete();
-      LOG.info("released the SandboxClaim {}", name);
+      LOG.info("released {} {}", kind(), name);
     } catch (KubernetesClientException e) {
-      LOG.warn("could not delete the SandboxClaim {}: {}", name, e.getMessage());
+      LOG.warn("could not delete {} {}: {}", kind(), name, e.getMessage());
     }
+  }
+
+  /** The object a binding is made on: the claim, or the fallback's Pod. */
+  private Resource<? extends HasMetadata> object(String name) {
+    return podSpec == null ? claims().withName(name) : client.pods().inNamespace(namespace).withName(name);
+  }
+
+  private String kind() {
+    return podSpec == null ? "SandboxClaim" : "Pod";
   }
 
   private void lost(String claimName, String reason) {
@@ -529,14 +639,14 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     return http;
   }
 
-  private void patchClaim(String name, Map<String, Object> patch) {
+  private void patch(String name, Map<String, Object> patch) {
     String body;
     try {
       body = json.writeValueAsString(patch);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    k8s("patch the claim " + name, () -> claims().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), body));
+    k8s("patch " + kind() + " " + name, () -> object(name).patch(PatchContext.of(PatchType.JSON_MERGE), body));
   }
 
   private MixedOperation<SandboxClaim, ?, Resource<SandboxClaim>> claimsOp() {
@@ -555,7 +665,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     }
   }
 
-  private static String annotation(SandboxClaim c, String key) {
+  private static String annotation(HasMetadata c, String key) {
     return c.getMetadata().getAnnotations() == null ? null : c.getMetadata().getAnnotations().get(key);
   }
 
@@ -637,6 +747,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     private Duration callTimeout = Duration.ofSeconds(60);
     private CheckpointStore seedStore;
     private String previewHost;
+    private PodSpec podSpec;
     private RetryPolicy retryPolicy = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofMillis(6400), 0.5);
     private String hostId = "host-" + UUID.randomUUID();
     private Clock clock = Clock.systemUTC();
@@ -700,6 +811,17 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
      */
     public Builder previewHost(String template) {
       this.previewHost = Objects.requireNonNull(template, "template == null");
+      return this;
+    }
+
+    /**
+     * Without the agent-sandbox CRDs in the cluster: each app gets a plain Pod of this spec (the
+     * sandbox host image, as in {@code deploy/sandbox-template.yaml}) and a headless Service of the
+     * same name, created, re-attached and deleted like claims; the pod is reached at its
+     * {@code status.podIP}. No warm pool (every app cold-starts) and no expiry of abandoned pods.
+     */
+    public Builder podFallback(PodSpec spec) {
+      this.podSpec = Objects.requireNonNull(spec, "spec == null");
       return this;
     }
 

@@ -142,7 +142,7 @@ final class SimulatedCluster implements AutoCloseable {
   }
 
   /** A fresh sandbox pod: an empty workspace, isolated sandboxes, Vite drafts. */
-  private SandboxHost startHost(String address) {
+  SandboxHost startHost(String address) {
     Path workspace;
     try {
       workspace = Files.createDirectories(base.resolve("pod-" + pods.incrementAndGet()));
