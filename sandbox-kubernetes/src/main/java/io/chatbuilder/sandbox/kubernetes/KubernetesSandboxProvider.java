@@ -115,6 +115,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   private final String warmPool;
   private final int serverPort;
   private final int attachPort;
+  private final int previewPort;
   private final String bootstrapToken;
   private final Duration readyTimeout;
   private final Duration claimTtl;
@@ -141,6 +142,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     this.warmPool = b.warmPool;
     this.serverPort = b.serverPort;
     this.attachPort = b.attachPort;
+    this.previewPort = b.previewPort;
     this.bootstrapToken = b.bootstrapToken;
     this.readyTimeout = b.readyTimeout;
     this.claimTtl = b.claimTtl;
@@ -302,6 +304,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
             .withNewSpec().withClusterIP("None").withSelector(Map.of(POD_LABEL, name))
             .addNewPort().withName("sandbox").withPort(serverPort).endPort()
             .addNewPort().withName("attach").withPort(attachPort).endPort()
+            .addNewPort().withName("preview").withPort(previewPort).endPort()
             .endSpec().build()).create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
@@ -623,7 +626,8 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
       String base = previewHost.get().replace("{app}", labelValue(b.appId)).replace("{sandbox}", b.sandboxName);
       return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     }
-    return uri.getScheme() + "://" + b.host + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
+    // The dev server listens on the pod's loopback; the host's preview forwarder exposes it.
+    return uri.getScheme() + "://" + b.host + ":" + previewPort + path;
   }
 
   /** Whether this provider has a live binding to the claim (tests). */
@@ -742,6 +746,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     private String warmPool;
     private int serverPort = 8480;
     private int attachPort = 8481;
+    private int previewPort = 8482;
     private Duration readyTimeout = Duration.ofSeconds(60);
     private Duration claimTtl = Duration.ofHours(2);
     private Duration callTimeout = Duration.ofSeconds(60);
@@ -780,6 +785,12 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
       return this;
     }
 
+    /** The sandbox host's preview forwarder port on the sandbox service (default 8482). */
+    public Builder previewPort(int port) {
+      this.previewPort = checkPort(port);
+      return this;
+    }
+
     /** How long a claim may take to become Ready (default 60 s); then {@link TimeoutException}. */
     public Builder readyTimeout(Duration timeout) {
       this.readyTimeout = positive(timeout, "readyTimeout");
@@ -807,7 +818,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     /**
      * Preview URLs through an ingress: e.g. {@code https://{app}.preview.example.com}
      * ({@code {app}}: the app's label value, {@code {sandbox}}: the Sandbox's name). Default: the
-     * URL the sandbox host reports, on the sandbox's service address.
+     * sandbox's service address and the host's preview forwarder port, with the path the host reports.
      */
     public Builder previewHost(String template) {
       this.previewHost = Objects.requireNonNull(template, "template == null");

@@ -42,6 +42,7 @@ public final class SandboxHost implements AutoCloseable {
   private final DraftRuntime drafts;
   private final SandboxServer server;
   private final HttpServer attach;
+  private final PreviewForwarder preview; // null without a draft runtime
   private final ExecutorService attachExecutor;
   private final Object lock = new Object();
   private String attachedId; // guarded by lock
@@ -71,6 +72,21 @@ public final class SandboxHost implements AutoCloseable {
     attach.setExecutor(attachExecutor);
     attach.createContext("/v1/attach", this::handleAttach);
     attach.start();
+    this.preview = drafts == null ? null : new PreviewForwarder(b.previewAddress, this::previewPort, 64);
+  }
+
+  /** The loopback port of the attached app's running dev server. */
+  private Optional<Integer> previewPort() {
+    Optional<String> app = attachedApp();
+    if (app.isEmpty()) {
+      return Optional.empty();
+    }
+    return drafts.status(app.get()).previewUrl().map(u -> java.net.URI.create(u).getPort()).filter(p -> p > 0);
+  }
+
+  /** The fixed port that forwards to the draft's dev server; empty without a draft runtime. */
+  public Optional<Integer> previewForwarderPort() {
+    return preview == null ? Optional.empty() : Optional.of(preview.port());
   }
 
   /**
@@ -196,6 +212,9 @@ public final class SandboxHost implements AutoCloseable {
   /** Stops both endpoints, the draft runtime and the attached sandbox (its files stay). */
   @Override
   public void close() {
+    if (preview != null) {
+      preview.close();
+    }
     attach.stop(0);
     attachExecutor.shutdownNow();
     server.close();
@@ -214,6 +233,7 @@ public final class SandboxHost implements AutoCloseable {
     private final String bootstrapToken;
     private InetSocketAddress serverAddress = new InetSocketAddress("127.0.0.1", 0);
     private InetSocketAddress attachAddress = new InetSocketAddress("127.0.0.1", 0);
+    private InetSocketAddress previewAddress = new InetSocketAddress("127.0.0.1", 0);
     private Function<SandboxProvider, DraftRuntime> draftRuntime;
 
     private Builder(SandboxProvider sandboxes, String bootstrapToken) {
@@ -233,6 +253,15 @@ public final class SandboxHost implements AutoCloseable {
     /** Where the handover endpoint listens (default 127.0.0.1, ephemeral port; in a pod 0.0.0.0:8481). */
     public Builder attachAddress(InetSocketAddress address) {
       this.attachAddress = Objects.requireNonNull(address, "address == null");
+      return this;
+    }
+
+    /**
+     * Where the preview forwarder listens (default 127.0.0.1, ephemeral port; in a pod 0.0.0.0:8482):
+     * a fixed port that forwards to the draft's dev server on the pod's loopback.
+     */
+    public Builder previewAddress(InetSocketAddress address) {
+      this.previewAddress = Objects.requireNonNull(address, "address == null");
       return this;
     }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code CHATBUILDER_WORKSPACE} (default {@code /workspace}): the app's files go to {@code app/} in it.
  *   <li>{@code CHATBUILDER_BOOTSTRAP_TOKEN_FILE} (default {@code /var/run/chatbuilder/bootstrap/token}):
  *       the pool's handover secret, mounted from a Secret.
- *   <li>{@code CHATBUILDER_SERVER_PORT} (8480), {@code CHATBUILDER_ATTACH_PORT} (8481), both on 0.0.0.0.
+ *   <li>{@code CHATBUILDER_SERVER_PORT} (8480), {@code CHATBUILDER_ATTACH_PORT} (8481), {@code CHATBUILDER_PREVIEW_PORT}
+ *       (8482, forwards to the draft's dev server), all on 0.0.0.0.
  * </ul>
  */
 public final class SandboxHostMain {
@@ -35,6 +36,7 @@ public final class SandboxHostMain {
     Path tokenFile = Path.of(env("CHATBUILDER_BOOTSTRAP_TOKEN_FILE", "/var/run/chatbuilder/bootstrap/token"));
     int serverPort = Integer.parseInt(env("CHATBUILDER_SERVER_PORT", "8480"));
     int attachPort = Integer.parseInt(env("CHATBUILDER_ATTACH_PORT", "8481"));
+    int previewPort = Integer.parseInt(env("CHATBUILDER_PREVIEW_PORT", "8482"));
     String token;
     Path app;
     try {
@@ -46,6 +48,7 @@ public final class SandboxHostMain {
     SandboxHost host = SandboxHost.builder(appId -> LocalSandbox.builder(app).id(appId).build(), token)
         .serverAddress(new InetSocketAddress("0.0.0.0", serverPort))
         .attachAddress(new InetSocketAddress("0.0.0.0", attachPort))
+        .previewAddress(new InetSocketAddress("0.0.0.0", previewPort))
         .draftRuntime(sandboxes -> ViteDraftRuntime.builder(sandboxes).build())
         .start();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -53,7 +56,7 @@ public final class SandboxHostMain {
       host.close();
       stopped.countDown();
     }, "sandbox-host-shutdown"));
-    LOG.info("sandbox host serving on :{} (handover on :{}), workspace {}", serverPort, attachPort, app);
+    LOG.info("sandbox host serving on :{} (handover on :{}, preview on :{}), workspace {}", serverPort, attachPort, previewPort, app);
     stopped.await();
   }
 

@@ -44,7 +44,7 @@ class DeployManifestTest {
     assertThat(template.getKind()).isEqualTo("SandboxTemplate");
     assertThat(template.getSpec().podTemplate().spec().getAutomountServiceAccountToken()).isFalse();
     Container host = template.getSpec().podTemplate().spec().getContainers().get(0);
-    assertThat(host.getPorts()).extracting(p -> p.getContainerPort()).containsExactly(8480, 8481);
+    assertThat(host.getPorts()).extracting(p -> p.getContainerPort()).containsExactly(8480, 8481, 8482);
     assertThat(host.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/run/chatbuilder/bootstrap"));
     assertThat(template.getSpec().networkPolicy()).containsKeys("ingress", "egress");
 
@@ -55,7 +55,7 @@ class DeployManifestTest {
     assertThat(pool.getMetadata().getNamespace()).isEqualTo(template.getMetadata().getNamespace());
 
     String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"), StandardCharsets.UTF_8);
-    assertThat(dockerfile).contains("bubblewrap", "node:20", "openjdk-17", SandboxHostMain.class.getName(), "EXPOSE 8480 8481");
+    assertThat(dockerfile).contains("bubblewrap", "node:20", "openjdk-17", SandboxHostMain.class.getName(), "EXPOSE 8480 8481 8482");
   }
 
   @Test

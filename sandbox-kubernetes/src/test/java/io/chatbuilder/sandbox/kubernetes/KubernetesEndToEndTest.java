@@ -98,6 +98,7 @@ class KubernetesEndToEndTest {
     assertThat(draft.state()).as(String.join("\n", draft.logTail()) + draft.error()).isEqualTo(DraftState.RUNNING);
     URI preview = URI.create(draft.previewUrl().orElseThrow());
     assertThat(preview.getHost()).isEqualTo("127.0.0.1"); // the Sandbox's status.serviceFQDN
+    assertThat(preview.getPort()).isEqualTo(cluster.previewPort); // through the pod's preview forwarder
     assertThat(get(preview.resolve("/hello.txt"))).isEqualTo("Hello from the cluster\n");
 
     Checkpoint undo = chat.undo("shop");

@@ -110,7 +110,7 @@ class PodFallbackTest {
       assertThat(service.get("spec").get("clusterIP").asText()).isEqualTo("None");
       assertThat(service.get("spec").get("selector").toString()).isEqualTo("{\"" + KubernetesSandboxProvider.POD_LABEL + "\":\"" + name + "\"}");
       assertThat(service.get("spec").get("ports").findValuesAsText("port")).containsExactly(
-          String.valueOf(cluster.serverPort), String.valueOf(cluster.attachPort));
+          String.valueOf(cluster.serverPort), String.valueOf(cluster.attachPort), String.valueOf(cluster.previewPort));
       JsonNode secret = body(requests, "/api/v1/namespaces/builders/secrets");
       assertThat(secret.get("metadata").get("ownerReferences").get(0).get("kind").asText()).isEqualTo("Pod");
       assertThat(cluster.claims()).isEmpty(); // no CRDs used

@@ -53,6 +53,7 @@ final class SimulatedCluster implements AutoCloseable {
   final SimulatedController controller;
   final int serverPort;
   final int attachPort;
+  final int previewPort;
   private final Path base;
   private final AtomicInteger pods = new AtomicInteger();
   private final List<KubernetesSandboxProvider> providers = new ArrayList<>();
@@ -74,6 +75,7 @@ final class SimulatedCluster implements AutoCloseable {
         })));
     this.serverPort = freePort();
     this.attachPort = freePort();
+    this.previewPort = freePort();
     List<SimulatedController.Slot> slots = new ArrayList<>();
     for (int i = 1; i <= poolSize; i++) {
       String address = "127.0.0." + i;
@@ -152,13 +154,14 @@ final class SimulatedCluster implements AutoCloseable {
     return SandboxHost.builder(appId -> configure(LocalSandbox.builder(workspace.resolve("app")).id(appId)).build(), BOOTSTRAP)
         .serverAddress(new InetSocketAddress(address, serverPort))
         .attachAddress(new InetSocketAddress(address, attachPort))
+        .previewAddress(new InetSocketAddress(address, previewPort))
         .draftRuntime(sandboxes -> ViteDraftRuntime.builder(sandboxes).build())
         .start();
   }
 
   KubernetesSandboxProvider.Builder provider(String hostId) {
     return KubernetesSandboxProvider.builder(providerClient, NAMESPACE, TEMPLATE, BOOTSTRAP)
-        .warmPool(POOL).serverPort(serverPort).attachPort(attachPort).hostId(hostId)
+        .warmPool(POOL).serverPort(serverPort).attachPort(attachPort).previewPort(previewPort).hostId(hostId)
         .readyTimeout(Duration.ofSeconds(20))
         .retryPolicy(new RetryPolicy(2, Duration.ofMillis(50), Duration.ofMillis(100), 0.5));
   }
