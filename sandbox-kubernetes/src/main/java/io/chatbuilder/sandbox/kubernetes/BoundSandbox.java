@@ -24,17 +24,29 @@ import java.util.function.Function;
  * "gone" error once its claim was deleted (also when the call itself failed for that reason).
  */
 abstract class BoundSandbox implements Sandbox {
+  /** Failures that a vanished pod causes (unreachable, or another pod at its address refusing the token). */
+  private static final java.util.Set<io.chatbuilder.core.ErrorCode> SUSPICIOUS = java.util.EnumSet.of(
+      io.chatbuilder.core.ErrorCode.SANDBOX_ERROR, io.chatbuilder.core.ErrorCode.UNAUTHORIZED,
+      io.chatbuilder.core.ErrorCode.UNAUTHENTICATED, io.chatbuilder.core.ErrorCode.TIMEOUT,
+      io.chatbuilder.core.ErrorCode.INTERNAL);
+
   /** The binding calls go to now; throws if it is lost. */
   abstract KubernetesSandboxProvider.Binding binding();
 
   /** What a call acts on within the binding (the remote sandbox, or its fenced view). */
   abstract Sandbox target(KubernetesSandboxProvider.Binding b);
 
+  /** Checks on the API server whether the binding's object still exists, marking it lost if not. */
+  abstract void verify(KubernetesSandboxProvider.Binding b);
+
   private <T> T call(Function<Sandbox, T> op) {
     KubernetesSandboxProvider.Binding b = binding();
     try {
       return op.apply(target(b));
     } catch (ChatBuilderException e) {
+      if (!b.lost && SUSPICIOUS.contains(e.code())) {
+        verify(b); // the pod may be gone before the watch said so
+      }
       if (b.lost) {
         throw b.lostError(e);
       }

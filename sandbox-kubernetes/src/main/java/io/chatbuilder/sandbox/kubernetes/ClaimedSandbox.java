@@ -38,6 +38,11 @@ final class ClaimedSandbox extends BoundSandbox {
     return b.remote;
   }
 
+  @Override
+  void verify(KubernetesSandboxProvider.Binding b) {
+    provider.verify(b);
+  }
+
   /** The binding for draft mode: like a new lease, it claims again if the claim is gone. */
   synchronized KubernetesSandboxProvider.Binding bindingForNewUse() {
     checkOpen();
@@ -98,6 +103,11 @@ final class ClaimedSandbox extends BoundSandbox {
     @Override
     Sandbox target(KubernetesSandboxProvider.Binding b) {
       return fenced;
+    }
+
+    @Override
+    void verify(KubernetesSandboxProvider.Binding b) {
+      owner.verify(b);
     }
 
     @Override

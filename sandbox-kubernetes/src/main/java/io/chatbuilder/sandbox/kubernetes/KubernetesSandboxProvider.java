@@ -154,9 +154,14 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     this.clock = b.clock;
     this.http = new OkHttpClient.Builder().callTimeout(b.callTimeout).build();
     this.drafts = new KubernetesDraftRuntime(this);
-    this.watch = podSpec == null
-        ? claims().withLabel(APP_LABEL).watch(lossWatcher("SandboxClaim"))
-        : client.pods().inNamespace(namespace).withLabel(APP_LABEL).watch(lossWatcher("Pod"));
+    try {
+      this.watch = podSpec == null
+          ? claims().withLabel(APP_LABEL).watch(lossWatcher("SandboxClaim"))
+          : client.pods().inNamespace(namespace).withLabel(APP_LABEL).watch(lossWatcher("Pod"));
+    } catch (KubernetesClientException e) {
+      http.dispatcher().executorService().shutdown();
+      throw new SandboxException("cannot watch " + kind() + "s in namespace " + namespace + ": " + e.getMessage(), e);
+    }
   }
 
   /** Marks the bindings of a deleted (or deleting) object lost. */
@@ -165,10 +170,11 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
       @Override
       public void eventReceived(Action action, T object) {
         String name = object.getMetadata().getName();
+        String uid = object.getMetadata().getUid();
         if (action == Action.DELETED) {
-          lost(name, "its " + kind + " " + name + " was deleted");
+          lost(name, uid, "its " + kind + " " + name + " was deleted");
         } else if (object.getMetadata().getDeletionTimestamp() != null) {
-          lost(name, "its " + kind + " " + name + " is being deleted");
+          lost(name, uid, "its " + kind + " " + name + " is being deleted");
         }
       }
 
@@ -589,10 +595,34 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     return podSpec == null ? "SandboxClaim" : "Pod";
   }
 
-  private void lost(String claimName, String reason) {
-    Set<Binding> gone = bindings.remove(claimName);
-    if (gone != null) {
-      gone.forEach(b -> b.lose(reason));
+  /** Marks the bindings of one object (name and uid: a new claim of the same name is another object) lost. */
+  private void lost(String claimName, String uid, String reason) {
+    bindings.computeIfPresent(claimName, (k, set) -> {
+      set.removeIf(b -> {
+        if (b.claimUid.equals(uid)) {
+          b.lose(reason);
+          return true;
+        }
+        return false;
+      });
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** After a failed call: is the binding's object still there? Marks it lost if it is gone or replaced. */
+  void verify(Binding b) {
+    HasMetadata current;
+    try {
+      current = object(b.claimName).get();
+    } catch (KubernetesClientException e) {
+      return; // the API server is unreachable too: report the call's own error
+    }
+    if (current == null) {
+      lost(b.claimName, b.claimUid, "its " + kind() + " " + b.claimName + " was deleted");
+    } else if (!b.claimUid.equals(current.getMetadata().getUid())) {
+      lost(b.claimName, b.claimUid, "its " + kind() + " " + b.claimName + " was deleted and made again");
+    } else if (current.getMetadata().getDeletionTimestamp() != null) {
+      lost(b.claimName, b.claimUid, "its " + kind() + " " + b.claimName + " is being deleted");
     }
   }
 
@@ -628,6 +658,11 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
     }
     // The dev server listens on the pod's loopback; the host's preview forwarder exposes it.
     return uri.getScheme() + "://" + b.host + ":" + previewPort + path;
+  }
+
+  /** Stops watching (tests: a watch that missed an event). */
+  void stopWatching() {
+    watch.close();
   }
 
   /** Whether this provider has a live binding to the claim (tests). */

@@ -215,6 +215,26 @@ class KubernetesEndToEndTest {
   }
 
   @Test
+  void aCallFailingOnAVanishedPodIsReportedAsLostEvenIfTheWatchMissedTheDeletion() {
+    cluster = new SimulatedCluster(dir, 1);
+    KubernetesSandboxProvider provider = cluster.start(cluster.provider("host-a"));
+    Sandbox sandbox = provider.open("wiki");
+    Sandbox view = sandbox.fenced(1);
+    view.write("a.txt", "a".getBytes(StandardCharsets.UTF_8));
+    provider.stopWatching();
+    String claim = KubernetesSandboxProvider.claimName("wiki");
+    cluster.client.resources(SandboxClaim.class).inNamespace(SimulatedCluster.NAMESPACE).withName(claim).delete();
+    await(() -> cluster.controller.released(claim), "the controller to stop the pod");
+    // A fresh pod now answers at the old address and refuses the old token: that is checked
+    // against the API server and reported as the lost claim, not as a bare 403.
+    assertThatThrownBy(() -> view.write("b.txt", "b".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("the sandbox of app wiki is gone: its SandboxClaim " + claim + " was deleted");
+    assertThatThrownBy(sandbox::files).isInstanceOf(SandboxException.class).hasMessageContaining("is gone");
+    assertThat(provider.bound(claim)).isFalse();
+  }
+
+  @Test
   void aWrongBootstrapTokenIsRefusedClearly() {
     cluster = new SimulatedCluster(dir, 1);
     KubernetesSandboxProvider provider = cluster.start(KubernetesSandboxProvider.builder(cluster.client,
