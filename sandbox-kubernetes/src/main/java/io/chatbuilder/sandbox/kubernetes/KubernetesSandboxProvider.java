@@ -51,7 +51,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -209,12 +208,12 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
 
   /** The name of the claim of an app: {@code cb-} and 24 hex digits of the SHA-256 of its id. */
   public static String claimName(String appId) {
-    return "cb-" + HexFormat.of().formatHex(SandboxHost.sha256(appId)).substring(0, 24);
+    return "cb-" + SandboxHost.sha256Hex(appId).substring(0, 24);
   }
 
   /** The value of {@link #APP_LABEL} for an app. */
   public static String labelValue(String appId) {
-    return LABEL_VALUE.matcher(appId).matches() ? appId : "h-" + HexFormat.of().formatHex(SandboxHost.sha256(appId)).substring(0, 40);
+    return LABEL_VALUE.matcher(appId).matches() ? appId : "h-" + SandboxHost.sha256Hex(appId).substring(0, 40);
   }
 
   // ---- binding a claim ------------------------------------------------------------------

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.sandbox.Sandbox;
@@ -17,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -201,12 +201,14 @@ public final class SandboxHost implements AutoCloseable {
     exchange.getResponseBody().write(bytes);
   }
 
-  static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  /** SHA-256 of the UTF-8 bytes, as hex (core's {@link ContentHash}). */
+  static String sha256Hex(String s) {
+    return ContentHash.sha256(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A digest to compare secrets in constant time with {@link MessageDigest#isEqual} (equal lengths). */
+  private static byte[] sha256(String s) {
+    return sha256Hex(s).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Stops both endpoints, the draft runtime and the attached sandbox (its files stay). */
