@@ -1,7 +1,7 @@
 package io.chatbuilder.sandbox.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.AppId;
 import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.ConflictException;
 import io.chatbuilder.core.RetryPolicy;
@@ -25,15 +25,14 @@ import io.chatbuilder.sandbox.remote.RemoteSandbox;
 import io.chatbuilder.sandbox.remote.SandboxRegistry;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.client.dsl.PodResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
@@ -41,6 +40,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -125,7 +125,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   private final String hostId;
   private final Clock clock;
   private final OkHttpClient http;
-  private final ObjectMapper json = new JsonCodec().mapper();
+  private final JsonCodec json = new JsonCodec();
   private final SplittableRandom random = new SplittableRandom();
   private final Map<String, Set<Binding>> bindings = new ConcurrentHashMap<>();
   private final Map<String, ClaimedSandbox> draftHeld = new ConcurrentHashMap<>();
@@ -191,6 +191,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
 
   @Override
   public Sandbox open(String appId) {
+    AppId.check(appId);
     checkOpen();
     ClaimedSandbox sandbox = new ClaimedSandbox(this, appId, bind(appId));
     opened.put(appId, sandbox);
@@ -474,18 +475,13 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   /** Posts the app id and token to the pod's handover endpoint; true if the pod opened the sandbox just now. */
   private boolean attach(String host, String appId, String token, String claimName) {
     String url = "http://" + host + ":" + attachPort + "/v1/attach";
-    byte[] body;
-    try {
-      body = json.writeValueAsBytes(Map.of("sandbox_id", appId, "token", token));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    byte[] body = json.writeBytes(json.fromJava(Map.of("sandbox_id", appId, "token", token)));
     Request request = new Request.Builder().url(url).header("Authorization", "Bearer " + bootstrapToken)
         .post(RequestBody.create(body, JSON)).build();
     for (int attempt = 1; ; attempt++) {
       try (Response response = http.newCall(request).execute()) {
         String text = response.body().string();
-        JsonNode reply = text.isEmpty() ? json.createObjectNode() : json.readTree(text);
+        JsonNode reply = json.tryRead(text).orElseGet(json::objectNode);
         if (response.code() == 200) {
           return reply.path("created").asBoolean();
         }
@@ -678,12 +674,7 @@ public final class KubernetesSandboxProvider implements SandboxProvider, AutoClo
   }
 
   private void patch(String name, Map<String, Object> patch) {
-    String body;
-    try {
-      body = json.writeValueAsString(patch);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    String body = json.write(json.fromJava(patch));
     k8s("patch " + kind() + " " + name, () -> object(name).patch(PatchContext.of(PatchType.JSON_MERGE), body));
   }
 

@@ -1,10 +1,10 @@
 package io.chatbuilder.sandbox.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.DraftRuntime;
@@ -35,7 +35,7 @@ import java.util.function.Function;
 public final class SandboxHost implements AutoCloseable {
   private static final int MAX_BODY = 16 * 1024;
 
-  private final ObjectMapper json = new JsonCodec().mapper();
+  private final JsonCodec json = new JsonCodec();
   private final byte[] bootstrapDigest;
   private final SandboxProvider sandboxes;
   private final SandboxRegistry registry = new SandboxRegistry();
@@ -146,8 +146,8 @@ public final class SandboxHost implements AutoCloseable {
           reply(exchange, 413, error("too_large", "attach bodies are at most " + MAX_BODY + " bytes"));
           return;
         }
-        body = json.readTree(bytes);
-      } catch (IOException e) {
+        body = json.read(bytes);
+      } catch (IOException | InvalidArgumentException e) {
         reply(exchange, 400, error("invalid_argument", "the body is not JSON: " + e.getMessage()));
         return;
       }
@@ -180,7 +180,7 @@ public final class SandboxHost implements AutoCloseable {
           return;
         }
       }
-      ObjectNode ok = json.createObjectNode().put("sandbox_id", id).put("created", created);
+      ObjectNode ok = json.objectNode().put("sandbox_id", id).put("created", created);
       reply(exchange, 200, ok);
     }
   }
@@ -191,11 +191,11 @@ public final class SandboxHost implements AutoCloseable {
   }
 
   private ObjectNode error(String code, String message) {
-    return json.createObjectNode().put("code", code).put("message", message);
+    return json.objectNode().put("code", code).put("message", message);
   }
 
   private void reply(HttpExchange exchange, int status, ObjectNode body) throws IOException {
-    byte[] bytes = json.writeValueAsBytes(body);
+    byte[] bytes = json.writeBytes(body);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);

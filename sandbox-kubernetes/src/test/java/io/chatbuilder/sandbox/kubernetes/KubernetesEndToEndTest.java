@@ -15,7 +15,7 @@ import io.chatbuilder.core.checkpoint.InMemoryLeaseStore;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ModelRequest;
-import io.chatbuilder.core.model.ScriptedModel;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PublishResult;

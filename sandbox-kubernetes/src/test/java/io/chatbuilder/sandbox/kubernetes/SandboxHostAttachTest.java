@@ -2,7 +2,7 @@ package io.chatbuilder.sandbox.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatbuilder.core.sandbox.InMemorySandbox;
+import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.sandbox.remote.RemoteSandbox;
 import io.chatbuilder.sandbox.remote.SandboxRegistry;
 import java.net.URI;
