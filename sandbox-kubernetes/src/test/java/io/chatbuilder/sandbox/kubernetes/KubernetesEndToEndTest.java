@@ -118,6 +118,31 @@ class KubernetesEndToEndTest {
   }
 
   @Test
+  void anIdleSandboxReleasesItsClaimAndTheNextChatClaimsAgain() throws Exception {
+    cluster = new SimulatedCluster(dir, 2);
+    KubernetesSandboxProvider provider = cluster.start(cluster.provider("host-a").seedFrom(store));
+    ScriptedModel model = ScriptedModel.builder()
+        .turn(t -> t.toolCall("write_file", "{\"path\":\"a.txt\",\"content\":\"a\\n\"}"))
+        .turn(t -> t.text("Wrote a."))
+        .turn(t -> t.toolCall("write_file", "{\"path\":\"b.txt\",\"content\":\"b\\n\"}"))
+        .turn(t -> t.text("Wrote b."))
+        .build();
+    ChatBuilder chat = facade(builder(model).sandboxes(provider).sandboxIdleTimeout(Duration.ofMillis(400)));
+    assertThat(chat.chat("idle", "write a").completion().get(120, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.COMPLETED);
+    String claim = KubernetesSandboxProvider.claimName("idle");
+    String firstUid = claimNamed(claim).getMetadata().getUid();
+    // Nobody holds the sandbox now: the facade's idle sweep closes it, which releases the claim.
+    await(() -> cluster.claims().isEmpty(), "the idle sandbox's claim to be released");
+    await(() -> cluster.controller.released(claim), "the controller to stop the released pod");
+
+    RunResult run = chat.chat("idle", "write b").completion().get(120, TimeUnit.SECONDS);
+    assertThat(run.outcome()).isEqualTo(RunOutcome.COMPLETED);
+    assertThat(cluster.claims()).singleElement().satisfies(c -> assertThat(c.getMetadata().getUid()).isNotEqualTo(firstUid));
+    // The new pod was seeded from the store: the first run's file is there with the second's.
+    assertThat(chat.sandbox("idle").files()).containsOnlyKeys("a.txt", "b.txt");
+  }
+
+  @Test
   void aRestartedHostReattachesToTheSameClaim() throws Exception {
     cluster = new SimulatedCluster(dir, 2);
     KubernetesSandboxProvider first = cluster.start(cluster.provider("host-a").seedFrom(store));
