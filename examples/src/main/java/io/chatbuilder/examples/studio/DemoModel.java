@@ -1,8 +1,8 @@
 package io.chatbuilder.examples.studio;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.Cancellation;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.ModelRequest;
@@ -28,7 +28,7 @@ final class DemoModel implements ModelClient {
   static final String NAME = "offline-demo";
   static final String TITLE = "Counter";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonCodec JSON = new JsonCodec();
 
   private final ScriptedModel scripted;
 
@@ -104,7 +104,7 @@ final class DemoModel implements ModelClient {
       steps.add(new Step("Renaming the app to \"" + title + "\". ", "write_file", write("index.html", html(title, false))));
       steps.add(Step.say("Done: the page is now titled \"" + title + "\"."));
     } else {
-      steps.add(new Step("This is the offline demo model. Let me look at the app's files first. ", "list_files", JSON.createObjectNode()));
+      steps.add(new Step("This is the offline demo model. Let me look at the app's files first. ", "list_files", JSON.objectNode()));
       steps.add(new Step("Writing the page markup. ", "write_file", write("index.html", html(TITLE, false))));
       steps.add(new Step("Adding a stylesheet. ", "write_file", write("style.css", css(false))));
       steps.add(new Step("Adding the counter logic. ", "write_file", write("src/main.js", script(false))));
@@ -126,11 +126,11 @@ final class DemoModel implements ModelClient {
   }
 
   private static ObjectNode path(String path) {
-    return JSON.createObjectNode().put("path", path);
+    return JSON.objectNode().put("path", path);
   }
 
   private static ObjectNode write(String path, String content) {
-    return JSON.createObjectNode().put("path", path).put("content", content);
+    return JSON.objectNode().put("path", path).put("content", content);
   }
 
   static String html(String title, boolean reset) {

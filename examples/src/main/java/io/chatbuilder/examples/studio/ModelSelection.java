@@ -1,7 +1,7 @@
 package io.chatbuilder.examples.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.models.ModelClients;
 import java.io.IOException;
@@ -82,7 +82,7 @@ final class ModelSelection {
       if (response.statusCode() != 200) {
         return Optional.empty();
       }
-      return Optional.of(new ObjectMapper().readTree(response.body()));
+      return new JsonCodec().tryRead(response.body());
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

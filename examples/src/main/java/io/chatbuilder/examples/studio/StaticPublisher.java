@@ -1,13 +1,13 @@
 package io.chatbuilder.examples.studio;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbuilder.core.StoreException;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.json.JsonCodec;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.core.runtime.StatusListener;
@@ -41,7 +41,7 @@ final class StaticPublisher implements Publisher {
 
   private final Path dir;
   private final Clock clock;
-  private final ObjectMapper json = new ObjectMapper();
+  private final JsonCodec json = new JsonCodec();
 
   StaticPublisher(Path dir, Clock clock) {
     this.dir = dir;
@@ -83,7 +83,7 @@ final class StaticPublisher implements Publisher {
       PublishResult result = new PublishResult(publishId, appId, checkpoint.id(), checkpoint.resultRevisionId(), true, manifest,
           manifestHash, log.toString(), Optional.empty(), Optional.of(appDir.resolve(publishId).toString()),
           started, Duration.between(started, clock.instant()));
-      Files.writeString(staging.resolve(RECORD), json.writeValueAsString(toJson(result)));
+      Files.writeString(staging.resolve(RECORD), json.write(toJson(result)));
       Files.move(staging, appDir.resolve(publishId), StandardCopyOption.ATOMIC_MOVE);
       listener.onStatus("published " + publishId);
       return result;
@@ -122,7 +122,7 @@ final class StaticPublisher implements Publisher {
   }
 
   private ObjectNode toJson(PublishResult r) {
-    ObjectNode o = json.createObjectNode();
+    ObjectNode o = json.objectNode();
     o.put("publish_id", r.publishId()).put("app_id", r.appId()).put("checkpoint_id", r.checkpointId())
         .put("revision_id", r.revisionId()).put("manifest_hash", r.manifestHash()).put("build_log", r.buildLog())
         .put("started_at", r.startedAt().toString()).put("duration_ms", r.duration().toMillis());
@@ -134,7 +134,7 @@ final class StaticPublisher implements Publisher {
 
   private Optional<PublishResult> read(Path site) {
     try {
-      JsonNode o = json.readTree(site.resolve(RECORD).toFile());
+      JsonNode o = json.read(Files.readAllBytes(site.resolve(RECORD)));
       SortedMap<String, String> manifest = new TreeMap<>();
       o.path("manifest").properties().forEach(f -> manifest.put(f.getKey(), f.getValue().asText()));
       return Optional.of(new PublishResult(o.path("publish_id").asText(), o.path("app_id").asText(), o.path("checkpoint_id").asText(),
