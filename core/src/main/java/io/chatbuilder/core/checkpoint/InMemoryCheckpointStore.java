@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@value #SNAPSHOT_EVERY} levels so reading stays bounded. It keeps its apps' leases too (an
  * {@link InMemoryLeaseStore}), and a fenced append checks the lease and appends in one step.
  */
-public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStore {
+public final class InMemoryCheckpointStore implements CheckpointStore, ForwardingLeaseStore {
   static final int SNAPSHOT_EVERY = 32;
 
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
@@ -182,40 +182,11 @@ public final class InMemoryCheckpointStore implements CheckpointStore, LeaseStor
     }
   }
 
+  /** The leases of this store's apps, kept with their histories. */
   @Override
-  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
-    return leases.acquire(appId, holder, ttl);
+  public LeaseStore leases() {
+    return leases;
   }
-
-  @Override
-  public Lease renew(Lease lease, java.time.Duration ttl) {
-    return leases.renew(lease, ttl);
-  }
-
-  @Override
-  public void release(Lease lease) {
-    leases.release(lease);
-  }
-
-  @Override
-  public Optional<Lease> current(String appId) {
-    return leases.current(appId);
-  }
-  @Override
-  public void recordIntent(Lease lease, String intent) {
-    leases.recordIntent(lease, intent);
-  }
-
-  @Override
-  public void clearIntent(Lease lease) {
-    leases.clearIntent(lease);
-  }
-
-  @Override
-  public Optional<LeaseIntent> intent(String appId) {
-    return leases.intent(appId);
-  }
-
 
   @Override
   public synchronized Optional<Checkpoint> head(String appId) {

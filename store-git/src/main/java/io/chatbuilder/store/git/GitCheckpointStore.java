@@ -10,6 +10,7 @@ import io.chatbuilder.core.checkpoint.CheckpointLabels;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForwardingLeaseStore;
 import io.chatbuilder.core.checkpoint.ForkDraft;
 import io.chatbuilder.core.checkpoint.InMemoryLeaseStore;
 import io.chatbuilder.core.checkpoint.LabelQuery;
@@ -87,7 +88,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Close it to stop background maintenance and release the repository.
  */
-public final class GitCheckpointStore implements CheckpointStore, LeaseStore, AutoCloseable {
+public final class GitCheckpointStore implements CheckpointStore, ForwardingLeaseStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GitCheckpointStore.class);
   /** How long a held ref lock is waited for before it counts as a conflict. */
   static final long LOCK_TIMEOUT_MILLIS = 2_000;
@@ -150,40 +151,11 @@ public final class GitCheckpointStore implements CheckpointStore, LeaseStore, Au
     return leases.fenced(lease, () -> append(draft));
   }
 
+  /** The leases of this store's apps, kept with their histories. */
   @Override
-  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
-    return leases.acquire(appId, holder, ttl);
+  public LeaseStore leases() {
+    return leases;
   }
-
-  @Override
-  public Lease renew(Lease lease, java.time.Duration ttl) {
-    return leases.renew(lease, ttl);
-  }
-
-  @Override
-  public void release(Lease lease) {
-    leases.release(lease);
-  }
-
-  @Override
-  public Optional<Lease> current(String appId) {
-    return leases.current(appId);
-  }
-  @Override
-  public void recordIntent(Lease lease, String intent) {
-    leases.recordIntent(lease, intent);
-  }
-
-  @Override
-  public void clearIntent(Lease lease) {
-    leases.clearIntent(lease);
-  }
-
-  @Override
-  public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
-    return leases.intent(appId);
-  }
-
 
   @Override
   public Checkpoint append(CheckpointDraft draft) {

@@ -13,6 +13,7 @@ import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForwardingLeaseStore;
 import io.chatbuilder.core.checkpoint.ForkDraft;
 import io.chatbuilder.core.checkpoint.LabelQuery;
 import io.chatbuilder.core.checkpoint.LabelledCheckpoint;
@@ -54,7 +55,7 @@ import java.util.UUID;
  * app's size. When the entries on a read path outgrow twice the file count, the revision is written
  * as a fresh full snapshot and depth restarts at 0, which keeps reads proportional to the file count.
  */
-final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
+final class JdbcCheckpointStore implements CheckpointStore, ForwardingLeaseStore {
   static final int MAX_PATH_LENGTH = 700;
   static final int MAX_ID_LENGTH = 255;
   private static final int IN_CHUNK = 400;
@@ -107,40 +108,11 @@ final class JdbcCheckpointStore implements CheckpointStore, LeaseStore {
     return append(draft, Optional.of(lease));
   }
 
+  /** The leases of this store's apps, kept with their histories. */
   @Override
-  public Lease acquire(String appId, String holder, java.time.Duration ttl) {
-    return leases.acquire(appId, holder, ttl);
+  public LeaseStore leases() {
+    return leases;
   }
-
-  @Override
-  public Lease renew(Lease lease, java.time.Duration ttl) {
-    return leases.renew(lease, ttl);
-  }
-
-  @Override
-  public void release(Lease lease) {
-    leases.release(lease);
-  }
-
-  @Override
-  public Optional<Lease> current(String appId) {
-    return leases.current(appId);
-  }
-  @Override
-  public void recordIntent(Lease lease, String intent) {
-    leases.recordIntent(lease, intent);
-  }
-
-  @Override
-  public void clearIntent(Lease lease) {
-    leases.clearIntent(lease);
-  }
-
-  @Override
-  public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
-    return leases.intent(appId);
-  }
-
 
   private Checkpoint append(CheckpointDraft draft, Optional<Lease> lease) {
     Objects.requireNonNull(draft, "draft == null");
