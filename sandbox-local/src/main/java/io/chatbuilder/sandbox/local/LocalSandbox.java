@@ -116,6 +116,12 @@ public final class LocalSandbox implements Sandbox {
     return root;
   }
 
+  /** The root directory: bubblewrap binds it at the same path, so processes see it there too. */
+  @Override
+  public Optional<String> processRoot() {
+    return Optional.of(root.toString());
+  }
+
   /**
    * Whether commands and services run inside bubblewrap (they then never run any other way: where
    * bubblewrap does not work they fail). False only where the host opted into {@link Builder#unisolated()}.
