@@ -204,6 +204,42 @@ class DraftPublishCorrectnessTest {
     assertThat(readAll(Path.of(b.outputLocation().orElseThrow()), ".js")).contains("bare app");
   }
 
+  @Test
+  void envLocalLogsAndWhatElseTheGitignoreNamesAreNeverCheckpointedNorLost() throws Exception {
+    ScriptedModel model = ScriptedModel.builder()
+        .turn(t -> t.toolCall("write_file", JSON.createObjectNode().put("path", ".env.local").put("content", "VITE_KEY=from-agent").toString()))
+        .turn(t -> t.toolCall("read_file", JSON.createObjectNode().put("path", ".env.local").toString()))
+        .turn(t -> t.toolCall("write_file", JSON.createObjectNode().put("path", "src/main.js").put("content", "console.log(1)\n").toString()))
+        .turn(t -> t.text("Done."))
+        .build();
+    ChatBuilder builder = facade(model);
+    builder.createApp("ignored", ViteTemplates.VANILLA);
+    Path app = apps.resolve("ignored");
+    // a person (or a command) leaves what create-vite's .gitignore names
+    Files.writeString(app.resolve(".env.local"), "VITE_KEY=person-secret\n");
+    Files.createDirectories(app.resolve("logs"));
+    Files.writeString(app.resolve("logs/server.txt"), "log\n");
+    Files.writeString(app.resolve("npm-debug.log"), "debug\n");
+    Files.createDirectories(app.resolve("dist-ssr"));
+    Files.writeString(app.resolve("dist-ssr/entry.js"), "ssr\n");
+
+    RunResult run = builder.chat("ignored", "try the env file").completion().get(60, TimeUnit.SECONDS);
+    assertThat(run.checkpoint()).isPresent();
+    List<Event> events = builder.events("ignored", run.runId(), 0);
+    assertThat(events).anyMatch(e -> e instanceof Event.ToolFailed f && f.error().contains(".gitignore"));
+    assertThat(events).noneMatch(e -> e.toString().contains("person-secret"));
+    assertThat(model.requests()).noneMatch(r -> r.toString().contains("person-secret"));
+    builder.undo("ignored");
+    for (Checkpoint c : builder.checkpoints("ignored", 100)) {
+      assertThat(builder.files("ignored", c.id()).keySet()).as(c.type() + " " + c.id())
+          .contains(".gitignore", "package.json")
+          .noneMatch(p -> p.equals(".env.local") || p.startsWith("logs/") || p.startsWith("dist-ssr/") || p.endsWith(".log"));
+    }
+    // never lost either: history operations leave the ignored files alone
+    assertThat(Files.readString(app.resolve(".env.local"))).isEqualTo("VITE_KEY=person-secret\n");
+    assertThat(app.resolve("logs/server.txt")).exists();
+  }
+
   static String readAll(Path dir, String suffix) throws Exception {
     StringBuilder all = new StringBuilder();
     try (Stream<Path> s = Files.walk(dir)) {
