@@ -627,8 +627,8 @@ public final class ChatBuilder implements AutoCloseable {
       draftRuntime.ifPresent(runtime -> {
         try {
           runtime.syncLockfile(appId, sandbox, message -> appStreams.emit(new AppEvent.DraftProgress(appId, 0, clock.instant(), message)));
-        } catch (ChatBuilderException e) {
-          LOG.info("app {}: could not create its lockfile: {}", appId, e.getMessage());
+        } catch (RuntimeException e) {
+          LOG.info("app {}: could not create its lockfile: {}", appId, e.toString());
           appStreams.emit(new AppEvent.DraftProgress(appId, 0, clock.instant(), "could not create package-lock.json: " + e.getMessage()));
         }
       });

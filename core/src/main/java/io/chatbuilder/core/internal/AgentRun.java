@@ -463,9 +463,11 @@ public final class AgentRun {
     try {
       config.lockfiles().get().syncLockfile(appId, sandbox,
           message -> events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, message)));
-    } catch (ChatBuilderException e) {
-      LOG.info("run {} of app {}: could not update the lockfile: {}", runId, appId, e.getMessage());
-      events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, "could not update package-lock.json: " + e.getMessage()));
+    } catch (RuntimeException e) {
+      // npm failed, or the runtime is closing: never a reason to lose the run's checkpoint
+      LOG.info("run {} of app {}: could not update the lockfile: {}", runId, appId, e.toString());
+      String why = String.valueOf(e.getMessage());
+      events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, "could not update package-lock.json: " + why));
     }
   }
 

@@ -456,7 +456,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
       if (readiness == Readiness.TIMED_OUT) {
         String answered = probe.lastStatus > 0
             ? "answered HTTP " + probe.lastStatus + " for " + previewPath + " (not a success) for "
-            : "did not answer " + previewPath + " within ";
+            : "did not answer within ";
         throw new StepFailure("the Vite dev server " + answered + startTimeout.toSeconds()
             + " s and was stopped. Last output:\n" + app.log.last(15));
       }
