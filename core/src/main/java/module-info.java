@@ -16,6 +16,7 @@ module io.chatbuilder.core {
   exports io.chatbuilder.core.model;
   exports io.chatbuilder.core.runtime;
   exports io.chatbuilder.core.sandbox;
+  exports io.chatbuilder.core.secrets;
   exports io.chatbuilder.core.testing;
   exports io.chatbuilder.core.tool;
   exports io.chatbuilder.core.internal to io.chatbuilder.models, io.chatbuilder.sandbox.remote;

@@ -136,7 +136,7 @@ public final class ChatBuilder implements AutoCloseable {
       tools.put(t.definition().name(), t);
     }
     this.config = new AgentConfig(b.model, tools, b.systemPrompt, b.maxSteps, b.contextBudgetChars, b.maxOutputTokens,
-        b.checkBeforeDone ? Optional.of(checkApp) : Optional.empty());
+        b.checkBeforeDone ? Optional.of(checkApp) : Optional.empty(), Optional.ofNullable(b.draftRuntime));
     this.store = b.store;
     this.conversations = b.conversations;
     this.eventLog = b.eventLog;
@@ -644,6 +644,15 @@ public final class ChatBuilder implements AutoCloseable {
             + sandbox.files().size() + " files; refusing to overwrite them");
       }
       template.files().forEach(sandbox::write);
+      // a template without a lockfile gets one before its first checkpoint (issue 17)
+      draftRuntime.ifPresent(runtime -> {
+        try {
+          runtime.syncLockfile(appId, sandbox, message -> appStreams.emit(new AppEvent.DraftProgress(appId, 0, clock.instant(), message)));
+        } catch (RuntimeException e) {
+          LOG.info("app {}: could not create its lockfile: {}", appId, e.toString());
+          appStreams.emit(new AppEvent.DraftProgress(appId, 0, clock.instant(), "could not create package-lock.json: " + e.getMessage()));
+        }
+      });
       return history.initialize(appId, sandbox, lease);
     });
   }

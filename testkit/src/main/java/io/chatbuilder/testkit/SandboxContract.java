@@ -132,6 +132,67 @@ public abstract class SandboxContract {
     assertThat(sandbox.list("", true, 1000)).extracting(FileEntry::path).containsExactly("src", "src/main.js");
   }
 
+  /** The .gitignore of create-vite's templates, plus a negation and a directory-only pattern. */
+  protected static final String VITE_GITIGNORE = String.join("\n",
+      "# Logs", "logs", "*.log", "npm-debug.log*", "", "node_modules", "dist", "dist-ssr", "*.local", "!keep.local",
+      "build/", "/only-at-root.txt", "docs/**/*.tmp", "") ;
+
+  @Test
+  void theAppsGitignoreExtendsTheExclusions() {
+    sandbox.write("src/main.js", utf8("x"));
+    sandbox.write("src/build", utf8("a file named build, not the build/ directory"));
+    sandbox.write(".gitignore", utf8(VITE_GITIGNORE));
+    for (String ignored : List.of(".env.local", "src/.env.production.local", "logs/app.txt", "npm-debug.log.1", "x.log",
+        "dist-ssr/index.html", "build/out.js", "only-at-root.txt", "docs/a/b/c.tmp", ".ENV.LOCAL")) {
+      assertThatThrownBy(() -> sandbox.write(ignored, utf8("secret=1"))).as(ignored).isInstanceOf(PathRefusedException.class)
+          .hasMessageContaining(".gitignore");
+      assertThatThrownBy(() -> sandbox.apply(Map.of(ignored, Optional.of(utf8("x"))))).as(ignored).isInstanceOf(PathRefusedException.class);
+    }
+    sandbox.write("keep.local", utf8("re-included by !keep.local"));
+    sandbox.write("sub/only-at-root.txt", utf8("not at the root"));
+    sandbox.write("docs/c.txt", utf8("not .tmp"));
+    assertThat(sandbox.files()).containsOnlyKeys(".gitignore", "src/main.js", "src/build", "keep.local", "sub/only-at-root.txt",
+        "docs/c.txt");
+    assertThat(sandbox.scanChanges().paths()).containsOnly(".gitignore", "src/main.js", "src/build", "keep.local",
+        "sub/only-at-root.txt", "docs/c.txt");
+    assertThat(sandbox.search(SearchQuery.literal("secret")).matches()).isEmpty();
+  }
+
+  @Test
+  void aFileIgnoredLaterLeavesFilesScansAndReadsAndComesBackWhenTheRuleGoes() {
+    sandbox.write("src/main.js", utf8("x"));
+    sandbox.write(".env.local", utf8("API_KEY=before-the-rule"));
+    sandbox.acknowledgeChanges(sandbox.scanChanges().generation());
+    assertThat(sandbox.files()).containsKey(".env.local");
+
+    sandbox.write(".gitignore", utf8("*.local\n"));
+    assertThat(sandbox.files()).containsOnlyKeys(".gitignore", "src/main.js");
+    // reported, so the next checkpoint records it as gone; reading it is refused (recorded as absent)
+    assertThat(sandbox.scanChanges().paths()).contains(".env.local", ".gitignore");
+    assertThatThrownBy(() -> sandbox.tryRead(".env.local")).isInstanceOf(PathRefusedException.class).hasMessageContaining(".gitignore");
+    assertThatThrownBy(() -> sandbox.read(".env.local")).isInstanceOf(PathRefusedException.class);
+    assertThat(sandbox.list("", true, 100)).extracting(FileEntry::path).doesNotContain(".env.local");
+    assertThat(sandbox.search(SearchQuery.literal("API_KEY")).matches()).isEmpty();
+
+    sandbox.delete(".gitignore");
+    assertThat(sandbox.files()).containsOnlyKeys(".env.local", "src/main.js");
+    assertThat(new String(sandbox.read(".env.local").bytes(), StandardCharsets.UTF_8)).isEqualTo("API_KEY=before-the-rule");
+  }
+
+  @Test
+  void theGitignoreCannotHideWhatTheSdkNeedsToRecordTheApp() {
+    sandbox.write(".gitignore", utf8("*\n!src/\n"));
+    sandbox.write("package.json", utf8("{}"));
+    sandbox.write("package-lock.json", utf8("{}"));
+    assertThatThrownBy(() -> sandbox.write("index.html", utf8("x"))).isInstanceOf(PathRefusedException.class);
+    assertThat(sandbox.files()).containsOnlyKeys(".gitignore", "package.json", "package-lock.json");
+    assertThat(new String(sandbox.read(".gitignore").bytes(), StandardCharsets.UTF_8)).startsWith("*");
+    // hostile patterns are just patterns: nothing breaks, nothing outside is touched
+    sandbox.write(".gitignore", utf8("[z-a]\n\\\n[\n" + "*a".repeat(500) + "\n../outside\n/\n!\n"));
+    sandbox.write("index.html", utf8("x"));
+    assertThat(sandbox.files()).containsOnlyKeys(".gitignore", "package.json", "package-lock.json", "index.html");
+  }
+
   /** Every file tool refuses {@code hostile} with {@code path_refused} and a message containing {@code why}. */
   protected void assertRefusedEverywhere(String hostile, String why) {
     sandbox.write("ok.txt", utf8("ok"));

@@ -2,6 +2,7 @@ package io.chatbuilder.core.internal;
 
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.model.ToolDefinition;
+import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.tool.CheckApp;
 import io.chatbuilder.core.tool.Tool;
 import java.util.List;
@@ -17,11 +18,19 @@ public record AgentConfig(
     int maxSteps,
     int contextBudgetChars,
     OptionalInt maxOutputTokens,
-    Optional<CheckApp> finalCheck) {
+    Optional<CheckApp> finalCheck,
+    Optional<DraftRuntime> lockfiles) {
 
   public AgentConfig {
     tools = Map.copyOf(tools);
     java.util.Objects.requireNonNull(finalCheck, "finalCheck == null");
+    java.util.Objects.requireNonNull(lockfiles, "lockfiles == null");
+  }
+
+  /** Without a runtime that updates lockfiles. */
+  public AgentConfig(ModelClient model, Map<String, Tool> tools, String systemPrompt, int maxSteps, int contextBudgetChars,
+      OptionalInt maxOutputTokens, Optional<CheckApp> finalCheck) {
+    this(model, tools, systemPrompt, maxSteps, contextBudgetChars, maxOutputTokens, finalCheck, Optional.empty());
   }
 
   /** Without a final check. */

@@ -446,10 +446,31 @@ public final class AgentRun {
     if (baseRevisionId == null) {
       return Optional.empty(); // failed before the run began; nothing of this run to record
     }
+    syncLockfileQuietly();
     Optional<History.Recorded> recorded = history.capture(appId, sandbox, CheckpointType.AGENT_RUN, label(),
         Optional.of(runId), Optional.of(outcome), toolSummary, lease.lease());
     recorded.ifPresent(rec -> events.emit((a, r, s, t) -> new Event.CheckpointCreated(a, r, s, t, rec.checkpoint())));
     return recorded.map(History.Recorded::checkpoint);
+  }
+
+  /**
+   * Lets the draft runtime update the lockfile the run's dependency changes need, so the run's
+   * checkpoint records both (issue 17). A package manager that fails is reported as a status; the
+   * checkpoint is recorded anyway (the draft and a publish report the same error).
+   */
+  private void syncLockfileQuietly() {
+    if (config.lockfiles().isEmpty()) {
+      return;
+    }
+    try {
+      config.lockfiles().get().syncLockfile(appId, sandbox,
+          message -> events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, message)));
+    } catch (RuntimeException e) {
+      // npm failed, or the runtime is closing: never a reason to lose the run's checkpoint
+      LOG.info("run {} of app {}: could not update the lockfile: {}", runId, appId, e.toString());
+      String why = String.valueOf(e.getMessage());
+      events.emit((a, r, s, t) -> new Event.Status(a, r, s, t, "could not update package-lock.json: " + why));
+    }
   }
 
   /** The run's checkpoint label: the message on one line, abbreviated. */

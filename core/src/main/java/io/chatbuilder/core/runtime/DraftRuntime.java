@@ -16,6 +16,24 @@ public interface DraftRuntime extends AutoCloseable {
    */
   DraftStatus start(String appId, StatusListener listener);
 
+  /**
+   * Brings the files the app's package manager derives from others up to date (the lockfile after
+   * {@code package.json} changed, or a lockfile for an app without one), inside {@code sandbox}.
+   * The facade calls it with the app's lease held, right before it records the checkpoint of a run
+   * or of a new app, so a dependency change and its lockfile are recorded (and undone) together,
+   * and {@code npm ci} of that checkpoint installs exactly what it records. Returns whether it
+   * changed a file. Nothing by default.
+   *
+   * @throws io.chatbuilder.core.ChatBuilderException if the package manager fails (the facade
+   *     reports it as a status and records the checkpoint anyway)
+   */
+  default boolean syncLockfile(String appId, io.chatbuilder.core.sandbox.Sandbox sandbox, StatusListener listener) {
+    java.util.Objects.requireNonNull(appId, "appId == null");
+    java.util.Objects.requireNonNull(sandbox, "sandbox == null");
+    java.util.Objects.requireNonNull(listener, "listener == null");
+    return false;
+  }
+
   /** The current status; {@link DraftState#STOPPED} for an app never started. */
   DraftStatus status(String appId);
 

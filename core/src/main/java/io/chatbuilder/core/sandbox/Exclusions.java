@@ -17,6 +17,12 @@ import java.util.TreeSet;
  * and bidi controls, which HFS+ drops) and trailing dots and spaces (which Windows drops) do not
  * count. So {@code .GIT}, {@code Node_Modules} and {@code node\u200Bmodules} are all excluded: on a
  * checkout on such a system they are the excluded directory.
+ *
+ * <p>{@link #withIgnoreFile} adds the patterns of the app's root {@code .gitignore} (git's
+ * semantics: negation, directory-only {@code /}, anchors, {@code **}), so {@code .env.local},
+ * {@code logs/} or {@code npm-debug.log} are never checkpointed either. They never exclude what the
+ * SDK needs to record an app: the root {@code .gitignore}, {@code package.json} and
+ * {@code package-lock.json}. Every sandbox applies this one rule. Immutable.
  */
 public final class Exclusions {
   /** The default names: what a Vite app regenerates or must never version. */
@@ -26,10 +32,21 @@ public final class Exclusions {
 
   private static final Exclusions DEFAULTS = new Exclusions(DEFAULT_NAMES);
 
+  /** The app's ignore file, at the root. */
+  public static final String IGNORE_FILE = ".gitignore";
+  /** Root files an ignore file cannot exclude: without them the app's history cannot be rebuilt. */
+  public static final Set<String> NEVER_IGNORED = Set.of(IGNORE_FILE, "package.json", "package-lock.json");
+
   private final Set<String> names;
   private final Set<String> folded;
+  private final IgnorePatterns ignored;
 
   private Exclusions(Collection<String> names) {
+    this(names, IgnorePatterns.NONE);
+  }
+
+  private Exclusions(Collection<String> names, IgnorePatterns ignored) {
+    this.ignored = ignored;
     this.names = Set.copyOf(new TreeSet<>(names));
     Set<String> f = new HashSet<>();
     for (String name : this.names) {
@@ -58,6 +75,25 @@ public final class Exclusions {
     return new Exclusions(names);
   }
 
+  /**
+   * These exclusions plus the patterns of an ignore file's text (the app's root {@code .gitignore});
+   * replaces the patterns of an earlier call. Text that is not a valid pattern is skipped, as git does.
+   */
+  public Exclusions withIgnoreFile(String gitignore) {
+    Objects.requireNonNull(gitignore, "gitignore == null");
+    return new Exclusions(names, IgnorePatterns.parse(gitignore));
+  }
+
+  /** These exclusions without ignore-file patterns. */
+  public Exclusions withoutIgnoreFile() {
+    return ignored.isEmpty() ? this : new Exclusions(names);
+  }
+
+  /** Whether ignore-file patterns are part of these exclusions. */
+  public boolean hasIgnorePatterns() {
+    return !ignored.isEmpty();
+  }
+
   /** The names as configured. */
   public Set<String> names() {
     return names;
@@ -68,8 +104,24 @@ public final class Exclusions {
     return folded.contains(fold(name));
   }
 
-  /** Whether any segment of a normalized relative path is excluded. */
+  /**
+   * Whether a normalized relative path of a file is excluded: a segment is an excluded name, or the
+   * ignore file's patterns ignore it (or a directory it is in).
+   */
   public boolean isExcluded(String path) {
+    return hasExcludedName(path) || ignoredByFile(path, false);
+  }
+
+  /** {@link #isExcluded} for a path known to be a directory (directory-only patterns apply to it). */
+  public boolean isExcludedDirectory(String path) {
+    return hasExcludedName(path) || ignoredByFile(path, true);
+  }
+
+  private boolean ignoredByFile(String path, boolean directory) {
+    return !ignored.isEmpty() && !NEVER_IGNORED.contains(path) && ignored.ignores(path, directory);
+  }
+
+  private boolean hasExcludedName(String path) {
     int start = 0;
     while (start <= path.length()) {
       int slash = path.indexOf('/', start);

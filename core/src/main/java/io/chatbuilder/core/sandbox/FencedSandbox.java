@@ -127,6 +127,11 @@ public final class FencedSandbox implements Sandbox {
   }
 
   @Override
+  public java.util.Optional<String> processRoot() {
+    return target.processRoot();
+  }
+
+  @Override
   public SandboxService startService(ServiceRequest request, CommandListener output) {
     check();
     return target.startService(request, output);

@@ -139,6 +139,15 @@ public interface Sandbox extends AutoCloseable {
    */
   default void removeAbandonedWrites() {}
 
+  /**
+   * The absolute path at which the sandbox's processes see its root, if it has one, so a tool can
+   * show their output with app-relative paths (a dev server's log, a build error) instead of host
+   * paths. Empty by default.
+   */
+  default java.util.Optional<String> processRoot() {
+    return java.util.Optional.empty();
+  }
+
   /** Releases resources (processes, watchers). The files stay. */
   @Override
   void close();

@@ -40,7 +40,9 @@ import java.util.TreeSet;
 public final class InMemorySandbox implements Sandbox {
   private final String id;
   private final CommandPolicy policy;
-  private final Exclusions exclusions;
+  /** The host's exclusions; {@link #exclusions} adds the app's .gitignore patterns. */
+  private final Exclusions baseExclusions;
+  private Exclusions exclusions; // guarded by this
   private final long maxFileBytes;
   private final Map<String, CommandHandler> handlers;
   private final TreeMap<String, byte[]> files = new TreeMap<>();
@@ -52,10 +54,31 @@ public final class InMemorySandbox implements Sandbox {
   private InMemorySandbox(Builder b) {
     this.id = b.id;
     this.policy = b.policy;
+    this.baseExclusions = b.exclusions;
     this.exclusions = b.exclusions;
     this.maxFileBytes = b.maxFileBytes;
     this.handlers = Map.copyOf(b.handlers);
     b.files.forEach((path, bytes) -> files.put(SandboxPaths.normalize(path), bytes.clone()));
+    refreshIgnoreFile();
+  }
+
+  /** Makes the exclusions base + the patterns of the root .gitignore; on a change every path is reported. */
+  private synchronized void refreshIgnoreFile() {
+    byte[] ignoreFile = files.get(Exclusions.IGNORE_FILE);
+    Exclusions next = ignoreFile == null ? baseExclusions
+        : baseExclusions.withIgnoreFile(new String(ignoreFile, java.nio.charset.StandardCharsets.UTF_8));
+    boolean changed = next.hasIgnorePatterns() || exclusions.hasIgnorePatterns();
+    exclusions = next;
+    if (changed) {
+      for (String path : files.keySet()) {
+        dirty.put(path, generation + 1);
+      }
+    }
+  }
+
+  /** Whether the app's .gitignore (not the host's names) excludes the path. */
+  private boolean ignoredByFile(String path) {
+    return exclusions.hasIgnorePatterns() && exclusions.isExcluded(path) && !baseExclusions.isExcluded(path);
   }
 
   public static Builder builder(String id) {
@@ -84,7 +107,7 @@ public final class InMemorySandbox implements Sandbox {
         break;
       }
       String rest = path.substring(prefix.length());
-      if (exclusions.isExcluded(rest)) {
+      if (exclusions.isExcluded(rest) || ignoredByFile(path)) {
         continue;
       }
       int slash = rest.indexOf('/');
@@ -117,6 +140,9 @@ public final class InMemorySandbox implements Sandbox {
   @Override
   public synchronized Optional<FileContent> tryRead(String path) {
     String p = SandboxPaths.normalize(path);
+    if (ignoredByFile(p)) {
+      throw new PathRefusedException("path refused: " + p + " is ignored by the app's .gitignore, so it is never read, shown or checkpointed");
+    }
     byte[] bytes = files.get(p);
     if (bytes == null) {
       return Optional.empty();
@@ -301,10 +327,16 @@ public final class InMemorySandbox implements Sandbox {
       // Changes count toward the next scan, so they outlive acknowledgement of the previous one.
       dirty.put(path, generation + 1);
     }
+    if (path.equals(Exclusions.IGNORE_FILE)) {
+      refreshIgnoreFile();
+    }
   }
 
   private String checkWritable(String path) {
     String p = SandboxPaths.normalize(path);
+    if (ignoredByFile(p)) {
+      throw new PathRefusedException("path refused: " + p + " is ignored by the app's .gitignore and would never be checkpointed");
+    }
     if (exclusions.isExcluded(p)) {
       throw new PathRefusedException("path refused: " + p + " is inside an excluded directory (" 
           + String.join(", ", new TreeSet<>(exclusions.names())) + ") that is never checkpointed");

@@ -67,6 +67,43 @@ final class Npm {
     return run(sandbox, argv("install"), output, cancellation);
   }
 
+  /**
+   * Makes package-lock.json match package.json (or creates it) without touching node_modules:
+   * {@code npm install --package-lock-only}, when {@link Lockfiles#inSync} says it does not.
+   * Returns whether npm ran.
+   *
+   * @throws StepFailure if npm fails
+   */
+  boolean syncLockfile(Sandbox sandbox, Consumer<String> output, StatusListener listener, Cancellation cancellation) {
+    Optional<byte[]> manifest;
+    Optional<byte[]> lock;
+    try {
+      manifest = sandbox.tryRead(Lockfiles.MANIFEST).map(c -> c.bytes());
+      lock = sandbox.tryRead(Lockfiles.LOCKFILE).map(c -> c.bytes());
+    } catch (TooLargeException e) {
+      throw new StepFailure("package.json or package-lock.json is too large to install from: " + e.getMessage());
+    }
+    if (manifest.isEmpty() || Lockfiles.inSync(manifest.get(), lock)) {
+      return false;
+    }
+    listener.onStatus(lock.isEmpty()
+        ? "no package-lock.json: resolving dependencies to create it (npm install --package-lock-only)"
+        : "package.json changed: updating package-lock.json (npm install --package-lock-only)");
+    List<String> argv = argv("install");
+    argv.add("--package-lock-only");
+    Output out = new Output(output);
+    CommandResult result = run(sandbox, argv, out, cancellation);
+    if (result.cancelled()) {
+      throw new StepFailure("updating package-lock.json was cancelled");
+    }
+    if (!result.succeeded()) {
+      throw new StepFailure(result.timedOut()
+          ? "updating package-lock.json took longer than " + timeout.toSeconds() + " s and was stopped"
+          : "updating package-lock.json failed (npm exit code " + result.exitCode() + "): " + out.error());
+    }
+    return true;
+  }
+
   private CommandResult run(Sandbox sandbox, List<String> argv, Consumer<String> output, Cancellation cancellation) {
     Lines lines = new Lines(output);
     try {

@@ -38,6 +38,33 @@ final class Settings {
     return out;
   }
 
+  /** A preview path: absolute, no authority, fragment, dot segments, backslash, space or control characters. */
+  private static final Pattern PREVIEW_PATH = Pattern.compile("/([A-Za-z0-9._~!$&'()*+,;=:@%/-]*)(\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?");
+
+  static String previewPath(String path) {
+    Objects.requireNonNull(path, "path == null");
+    String pathPart = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+    if (path.length() > 1024 || !PREVIEW_PATH.matcher(path).matches() || pathPart.startsWith("//")
+        || ("/" + pathPart + "/").matches(".*/\\.{1,2}/.*") || path.matches(".*%(?![0-9A-Fa-f]{2}).*")
+        || path.toLowerCase(java.util.Locale.ROOT).matches(".*%(2e|2f|5c|00|0[0-9a-f]|1[0-9a-f]|7f).*")) {
+      throw new io.chatbuilder.core.InvalidArgumentException("invalid preview path '" + printable(path)
+          + "': use an absolute path such as /app/ (no '..', '//', '#', spaces or control characters)");
+    }
+    return path;
+  }
+
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    s.codePoints().limit(200).forEach(cp -> {
+      if (cp < 0x20 || cp == 0x7f || Character.getType(cp) == Character.FORMAT) {
+        out.append(String.format("\\u%04x", cp));
+      } else {
+        out.appendCodePoint(cp);
+      }
+    });
+    return out.toString();
+  }
+
   static void environmentName(String name) {
     Objects.requireNonNull(name, "name == null");
     if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {

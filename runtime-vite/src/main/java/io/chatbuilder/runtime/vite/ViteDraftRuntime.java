@@ -91,7 +91,11 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final int maxRestarts;
   private final int logLines;
   private final Map<String, String> extraEnvironment;
+  private final Optional<io.chatbuilder.core.secrets.AppSecrets> secrets;
+  private final java.util.function.Predicate<String> exposedSecrets;
   private final Optional<Duration> pollInterval;
+  /** The path readiness asks for and the preview URL ends with; starts with "/". */
+  private final String previewPath;
   private final Clock clock;
   /** Null when preview diagnostics are off: then the Vite CLI runs as it is. */
   private final PreviewDiagnostics diagnostics;
@@ -112,7 +116,10 @@ public final class ViteDraftRuntime implements DraftRuntime {
     this.maxRestarts = b.maxRestarts;
     this.logLines = b.logLines;
     this.extraEnvironment = Map.copyOf(b.environment);
+    this.secrets = b.secrets;
+    this.exposedSecrets = b.exposedSecrets;
     this.pollInterval = b.pollInterval;
+    this.previewPath = b.previewPath;
     this.clock = b.clock;
     this.diagnostics = b.diagnostics ? new PreviewDiagnostics(b.maxDiagnostics, b.maxDiagnosticBytes, b.clock) : null;
     this.idleSweeper = Executors.newSingleThreadScheduledExecutor(daemon("chatbuilder-draft-idle"));
@@ -153,11 +160,18 @@ public final class ViteDraftRuntime implements DraftRuntime {
       Sandbox sandbox = sandbox(appId);
       SandboxService running = app.service;
       if (app.state == DraftState.RUNNING && running != null && running.isAlive()) {
-        if (isInstalled(appId, sandbox)) {
+        boolean installed = isInstalled(appId, sandbox);
+        boolean sameSecrets = secretsHash(appId).equals(app.secretsHash);
+        if (installed && sameSecrets) {
           return snapshot(app);
         }
-        listener.onStatus("package.json or package-lock.json changed: reinstalling before the next preview");
-        app.log.add("[chatbuilder] dependencies changed: stopping the dev server to reinstall");
+        if (!installed) {
+          listener.onStatus("package.json or package-lock.json changed: reinstalling before the next preview");
+          app.log.add("[chatbuilder] dependencies changed: stopping the dev server to reinstall");
+        } else {
+          listener.onStatus("the app's secrets changed: restarting the dev server");
+          app.log.add("[chatbuilder] secrets changed: restarting the dev server");
+        }
       }
       killService(app);
       app.restarts = 0;
@@ -172,6 +186,36 @@ public final class ViteDraftRuntime implements DraftRuntime {
         fail(app, e.getMessage(), listener);
       }
       return snapshot(app);
+    } finally {
+      app.lock.unlock();
+    }
+  }
+
+  /**
+   * Updates the app's package-lock.json when package.json asks for other dependencies than it
+   * records, or creates it when there is none ({@code npm install --package-lock-only} in
+   * {@code sandbox}, the facade's fenced sandbox of the app; node_modules is left alone, the next
+   * {@link #start} installs from the new lockfile). The facade calls it before it records a run's or
+   * a new app's checkpoint, so the lockfile is part of that checkpoint. Waits for a start of the
+   * same app that is installing, so two npm processes never share the app's directory.
+   *
+   * @throws io.chatbuilder.core.SandboxException if npm fails, with npm's error
+   */
+  @Override
+  public boolean syncLockfile(String appId, Sandbox sandbox, StatusListener hostListener) {
+    Settings.checkAppId(appId);
+    Objects.requireNonNull(sandbox, "sandbox == null");
+    StatusListener listener = Settings.safe(hostListener, log);
+    checkOpen();
+    DraftApp app = apps.computeIfAbsent(appId, id -> new DraftApp(id, logLines, clock.instant()));
+    app.lock.lock();
+    try {
+      app.processRoot = sandbox.processRoot();
+      try {
+        return npm.syncLockfile(sandbox, app::addLog, listener, closing);
+      } catch (StepFailure e) {
+        throw new StepFailure(app.relativize(e.getMessage()));
+      }
     } finally {
       app.lock.unlock();
     }
@@ -308,15 +352,22 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   private Sandbox sandbox(String appId) {
     Sandbox sandbox = Objects.requireNonNull(sandboxes.open(appId), "sandbox of " + appId + " == null");
+    DraftApp app = apps.get(appId);
+    if (app != null) {
+      app.processRoot = sandbox.processRoot();
+    }
     if (sandbox.tryRead("package.json").isEmpty()) {
       throw new NotFoundException("app " + appId + " has no package.json; create it from a template first");
     }
     return sandbox;
   }
 
-  /** What the dev server gets on top of what the sandbox sets (PATH, HOME, TMPDIR, the policy's). */
-  private Map<String, String> environment() {
-    Map<String, String> env = new LinkedHashMap<>();
+  /**
+   * What the dev server gets on top of what the sandbox sets (PATH, HOME, TMPDIR, the policy's): the
+   * app's secrets the host exposes, then the host's variables and the runtime's own.
+   */
+  private Map<String, String> environment(String appId) {
+    Map<String, String> env = new LinkedHashMap<>(exposedSecrets(appId));
     env.put("BROWSER", "none");
     pollInterval.ifPresent(interval -> {
       // Vite's watcher (chokidar 3) reads these; see Builder#pollFileChanges for why
@@ -325,6 +376,32 @@ public final class ViteDraftRuntime implements DraftRuntime {
     });
     env.putAll(extraEnvironment);
     return env;
+  }
+
+  /** The app's secrets this runtime passes on (by default the VITE_* ones); never logged. */
+  private Map<String, String> exposedSecrets(String appId) {
+    if (secrets.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    secrets.get().values(appId).forEach((name, value) -> {
+      if (exposedSecrets.test(name)) {
+        out.put(name, value);
+      }
+    });
+    return out;
+  }
+
+  /** A digest of the exposed secrets: a change restarts a running server at the next start. */
+  private String secretsHash(String appId) {
+    java.security.MessageDigest md = io.chatbuilder.core.checkpoint.ContentHash.newSha256();
+    exposedSecrets(appId).forEach((k, v) -> {
+      md.update(k.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+      md.update(v.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+    });
+    return java.util.HexFormat.of().formatHex(md.digest());
   }
 
   private void installIfNeeded(DraftApp app, Sandbox sandbox, StatusListener listener) {
@@ -337,7 +414,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     setState(app, DraftState.INSTALLING);
     app.log.add("[chatbuilder] installing dependencies");
     installs.forget(app.appId); // a failed install leaves node_modules half-made
-    npm.install(sandbox, app.log::add, listener, closing);
+    npm.install(sandbox, app::addLog, listener, closing);
     // npm install may have rewritten package-lock.json: record what is there now
     installs.record(app.appId, Npm.dependencyHash(sandbox));
   }
@@ -354,14 +431,16 @@ public final class ViteDraftRuntime implements DraftRuntime {
         if (diagnostics != null && PreviewDiagnostics.isDiagnosticLine(line)) {
           diagnostics.accept(app.appId, line);
         } else {
-          app.log.add(line);
+          app.addLog(line);
         }
       });
-      SandboxService service = sandbox.startService(new ServiceRequest("vite", devServerCommand(port), "", environment(), port),
+      app.secretsHash = secretsHash(app.appId);
+      SandboxService service = sandbox.startService(new ServiceRequest("vite", devServerCommand(port), "", environment(app.appId), port),
           lines);
       app.service = service;
       app.port = port;
-      Readiness readiness = awaitReady(service);
+      Probe probe = new Probe();
+      Readiness readiness = awaitReady(service, probe);
       if (readiness == Readiness.READY) {
         setState(app, DraftState.RUNNING);
         app.error = null;
@@ -375,7 +454,10 @@ public final class ViteDraftRuntime implements DraftRuntime {
       service.close();
       lines.flush();
       if (readiness == Readiness.TIMED_OUT) {
-        throw new StepFailure("the Vite dev server did not answer within " + startTimeout.toSeconds()
+        String answered = probe.lastStatus > 0
+            ? "answered HTTP " + probe.lastStatus + " for " + previewPath + " (not a success) for "
+            : "did not answer within ";
+        throw new StepFailure("the Vite dev server " + answered + startTimeout.toSeconds()
             + " s and was stopped. Last output:\n" + app.log.last(15));
       }
       String output = app.log.since(logMark);
@@ -419,48 +501,41 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   /** The dev server script, loaded once: dev-server.cjs and the plugins it registers. */
   static final class DevServerScript {
-    static final String SOURCE = load("preview/dev-server.cjs") + "\n" + load("preview/source-tags.cjs") + "\n"
-        + load("preview/select-mode.cjs");
-    static final String EVAL = "eval(decodeURIComponent(\"" + percentEncode(SOURCE) + "\"))";
+    static final String SOURCE = NodeScripts.load("preview/dev-server.cjs") + "\n" + NodeScripts.load("preview/source-tags.cjs")
+        + "\n" + NodeScripts.load("preview/select-mode.cjs");
+    static final String EVAL = NodeScripts.evalArgument(SOURCE);
 
-    private static String load(String resource) {
-      try (InputStream in = ViteDraftRuntime.class.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException(resource + " is missing from the runtime-vite jar");
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    private DevServerScript() {}
 
-    /** Every byte but ASCII letters and digits as %XX: no quote, shell character or ".." is left. */
     static String percentEncode(String s) {
-      StringBuilder out = new StringBuilder(s.length() * 3);
-      for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-        int c = b & 0xff;
-        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-          out.append((char) c);
-        } else {
-          out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-              .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-        }
-      }
-      return out.toString();
+      return NodeScripts.percentEncode(s);
     }
   }
 
   private enum Readiness { READY, EXITED, TIMED_OUT }
 
-  /** Polls the server through the sandbox's endpoint over HTTP (not its console output) until it answers. */
-  private Readiness awaitReady(SandboxService service) {
+  /** What the last readiness request got: its HTTP status, 0 before any answer. */
+  private static final class Probe {
+    volatile int lastStatus;
+  }
+
+  /**
+   * Polls the server through the sandbox's endpoint over HTTP (not its console output) until the
+   * preview path answers with a success: 2xx, or 3xx that is not followed further (a redirect to
+   * another origin, e.g. a login page). Same-origin redirects are followed.
+   */
+  private Readiness awaitReady(SandboxService service, Probe probe) {
     long deadline = System.nanoTime() + startTimeout.toNanos();
     URI uri = URI.create(previewUrl(service));
     while (System.nanoTime() < deadline) {
       if (!service.isAlive()) {
         return Readiness.EXITED;
       }
-      if (answers(uri) && service.isAlive()) {
+      int status = status(uri);
+      if (status > 0) {
+        probe.lastStatus = status;
+      }
+      if (status >= 200 && status < 400 && service.isAlive()) {
         return Readiness.READY;
       }
       try {
@@ -473,26 +548,48 @@ public final class ViteDraftRuntime implements DraftRuntime {
     return service.isAlive() ? Readiness.TIMED_OUT : Readiness.EXITED;
   }
 
-  private static boolean answers(URI uri) {
-    try {
-      HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-      c.setConnectTimeout(1000);
-      c.setReadTimeout(5000);
-      c.setRequestProperty("Connection", "close");
+  /** The HTTP status of {@code uri} after same-origin redirects (at most 5); 0 without an answer. */
+  private static int status(URI uri) {
+    URI current = uri;
+    for (int hop = 0; hop <= 5; hop++) {
+      int code;
+      String location;
       try {
-        int code = c.getResponseCode();
-        try (InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream()) {
-          if (in != null) {
-            in.readAllBytes();
+        HttpURLConnection c = (HttpURLConnection) current.toURL().openConnection();
+        c.setInstanceFollowRedirects(false);
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(5000);
+        c.setRequestProperty("Connection", "close");
+        try {
+          code = c.getResponseCode();
+          location = c.getHeaderField("Location");
+          try (InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            if (in != null) {
+              in.readAllBytes();
+            }
           }
+        } finally {
+          c.disconnect();
         }
-        return code > 0;
-      } finally {
-        c.disconnect();
+      } catch (IOException | IllegalArgumentException e) {
+        return 0;
       }
-    } catch (IOException e) {
-      return false;
+      if (code < 300 || code >= 400 || location == null) {
+        return code;
+      }
+      URI next;
+      try {
+        next = current.resolve(location);
+      } catch (IllegalArgumentException e) {
+        return code;
+      }
+      if (!java.util.Objects.equals(next.getScheme(), uri.getScheme()) || !java.util.Objects.equals(next.getHost(), uri.getHost())
+          || next.getPort() != uri.getPort()) {
+        return code; // leaves the preview's origin: the server answered, with a redirect
+      }
+      current = next;
     }
+    return 0; // a redirect loop is not ready
   }
 
   /** A dev server ended: restart it unless it was stopped on purpose or restarted too often. */
@@ -533,8 +630,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
   }
 
-  private void fail(DraftApp app, String error, StatusListener listener) {
+  private void fail(DraftApp app, String failure, StatusListener listener) {
     killService(app);
+    String error = app.relativize(failure);
     app.error = error;
     setState(app, DraftState.FAILED);
     app.log.add("[chatbuilder] " + firstLine(error));
@@ -565,16 +663,17 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
   }
 
-  private static DraftStatus snapshot(DraftApp app) {
+  private DraftStatus snapshot(DraftApp app) {
     DraftState state = app.state;
     SandboxService service = app.service;
     Optional<String> url = state == DraftState.RUNNING && service != null ? Optional.of(previewUrl(service)) : Optional.empty();
     return new DraftStatus(app.appId, state, url, app.log.lines(), Optional.ofNullable(app.error), app.restarts, app.since);
   }
 
-  private static String previewUrl(SandboxService service) {
+  /** The endpoint with the preview path: what the UI opens and what readiness asks. */
+  private String previewUrl(SandboxService service) {
     String url = service.endpoint().toString();
-    return url.endsWith("/") ? url : url + "/";
+    return (url.endsWith("/") ? url : url + "/") + previewPath.substring(1);
   }
 
   /** The exit code of a service that ended (its process may take a moment to be reaped). */
@@ -626,8 +725,29 @@ public final class ViteDraftRuntime implements DraftRuntime {
     volatile String error;
     volatile int restarts;
     volatile int port;
+    /** {@link #secretsHash} of what the running server was started with. */
+    volatile String secretsHash = "";
     volatile SandboxService service;
     volatile StatusListener listener = StatusListener.NONE;
+
+    /** Where the app's processes see its root: removed from what the log and errors show. */
+    volatile Optional<String> processRoot = Optional.empty();
+
+    /** Adds a line of a process's output with the app's root removed from paths. */
+    void addLog(String line) {
+      log.add(relativize(line));
+    }
+
+    /** {@code /abs/root/src/a.js} and {@code file:///abs/root/src/a.js} as {@code src/a.js}; the root alone as {@code .}. */
+    String relativize(String text) {
+      Optional<String> root = processRoot;
+      if (root.isEmpty() || root.get().length() < 2 || text.indexOf(root.get()) < 0) {
+        return text;
+      }
+      String r = root.get().endsWith("/") ? root.get().substring(0, root.get().length() - 1) : root.get();
+      String out = text.replace("file://" + r + "/", "").replace(r + "/", "");
+      return out.replaceAll(Pattern.quote(r) + "(?![\\w.-])", ".");
+    }
 
     DraftApp(String appId, int logLines, Instant now) {
       this.appId = appId;
@@ -650,6 +770,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
     private int logLines = 200;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Optional<Duration> pollInterval = Optional.of(Duration.ofMillis(100));
+    private String previewPath = "/";
+    private Optional<io.chatbuilder.core.secrets.AppSecrets> secrets = Optional.empty();
+    private java.util.function.Predicate<String> exposedSecrets = name -> name.startsWith("VITE_");
     private Clock clock = Clock.systemUTC();
     private boolean diagnostics = true;
     private int maxDiagnostics = 100;
@@ -707,6 +830,36 @@ public final class ViteDraftRuntime implements DraftRuntime {
     public Builder installTimeout(Duration installTimeout) {
       this.installTimeout = Settings.positive(installTimeout, "installTimeout");
       return this;
+    }
+
+    /**
+     * The path of the preview (default {@code /}): the draft is ready when it answers with a
+     * success (2xx, after same-origin redirects; a redirect elsewhere counts as an answer), and the
+     * preview URL ends with it. For apps whose {@code /} is not a page (e.g. {@code /app/} with
+     * Vite's {@code base}). A path with a query is allowed; a fragment, {@code ..}, {@code //} or
+     * control characters are not.
+     */
+    public Builder previewPath(String path) {
+      this.previewPath = Settings.previewPath(path);
+      return this;
+    }
+
+    /**
+     * The store of the apps' secrets. The dev server gets those {@code exposed} lets through
+     * (default: names starting with {@code VITE_}, which Vite puts into {@code import.meta.env}; a
+     * wider predicate also gives {@code vite.config.*} others through {@code process.env}). They
+     * go into the process's environment only, never into a file of the app. A changed secret
+     * restarts a running server at the next {@link ViteDraftRuntime#start}.
+     */
+    public Builder secrets(io.chatbuilder.core.secrets.AppSecrets secrets, java.util.function.Predicate<String> exposed) {
+      this.secrets = Optional.of(Objects.requireNonNull(secrets, "secrets == null"));
+      this.exposedSecrets = Objects.requireNonNull(exposed, "exposed == null");
+      return this;
+    }
+
+    /** {@link #secrets(io.chatbuilder.core.secrets.AppSecrets, java.util.function.Predicate)} with the {@code VITE_*} ones exposed. */
+    public Builder secrets(io.chatbuilder.core.secrets.AppSecrets secrets) {
+      return secrets(secrets, name -> name.startsWith("VITE_"));
     }
 
     /** Restarts after crashes before the draft is {@link DraftState#FAILED} (default 3). */

@@ -82,6 +82,10 @@ public final class VitePublisher implements Publisher {
   private final Clock clock;
   private final PublishRecords records;
   private final SecureRandom random = new SecureRandom();
+  private static final io.chatbuilder.core.json.JsonCodec JSON = new io.chatbuilder.core.json.JsonCodec();
+  /** The app's secrets the build gets: the command's environment (a sandbox passes VITE_* ones only). */
+  private final Optional<io.chatbuilder.core.secrets.AppSecrets> secrets;
+  private final java.util.function.Predicate<String> exposedSecrets;
   private final Map<String, Map<String, PublishResult>> results = new ConcurrentHashMap<>();
 
   private VitePublisher(Builder b) {
@@ -91,6 +95,8 @@ public final class VitePublisher implements Publisher {
     this.buildTimeout = b.buildTimeout;
     this.maxLogChars = b.maxLogChars;
     this.extraEnvironment = Map.copyOf(b.environment);
+    this.secrets = b.secrets;
+    this.exposedSecrets = b.exposedSecrets;
     this.clock = b.clock;
     this.records = new PublishRecords();
     try {
@@ -210,23 +216,30 @@ public final class VitePublisher implements Publisher {
 
   // ------------------------------------------------------------------ internals
 
-  /** npm ci and vite build in a sandbox on {@code work}; closed (every process killed) before the output is read. */
+  /**
+   * npm ci (npm install for a checkpoint without a lockfile) and the app's build script, else
+   * vite build, in a sandbox on {@code work}; closed (every process killed) before the output is read.
+   */
   private void build(String appId, Path work, BuildLog buildLog, StatusListener listener) {
     Cancellation cancellation = new Cancellation();
+    Optional<String> script = buildScript(work);
     try (Sandbox sandbox = Objects.requireNonNull(buildSandboxes.open(appId, work), "build sandbox == null")) {
-      listener.onStatus("installing dependencies (npm ci)");
-      buildLog.add("[chatbuilder] npm ci");
-      Npm.Output npmOutput = new Npm.Output(buildLog::add);
-      CommandResult ci = npm.ci(sandbox, npmOutput, cancellation);
-      if (!ci.succeeded()) {
-        throw new StepFailure(ci.timedOut()
-            ? "npm ci took longer than allowed and was stopped"
-            : "npm ci failed (exit code " + ci.exitCode() + "): " + buildLog.relativize(npmOutput.error()));
-      }
+      install(sandbox, work, buildLog, listener, cancellation);
       npm.runAllowedScripts(sandbox, buildLog::add, listener, cancellation);
 
-      listener.onStatus("building (vite build)");
-      buildLog.add("[chatbuilder] vite build");
+      List<String> argv;
+      String step;
+      if (script.isPresent()) {
+        step = "the build script";
+        listener.onStatus("building (npm run build: " + oneLine(script.get()) + ")");
+        buildLog.add("[chatbuilder] build script: " + oneLine(script.get()));
+        argv = List.of("node", "--env-file=" + BUILD_ENV, "-e", RunBuildScript.EVAL);
+      } else {
+        step = "vite build";
+        listener.onStatus("building (vite build)");
+        buildLog.add("[chatbuilder] vite build");
+        argv = List.of("node", "--env-file=" + BUILD_ENV, Npm.VITE_BIN, "build", "--outDir", OUTPUT);
+      }
       LogTail buildTail = new LogTail(200);
       Lines lines = new Lines(line -> {
         buildTail.add(buildLog.relativize(line));
@@ -234,9 +247,7 @@ public final class VitePublisher implements Publisher {
       });
       CommandResult build;
       try {
-        build = sandbox.run(new CommandRequest(
-            List.of("node", "--env-file=" + BUILD_ENV, Npm.VITE_BIN, "build", "--outDir", OUTPUT), "", Map.of(),
-            Optional.of(buildTimeout)), lines, cancellation);
+        build = sandbox.run(new CommandRequest(argv, "", secretEnvironment(appId), Optional.of(buildTimeout)), lines, cancellation);
       } finally {
         lines.flush();
       }
@@ -246,10 +257,75 @@ public final class VitePublisher implements Publisher {
           throw new StepFailure("vite is not installed: add \"vite\" to the devDependencies of package.json");
         }
         throw new StepFailure(build.timedOut()
-            ? "vite build took longer than " + buildTimeout.toSeconds() + " s and was stopped"
-            : "vite build failed (exit code " + build.exitCode() + "): " + viteError(buildTail));
+            ? step + " took longer than " + buildTimeout.toSeconds() + " s and was stopped"
+            : step + " failed (exit code " + build.exitCode() + "): " + buildError(buildTail));
       }
     }
+  }
+
+  private Map<String, String> secretEnvironment(String appId) {
+    if (secrets.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> out = new TreeMap<>();
+    secrets.get().values(appId).forEach((name, value) -> {
+      if (exposedSecrets.test(name)) {
+        out.put(name, value);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Installs exactly the checkpoint's lockfile ({@code npm ci}); a checkpoint without one (an app
+   * from a template without a lockfile that never ran) gets one resolved by {@code npm install}.
+   */
+  private void install(Sandbox sandbox, Path work, BuildLog buildLog, StatusListener listener, Cancellation cancellation) {
+    boolean locked = Files.isRegularFile(work.resolve(Lockfiles.LOCKFILE), LinkOption.NOFOLLOW_LINKS);
+    String verb = locked ? "ci" : "install";
+    listener.onStatus(locked ? "installing dependencies (npm ci)"
+        : "the checkpoint has no package-lock.json: resolving dependencies (npm install)");
+    buildLog.add("[chatbuilder] npm " + verb);
+    Npm.Output npmOutput = new Npm.Output(buildLog::add);
+    CommandResult result = locked ? npm.ci(sandbox, npmOutput, cancellation) : npm.install(sandbox, npmOutput, cancellation);
+    if (!result.succeeded()) {
+      if (result.timedOut()) {
+        throw new StepFailure("npm " + verb + " took longer than allowed and was stopped");
+      }
+      String why = buildLog.relativize(npmOutput.error());
+      throw new StepFailure(npmOutput.outOfSync
+          ? "the checkpoint's package-lock.json does not match its package.json (npm ci refuses it): " + why
+          : "npm " + verb + " failed (exit code " + result.exitCode() + "): " + why);
+    }
+  }
+
+  /**
+   * package.json's "build" script when it does more than {@code vite build} (e.g.
+   * {@code tsc -b && vite build}); read on the host as text, it runs only in the build's sandbox.
+   */
+  static Optional<String> buildScript(Path work) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode pkg = JSON.read(Files.readAllBytes(work.resolve(Lockfiles.MANIFEST)));
+      com.fasterxml.jackson.databind.JsonNode build = pkg.path("scripts").path("build");
+      if (!build.isTextual() || build.asText().isBlank() || build.asText().strip().equals("vite build")) {
+        return Optional.empty(); // plain "vite build" runs as Vite's command, without a shell
+      }
+      return Optional.of(build.asText());
+    } catch (IOException | io.chatbuilder.core.InvalidArgumentException e) {
+      throw new StepFailure("package.json of the checkpoint is not valid JSON: " + firstLine(String.valueOf(e.getMessage())));
+    }
+  }
+
+  private static String oneLine(String s) {
+    String line = s.replace('\n', ' ').replace('\r', ' ').strip();
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+  }
+
+  /** The build script's runner, loaded once. */
+  static final class RunBuildScript {
+    static final String EVAL = NodeScripts.evalArgument(NodeScripts.load("publish/run-build.cjs"));
+
+    private RunBuildScript() {}
   }
 
   /** The variables the build gets through node's --env-file (the sandbox passes no others of ours). */
@@ -293,16 +369,23 @@ public final class VitePublisher implements Publisher {
       Files.write(target, store.readBlob(e.getValue().blobId()));
       Files.setLastModifiedTime(target, time);
     }
-    for (String required : List.of("package.json", "package-lock.json")) {
-      if (!revision.files().containsKey(required)) {
-        throw new StepFailure("the checkpoint has no " + required
-            + ": a publish installs exactly the locked dependencies (npm ci); start the draft once to create the lockfile");
-      }
+    if (!revision.files().containsKey(Lockfiles.MANIFEST)) {
+      throw new StepFailure("the checkpoint has no package.json: there is nothing to install or build");
     }
   }
 
-  /** What Vite printed after "error during build:" (without the stack), else its last lines. */
-  static String viteError(LogTail output) {
+  /**
+   * Compiler diagnostics: tsc and vue-tsc ({@code src/a.ts(3,7): error TS2322: …}, also with
+   * {@code --pretty}), svelte-check ({@code Error: …} after the file, or its machine format), esbuild.
+   */
+  private static final java.util.regex.Pattern COMPILER_ERROR = java.util.regex.Pattern.compile(
+      "error TS\\d+|^Error: |^✘ \\[ERROR\\]|\\bERROR \"[^\"]+\" \\d+:\\d+");
+
+  /**
+   * What went wrong, as the tool said it: Vite's message after "error during build:" (without the
+   * stack), else the compiler's error lines (a type error of {@code tsc -b}), else the last lines.
+   */
+  static String buildError(LogTail output) {
     List<String> lines = output.lines();
     List<String> message = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -317,6 +400,13 @@ public final class VitePublisher implements Publisher {
           }
         }
         break;
+      }
+    }
+    if (message.isEmpty()) {
+      for (String line : lines) {
+        if (message.size() < 12 && COMPILER_ERROR.matcher(line.strip()).find()) {
+          message.add(line.strip());
+        }
       }
     }
     if (message.isEmpty()) {
@@ -415,6 +505,8 @@ public final class VitePublisher implements Publisher {
     private int maxLogChars = 256 * 1024;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
+    private Optional<io.chatbuilder.core.secrets.AppSecrets> secrets = Optional.empty();
+    private java.util.function.Predicate<String> exposedSecrets = name -> name.startsWith("VITE_");
 
     private Builder(Path publishesDir, BuildSandboxes buildSandboxes) {
       this.publishesDir = Objects.requireNonNull(publishesDir, "publishesDir == null").toAbsolutePath().normalize();
@@ -464,6 +556,23 @@ public final class VitePublisher implements Publisher {
       }
       environment.put(name, value);
       return this;
+    }
+
+    /**
+     * The store of the apps' secrets: the build command gets those {@code exposed} lets through
+     * (default {@code VITE_*}; the sandbox's command policy passes no others), in its environment
+     * only: never in a file of the build directory, the build log or the publish record. A secret
+     * Vite inlines into the page (any {@code import.meta.env.VITE_*} the code reads) is in
+     * {@code dist/}, as with Vite itself, so its value is part of the manifest.
+     */
+    public Builder secrets(io.chatbuilder.core.secrets.AppSecrets secrets, java.util.function.Predicate<String> exposed) {
+      this.secrets = Optional.of(Objects.requireNonNull(secrets, "secrets == null"));
+      this.exposedSecrets = Objects.requireNonNull(exposed, "exposed == null");
+      return this;
+    }
+
+    public Builder secrets(io.chatbuilder.core.secrets.AppSecrets secrets) {
+      return secrets(secrets, name -> name.startsWith("VITE_"));
     }
 
     public Builder clock(Clock clock) {

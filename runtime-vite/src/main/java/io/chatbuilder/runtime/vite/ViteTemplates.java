@@ -27,8 +27,10 @@ import java.util.stream.Stream;
  * App templates new apps start from: the two shipped with the SDK ({@link #vanilla()}, {@link
  * #react()}) and host-made ones ({@link #of}, {@link #fromDirectory}, {@link #fromClasspath}).
  *
- * <p>Every template must contain {@code package.json} and a committed {@code package-lock.json}, so
- * installs are reproducible with {@code npm ci}.
+ * <p>Every template must contain {@code package.json}. A committed {@code package-lock.json} makes
+ * installs reproducible with {@code npm ci}; without one (as create-vite's templates come), the draft
+ * runtime resolves one before the app's first checkpoint, so that checkpoint records it (and a
+ * publish of a checkpoint that still lacks one resolves it in the build directory).
  *
  * <pre>{@code
  * ChatBuilder builder = ChatBuilder.builder()
@@ -74,7 +76,7 @@ public final class ViteTemplates {
    *
    * @throws InvalidArgumentException if the id is not 1-64 lowercase letters, digits, '.', '_' or
    *     '-', a path is hostile or excluded (e.g. {@code node_modules/...}), or {@code package.json}
-   *     or {@code package-lock.json} is missing
+   *     is missing
    */
   public static AppTemplate of(String id, String description, Map<String, byte[]> files) {
     Objects.requireNonNull(id, "id == null");
@@ -108,11 +110,8 @@ public final class ViteTemplates {
       }
       copy.put(path, content.clone());
     }
-    for (String required : List.of("package.json", "package-lock.json")) {
-      if (!copy.containsKey(required)) {
-        throw new InvalidArgumentException("template " + id + " has no " + required
-            + ": templates need package.json and a committed package-lock.json so installs are reproducible (npm ci)");
-      }
+    if (!copy.containsKey("package.json")) {
+      throw new InvalidArgumentException("template " + id + " has no package.json: a Vite app template needs one");
     }
     return new StaticTemplate(id, description.strip(), copy);
   }

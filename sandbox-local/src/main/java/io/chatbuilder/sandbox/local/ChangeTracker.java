@@ -43,7 +43,7 @@ final class ChangeTracker {
   static final Duration RACY_WINDOW = Duration.ofSeconds(2);
 
   private final ConfinedFiles files;
-  private final Exclusions exclusions;
+  private Exclusions exclusions;
   private final ChangeDetection detection;
   private final LongSupplier clockNanos;
   private final UnaryOperator<FileStat> statView;
@@ -103,6 +103,18 @@ final class ChangeTracker {
   void recordDelete(String path) {
     cache.remove(path);
     markDirty(path);
+  }
+
+  /**
+   * The exclusions changed (the app's .gitignore was edited): every known path is reported at the
+   * next scan (one now ignored is gone for the checkpoint, one no longer ignored appears).
+   */
+  void exclusions(Exclusions exclusions) {
+    this.exclusions = exclusions;
+    for (String path : cache.keySet()) {
+      dirty.put(path, generation + 1);
+    }
+    rescanNeeded = true;
   }
 
   void commandStarted() {

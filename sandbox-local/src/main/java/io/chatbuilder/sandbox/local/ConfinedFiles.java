@@ -108,7 +108,8 @@ final class ConfinedFiles {
   private final Path root;
   /** {@code root/.}: opening it refuses anything but a directory, so it cannot block either. */
   private final Path rootDirectory;
-  private final Exclusions exclusions;
+  /** Replaced when the app's .gitignore changes ({@link LocalSandbox}); read by scans and listings. */
+  private volatile Exclusions exclusions;
   private final long maxFileBytes;
   private final RaceHook hook;
   private final SecureRandom random = new SecureRandom();
@@ -780,6 +781,9 @@ final class ConfinedFiles {
       if (attrs == null) {
         continue;
       }
+      if ((attrs.isRegularFile() || attrs.isDirectory()) && ignoredPath(path, attrs.isDirectory())) {
+        continue; // ignored by the app's .gitignore: never listed, scanned or searched
+      }
       if (attrs.isRegularFile()) {
         visitor.visit(path, attrs, false);
       } else if (attrs.isDirectory()) {
@@ -860,6 +864,16 @@ final class ConfinedFiles {
    * Whether a name is never listed or scanned: names the sandbox API refuses (the SDK's own files and
    * in-flight temporary files among them) and excluded names.
    */
+  void exclusions(Exclusions exclusions) {
+    this.exclusions = exclusions;
+  }
+
+  /** Whether the app's ignore-file patterns exclude this path (a file, or a directory). */
+  private boolean ignoredPath(String path, boolean directory) {
+    Exclusions e = exclusions;
+    return e.hasIgnorePatterns() && (directory ? e.isExcludedDirectory(path) : e.isExcluded(path));
+  }
+
   boolean skipped(String name) {
     return exclusions.isExcludedName(name) || !SandboxPaths.isAcceptedName(name);
   }

@@ -67,7 +67,13 @@ public final class LocalSandbox implements Sandbox {
   private final String id;
   private final Path root;
   private final CommandPolicy policy;
-  private final Exclusions exclusions;
+  /** The host's exclusions; {@link #exclusions} adds the app's .gitignore to them. */
+  private final Exclusions baseExclusions;
+  private volatile Exclusions exclusions;
+  /** The stat of .gitignore when {@link #exclusions} was made from it (empty: there was none). */
+  private Optional<FileStat> ignoreFileStat = Optional.empty();
+  private String ignoreFileText = "";
+  private boolean ignoreFileRead;
   private final ConfinedFiles files;
   private final ChangeTracker tracker;
   private final ProcessLauncher launcher;
@@ -87,6 +93,7 @@ public final class LocalSandbox implements Sandbox {
     this.state = state;
     this.onClose = b.onClose;
     this.policy = b.policy;
+    this.baseExclusions = b.exclusions;
     this.exclusions = b.exclusions;
     this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook, state.owner());
     this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView);
@@ -94,6 +101,51 @@ public final class LocalSandbox implements Sandbox {
     this.launcher = new ProcessLauncher(id, root, runDirectory, b.policy, b.baseEnvironment, isolated, bubblewrap,
         b.probes != null ? b.probes : new Bubblewrap.Probes(), b.cgroupMount);
     this.runner = new CommandRunner(launcher);
+    synchronized (lock) {
+      refreshIgnoreFile();
+    }
+  }
+
+  /**
+   * Re-reads the app's root .gitignore when its stat changed (an edit through the sandbox, a
+   * command or a person) and makes the exclusions base + its patterns, so every listing, scan,
+   * search and checkpoint applies them. Under {@link #lock}.
+   */
+  private void refreshIgnoreFile() {
+    Optional<FileStat> stat;
+    try {
+      stat = files.stat(Exclusions.IGNORE_FILE);
+    } catch (io.chatbuilder.core.ChatBuilderException e) {
+      stat = Optional.empty(); // a symlink or special file: not the app's ignore file
+    }
+    if (ignoreFileRead && stat.equals(ignoreFileStat)) {
+      return;
+    }
+    ignoreFileRead = true;
+    String text = "";
+    if (stat.isPresent()) {
+      try {
+        text = files.read(Exclusions.IGNORE_FILE, false).map(bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).orElse("");
+      } catch (io.chatbuilder.core.ChatBuilderException e) {
+        text = ""; // too large or swapped for a link: ignored like git ignores an unreadable file
+      }
+    }
+    ignoreFileStat = stat;
+    if (text.equals(ignoreFileText)) {
+      return;
+    }
+    ignoreFileText = text;
+    Exclusions next = text.isEmpty() ? baseExclusions : baseExclusions.withIgnoreFile(text);
+    exclusions = next;
+    files.exclusions(next);
+    tracker.exclusions(next);
+  }
+
+  /** After a write, delete or rename through the sandbox that touched .gitignore. */
+  private void touched(String path) {
+    if (path.equals(Exclusions.IGNORE_FILE)) {
+      refreshIgnoreFile();
+    }
   }
 
   /** Starts a sandbox on {@code root}; the directory is created if missing. */
@@ -116,6 +168,12 @@ public final class LocalSandbox implements Sandbox {
     return root;
   }
 
+  /** The root directory: bubblewrap binds it at the same path, so processes see it there too. */
+  @Override
+  public Optional<String> processRoot() {
+    return Optional.of(root.toString());
+  }
+
   /**
    * Whether commands and services run inside bubblewrap (they then never run any other way: where
    * bubblewrap does not work they fail). False only where the host opted into {@link Builder#unisolated()}.
@@ -135,10 +193,11 @@ public final class LocalSandbox implements Sandbox {
   @Override
   public List<FileEntry> list(String directory, boolean recursive, int limit) {
     String dir = SandboxPaths.normalizeOrRoot(directory);
-    if (!dir.isEmpty() && exclusions.isExcluded(dir)) {
-      throw excluded(dir);
-    }
     synchronized (lock) {
+      refreshIgnoreFile();
+      if (!dir.isEmpty() && exclusions.isExcludedDirectory(dir)) {
+        throw excluded(dir);
+      }
       return files.list(dir, recursive, limit);
     }
   }
@@ -147,6 +206,7 @@ public final class LocalSandbox implements Sandbox {
   public FileContent read(String path) {
     String p = SandboxPaths.normalize(path);
     synchronized (lock) {
+      refuseIgnored(p);
       return files.read(p, true).map(bytes -> FileContent.of(p, bytes))
           .orElseThrow(() -> new NotFoundException("no such file: " + p));
     }
@@ -156,6 +216,7 @@ public final class LocalSandbox implements Sandbox {
   public Optional<FileContent> tryRead(String path) {
     String p = SandboxPaths.normalize(path);
     synchronized (lock) {
+      refuseIgnored(p);
       return files.read(p, false).map(bytes -> FileContent.of(p, bytes));
     }
   }
@@ -168,6 +229,7 @@ public final class LocalSandbox implements Sandbox {
       WriteOutcome outcome = files.write(p, content);
       if (outcome != WriteOutcome.UNCHANGED) {
         tracker.recordWrite(p, content);
+        touched(p);
       }
       return outcome;
     }
@@ -179,6 +241,7 @@ public final class LocalSandbox implements Sandbox {
     synchronized (lock) {
       List<String> deleted = files.delete(p);
       deleted.forEach(tracker::recordDelete);
+      deleted.forEach(this::touched);
       return deleted.stream().filter(f -> !exclusions.isExcluded(f)).toList();
     }
   }
@@ -192,6 +255,8 @@ public final class LocalSandbox implements Sandbox {
     }
     synchronized (lock) {
       files.rename(source, target).forEach(tracker::recordMove);
+      touched(source);
+      touched(target);
     }
   }
 
@@ -199,6 +264,7 @@ public final class LocalSandbox implements Sandbox {
   public SearchResult search(SearchQuery query) {
     TextSearch search = TextSearch.start(query);
     synchronized (lock) {
+      refreshIgnoreFile();
       for (Map.Entry<String, FileStat> e : files.statAll().entrySet()) {
         String path = e.getKey();
         if (!search.accepts(path) || e.getValue().size() > files.maxFileBytes()) {
@@ -304,6 +370,7 @@ public final class LocalSandbox implements Sandbox {
   @Override
   public SortedMap<String, Long> files() {
     synchronized (lock) {
+      refreshIgnoreFile();
       return tracker.files();
     }
   }
@@ -311,6 +378,7 @@ public final class LocalSandbox implements Sandbox {
   @Override
   public ChangeScan scanChanges() {
     synchronized (lock) {
+      refreshIgnoreFile();
       return tracker.scan();
     }
   }
@@ -434,9 +502,28 @@ public final class LocalSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Files the app's .gitignore ignores are not read through the sandbox either (they are often
+   * secrets such as .env.local): not by a tool, not by a checkpoint, which records them as absent.
+   */
+  private void refuseIgnored(String p) {
+    refreshIgnoreFile();
+    if (exclusions.hasIgnorePatterns() && exclusions.isExcluded(p) && !baseExclusions.isExcluded(p)) {
+      throw new PathRefusedException("path refused: " + p + " is ignored by the app's .gitignore, so it is never read, shown or checkpointed");
+    }
+  }
+
   private String writable(String path) {
     String p = SandboxPaths.normalize(path);
-    if (exclusions.isExcluded(p)) {
+    Exclusions current;
+    synchronized (lock) {
+      refreshIgnoreFile();
+      current = exclusions;
+    }
+    if (current.isExcluded(p)) {
+      if (!baseExclusions.isExcluded(p)) {
+        throw new PathRefusedException("path refused: " + p + " is ignored by the app's .gitignore and would never be checkpointed");
+      }
       throw excluded(p);
     }
     if (SandboxPaths.fileName(p).startsWith(ConfinedFiles.TEMP_PREFIX)) {
