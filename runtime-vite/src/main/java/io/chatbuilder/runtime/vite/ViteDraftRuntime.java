@@ -417,15 +417,16 @@ public final class ViteDraftRuntime implements DraftRuntime {
     return argv;
   }
 
-  /** The dev server script, loaded once. */
+  /** The dev server script, loaded once: dev-server.cjs and the plugins it registers. */
   static final class DevServerScript {
-    static final String SOURCE = load();
+    static final String SOURCE = load("preview/dev-server.cjs") + "\n" + load("preview/source-tags.cjs") + "\n"
+        + load("preview/select-mode.cjs");
     static final String EVAL = "eval(decodeURIComponent(\"" + percentEncode(SOURCE) + "\"))";
 
-    private static String load() {
-      try (InputStream in = ViteDraftRuntime.class.getResourceAsStream("preview/dev-server.cjs")) {
+    private static String load(String resource) {
+      try (InputStream in = ViteDraftRuntime.class.getResourceAsStream(resource)) {
         if (in == null) {
-          throw new IllegalStateException("preview/dev-server.cjs is missing from the runtime-vite jar");
+          throw new IllegalStateException(resource + " is missing from the runtime-vite jar");
         }
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } catch (IOException e) {

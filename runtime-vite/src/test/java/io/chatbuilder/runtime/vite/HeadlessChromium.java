@@ -100,6 +100,42 @@ final class HeadlessChromium implements AutoCloseable {
     return send("POST", session + "/execute/sync", body);
   }
 
+  /** Moves the commands to the page's {@code index}-th frame (an iframe), or back to the top with {@link #topFrame()}. */
+  void frame(int index) {
+    send("POST", session + "/frame", JSON.createObjectNode().put("id", index));
+  }
+
+  void topFrame() {
+    send("POST", session + "/frame", JSON.createObjectNode().putNull("id"));
+  }
+
+  /** A real click (the browser's input pipeline, trusted events) on the first element matching {@code css}. */
+  void click(String css) {
+    send("POST", session + "/element/" + element(css) + "/click", JSON.createObjectNode());
+  }
+
+  /** Moves the real mouse pointer onto the centre of the first element matching {@code css}. */
+  void hover(String css) {
+    ObjectNode origin = JSON.createObjectNode().put(ELEMENT, element(css));
+    ObjectNode move = JSON.createObjectNode().put("type", "pointerMove").put("duration", 0).put("x", 0).put("y", 0);
+    move.set("origin", origin);
+    ObjectNode actions = JSON.createObjectNode();
+    ObjectNode pointer = actions.putArray("actions").addObject().put("type", "pointer").put("id", "mouse");
+    pointer.putObject("parameters").put("pointerType", "mouse");
+    pointer.putArray("actions").add(move);
+    send("POST", session + "/actions", actions);
+  }
+
+  private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+  private String element(String css) {
+    JsonNode found = send("POST", session + "/element", JSON.createObjectNode().put("using", "css selector").put("value", css));
+    if (!found.path(ELEMENT).isTextual()) {
+      throw new IllegalStateException("no element reference for " + css + ": " + found);
+    }
+    return found.path(ELEMENT).asText();
+  }
+
   private static JsonNode send(String method, String url, JsonNode body) {
     HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body.toString());

@@ -33,7 +33,8 @@
   const started = performance.now();
   const vite = await import(pathToFileURL(entry).href);
   const server = await vite.createServer({
-    plugins: [chatbuilderDiagnostics(root)],
+    // source tags and select mode (issue 16): source-tags.cjs and select-mode.cjs, loaded with this script
+    plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode()],
     server: { host, port, strictPort: true },
     clearScreen: false,
   });
