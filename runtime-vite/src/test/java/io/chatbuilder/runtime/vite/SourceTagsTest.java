@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.model.ScriptedModel;
@@ -13,6 +14,10 @@ import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.StatusListener;
+import io.chatbuilder.core.sandbox.CommandListener;
+import io.chatbuilder.core.sandbox.CommandRequest;
+import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -228,6 +234,71 @@ class SourceTagsTest {
     assertThat(tagsInPage()).containsExactly("section#about pages/about.html:7:5", "a pages/about.html:8:7");
   }
 
+  // ------------------------------------------------------------------ hostile and unusual sources
+
+  @Test
+  void jsxPluginLeavesWhatItCannotOwnUntouchedAndEscapesHostileNames() {
+    JsonNode r = probe(REACT, "jsx");
+    for (String untouched : List.of("syntaxError", "jsInPlainJs", "query", "virtual", "outsideRoot", "dependency", "oversized",
+        "tsxTypeAssertionIsNotJsx", "missingParser")) {
+      assertThat(r.path(untouched).isNull()).as(untouched + ": " + r.path(untouched)).isTrue();
+    }
+    assertThat(r.path("alreadyTagged").asText())
+        .isEqualTo("export const A = () => <div data-cb-source=\"mine\"><p data-cb-source=\"src/T.jsx:1:51\"/></div>\n");
+    assertThat(r.path("componentsAndFragments").asText()).isEqualTo("export const A = () => <><Foo/><Foo.Bar/><foo.bar/>"
+        + "<svg:rect data-cb-source=\"src/C.jsx:1:52\"/><my-el data-cb-source=\"src/C.jsx:1:63\"/></>\n");
+    // quotes, braces, & and < in a file name: a JS string in an expression container, read back intact by Babel
+    assertThat(r.path("hostileName").path("values")).containsExactly(str("src/we\"ird {x} & <y>.jsx:1:24"));
+    // columns count UTF-16 code units, as the parsers and the browser do
+    assertThat(r.path("unicodeColumns")).containsExactly(str("src/U.jsx:1:24"), str("src/U.jsx:1:30"));
+    assertThat(r.path("tsxGenerics")).containsExactly(str("src/G.tsx:2:40"), str("src/G.tsx:2:62"));
+    JsonNode map = r.path("sourceMap");
+    assertThat(map.path("generated").asInt()).as("the insertions moved the token").isGreaterThan(map.path("expected").asInt());
+    assertThat(map.path("original").path("line").asInt()).isZero();
+    assertThat(map.path("original").path("column").asInt()).isEqualTo(map.path("expected").asInt());
+    assertThat(map.path("secondLine").path("column").asInt()).isEqualTo(map.path("expectedSecond").asInt());
+    assertThat(map.path("sources")).containsExactly(str("src/M.jsx"));
+    // JSX in .js only where the app's config compiles .js as JSX
+    assertThat(r.path("jsxInJsWhenConfigured").asText()).isEqualTo("export const A = () => <div data-cb-source=\"src/jsx.js:1:24\">x</div>\n");
+  }
+
+  @Test
+  void vueAndSvelteTagsOnlyHostElementsOfFilesTheirCompilersAccept() {
+    JsonNode vue = probe(VUE, "vue");
+    for (String untouched : List.of("parseError", "compileError", "pug", "noTemplate")) {
+      assertThat(vue.path(untouched).isNull()).as("vue " + untouched + ": " + vue.path(untouched)).isTrue();
+    }
+    // <Foo/>, <my-comp/>, <component>, <slot>, <template>, <keep-alive> untagged; what is inside them tagged
+    assertThat(vue.path("componentsSlotsTemplates").path("found"))
+        .containsExactly(str("src/K.vue:2:3"), str("src/K.vue:2:69"), str("src/K.vue:2:96"));
+    assertThat(vue.path("componentsSlotsTemplates").path("compileErrors").asInt()).isZero();
+    assertThat(vue.path("hostileName").path("found")).containsExactly(str("src/we\"ird {x} & <y>.vue:2:3"));
+    assertThat(vue.path("hostileName").path("compileErrors").asInt()).isZero();
+
+    JsonNode svelte = probe(SVELTE, "svelte");
+    for (String untouched : List.of("parseError", "compileError")) {
+      assertThat(svelte.path(untouched).isNull()).as("svelte " + untouched + ": " + svelte.path(untouched)).isTrue();
+    }
+    // <title>, <svelte:*>, <Foo/> untagged; elements in svelte:head, snippets and await branches tagged
+    assertThat(svelte.path("specialElements")).containsExactly(str("src/S.svelte:1:30"), str("src/S.svelte:4:15"),
+        str("src/S.svelte:5:11"), str("src/S.svelte:5:28"));
+    // a brace in the name would be Svelte code in an attribute: escaped, read back as text, compiles
+    assertThat(svelte.path("hostileName")).containsExactly(str("src/we\"ird {x} & <y>.svelte:1:1"));
+  }
+
+  @Test
+  void htmlScannerLeavesBrokenPagesUntouchedAndEscapesHostileNames() {
+    JsonNode r = probe(HTML, "html");
+    assertThat(r.path("unterminatedComment").asText()).isEqualTo("<body>\n<div></div>\n<!-- open\n");
+    assertThat(r.path("unterminatedTag").asText()).isEqualTo("<body>\n<div title=\"x>\n");
+    assertThat(r.path("quotedGreaterThan").asText()).isEqualTo("<body><div data-cb-source=\"index.html:1:7\" title='a>b' data-x=\"<p>\">"
+        + "<P data-cb-source=\"index.html:1:37\">x</P></div></body>");
+    assertThat(r.path("alreadyTagged").asText()).isEqualTo("<body><div data-cb-source=\"mine\"></div><DIV DATA-CB-SOURCE=\"x\"></DIV></body>");
+    assertThat(r.path("hostileName").asText())
+        .isEqualTo("<body><p data-cb-source=\"pa&quot;ge &#123;x&#125; &amp; &lt;y>.html:1:7\">x</p></body>");
+    assertThat(r.path("outsideRoot").asText()).isEqualTo("<body><p>x</p></body>");
+  }
+
   // ------------------------------------------------------------------ the app's own errors stay its own
 
   @Test
@@ -377,6 +448,38 @@ class SourceTagsTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private static com.fasterxml.jackson.databind.node.TextNode str(String s) {
+    return com.fasterxml.jackson.databind.node.TextNode.valueOf(s);
+  }
+
+  /**
+   * Runs the plugin (preview/source-tags.cjs) with the probe of hostile inputs appended, by node in the
+   * app's own sandbox (its parsers are the app's dependencies), and returns the probe's results.
+   */
+  private static JsonNode probe(String app, String mode) {
+    try {
+      String plugin;
+      String harness;
+      try (var in = ViteDraftRuntime.class.getResourceAsStream("preview/source-tags.cjs");
+          var probe = SourceTagsTest.class.getResourceAsStream("source-tags-probe.cjs")) {
+        plugin = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        harness = new String(probe.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      Sandbox sandbox = sandboxes.open(app); // the app's sandbox, shared with the runtime: not closed here
+      sandbox.write(".probe/source-tags-probe.cjs", (plugin + "\n" + harness).getBytes(StandardCharsets.UTF_8));
+      CommandResult r = sandbox.run(new CommandRequest(List.of("node", ".probe/source-tags-probe.cjs", mode), "", Map.of(),
+          Optional.empty()), CommandListener.NONE, new Cancellation());
+      assertThat(r.exitCode()).as(r.stderr()).isZero();
+      assertThat(r.isolated()).isTrue();
+      JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+      out.fields().forEachRemaining(e -> assertThat(e.getValue().path("threw").isMissingNode())
+          .as(e.getKey() + " threw " + e.getValue()).isTrue());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Opens the app's preview top-level and lists "tag#id source" of every tagged element in document order. */
   private static List<String> renderedTags(String app, String ready) {
