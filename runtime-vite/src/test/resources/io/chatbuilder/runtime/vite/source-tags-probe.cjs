@@ -111,6 +111,17 @@
       configured.configResolved({ esbuild: { loader: 'jsx', include: /src\/.*\.js$/ } });
       return code(configured.transform.handler('export const A = () => <div>x</div>\n', path.join(root, 'src/jsx.js')));
     });
+    run('jsxInJsGlobs', () => {
+      const configured = chatbuilderSourceTags(root);
+      configured.configResolved({ esbuild: { loader: 'jsx', include: ['src/**/*.js'], exclude: 'src/vendor/*.js' } });
+      const t = (f) => code(configured.transform.handler('export const A = () => <div>x</div>\n', path.join(root, f)));
+      return { deep: t('src/a/b.js'), excluded: t('src/vendor/v.js'), outside: t('lib/c.js') };
+    });
+    run('jsxLoaderWithoutInclude', () => {
+      const configured = chatbuilderSourceTags(root);
+      configured.configResolved({ esbuild: { loader: 'jsx' } }); // Vite's default include has no .js
+      return code(configured.transform.handler('export const A = () => <div>x</div>\n', path.join(root, 'src/jsx.js')));
+    });
     run('missingParser', () => {
       const bare = chatbuilderSourceTags('/tmp/no-app-here');
       return code(bare.transform.handler('export const A = () => <div/>\n', '/tmp/no-app-here/src/A.jsx'));

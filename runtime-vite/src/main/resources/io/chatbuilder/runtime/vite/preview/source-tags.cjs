@@ -179,16 +179,25 @@ function chatbuilderSourceTags(root) {
     return edits;
   }
 
-  // Whether the app compiles JSX in .js/.ts files (esbuild's loader set to jsx/tsx for them)
+  // Whether the app compiles JSX in .js/.ts files: esbuild's loader set to jsx/tsx and its include
+  // naming them (Vite's default include has no .js); RegExps and globs as Vite takes them
   function jsxInJsFrom(config) {
     const esbuild = config.esbuild;
-    if (!esbuild || typeof esbuild !== 'object') return () => false;
-    const loader = esbuild.loader;
-    if (loader !== 'jsx' && loader !== 'tsx') return () => false;
-    const include = esbuild.include;
-    const tests = (Array.isArray(include) ? include : include == null ? [] : [include]);
-    return (file) => tests.length === 0 ? /\.m?[jt]s$/.test(file)
-      : tests.some((t) => (t instanceof RegExp ? t.test(file) : typeof t === 'string' && file.includes(t.replace(/\*+/g, ''))));
+    if (!esbuild || typeof esbuild !== 'object' || (esbuild.loader !== 'jsx' && esbuild.loader !== 'tsx')) return () => false;
+    const list = (v) => (Array.isArray(v) ? v : v == null ? [] : [v]);
+    const glob = (g) => new RegExp('(^|/)' + g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000')
+      .replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*') + '$');
+    const tests = (v) => list(v).map((t) => (t instanceof RegExp ? t : typeof t === 'string' ? glob(t) : null)).filter(Boolean);
+    const include = tests(esbuild.include);
+    const exclude = tests(esbuild.exclude);
+    const hit = (res, file) => res.some((re) => {
+      re.lastIndex = 0;
+      return re.test(file);
+    });
+    return (file) => {
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      return (hit(include, file) || hit(include, rel)) && !hit(exclude, file) && !hit(exclude, rel);
+    };
   }
 
   // ---- Vue SFC templates (vue/compiler-sfc)
