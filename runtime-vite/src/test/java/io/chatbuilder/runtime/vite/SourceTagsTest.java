@@ -266,7 +266,7 @@ class SourceTagsTest {
   void jsxPluginLeavesWhatItCannotOwnUntouchedAndEscapesHostileNames() {
     JsonNode r = probe(REACT, "jsx");
     for (String untouched : List.of("syntaxError", "jsInPlainJs", "query", "virtual", "outsideRoot", "dependency", "oversized",
-        "tsxTypeAssertionIsNotJsx", "missingParser")) {
+        "tsxTypeAssertionIsNotJsx", "missingParser", "changedByAnotherPlugin")) {
       assertThat(r.path(untouched).isNull()).as(untouched + ": " + r.path(untouched)).isTrue();
     }
     assertThat(r.path("alreadyTagged").asText())
@@ -290,6 +290,7 @@ class SourceTagsTest {
     assertThat(r.path("jsxInJsGlobs").path("excluded").isNull()).isTrue();
     assertThat(r.path("jsxInJsGlobs").path("outside").isNull()).isTrue();
     assertThat(r.path("jsxLoaderWithoutInclude").isNull()).isTrue();
+    assertThat(r.path("htmlChangedByAnotherPlugin").asText()).isEqualTo("<body><p>x</p><i>injected</i></body>");
   }
 
   @Test

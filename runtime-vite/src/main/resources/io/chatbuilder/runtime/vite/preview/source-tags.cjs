@@ -10,6 +10,7 @@
 // plugins' maps and the diagnostics' positions stay those of the app's source. A file it cannot
 // parse (or whose parser is missing) is returned untouched: the app's own compiler reports the error.
 function chatbuilderSourceTags(root) {
+  const fs = require('node:fs');
   const path = require('node:path');
   const { createRequire } = require('node:module');
   const ATTR = 'data-cb-source';
@@ -29,6 +30,16 @@ function chatbuilderSourceTags(root) {
       loaded.set(name, mod);
     }
     return loaded.get(name);
+  }
+
+  // Positions are only right for the file as written: code another plugin changed first (or a file
+  // changed again since Vite read it) is left alone; its next version is tagged when it comes
+  function asWritten(code, file) {
+    try {
+      return fs.readFileSync(file, 'utf8') === code;
+    } catch (err) {
+      return false;
+    }
   }
 
   function relative(file) {
@@ -372,7 +383,7 @@ function chatbuilderSourceTags(root) {
         if (typeof code !== 'string' || code.length > MAX_SOURCE || id.startsWith('\0') || id.includes('?')) return null;
         const file = id;
         const rel = path.isAbsolute(file) ? relative(file) : null;
-        if (!rel) return null;
+        if (!rel || !/\.(?:[jt]sx|m?[jt]s|vue|svelte)$/.test(file) || !asWritten(code, file)) return null;
         let edits = null;
         try {
           if (/\.[jt]sx$/.test(file)) {
@@ -395,7 +406,7 @@ function chatbuilderSourceTags(root) {
       handler(html, ctx) {
         const file = ctx && ctx.filename;
         const rel = typeof file === 'string' && path.isAbsolute(file) ? relative(file) : null;
-        if (!rel || typeof html !== 'string' || html.length > MAX_SOURCE) return html;
+        if (!rel || typeof html !== 'string' || html.length > MAX_SOURCE || !asWritten(html, file)) return html;
         let edits = null;
         try {
           edits = htmlEdits(html, rel);
