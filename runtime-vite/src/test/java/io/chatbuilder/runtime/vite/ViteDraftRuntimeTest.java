@@ -331,7 +331,7 @@ class ViteDraftRuntimeTest {
   @Test
   void badRequestsGetClearErrors() {
     ViteDraftRuntime drafts = runtime().build();
-    for (String id : new String[] {"../etc", "a/b", "", ".hidden", "x".repeat(65), "nul\0"}) {
+    for (String id : new String[] {"../etc", "a/b", "", ".hidden", "x".repeat(io.chatbuilder.core.AppId.MAX_LENGTH + 1), "nul\0"}) {
       assertThatThrownBy(() -> drafts.start(id, statuses::add)).as(id).isInstanceOf(InvalidArgumentException.class);
       assertThatThrownBy(() -> drafts.status(id)).as(id).isInstanceOf(InvalidArgumentException.class);
     }
