@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.checkpoint.Checkpoint;
-import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
 import io.chatbuilder.core.runtime.PreviewDiagnostic;
@@ -18,6 +17,7 @@ import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
 import io.chatbuilder.core.sandbox.Sandbox;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -234,13 +234,39 @@ class SourceTagsTest {
     assertThat(tagsInPage()).containsExactly("section#about pages/about.html:7:5", "a pages/about.html:8:7");
   }
 
+  @Test
+  void editsReachTheTagsThroughHotUpdates() {
+    assertTagAfterEdit(REACT, "src/App.jsx", REACT_APP, REACT_APP.replace("export default function App() {",
+        "// two lines\n// added above\nexport default function App() {"), "#react-main", "src/App.jsx:12:7", "src/App.jsx:14:7");
+    String vue = vueApp().get("src/App.vue");
+    assertTagAfterEdit(VUE, "src/App.vue", vue, vue.replace("<template>\n", "<template>\n  <!-- a line added -->\n"),
+        "#vue-main", "src/App.vue:8:3", "src/App.vue:9:3");
+    String svelte = svelteApp().get("src/App.svelte");
+    assertTagAfterEdit(SVELTE, "src/App.svelte", svelte, svelte.replace("<main id=", "<!-- a line added -->\n<main id="),
+        "#svelte-main", "src/App.svelte:6:1", "src/App.svelte:7:1");
+  }
+
+  private static void assertTagAfterEdit(String app, String file, String before, String after, String css, String was, String is) {
+    renderedTags(app, css);
+    String read = "const e = document.querySelector('" + css + "'); return e ? e.getAttribute('data-cb-source') : ''";
+    assertThat(browser.execute(read).asText()).isEqualTo(was);
+    try {
+      write(app, file, after);
+      eventually(() -> app + " " + css + " to be tagged " + is + ", is " + browser.execute(read).asText(),
+          () -> browser.execute(read).asText().equals(is));
+    } finally {
+      write(app, file, before);
+    }
+    eventually(() -> app + " " + css + " to be tagged " + was + " again", () -> browser.execute(read).asText().equals(was));
+  }
+
   // ------------------------------------------------------------------ hostile and unusual sources
 
   @Test
   void jsxPluginLeavesWhatItCannotOwnUntouchedAndEscapesHostileNames() {
     JsonNode r = probe(REACT, "jsx");
     for (String untouched : List.of("syntaxError", "jsInPlainJs", "query", "virtual", "outsideRoot", "dependency", "oversized",
-        "tsxTypeAssertionIsNotJsx", "missingParser")) {
+        "tsxTypeAssertionIsNotJsx", "missingParser", "changedByAnotherPlugin")) {
       assertThat(r.path(untouched).isNull()).as(untouched + ": " + r.path(untouched)).isTrue();
     }
     assertThat(r.path("alreadyTagged").asText())
@@ -260,6 +286,11 @@ class SourceTagsTest {
     assertThat(map.path("sources")).containsExactly(str("src/M.jsx"));
     // JSX in .js only where the app's config compiles .js as JSX
     assertThat(r.path("jsxInJsWhenConfigured").asText()).isEqualTo("export const A = () => <div data-cb-source=\"src/jsx.js:1:24\">x</div>\n");
+    assertThat(r.path("jsxInJsGlobs").path("deep").asText()).isEqualTo("export const A = () => <div data-cb-source=\"src/a/b.js:1:24\">x</div>\n");
+    assertThat(r.path("jsxInJsGlobs").path("excluded").isNull()).isTrue();
+    assertThat(r.path("jsxInJsGlobs").path("outside").isNull()).isTrue();
+    assertThat(r.path("jsxLoaderWithoutInclude").isNull()).isTrue();
+    assertThat(r.path("htmlChangedByAnotherPlugin").asText()).isEqualTo("<body><p>x</p><i>injected</i></body>");
   }
 
   @Test

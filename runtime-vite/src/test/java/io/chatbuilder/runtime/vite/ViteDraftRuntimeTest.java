@@ -122,7 +122,7 @@ class ViteDraftRuntimeTest {
     assertThat(statuses).anyMatch(s -> s.startsWith("preview ready at "));
     String url = status.previewUrl().orElseThrow();
     assertThat(url).startsWith("http://127.0.0.1:");
-    assertThat(get(url).body()).contains("<div id=\"app\"></div>").contains("/src/main.js").contains("/@vite/client");
+    assertThat(get(url).body()).contains("<div data-cb-source=\"index.html:9:5\" id=\"app\"></div>").contains("/src/main.js").contains("/@vite/client");
     assertThat(get(url + "src/main.js").body()).contains("Hello from your new app");
     Path root = apps.resolve("shop");
     long pid = vitePid(root);
@@ -170,7 +170,7 @@ class ViteDraftRuntimeTest {
     DraftStatus status = builder.startDraft("react-app", statuses::add);
     assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
     String url = status.previewUrl().orElseThrow();
-    assertThat(get(url).body()).contains("<div id=\"root\"></div>").contains("@react-refresh");
+    assertThat(get(url).body()).contains("<div data-cb-source=\"index.html:9:5\" id=\"root\"></div>").contains("@react-refresh");
     String app = get(url + "src/App.jsx").body();
     assertThat(app).contains("Hello from your new React app").contains("jsxDEV").doesNotContain("<main>");
     long pid = vitePid(apps.resolve("react-app"));
@@ -331,7 +331,7 @@ class ViteDraftRuntimeTest {
   @Test
   void badRequestsGetClearErrors() {
     ViteDraftRuntime drafts = runtime().build();
-    for (String id : new String[] {"../etc", "a/b", "", ".hidden", "x".repeat(65), "nul\0"}) {
+    for (String id : new String[] {"../etc", "a/b", "", ".hidden", "x".repeat(io.chatbuilder.core.AppId.MAX_LENGTH + 1), "nul\0"}) {
       assertThatThrownBy(() -> drafts.start(id, statuses::add)).as(id).isInstanceOf(InvalidArgumentException.class);
       assertThatThrownBy(() -> drafts.status(id)).as(id).isInstanceOf(InvalidArgumentException.class);
     }

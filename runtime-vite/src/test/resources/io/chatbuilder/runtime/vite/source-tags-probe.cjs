@@ -4,11 +4,22 @@
 (() => {
   const path = require('node:path');
   const { createRequire } = require('node:module');
-  const root = process.cwd();
-  const need = createRequire(path.join(root, 'package.json'));
+  const fs = require('node:fs');
+  const need = createRequire(path.join(process.cwd(), 'package.json')); // the test's own parsers
+  // the plugin's root: a directory below the app, whose node_modules Node's resolution still finds
+  const root = path.join(process.cwd(), '.probe', 'root');
   const plugin = chatbuilderSourceTags(root);
-  const transform = (code, file) => plugin.transform.handler(code, path.isAbsolute(file) || file.startsWith('\0') ? file : path.join(root, file));
-  const html = (code, file) => plugin.transformIndexHtml.handler(code, { filename: path.join(root, file) });
+  // the plugin only tags code that is the file as written: each case's file is written first
+  const place = (code, file) => {
+    if (file.startsWith('\0') || (path.isAbsolute(file) && !file.startsWith(root + path.sep))) return file;
+    const id = path.isAbsolute(file) ? file : path.join(root, file);
+    const real = id.split('?')[0];
+    fs.mkdirSync(path.dirname(real), { recursive: true });
+    fs.writeFileSync(real, code);
+    return id;
+  };
+  const transform = (code, file) => plugin.transform.handler(code, place(code, file));
+  const html = (code, file) => plugin.transformIndexHtml.handler(code, { filename: place(code, file) });
   const out = {};
   const run = (name, f) => {
     try {
@@ -109,11 +120,37 @@
     run('jsxInJsWhenConfigured', () => {
       const configured = chatbuilderSourceTags(root);
       configured.configResolved({ esbuild: { loader: 'jsx', include: /src\/.*\.js$/ } });
-      return code(configured.transform.handler('export const A = () => <div>x</div>\n', path.join(root, 'src/jsx.js')));
+      const src = 'export const A = () => <div>x</div>\n';
+      return code(configured.transform.handler(src, place(src, 'src/jsx.js')));
+    });
+    run('jsxInJsGlobs', () => {
+      const configured = chatbuilderSourceTags(root);
+      configured.configResolved({ esbuild: { loader: 'jsx', include: ['src/**/*.js'], exclude: 'src/vendor/*.js' } });
+      const src = 'export const A = () => <div>x</div>\n';
+      const t = (f) => code(configured.transform.handler(src, place(src, f)));
+      return { deep: t('src/a/b.js'), excluded: t('src/vendor/v.js'), outside: t('lib/c.js') };
+    });
+    run('jsxLoaderWithoutInclude', () => {
+      const configured = chatbuilderSourceTags(root);
+      configured.configResolved({ esbuild: { loader: 'jsx' } }); // Vite's default include has no .js
+      const src = 'export const A = () => <div>x</div>\n';
+      return code(configured.transform.handler(src, place(src, 'src/jsx.js')));
     });
     run('missingParser', () => {
+      const src = 'export const A = () => <div/>\n';
+      fs.mkdirSync('/tmp/no-app-here/src', { recursive: true });
+      fs.writeFileSync('/tmp/no-app-here/src/A.jsx', src);
       const bare = chatbuilderSourceTags('/tmp/no-app-here');
-      return code(bare.transform.handler('export const A = () => <div/>\n', '/tmp/no-app-here/src/A.jsx'));
+      return code(bare.transform.handler(src, '/tmp/no-app-here/src/A.jsx'));
+    });
+    run('changedByAnotherPlugin', () => {
+      // what an earlier plugin made of the file: its positions are not the file's
+      const id = place('export const A = () => <div>x</div>\n', 'src/Changed.jsx');
+      return code(plugin.transform.handler('// injected\nexport const A = () => <div>x</div>\n', id));
+    });
+    run('htmlChangedByAnotherPlugin', () => {
+      const id = place('<body><p>x</p></body>', 'other.html');
+      return plugin.transformIndexHtml.handler('<body><p>x</p><i>injected</i></body>', { filename: id });
     });
   } else if (mode === 'vue') {
     const sfc = need('vue/compiler-sfc');

@@ -10,6 +10,7 @@
 // plugins' maps and the diagnostics' positions stay those of the app's source. A file it cannot
 // parse (or whose parser is missing) is returned untouched: the app's own compiler reports the error.
 function chatbuilderSourceTags(root) {
+  const fs = require('node:fs');
   const path = require('node:path');
   const { createRequire } = require('node:module');
   const ATTR = 'data-cb-source';
@@ -29,6 +30,16 @@ function chatbuilderSourceTags(root) {
       loaded.set(name, mod);
     }
     return loaded.get(name);
+  }
+
+  // Positions are only right for the file as written: code another plugin changed first (or a file
+  // changed again since Vite read it) is left alone; its next version is tagged when it comes
+  function asWritten(code, file) {
+    try {
+      return fs.readFileSync(file, 'utf8') === code;
+    } catch (err) {
+      return false;
+    }
   }
 
   function relative(file) {
@@ -179,16 +190,25 @@ function chatbuilderSourceTags(root) {
     return edits;
   }
 
-  // Whether the app compiles JSX in .js/.ts files (esbuild's loader set to jsx/tsx for them)
+  // Whether the app compiles JSX in .js/.ts files: esbuild's loader set to jsx/tsx and its include
+  // naming them (Vite's default include has no .js); RegExps and globs as Vite takes them
   function jsxInJsFrom(config) {
     const esbuild = config.esbuild;
-    if (!esbuild || typeof esbuild !== 'object') return () => false;
-    const loader = esbuild.loader;
-    if (loader !== 'jsx' && loader !== 'tsx') return () => false;
-    const include = esbuild.include;
-    const tests = (Array.isArray(include) ? include : include == null ? [] : [include]);
-    return (file) => tests.length === 0 ? /\.m?[jt]s$/.test(file)
-      : tests.some((t) => (t instanceof RegExp ? t.test(file) : typeof t === 'string' && file.includes(t.replace(/\*+/g, ''))));
+    if (!esbuild || typeof esbuild !== 'object' || (esbuild.loader !== 'jsx' && esbuild.loader !== 'tsx')) return () => false;
+    const list = (v) => (Array.isArray(v) ? v : v == null ? [] : [v]);
+    const glob = (g) => new RegExp('(^|/)' + g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000')
+      .replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*') + '$');
+    const tests = (v) => list(v).map((t) => (t instanceof RegExp ? t : typeof t === 'string' ? glob(t) : null)).filter(Boolean);
+    const include = tests(esbuild.include);
+    const exclude = tests(esbuild.exclude);
+    const hit = (res, file) => res.some((re) => {
+      re.lastIndex = 0;
+      return re.test(file);
+    });
+    return (file) => {
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      return (hit(include, file) || hit(include, rel)) && !hit(exclude, file) && !hit(exclude, rel);
+    };
   }
 
   // ---- Vue SFC templates (vue/compiler-sfc)
@@ -363,7 +383,7 @@ function chatbuilderSourceTags(root) {
         if (typeof code !== 'string' || code.length > MAX_SOURCE || id.startsWith('\0') || id.includes('?')) return null;
         const file = id;
         const rel = path.isAbsolute(file) ? relative(file) : null;
-        if (!rel) return null;
+        if (!rel || !/\.(?:[jt]sx|m?[jt]s|vue|svelte)$/.test(file) || !asWritten(code, file)) return null;
         let edits = null;
         try {
           if (/\.[jt]sx$/.test(file)) {
@@ -386,7 +406,7 @@ function chatbuilderSourceTags(root) {
       handler(html, ctx) {
         const file = ctx && ctx.filename;
         const rel = typeof file === 'string' && path.isAbsolute(file) ? relative(file) : null;
-        if (!rel || typeof html !== 'string' || html.length > MAX_SOURCE) return html;
+        if (!rel || typeof html !== 'string' || html.length > MAX_SOURCE || !asWritten(html, file)) return html;
         let edits = null;
         try {
           edits = htmlEdits(html, rel);
