@@ -133,6 +133,23 @@ class FileWatchingTest {
   }
 
   @Test
+  void directoryDeletedAndRecreatedUnderTheSameNameIsWatchedAgain() {
+    sandbox.write("src/replaced/inner.js", bytes(module("first")));
+    served("src/replaced/inner.js", "first");
+    int tries = Math.max(1, TRIES / 10);
+    for (int i = 1; i <= tries; i++) {
+      sandbox.delete("src/replaced");
+      // a new directory (whose inode number the file system may give the deleted one's again)
+      sandbox.write("src/replaced/inner.js", bytes(module("replaced-" + i)));
+      seen("src/replaced/inner.js", "replaced-" + i, "directory deleted and made again, try " + i);
+      hmr.drain();
+      String marker = "replaced-" + i + "-edited";
+      sandbox.write("src/replaced/inner.js", bytes(module(marker)));
+      seen("src/replaced/inner.js", marker, "edit in a directory replaced by another, try " + i);
+    }
+  }
+
+  @Test
   void lastOfOneHundredRapidEditsIsNeverMissed() {
     served("src/rapid.js", "initial");
     for (int round = 1; round <= RAPID_ROUNDS; round++) {

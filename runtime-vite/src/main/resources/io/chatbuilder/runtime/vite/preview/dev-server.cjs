@@ -423,6 +423,7 @@ function chatbuilderWatcher(root) {
   const files = new Map(); // absolute path -> signature
   const dirs = new Map(); // absolute path -> { watcher, ino }
   const queue = new Set();
+  const relist = new Set();
   let scheduled = false;
   let target = null; // the current server's watcher (a new one after each restart)
   let ignoredDirs = [];
@@ -445,11 +446,19 @@ function chatbuilderWatcher(root) {
     target.emit('all', event, file);
   }
 
+  // All checks run one at a time on one promise chain, so two checks of a path never interleave
+  // (an older stat can never overwrite a newer one, nor an unlink follow the add that replaced it).
+  let tail = Promise.resolve();
+  function serially(fn) {
+    tail = tail.then(fn).catch((e) => process.stderr.write('chatbuilder watcher: ' + e.message + '\n'));
+    return tail;
+  }
+
   function schedule(abs) {
     queue.add(abs);
     if (!scheduled) {
       scheduled = true;
-      setImmediate(drain);
+      setImmediate(() => serially(drain));
     }
   }
 
@@ -459,7 +468,7 @@ function chatbuilderWatcher(root) {
     queue.clear();
     for (const abs of batch) {
       try {
-        await check(abs, false);
+        await check(abs, false, true);
       } catch (e) {
         process.stderr.write('chatbuilder watcher: ' + e.message + '\n');
       }
@@ -467,6 +476,7 @@ function chatbuilderWatcher(root) {
   }
 
   function forgetDir(dir) {
+    if (!dirs.has(dir)) return; // files are known only below a watched directory
     for (const [d, w] of dirs) {
       if (d === dir || d.startsWith(dir + path.sep)) {
         w.watcher.close();
@@ -494,8 +504,8 @@ function chatbuilderWatcher(root) {
     }
   }
 
-  // initial: record without emitting (Vite's ignoreInitial)
-  async function check(abs, initial) {
+  // initial: record without emitting (Vite's ignoreInitial); event: the path was named by an event
+  async function check(abs, initial, event) {
     const name = path.basename(abs);
     if (abs !== root && ignored(abs, name)) return;
     let st = await lstat(abs);
@@ -515,7 +525,18 @@ function chatbuilderWatcher(root) {
     if (st.isDirectory()) {
       forgetFile(abs);
       const had = dirs.get(abs);
-      if (had && had.ino === st.ino) return;
+      if (had && event) {
+        // Named by an event of its parent: created, deleted, renamed or replaced. A directory deleted
+        // and made again can get the same inode number, and the old watch is dead then: watch the
+        // tree again and compare what it holds with what was reported.
+        relist.delete(abs);
+        await rewatch(abs, st.ino);
+        return;
+      }
+      if (had && had.ino === st.ino) {
+        if (relist.delete(abs)) await list(abs, false);
+        return;
+      }
       if (had) forgetDir(abs); // replaced by another directory: its files are gone or come again below
       await watchDir(abs, st.ino, initial);
       return;
@@ -527,6 +548,21 @@ function chatbuilderWatcher(root) {
     if (had === sig) return;
     files.set(abs, sig);
     if (!initial) emit(had === undefined ? 'add' : 'change', abs);
+  }
+
+  // Closes the watches of dir and below (keeping the files' signatures), watches and lists the tree
+  // again: only what differs from the last report is emitted.
+  async function rewatch(dir, ino) {
+    for (const [d, w] of Array.from(dirs)) {
+      if (d === dir || d.startsWith(dir + path.sep)) {
+        w.watcher.close();
+        dirs.delete(d);
+      }
+    }
+    await watchDir(dir, ino, false);
+    for (const f of Array.from(files.keys())) {
+      if (f.startsWith(dir + path.sep) && !dirs.has(path.dirname(f))) forgetFile(f);
+    }
   }
 
   async function watchDir(dir, ino, initial) {
@@ -547,11 +583,12 @@ function chatbuilderWatcher(root) {
       throw e;
     }
     watcher.on('error', () => {
-      const w = dirs.get(dir);
-      if (w && w.watcher === watcher) {
-        watcher.close();
-        dirs.delete(dir);
-      }
+      // the watch is broken (its directory went away): forget what was below it, then look again
+      serially(() => {
+        const w = dirs.get(dir);
+        if (w && w.watcher === watcher) forgetDir(dir);
+        else watcher.close();
+      });
       schedule(dir);
     });
     dirs.set(dir, { watcher, ino });
@@ -576,8 +613,10 @@ function chatbuilderWatcher(root) {
     for (const abs of present) await check(abs, initial);
   }
 
+  // an event without a name (the kernel's queue overflowed): list the directory again
   function rescan(dir) {
-    list(dir, false).catch((e) => process.stderr.write('chatbuilder watcher: ' + e.message + '\n'));
+    relist.add(dir);
+    schedule(dir);
   }
 
   const plugin = {
@@ -594,10 +633,7 @@ function chatbuilderWatcher(root) {
       target = s.watcher;
       if (!started) {
         started = true;
-        check(root, true).then(resolveReady, (e) => {
-          process.stderr.write('chatbuilder watcher: ' + e.message + '\n');
-          resolveReady();
-        });
+        serially(() => check(root, true)).then(resolveReady);
       }
     },
   };
