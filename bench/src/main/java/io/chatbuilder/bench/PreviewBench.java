@@ -34,8 +34,10 @@ import java.util.function.Function;
  * with its default file watching) against plain Vite (its command line, native file events, on a
  * copy of the same installed project, the same edit written the same way: a temporary file renamed
  * over the target), on create-vite's vanilla-ts and react-ts shapes, without and with 2,000 extra
- * source files; and the idle CPU of both servers at 2,000 files. Both servers run side by side and
- * are measured in alternating blocks. The page stamps {@code Date.now()} in the first animation frame
+ * source files; and the idle CPU of both servers at 2,000 files. A third server, the same runtime on
+ * an unisolated sandbox, is measured alongside (in {@code extra}): it tells what the watcher costs
+ * from what bubblewrap, its cgroup and the service bridge cost. The servers run side by side and are
+ * measured in rotating blocks. The page stamps {@code Date.now()} in the first animation frame
  * after it shows the edit; the latency is that stamp minus the wall clock just before the write.
  */
 final class PreviewBench {
@@ -48,6 +50,19 @@ final class PreviewBench {
 
   private interface Editor {
     void write(String content);
+  }
+
+  /** One server under test: where the browser opens it, how an edit is written, what was measured. */
+  private static final class Side {
+    final String url;
+    final Editor editor;
+    final List<Long> nanos = new ArrayList<>();
+    int missed;
+
+    Side(String url, Editor editor) {
+      this.url = url;
+      this.editor = editor;
+    }
   }
 
   private final BenchConfig config;
@@ -65,17 +80,19 @@ final class PreviewBench {
     List<Result> results = new ArrayList<>();
     try (LocalSandboxProvider sandboxes = LocalSandboxProvider.create(base.resolve("ours"), b -> { });
         ViteDraftRuntime drafts = ViteDraftRuntime.builder(sandboxes).startTimeout(Duration.ofMinutes(3)).build();
+        LocalSandboxProvider unisolated = LocalSandboxProvider.create(base.resolve("unisolated"), b -> b.unisolated());
+        ViteDraftRuntime unisolatedDrafts = ViteDraftRuntime.builder(unisolated).startTimeout(Duration.ofMinutes(3)).build();
         Chromium browser = Chromium.start(base.resolve("chromium"), base.resolve("chromedriver.log"))) {
       for (Project project : List.of(vanillaTs(), reactTs())) {
-        results.addAll(measure(project, sandboxes, drafts, browser, base));
+        results.addAll(measure(project, sandboxes, drafts, unisolated, unisolatedDrafts, browser, base));
       }
     }
     Workspace.deleteTree(base);
     return results;
   }
 
-  private List<Result> measure(Project project, LocalSandboxProvider sandboxes, ViteDraftRuntime drafts, Chromium browser,
-      Path base) {
+  private List<Result> measure(Project project, LocalSandboxProvider sandboxes, ViteDraftRuntime drafts,
+      LocalSandboxProvider unisolated, ViteDraftRuntime unisolatedDrafts, Chromium browser, Path base) {
     List<Result> results = new ArrayList<>();
     LocalSandbox sandbox = sandboxes.open(project.name());
     CheckpointBench.check(sandbox.isolated(), "B13: the draft's sandbox must run in bubblewrap");
@@ -84,6 +101,12 @@ final class PreviewBench {
     DraftStatus status = drafts.start(project.name(), StatusListener.NONE);
     CheckpointBench.check(status.state() == DraftState.RUNNING, "B13: the draft did not start: " + status);
     String oursUrl = status.previewUrl().orElseThrow();
+    // the same runtime without bubblewrap: tells the watcher's share of a difference from isolation's
+    LocalSandbox plain = unisolated.open(project.name());
+    Path plainRoot = plain.root();
+    project.files().forEach((path, content) -> write(plainRoot.resolve(path), content));
+    DraftStatus plainStatus = unisolatedDrafts.start(project.name(), StatusListener.NONE);
+    CheckpointBench.check(plainStatus.state() == DraftState.RUNNING, "B13: the unisolated draft did not start: " + plainStatus);
 
     Path peerDir = base.resolve("peer").resolve(project.name());
     write(peerDir.resolve(".keep"), "");
@@ -97,56 +120,65 @@ final class PreviewBench {
       awaitHttp200(peerUrl);
       Editor oursEdit = content -> sandbox.write(project.editPath(), content.getBytes(StandardCharsets.UTF_8));
       Editor peerEdit = content -> atomicWrite(peerDir.resolve(project.editPath()), content);
+      Editor plainEdit = content -> plain.write(project.editPath(), content.getBytes(StandardCharsets.UTF_8));
+      String plainUrl = plainStatus.previewUrl().orElseThrow();
       for (int extra : List.of(0, EXTRA_FILES)) {
         if (extra > 0) {
           addExtraFiles(ours);
           addExtraFiles(peerDir);
-          sleep(Duration.ofSeconds(3)); // both watchers take the new files in
+          addExtraFiles(plainRoot);
+          sleep(Duration.ofSeconds(3)); // the watchers take the new files in
         }
-        results.add(editToVisible(project, extra, browser, oursUrl, oursEdit, peerUrl, peerEdit));
+        results.add(editToVisible(project, extra, browser, new Side(oursUrl, oursEdit), new Side(peerUrl, peerEdit),
+            new Side(plainUrl, plainEdit)));
       }
+      unisolatedDrafts.stop(project.name()); // not part of the idle measurement
       results.add(idleCpu(project, browser, ours, peerDir));
     } finally {
       Processes.stop(peer);
       drafts.stop(project.name());
+      unisolatedDrafts.stop(project.name());
     }
     return results;
   }
 
-  private Result editToVisible(Project project, int extra, Chromium browser, String oursUrl, Editor oursEdit,
-      String peerUrl, Editor peerEdit) {
+  private Result editToVisible(Project project, int extra, Chromium browser, Side ours, Side peer, Side unisolated) {
     int perSide = config.smoke() ? 3 : 40;
     int warmups = config.smoke() ? 1 : 5;
     int block = config.smoke() ? 3 : 10;
-    List<Long> oursNanos = new ArrayList<>();
-    List<Long> peerNanos = new ArrayList<>();
-    int[] missed = new int[2];
-    open(browser, oursUrl, project, oursEdit);
-    editsOf(browser, project, oursEdit, warmups, null, missed, 0);
-    open(browser, peerUrl, project, peerEdit);
-    editsOf(browser, project, peerEdit, warmups, null, missed, 1);
-    while (oursNanos.size() < perSide) {
-      int n = Math.min(block, perSide - oursNanos.size());
-      open(browser, oursUrl, project, oursEdit);
-      editsOf(browser, project, oursEdit, n, oursNanos, missed, 0);
-      open(browser, peerUrl, project, peerEdit);
-      editsOf(browser, project, peerEdit, n, peerNanos, missed, 1);
+    List<Side> sides = List.of(ours, peer, unisolated);
+    for (Side side : sides) {
+      open(browser, side.url, project, side.editor);
+      editsOf(browser, project, side, warmups, false);
     }
-    Stats oursStats = Stats.ofNanos(oursNanos);
-    Stats peerStats = Stats.ofNanos(peerNanos);
+    while (ours.nanos.size() < perSide) {
+      int n = Math.min(block, perSide - ours.nanos.size());
+      for (Side side : sides) {
+        open(browser, side.url, project, side.editor);
+        editsOf(browser, project, side, n, true);
+      }
+    }
+    Stats oursStats = Stats.ofNanos(ours.nanos);
+    Stats peerStats = Stats.ofNanos(peer.nanos);
     Map<String, Object> sizes = new LinkedHashMap<>();
     sizes.put("project", project.name());
     sizes.put("extra_files", extra);
     sizes.put("edits_per_side", perSide);
     Map<String, Object> extraFacts = new LinkedHashMap<>();
-    extraFacts.put("ours_missed", missed[0]);
-    extraFacts.put("peer_missed", missed[1]);
+    extraFacts.put("ours_missed", ours.missed);
+    extraFacts.put("peer_missed", peer.missed);
     extraFacts.put("p50_difference_ms", Result.round(oursStats.medianMs() - peerStats.medianMs()));
+    if (!unisolated.nanos.isEmpty()) {
+      Stats u = Stats.ofNanos(unisolated.nanos);
+      extraFacts.put("ours_unisolated_ms", Result.round(u.medianMs()));
+      extraFacts.put("ours_unisolated_p10_p90_ms", List.of(Result.round(u.p10Ms()), Result.round(u.p90Ms())));
+    }
+    extraFacts.put("ours_unisolated_missed", unisolated.missed);
     extraFacts.put("edited", project.editPath());
     Result r = Result.timed("B13", "B13 edit→visible " + project.name() + (extra > 0 ? " +" + extra + " files" : ""),
         Optional.empty(), "LocalSandbox.write → ViteDraftRuntime (bubblewrap) → Chromium", oursStats,
         "plain Vite", peerStats, 0, "", sizes, extraFacts);
-    boolean met = missed[0] == 0 && oursStats.medianMs() <= peerStats.medianMs() + 10;
+    boolean met = ours.missed == 0 && oursStats.medianMs() <= peerStats.medianMs() + 10;
     return CheckpointBench.withTarget(r, "p50 <= plain Vite + 10 ms, none missed", met);
   }
 
@@ -159,26 +191,22 @@ final class PreviewBench {
     sleep(Duration.ofMillis(300));
   }
 
-  private void editsOf(Chromium browser, Project project, Editor editor, int count, List<Long> into, int[] missed, int side) {
+  private void editsOf(Chromium browser, Project project, Side side, int count, boolean measured) {
     for (int i = 0; i < count; i++) {
       sleep(Duration.ofMillis(150)); // edits at a person's pace, not a burst
       String marker = "edit-" + (++edits);
       String content = project.edit().apply(marker);
       Instant before = Instant.now();
-      editor.write(content);
+      side.editor.write(content);
       double ms = awaitShown(browser, marker, before);
       if (Double.isNaN(ms)) {
-        missed[side]++;
+        side.missed++;
         // the preview is stale: reload it so the next edit starts from the current content
-        open(browser, currentUrl(browser), project, editor);
-      } else if (into != null) {
-        into.add(Math.round(ms * 1_000_000));
+        open(browser, side.url, project, side.editor);
+      } else if (measured) {
+        side.nanos.add(Math.round(ms * 1_000_000));
       }
     }
-  }
-
-  private static String currentUrl(Chromium browser) {
-    return browser.execute("return location.href").asText();
   }
 
   /** Milliseconds from {@code before} to the page's stamp for {@code marker}, or NaN if not shown in time. */
