@@ -40,7 +40,7 @@
     server: { host, port, strictPort: true },
     clearScreen: false,
   });
-  if (watching) await watching.ready;
+  if (watching) await watching.ready(); // the initial scan, once Vite has called the plugin
   await server.listen();
   // the banner of Vite's command line, which hosts and logs look for
   server.config.logger.info('\n  VITE v' + vite.version + '  ready in ' + Math.ceil(performance.now() - started) + ' ms\n');
@@ -427,9 +427,7 @@ function chatbuilderWatcher(root) {
   let scheduled = false;
   let target = null; // the current server's watcher (a new one after each restart)
   let ignoredDirs = [];
-  let started = false;
-  let resolveReady;
-  const ready = new Promise((r) => { resolveReady = r; });
+  let scanned = null; // the initial scan, started by configureServer
 
   function ignored(abs, name) {
     if (IGNORED_NAMES.has(name.toLowerCase()) || name.startsWith(TEMP_PREFIX)) return true;
@@ -631,11 +629,10 @@ function chatbuilderWatcher(root) {
     },
     configureServer(s) {
       target = s.watcher;
-      if (!started) {
-        started = true;
-        serially(() => check(root, true)).then(resolveReady);
-      }
+      if (!scanned) scanned = serially(() => check(root, true));
     },
   };
+  // Resolves at once if Vite never called configureServer (whatever node_modules/vite is, it runs)
+  const ready = () => scanned || Promise.resolve();
   return { plugin, ready };
 }
