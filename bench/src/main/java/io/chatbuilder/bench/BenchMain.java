@@ -44,7 +44,7 @@ public final class BenchMain {
     if (config.runs("B7")) {
       requireProgram("rg", "ripgrep");
     }
-    if (config.runs("B11")) {
+    if (config.runs("B11") || config.runs("B13")) {
       requireProgram("bwrap", "bubblewrap");
       requireProgram("npm", "npm");
     }
@@ -88,6 +88,7 @@ public final class BenchMain {
     step(config, "B10", results, () -> new EditBench(config).run(), save);
     step(config, "B11", results, () -> new IsolationBench(config).run(), save);
     step(config, "B12", results, () -> new EventLogBench(config).run(), save);
+    step(config, "B13", results, () -> new PreviewBench(config).run(), save);
     Workspace.deleteTree(config.workDir());
     save.run();
     return results;

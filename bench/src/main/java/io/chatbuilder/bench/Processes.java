@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Runs the peers' programs (git, rg, grep) as a user's tool would: one process per command. */
+/**
+ * Runs the peers' programs (git, rg, grep) as a user's tool would: one process per command; and
+ * the long-running ones of B13 (plain Vite, chromedriver with headless Chromium).
+ */
 final class Processes {
   private Processes() {}
 
@@ -61,6 +64,34 @@ final class Processes {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /**
+   * Starts a long-running peer (plain Vite, chromedriver) in {@code directory}, its output appended
+   * to {@code log}; the caller stops it with {@link #stop}.
+   */
+  static Process start(Path directory, List<String> argv, Path log) {
+    try {
+      return new ProcessBuilder(argv).directory(directory.toFile()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + String.join(" ", argv) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops a process started by {@link #start} and its descendants (Vite's esbuild, Chromium). */
+  static void stop(Process process) {
+    List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
+    tree.forEach(ProcessHandle::destroy);
+    process.destroy();
+    try {
+      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   static Output run(Path directory, List<String> argv) {

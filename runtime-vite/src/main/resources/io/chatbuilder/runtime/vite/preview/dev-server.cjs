@@ -32,12 +32,16 @@
   }
   const started = performance.now();
   const vite = await import(pathToFileURL(entry).href);
+  // With CHOKIDAR_USEPOLLING (ViteDraftRuntime.Builder#pollFileChanges) Vite's own watcher polls;
+  // otherwise this script's directory watcher feeds Vite's (see chatbuilderWatcher).
+  const watching = process.env.CHOKIDAR_USEPOLLING ? null : chatbuilderWatcher(root);
   const server = await vite.createServer({
     // source tags and select mode (issue 16): source-tags.cjs and select-mode.cjs, loaded with this script
-    plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode()],
+    plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])],
     server: { host, port, strictPort: true },
     clearScreen: false,
   });
+  if (watching) await watching.ready(); // the initial scan, once Vite has called the plugin
   await server.listen();
   // the banner of Vite's command line, which hosts and logs look for
   server.config.logger.info('\n  VITE v' + vite.version + '  ready in ' + Math.ceil(performance.now() - started) + ' ms\n');
@@ -399,4 +403,237 @@ function chatbuilderDiagnostics(root) {
       ];
     },
   };
+}
+
+// ---- file watching without polling
+// Vite's watcher (chokidar 3) watches every file with its own fs.watch and, on Linux, re-watches a
+// file whose inode changed only after a stat; a file replaced again in between (the sandbox writes a
+// temporary file and renames it over the target) is missed, and chokidar drops a second "change"
+// of a path within 50 ms (no trailing event) and raw events within 5 ms, so the last of rapid edits
+// can be lost. This watcher watches directories only (a directory's inotify watch survives any
+// replacement of its entries), coalesces events per path within one turn of the event loop, and
+// compares each path's lstat (inode, size, mtime, ctime in nanoseconds) with the last one it
+// reported: every change after the event is seen by a stat made after it, so none is dropped. A
+// new directory (created or renamed in) is watched before it is listed. Vite's own watcher is
+// replaced by its no-op one (server.watch = null) and this one emits add/change/unlink on it.
+function chatbuilderWatcher(root) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const IGNORED_NAMES = new Set(['node_modules', '.git', 'test-results']); // Vite's defaults
+  const TEMP_PREFIX = '.chatbuilder-tmp-'; // the sandbox's in-flight files (sandbox-local ConfinedFiles)
+  const files = new Map(); // absolute path -> signature
+  const dirs = new Map(); // absolute path -> { watcher, ino }
+  const queue = new Set();
+  const relist = new Set();
+  let scheduled = false;
+  let target = null; // the current server's watcher (a new one after each restart)
+  let ignoredDirs = [];
+  let scanned = null; // the initial scan, started by configureServer
+
+  function ignored(abs, name) {
+    if (IGNORED_NAMES.has(name.toLowerCase()) || name.startsWith(TEMP_PREFIX)) return true;
+    return ignoredDirs.some((d) => abs === d || abs.startsWith(d + path.sep));
+  }
+
+  function signature(st) {
+    return st.ino + ':' + st.size + ':' + st.mtimeNs + ':' + st.ctimeNs;
+  }
+
+  function emit(event, file) {
+    if (!target) return;
+    target.emit(event, file);
+    target.emit('all', event, file);
+  }
+
+  // All checks run one at a time on one promise chain, so two checks of a path never interleave
+  // (an older stat can never overwrite a newer one, nor an unlink follow the add that replaced it).
+  let tail = Promise.resolve();
+  function serially(fn) {
+    tail = tail.then(fn).catch((e) => process.stderr.write('chatbuilder watcher: ' + e.message + '\n'));
+    return tail;
+  }
+
+  function schedule(abs) {
+    queue.add(abs);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => serially(drain));
+    }
+  }
+
+  async function drain() {
+    scheduled = false;
+    const batch = Array.from(queue);
+    queue.clear();
+    for (const abs of batch) {
+      try {
+        await check(abs, false, true);
+      } catch (e) {
+        process.stderr.write('chatbuilder watcher: ' + e.message + '\n');
+      }
+    }
+  }
+
+  function forgetDir(dir) {
+    if (!dirs.has(dir)) return; // files are known only below a watched directory
+    for (const [d, w] of dirs) {
+      if (d === dir || d.startsWith(dir + path.sep)) {
+        w.watcher.close();
+        dirs.delete(d);
+      }
+    }
+    for (const f of Array.from(files.keys())) {
+      if (f.startsWith(dir + path.sep)) {
+        files.delete(f);
+        emit('unlink', f);
+      }
+    }
+  }
+
+  function forgetFile(abs) {
+    if (files.delete(abs)) emit('unlink', abs);
+  }
+
+  async function lstat(abs) {
+    try {
+      return await fs.promises.lstat(abs, { bigint: true });
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    }
+  }
+
+  // initial: record without emitting (Vite's ignoreInitial); event: the path was named by an event
+  async function check(abs, initial, event) {
+    const name = path.basename(abs);
+    if (abs !== root && ignored(abs, name)) return;
+    let st = await lstat(abs);
+    if (st && st.isSymbolicLink()) {
+      try {
+        st = await fs.promises.stat(abs, { bigint: true });
+        if (st.isDirectory()) st = null; // symlinked directories are not followed
+      } catch (e) {
+        st = null;
+      }
+    }
+    if (!st) {
+      forgetDir(abs);
+      forgetFile(abs);
+      return;
+    }
+    if (st.isDirectory()) {
+      forgetFile(abs);
+      const had = dirs.get(abs);
+      if (had && event) {
+        // Named by an event of its parent: created, deleted, renamed or replaced. A directory deleted
+        // and made again can get the same inode number, and the old watch is dead then: watch the
+        // tree again and compare what it holds with what was reported.
+        relist.delete(abs);
+        await rewatch(abs, st.ino);
+        return;
+      }
+      if (had && had.ino === st.ino) {
+        if (relist.delete(abs)) await list(abs, false);
+        return;
+      }
+      if (had) forgetDir(abs); // replaced by another directory: its files are gone or come again below
+      await watchDir(abs, st.ino, initial);
+      return;
+    }
+    if (!st.isFile()) return;
+    forgetDir(abs);
+    const sig = signature(st);
+    const had = files.get(abs);
+    if (had === sig) return;
+    files.set(abs, sig);
+    if (!initial) emit(had === undefined ? 'add' : 'change', abs);
+  }
+
+  // Closes the watches of dir and below (keeping the files' signatures), watches and lists the tree
+  // again: only what differs from the last report is emitted.
+  async function rewatch(dir, ino) {
+    for (const [d, w] of Array.from(dirs)) {
+      if (d === dir || d.startsWith(dir + path.sep)) {
+        w.watcher.close();
+        dirs.delete(d);
+      }
+    }
+    await watchDir(dir, ino, false);
+    for (const f of Array.from(files.keys())) {
+      if (f.startsWith(dir + path.sep) && !dirs.has(path.dirname(f))) forgetFile(f);
+    }
+  }
+
+  async function watchDir(dir, ino, initial) {
+    let watcher;
+    try {
+      // watched before it is listed: an entry added while listing is reported by the watch
+      watcher = fs.watch(dir, { persistent: true }, (event, name) => {
+        if (name) schedule(path.join(dir, name.toString()));
+        else rescan(dir);
+      });
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return;
+      if (e.code === 'ENOSPC') {
+        process.stderr.write('chatbuilder watcher: cannot watch ' + path.relative(root, dir)
+          + ': the inotify watch limit (fs.inotify.max_user_watches) is reached; its changes are not seen\n');
+        return;
+      }
+      throw e;
+    }
+    watcher.on('error', () => {
+      // the watch is broken (its directory went away): forget what was below it, then look again
+      serially(() => {
+        const w = dirs.get(dir);
+        if (w && w.watcher === watcher) forgetDir(dir);
+        else watcher.close();
+      });
+      schedule(dir);
+    });
+    dirs.set(dir, { watcher, ino });
+    await list(dir, initial);
+  }
+
+  async function list(dir, initial) {
+    let names;
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch (e) {
+      schedule(dir);
+      return;
+    }
+    const present = new Set(names.map((n) => path.join(dir, n)));
+    for (const f of Array.from(files.keys())) {
+      if (path.dirname(f) === dir && !present.has(f)) forgetFile(f);
+    }
+    for (const d of Array.from(dirs.keys())) {
+      if (path.dirname(d) === dir && !present.has(d)) forgetDir(d);
+    }
+    for (const abs of present) await check(abs, initial);
+  }
+
+  // an event without a name (the kernel's queue overflowed): list the directory again
+  function rescan(dir) {
+    relist.add(dir);
+    schedule(dir);
+  }
+
+  const plugin = {
+    name: 'chatbuilder:watcher',
+    apply: 'serve',
+    configResolved(config) {
+      // Vite then uses its no-op watcher, which this one feeds
+      config.server.watch = null;
+      ignoredDirs = [config.cacheDir, path.resolve(config.root, config.build.outDir)]
+        .filter((d) => typeof d === 'string' && d && d !== root)
+        .map((d) => path.resolve(d));
+    },
+    configureServer(s) {
+      target = s.watcher;
+      if (!scanned) scanned = serially(() => check(root, true));
+    },
+  };
+  // Resolves at once if Vite never called configureServer (whatever node_modules/vite is, it runs)
+  const ready = () => scanned || Promise.resolve();
+  return { plugin, ready };
 }
