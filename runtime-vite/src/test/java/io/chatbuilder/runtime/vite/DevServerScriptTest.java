@@ -16,7 +16,7 @@ class DevServerScriptTest {
         .contains("function chatbuilderSourceTags(root)")
         .contains("function chatbuilderSelectMode()")
         .contains("function chatbuilderSelectModeClient()")
-        .contains("plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode()]");
+        .contains("plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])]");
   }
 
   @Test
