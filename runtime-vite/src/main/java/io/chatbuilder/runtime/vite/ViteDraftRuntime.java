@@ -738,7 +738,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
       log.add(relativize(line));
     }
 
-    /** {@code /abs/root/src/a.js} and {@code file:///abs/root/src/a.js} as {@code src/a.js}; the root alone as {@code .}. */
+    /** {@code /srv/app/src/a.js} and {@code file:///srv/app/src/a.js} as {@code src/a.js}; the root alone as {@code .}. */
     String relativize(String text) {
       Optional<String> root = processRoot;
       if (root.isEmpty() || root.get().length() < 2 || text.indexOf(root.get()) < 0) {
