@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbuilder.core.checkpoint.Checkpoint;
-import io.chatbuilder.core.checkpoint.CheckpointDraft;
 import io.chatbuilder.core.checkpoint.CheckpointLabels;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.CheckpointType;
 import io.chatbuilder.core.checkpoint.ForkDraft;
+import io.chatbuilder.core.checkpoint.ForwardingCheckpointStore;
 import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
 import io.chatbuilder.core.checkpoint.LabelQuery;
 import io.chatbuilder.core.checkpoint.LabelledCheckpoint;
-import io.chatbuilder.core.checkpoint.Revision;
+import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.testing.InMemorySandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
@@ -205,55 +205,15 @@ class ForkAndLabelsTest {
   }
 
   /** A store whose forks fail after the facade wrote the files: delegates everything else. */
-  private record RefusingForks(InMemoryCheckpointStore delegate) implements CheckpointStore {
+  private record RefusingForks(InMemoryCheckpointStore delegate) implements ForwardingCheckpointStore {
     @Override
     public Checkpoint fork(ForkDraft draft) {
       throw new StoreException("the database went away", null);
     }
 
     @Override
-    public String blobIdOf(byte[] content) {
-      return delegate.blobIdOf(content);
-    }
-
-    @Override
-    public Checkpoint append(CheckpointDraft draft) {
-      return delegate.append(draft);
-    }
-
-    @Override
-    public Optional<Checkpoint> head(String appId) {
-      return delegate.head(appId);
-    }
-
-    @Override
-    public Optional<Checkpoint> find(String appId, String checkpointId) {
-      return delegate.find(appId, checkpointId);
-    }
-
-    @Override
-    public List<Checkpoint> list(String appId, int limit, Optional<String> beforeId) {
-      return delegate.list(appId, limit, beforeId);
-    }
-
-    @Override
-    public Revision revision(String revisionId) {
-      return delegate.revision(revisionId);
-    }
-
-    @Override
-    public Optional<byte[]> readFile(String revisionId, String path) {
-      return delegate.readFile(revisionId, path);
-    }
-
-    @Override
-    public byte[] readBlob(String blobId) {
-      return delegate.readBlob(blobId);
-    }
-
-    @Override
-    public List<String> apps() {
-      return delegate.apps();
+    public Checkpoint fork(ForkDraft draft, Lease lease) {
+      throw new StoreException("the database went away", null);
     }
   }
 }

@@ -10,9 +10,9 @@ import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.Checkpoint;
-import io.chatbuilder.core.checkpoint.CheckpointDraft;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForwardingCheckpointStore;
 import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.runtime.DraftState;
@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -271,52 +270,12 @@ class VitePublisherTest {
   }
 
   /** A store that reports one extra (hostile) path in every revision, as a corrupted store might. */
-  private record AddingStore(CheckpointStore delegate, String extraPath, FileRef ref) implements CheckpointStore {
+  private record AddingStore(CheckpointStore delegate, String extraPath, FileRef ref) implements ForwardingCheckpointStore {
     @Override
     public Revision revision(String revisionId) {
       SortedMap<String, FileRef> files = new TreeMap<>(delegate.revision(revisionId).files());
       files.put(extraPath, ref);
       return new Revision(revisionId, files);
-    }
-
-    @Override
-    public String blobIdOf(byte[] content) {
-      return delegate.blobIdOf(content);
-    }
-
-    @Override
-    public Checkpoint append(CheckpointDraft draft) {
-      return delegate.append(draft);
-    }
-
-    @Override
-    public Optional<Checkpoint> head(String appId) {
-      return delegate.head(appId);
-    }
-
-    @Override
-    public Optional<Checkpoint> find(String appId, String checkpointId) {
-      return delegate.find(appId, checkpointId);
-    }
-
-    @Override
-    public List<Checkpoint> list(String appId, int limit, Optional<String> beforeId) {
-      return delegate.list(appId, limit, beforeId);
-    }
-
-    @Override
-    public Optional<byte[]> readFile(String revisionId, String path) {
-      return delegate.readFile(revisionId, path);
-    }
-
-    @Override
-    public byte[] readBlob(String blobId) {
-      return delegate.readBlob(blobId);
-    }
-
-    @Override
-    public List<String> apps() {
-      return delegate.apps();
     }
   }
 }

@@ -7,12 +7,11 @@ import io.chatbuilder.core.NothingToDoException;
 import io.chatbuilder.core.RunHandle;
 import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.checkpoint.Checkpoint;
-import io.chatbuilder.core.checkpoint.CheckpointDraft;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
-import io.chatbuilder.core.checkpoint.FileRef;
+import io.chatbuilder.core.checkpoint.ForwardingCheckpointStore;
+import io.chatbuilder.core.checkpoint.ForwardingLeaseStore;
 import io.chatbuilder.core.checkpoint.Lease;
 import io.chatbuilder.core.checkpoint.LeaseStore;
-import io.chatbuilder.core.checkpoint.Revision;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.testing.InMemorySandbox;
@@ -27,7 +26,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -169,7 +167,7 @@ public final class LeaseHost {
   }
 
   /** The JDBC store and its leases, with every granted lease marked by a file while it is held. */
-  private static final class Marked implements CheckpointStore, LeaseStore {
+  private static final class Marked implements ForwardingCheckpointStore, ForwardingLeaseStore {
     private final CheckpointStore checkpoints;
     private final LeaseStore leases;
     private final Path mark;
@@ -180,6 +178,16 @@ public final class LeaseHost {
       this.leases = leases;
       this.mark = mark;
       this.out = out;
+    }
+
+    @Override
+    public CheckpointStore delegate() {
+      return checkpoints;
+    }
+
+    @Override
+    public LeaseStore leases() {
+      return leases;
     }
 
     @Override
@@ -215,91 +223,6 @@ public final class LeaseHost {
         // not marked (e.g. released twice)
       }
       leases.release(lease);
-    }
-
-    @Override
-    public Lease renew(Lease lease, Duration ttl) {
-      return leases.renew(lease, ttl);
-    }
-
-    @Override
-    public Optional<Lease> current(String appId) {
-      return leases.current(appId);
-    }
-
-    @Override
-    public void recordIntent(Lease lease, String intent) {
-      leases.recordIntent(lease, intent);
-    }
-
-    @Override
-    public void clearIntent(Lease lease) {
-      leases.clearIntent(lease);
-    }
-
-    @Override
-    public Optional<io.chatbuilder.core.checkpoint.LeaseIntent> intent(String appId) {
-      return leases.intent(appId);
-    }
-
-    @Override
-    public Checkpoint append(CheckpointDraft draft, Lease lease) {
-      return checkpoints.append(draft, lease);
-    }
-
-    @Override
-    public String blobIdOf(byte[] content) {
-      return checkpoints.blobIdOf(content);
-    }
-
-    @Override
-    public Checkpoint append(CheckpointDraft draft) {
-      return checkpoints.append(draft);
-    }
-
-    @Override
-    public Optional<Checkpoint> head(String appId) {
-      return checkpoints.head(appId);
-    }
-
-    @Override
-    public Optional<Checkpoint> find(String appId, String checkpointId) {
-      return checkpoints.find(appId, checkpointId);
-    }
-
-    @Override
-    public List<Checkpoint> list(String appId, int limit, Optional<String> beforeId) {
-      return checkpoints.list(appId, limit, beforeId);
-    }
-
-    @Override
-    public Revision revision(String revisionId) {
-      return checkpoints.revision(revisionId);
-    }
-
-    @Override
-    public Optional<byte[]> readFile(String revisionId, String path) {
-      return checkpoints.readFile(revisionId, path);
-    }
-
-    @Override
-    public byte[] readBlob(String blobId) {
-      return checkpoints.readBlob(blobId);
-    }
-
-    @Override
-    public List<String> apps() {
-      return checkpoints.apps();
-    }
-
-    @Override
-    public SortedMap<String, FileRef> lookup(String revisionId, Collection<String> paths) {
-      return checkpoints.lookup(revisionId, paths);
-    }
-
-    @Override
-    public SortedMap<String, Optional<FileRef>> diff(String fromRevisionId, String toRevisionId) {
-      return checkpoints.diff(fromRevisionId, toRevisionId);
     }
   }
 }
