@@ -35,6 +35,11 @@ import java.util.function.UnaryOperator;
  * </ul>
  * The first scan after opening reports every file: what was acknowledged before is unknown.
  *
+ * <p>With {@link ChangeDetection#WATCH} a {@link TreeWatcher} names the paths that may have changed
+ * and only those are re-stat'ed (a file, or the whole subtree of a new or moved directory), plus the
+ * racy entries; overflow, a late cookie, changed exclusions or an exhausted watch limit rescan
+ * everything with the same comparison.
+ *
  * <p>Not thread-safe; {@link LocalSandbox} serializes calls.
  */
 final class ChangeTracker {
