@@ -36,8 +36,8 @@ import java.util.function.UnaryOperator;
  * The first scan after opening reports every file: what was acknowledged before is unknown.
  *
  * <p>With {@link ChangeDetection#WATCH} a {@link TreeWatcher} names the paths that may have changed
- * and only those are re-stat'ed (a file, or the whole subtree of a new or moved directory), plus the
- * racy entries; overflow, a late cookie, changed exclusions or an exhausted watch limit rescan
+ * and only those are re-stat'ed (a file, or the whole subtree of a new or moved directory; a racy
+ * one named by an event is compared by content); overflow, a late cookie, changed exclusions or an exhausted watch limit rescan
  * everything with the same comparison.
  *
  * <p>Not thread-safe; {@link LocalSandbox} serializes calls.
@@ -56,8 +56,6 @@ final class ChangeTracker {
   private final UnaryOperator<FileStat> statView;
   /** Sorted, so the files under a directory that went away are one sub-map. */
   private final TreeMap<String, Entry> cache = new TreeMap<>();
-  /** Paths whose entry keeps a hash (racy): re-checked at every watched scan. */
-  private final java.util.Set<String> racy = new java.util.HashSet<>();
   /** Empty unless {@link ChangeDetection#WATCH} and the platform watches. */
   private final Optional<TreeWatcher> watcher;
   private boolean exclusionsChanged;
@@ -100,15 +98,9 @@ final class ChangeTracker {
 
   private void put(String path, Entry entry) {
     cache.put(path, entry);
-    if (entry.hash != null) {
-      racy.add(path);
-    } else {
-      racy.remove(path);
-    }
   }
 
   private Entry remove(String path) {
-    racy.remove(path);
     return cache.remove(path);
   }
 
@@ -233,13 +225,8 @@ final class ChangeTracker {
       rescan(); // a new directory could not be watched: from now on every scan is a full one
       return;
     }
-    // Racy entries: a rewrite within the same timestamp tick; cheap (files changed in the last 2 s).
-    for (String path : new ArrayList<>(racy)) {
-      if (!refreshed.contains(path)) {
-        Optional<FileStat> stat = files.stat(path).map(statView);
-        compare(path, stat, scanStart);
-      }
-    }
+    // Racy entries need no sweep here: a rewrite within the same timestamp tick still raises an
+    // inotify event, whose path is compared by content above; a lost event is an overflow (rescan).
   }
 
   private void refreshPath(String path, long scanStart, java.util.Set<String> refreshed) {
@@ -309,7 +296,6 @@ final class ChangeTracker {
       Map.Entry<String, Entry> cached = it.next();
       if (!now.containsKey(cached.getKey())) {
         it.remove();
-        racy.remove(cached.getKey());
         markDirty(cached.getKey());
       }
     }
