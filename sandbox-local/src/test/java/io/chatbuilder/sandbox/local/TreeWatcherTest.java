@@ -194,6 +194,29 @@ class TreeWatcherTest {
   }
 
   @Test
+  void aNewDirectorySwappedForASymlinkWhileItsEventIsWalkedIsNeitherReadNorWatched() throws IOException {
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    sandbox = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
+      if (armed.compareAndSet(true, false) && step.equals("walk") && path.equals("fresh")) {
+        Files.move(root.resolve("fresh"), root.resolve("fresh-moved"));
+        Files.createSymbolicLink(root.resolve("fresh"), outside);
+      }
+    }).build();
+    assertThat(sandbox.watching()).isTrue();
+    scanAndAcknowledge();
+    write(root.resolve("fresh/own.txt"), "own");
+    armed.set(true);
+    Set<String> first = scanAndAcknowledge();
+    assertThat(first).noneMatch(p -> p.startsWith("fresh/") && !p.equals("fresh/own.txt"));
+    assertThat(sandbox.files()).doesNotContainKeys("fresh/secret.txt", "fresh/own.txt");
+    assertThat(sandbox.watchedPaths()).doesNotContain("fresh");
+    assertThat(inotifyWatchedInodes()).doesNotContain(inode(outside));
+    // The next scan settles on what is there: the moved directory, nothing through the link.
+    scanAndAcknowledge();
+    assertThat(sandbox.files()).isEqualTo(fullScan()).containsOnlyKeys("fresh-moved/own.txt");
+  }
+
+  @Test
   void reachingTheWatchLimitFallsBackToFullStatScans() throws IOException {
     write(root.resolve("a/x.txt"), "x");
     write(root.resolve("b/y.txt"), "y");
