@@ -4,9 +4,11 @@ import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.Exclusions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -33,6 +35,11 @@ import java.util.function.UnaryOperator;
  * </ul>
  * The first scan after opening reports every file: what was acknowledged before is unknown.
  *
+ * <p>With {@link ChangeDetection#WATCH} a {@link TreeWatcher} names the paths that may have changed
+ * and only those are re-stat'ed (a file, or the whole subtree of a new or moved directory; a racy
+ * one named by an event is compared by content); overflow, a late cookie, changed exclusions or an exhausted watch limit rescan
+ * everything with the same comparison.
+ *
  * <p>Not thread-safe; {@link LocalSandbox} serializes calls.
  */
 final class ChangeTracker {
@@ -47,7 +54,11 @@ final class ChangeTracker {
   private final ChangeDetection detection;
   private final LongSupplier clockNanos;
   private final UnaryOperator<FileStat> statView;
-  private final Map<String, Entry> cache = new HashMap<>();
+  /** Sorted, so the files under a directory that went away are one sub-map. */
+  private final TreeMap<String, Entry> cache = new TreeMap<>();
+  /** Empty unless {@link ChangeDetection#WATCH} and the platform watches. */
+  private final Optional<TreeWatcher> watcher;
+  private boolean exclusionsChanged;
   /** Path to the generation of the scan that will report it. */
   private final Map<String, Long> dirty = new HashMap<>();
   private long generation;
@@ -65,43 +76,73 @@ final class ChangeTracker {
    */
   ChangeTracker(ConfinedFiles files, Exclusions exclusions, ChangeDetection detection, LongSupplier clockNanos,
       UnaryOperator<FileStat> statView) {
+    this(files, exclusions, detection, clockNanos, statView, Optional.empty());
+  }
+
+  /** @param watcher the started watcher for {@link ChangeDetection#WATCH}; empty: full stat scans */
+  ChangeTracker(ConfinedFiles files, Exclusions exclusions, ChangeDetection detection, LongSupplier clockNanos,
+      UnaryOperator<FileStat> statView, Optional<TreeWatcher> watcher) {
     this.files = files;
     this.exclusions = exclusions;
     this.detection = detection;
     this.clockNanos = clockNanos;
     this.statView = statView;
+    this.watcher = watcher;
     long scanStart = clockNanos.getAsLong();
+    // Watches are registered during this walk, each directory before it is listed.
     for (Map.Entry<String, FileStat> e : statAll().entrySet()) {
-      cache.put(e.getKey(), entryFor(e.getKey(), e.getValue(), scanStart, null));
+      put(e.getKey(), entryFor(e.getKey(), e.getValue(), scanStart, null));
       markDirty(e.getKey());
     }
+  }
+
+  private void put(String path, Entry entry) {
+    cache.put(path, entry);
+  }
+
+  private Entry remove(String path) {
+    return cache.remove(path);
+  }
+
+  /** Whether scans use the watcher now (WATCH mode, started, not exhausted). */
+  boolean watching() {
+    return watcher.isPresent() && !watcher.get().broken();
+  }
+
+  /** Directories watched now; for tests. */
+  java.util.Set<String> watchedPaths() {
+    return watcher.map(TreeWatcher::watchedPaths).orElse(java.util.Set.of());
+  }
+
+  void close() {
+    watcher.ifPresent(TreeWatcher::close);
   }
 
   /** A write through the sandbox: the new stat and the hash of the bytes written (free to compute). */
   void recordWrite(String path, byte[] content) {
     Optional<FileStat> stat = files.stat(path).map(statView);
     if (stat.isPresent()) {
-      cache.put(path, entryFor(path, stat.get(), clockNanos.getAsLong(), ConfinedFiles.sha256(content)));
+      put(path, entryFor(path, stat.get(), clockNanos.getAsLong(), ConfinedFiles.sha256(content)));
     } else {
-      cache.remove(path);
+      remove(path);
     }
     markDirty(path);
   }
 
   /** A regular file that moved inside the sandbox: same bytes, new path. */
   void recordMove(String from, String to) {
-    Entry old = cache.remove(from);
+    Entry old = remove(from);
     markDirty(from);
     Optional<FileStat> stat = files.stat(to).map(statView);
     if (stat.isPresent()) {
       // A rename keeps the content, so a kept hash stays valid; ctime changed, so it is racy now.
-      cache.put(to, entryFor(to, stat.get(), clockNanos.getAsLong(), old == null ? null : old.hash));
+      put(to, entryFor(to, stat.get(), clockNanos.getAsLong(), old == null ? null : old.hash));
     }
     markDirty(to);
   }
 
   void recordDelete(String path) {
-    cache.remove(path);
+    remove(path);
     markDirty(path);
   }
 
@@ -115,6 +156,7 @@ final class ChangeTracker {
       dirty.put(path, generation + 1);
     }
     rescanNeeded = true;
+    exclusionsChanged = true;
   }
 
   void commandStarted() {
@@ -155,9 +197,93 @@ final class ChangeTracker {
   }
 
   private void refresh() {
-    if (detection == ChangeDetection.STAT_EVERY_SCAN || rescanNeeded || commandsRunning > 0) {
+    if (detection == ChangeDetection.WATCH && watching()) {
+      refreshWatched();
+      return;
+    }
+    if (detection != ChangeDetection.SDK_AND_COMMANDS || rescanNeeded || commandsRunning > 0) {
       rescan();
       rescanNeeded = commandsRunning > 0;
+    }
+  }
+
+  /** O(changed paths): the watcher names them; overflow or changed exclusions rescan everything. */
+  private void refreshWatched() {
+    TreeWatcher w = watcher.get();
+    TreeWatcher.Changes changes = w.drain();
+    if (changes.overflow() || exclusionsChanged || w.broken()) {
+      exclusionsChanged = false;
+      rescan();
+      return;
+    }
+    long scanStart = clockNanos.getAsLong();
+    java.util.Set<String> refreshed = new java.util.HashSet<>();
+    for (String path : new TreeSet<>(changes.paths())) {
+      refreshPath(path, scanStart, refreshed);
+    }
+    if (w.broken()) {
+      rescan(); // a new directory could not be watched: from now on every scan is a full one
+      return;
+    }
+    // Racy entries need no sweep here: a rewrite within the same timestamp tick still raises an
+    // inotify event, whose path is compared by content above; a lost event is an overflow (rescan).
+  }
+
+  private void refreshPath(String path, long scanStart, java.util.Set<String> refreshed) {
+    if (exclusions.isExcluded(path)) {
+      return;
+    }
+    TreeWatcher w = watcher.get();
+    boolean[] directoryHere = {false};
+    SortedMap<String, FileStat> now = files.statSubtree(path, (p, key) -> {
+      directoryHere[0] |= p.equals(path);
+      w.watch(p, key);
+    });
+    now.replaceAll((p, stat) -> statView.apply(stat));
+    // Cached files here or below that are no longer there.
+    List<String> gone = new ArrayList<>();
+    if (cache.containsKey(path) && !now.containsKey(path)) {
+      gone.add(path);
+    }
+    for (String p : cache.subMap(path + "/", path + "0").keySet()) {
+      if (!now.containsKey(p)) {
+        gone.add(p);
+      }
+    }
+    for (String p : gone) {
+      remove(p);
+      markDirty(p);
+      refreshed.add(p);
+    }
+    if (!directoryHere[0]) {
+      w.unwatch(path); // a file, a symlink or nothing: no directory to watch there any more
+    }
+    for (Map.Entry<String, FileStat> e : now.entrySet()) {
+      refreshed.add(e.getKey());
+      compare(e.getKey(), Optional.of(e.getValue()), scanStart);
+    }
+  }
+
+  /** One file against its cache entry: the same rules as a full rescan. */
+  private void compare(String path, Optional<FileStat> current, long scanStart) {
+    Entry old = cache.get(path);
+    if (current.isEmpty()) {
+      if (old != null) {
+        remove(path);
+        markDirty(path);
+      }
+      return;
+    }
+    FileStat stat = current.get();
+    if (old == null || !old.stat.sameAs(stat)) {
+      put(path, entryFor(path, stat, scanStart, null));
+      markDirty(path);
+    } else if (old.hash != null) {
+      byte[] hash = hashOf(path);
+      if (!Arrays.equals(hash, old.hash)) {
+        markDirty(path);
+      }
+      put(path, entryFor(path, stat, scanStart, hash));
     }
   }
 
@@ -174,25 +300,23 @@ final class ChangeTracker {
       }
     }
     for (Map.Entry<String, FileStat> e : now.entrySet()) {
-      String path = e.getKey();
-      FileStat stat = e.getValue();
-      Entry old = cache.get(path);
-      if (old == null || !old.stat.sameAs(stat)) {
-        cache.put(path, entryFor(path, stat, scanStart, null));
-        markDirty(path);
-      } else if (old.hash != null) {
-        // Racy: same stat, but the file may have been rewritten within the same timestamp tick.
-        byte[] hash = hashOf(path);
-        if (!Arrays.equals(hash, old.hash)) {
-          markDirty(path);
-        }
-        cache.put(path, entryFor(path, stat, scanStart, hash));
-      }
+      compare(e.getKey(), Optional.of(e.getValue()), scanStart);
     }
   }
 
   private SortedMap<String, FileStat> statAll() {
-    SortedMap<String, FileStat> all = files.statAll();
+    SortedMap<String, FileStat> all;
+    if (detection == ChangeDetection.WATCH && watching()) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      TreeWatcher w = watcher.get();
+      all = files.statAll((path, key) -> {
+        seen.add(path);
+        w.watch(path, key);
+      });
+      w.retainOnly(seen); // excluded since, or gone
+    } else {
+      all = files.statAll();
+    }
     all.replaceAll((path, stat) -> statView.apply(stat));
     return all;
   }

@@ -742,15 +742,91 @@ final class ConfinedFiles {
    * reads. Excluded directories, symlinks and special files are not traversed.
    */
   SortedMap<String, FileStat> statAll() {
+    return statAll(DirectoryVisitor.NONE);
+  }
+
+  /** A directory a scan is about to list, with its file key (device and inode); the watcher registers it. */
+  @FunctionalInterface
+  interface DirectoryVisitor {
+    DirectoryVisitor NONE = (path, fileKey) -> {};
+
+    void visit(String path, Object fileKey);
+  }
+
+  /** {@link #statAll()}, telling {@code onDirectory} of every directory (the root as "") before listing it. */
+  SortedMap<String, FileStat> statAll(DirectoryVisitor onDirectory) {
     SortedMap<String, FileStat> out = new TreeMap<>();
     try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      try {
+        onDirectory.visit("", Files.readAttributes(root, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey());
+      } catch (IOException e) {
+        throw ioFailure("stat the root", e);
+      }
       walk(rootDir, "", true, (path, attrs, isDirectory) -> {
-        if (!isDirectory) {
+        if (isDirectory) {
+          onDirectory.visit(path, attrs.fileKey());
+        } else {
           out.put(path, fileStat(path, attrs));
         }
       });
     } catch (IOException e) {
       throw ioFailure("scan the app files", e);
+    }
+    return out;
+  }
+
+  /**
+   * The checkpointable regular files at {@code path} or under it: the file itself, every file of the
+   * directory there (walked as {@link #statAll}, telling {@code onDirectory} of each directory before
+   * listing it), or nothing (gone, a symlink, special, excluded, refused, or a parent that is no
+   * longer a plain directory). A watcher's event names such a path; nothing outside is reached.
+   */
+  SortedMap<String, FileStat> statSubtree(String path, DirectoryVisitor onDirectory) {
+    SortedMap<String, FileStat> out = new TreeMap<>();
+    String[] segments = path.split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String name = segments[i];
+      if (name.isEmpty() || skipped(name) || (i == 0 && name.startsWith("~"))) {
+        return out;
+      }
+    }
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      Descent d = descend(rootDir, path, Mode.EXISTING);
+      if (d.dir == null) {
+        return out;
+      }
+      try (SecureDirectoryStream<Path> dir = d.owned ? d.dir : null) {
+        String name = SandboxPaths.fileName(path);
+        PosixFileAttributes attrs = lstat(d.dir, name);
+        if (attrs == null) {
+          return out;
+        }
+        if (attrs.isRegularFile() && !ignoredPath(path, false)) {
+          out.put(path, fileStat(path, attrs));
+        } else if (attrs.isDirectory() && !ignoredPath(path, true)) {
+          onDirectory.visit(path, attrs.fileKey());
+          hook.at("walk", path);
+          SecureDirectoryStream<Path> child;
+          try {
+            child = openDirectory(d.dir, name, path, attrs.fileKey());
+          } catch (IOException | ChatBuilderException swappedOrGone) {
+            return out; // the next event or scan sees what it became
+          }
+          try (child) {
+            walk(child, path, true, (p, a, isDirectory) -> {
+              if (isDirectory) {
+                onDirectory.visit(p, a.fileKey());
+              } else {
+                out.put(p, fileStat(p, a));
+              }
+            });
+          }
+        }
+      }
+    } catch (PathRefusedException | NotFoundException | InvalidArgumentException changedUnderUs) {
+      return out; // a parent became a symlink or a file: nothing of the app is there now
+    } catch (IOException e) {
+      throw ioFailure("scan " + path, e);
     }
     return out;
   }

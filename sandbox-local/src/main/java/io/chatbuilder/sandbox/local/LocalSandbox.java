@@ -96,7 +96,16 @@ public final class LocalSandbox implements Sandbox {
     this.baseExclusions = b.exclusions;
     this.exclusions = b.exclusions;
     this.files = new ConfinedFiles(root, b.exclusions, b.maxFileBytes, b.raceHook, state.owner());
-    this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView);
+    // The watch cookies live in the private run directory: outside the root, never bound into bwrap.
+    Optional<TreeWatcher> watcher = b.changeDetection == ChangeDetection.WATCH
+        ? TreeWatcher.start(id, root, runDirectory.resolve("watch"), b.watchLimit)
+        : Optional.empty();
+    try {
+      this.tracker = new ChangeTracker(files, b.exclusions, b.changeDetection, b.clockNanos, b.statView, watcher);
+    } catch (RuntimeException e) {
+      watcher.ifPresent(TreeWatcher::close);
+      throw e;
+    }
     Optional<Bubblewrap> bubblewrap = Bubblewrap.find(b.bwrapSearchPath).map(p -> new Bubblewrap(p, b.readOnlyPaths));
     this.launcher = new ProcessLauncher(id, root, runDirectory, b.policy, b.baseEnvironment, isolated, bubblewrap,
         b.probes != null ? b.probes : new Bubblewrap.Probes(), b.cgroupMount);
@@ -468,6 +477,9 @@ public final class LocalSandbox implements Sandbox {
     }
     runner.killAll();
     launcher.close();
+    synchronized (lock) {
+      tracker.close();
+    }
     try {
       if (Files.exists(runDirectory)) {
         Files.walkFileTree(runDirectory, new SimpleFileVisitor<>() {
@@ -493,6 +505,20 @@ public final class LocalSandbox implements Sandbox {
   long contentReadsForScans() {
     synchronized (lock) {
       return tracker.contentReads();
+    }
+  }
+
+  /** Whether scans are driven by the watcher now (WATCH mode, started, not exhausted); for tests. */
+  boolean watching() {
+    synchronized (lock) {
+      return tracker.watching();
+    }
+  }
+
+  /** The directories watched now, relative to the root; for tests. */
+  Set<String> watchedPaths() {
+    synchronized (lock) {
+      return tracker.watchedPaths();
     }
   }
 
@@ -550,7 +576,8 @@ public final class LocalSandbox implements Sandbox {
     private Exclusions exclusions = Exclusions.defaults();
     private long maxFileBytes = 8L * 1024 * 1024;
     private Isolation isolation = Isolation.BUBBLEWRAP;
-    private ChangeDetection changeDetection = ChangeDetection.STAT_EVERY_SCAN;
+    private ChangeDetection changeDetection = ChangeDetection.WATCH;
+    private int watchLimit = Integer.MAX_VALUE;
     private Map<String, String> baseEnvironment = System.getenv();
     private final List<Path> readOnlyPaths = new ArrayList<>();
     private ConfinedFiles.RaceHook raceHook = ConfinedFiles.RaceHook.NONE;
@@ -625,6 +652,12 @@ public final class LocalSandbox implements Sandbox {
     public Builder readOnlyPath(Path path) {
       Path p = Objects.requireNonNull(path, "path == null").toAbsolutePath().normalize();
       readOnlyPaths.add(p);
+      return this;
+    }
+
+    /** The most directory watches before the watcher counts as exhausted (the kernel's limit otherwise); tests. */
+    Builder watchLimit(int limit) {
+      this.watchLimit = limit;
       return this;
     }
 

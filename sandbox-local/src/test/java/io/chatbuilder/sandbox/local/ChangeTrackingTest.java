@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The stat cache against the classic traps of change detection, and restore's mtime promise. */
+/** The stat cache against the classic traps of change detection (with the default watcher), and restore's mtime promise. */
 class ChangeTrackingTest {
   private static final FileTime OLD = FileTime.fromMillis(1_600_000_000_000L);
 
@@ -53,8 +53,13 @@ class ChangeTrackingTest {
     return sandbox;
   }
 
+  /** The detection under test: the default (the watcher); {@link StatScanChangeTrackingTest} runs the same traps with full stat scans. */
+  ChangeDetection detection() {
+    return ChangeDetection.WATCH;
+  }
+
   private LocalSandbox open() {
-    return open(ChangeDetection.STAT_EVERY_SCAN, UnaryOperator.identity());
+    return open(detection(), UnaryOperator.identity());
   }
 
   /** Lets time pass for the tracker, so files written so far are no longer racy. */
@@ -139,7 +144,7 @@ class ChangeTrackingTest {
     // FUSE mounts): the rewrite below is invisible to stat, only the racy check catches it.
     UnaryOperator<FileStat> coarse = s -> new FileStat(s.size(), s.mtimeNanos() / 1_000_000_000L * 1_000_000_000L, 0, 0, 0);
     Path file = root.resolve("app.js");
-    open(ChangeDetection.STAT_EVERY_SCAN, coarse);
+    open(detection(), coarse);
     sandbox.write("app.js", utf8("let a = 1;"));
     FileTime written = Files.getLastModifiedTime(file);
     assertThat(scanAndAcknowledge()).containsExactly("app.js");

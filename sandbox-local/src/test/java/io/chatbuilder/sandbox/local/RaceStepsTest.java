@@ -61,7 +61,9 @@ class RaceStepsTest {
   }
 
   private LocalSandbox sandbox(ConfinedFiles.RaceHook hook) {
-    LocalSandbox s = LocalSandbox.builder(root).unisolated()
+    // Full stat scans: the walk steps these tests race happen at every files()/scanChanges() then
+    // (with the default watcher a scan walks only what an event names; the walk code is the same).
+    LocalSandbox s = LocalSandbox.builder(root).unisolated().changeDetection(ChangeDetection.STAT_EVERY_SCAN)
         .raceHook((step, path) -> {
           if (armed.get()) {
             hook.at(step, path);
