@@ -57,6 +57,14 @@ public final class BenchMain {
       System.err.println("bench: " + why + "; skipping the postgresql store");
       stores.remove(StoreKind.POSTGRESQL);
     }
+    if (stores.contains(StoreKind.MARIADB) && !StoreSession.mariadbReachable()) {
+      String why = "MariaDB is unreachable on 127.0.0.1:3306 (database test, user root, no password)";
+      if (config.requirePostgres() || "true".equals(System.getenv("CI"))) {
+        throw new IllegalStateException(why);
+      }
+      System.err.println("bench: " + why + "; skipping the mariadb store");
+      stores.remove(StoreKind.MARIADB);
+    }
     try {
       Files.createDirectories(config.workDir());
     } catch (IOException e) {

@@ -7,6 +7,7 @@ enum StoreKind {
   MEMORY("memory"),
   H2("h2"),
   POSTGRESQL("postgresql"),
+  MARIADB("mariadb"),
   GIT("git");
 
   private final String label;
@@ -28,6 +29,6 @@ enum StoreKind {
     if (s.equalsIgnoreCase("postgres") || s.equalsIgnoreCase("pg")) {
       return POSTGRESQL;
     }
-    throw new IllegalArgumentException("unknown store '" + s + "': use memory, h2, postgresql or git");
+    throw new IllegalArgumentException("unknown store '" + s + "': use memory, h2, postgresql, mariadb or git");
   }
 }

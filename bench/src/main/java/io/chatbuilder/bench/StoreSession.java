@@ -22,6 +22,7 @@ import java.util.UUID;
  */
 final class StoreSession implements AutoCloseable {
   static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test?connectTimeout=3";
+  static final String MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/test?connectTimeout=3000";
 
   private final StoreKind kind;
   private final Path dir;
@@ -58,6 +59,10 @@ final class StoreSession implements AutoCloseable {
         dataSource = new PooledDataSource(POSTGRES_URL, "postgres", "");
         yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
       }
+      case MARIADB -> {
+        dataSource = new PooledDataSource(MARIADB_URL, "root", "");
+        yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
+      }
       case GIT -> GitCheckpointStore.open(dir.resolve("checkpoints.git"));
     };
   }
@@ -79,12 +84,20 @@ final class StoreSession implements AutoCloseable {
     return switch (kind) {
       case MEMORY -> usedHeapAfterGc();
       case H2 -> {
-        // The embedded database closes (and compacts) with its last connection; the store opens a
-        // new one on its next call.
+        // At rest and compacted: a plain close compacts for at most H2's MAX_COMPACT_TIME (200 ms),
+        // so the file size then depends on timing (a run measured less after 100 checkpoints than
+        // before them). SHUTDOWN COMPACT rewrites the file fully; the store reopens the database on
+        // its next call.
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+          st.execute("shutdown compact");
+        } catch (SQLException e) {
+          throw new IllegalStateException("cannot compact the H2 database: " + e.getMessage(), e);
+        }
         dataSource.close();
         yield Workspace.sizeOf(dir);
       }
       case POSTGRESQL -> postgresBytes();
+      case MARIADB -> mariadbBytes();
       case GIT -> Workspace.sizeOf(dir.resolve("checkpoints.git"));
     };
   }
@@ -93,8 +106,9 @@ final class StoreSession implements AutoCloseable {
   String storageMeasure() {
     return switch (kind) {
       case MEMORY -> "used heap after GC (approximate)";
-      case H2 -> "H2 database file at rest";
+      case H2 -> "H2 database file at rest after SHUTDOWN COMPACT";
       case POSTGRESQL -> "pg_total_relation_size of the store's tables";
+      case MARIADB -> "data + index length of the store's tables (information_schema, after OPTIMIZE TABLE)";
       case GIT -> "bytes of the bare repository's files";
     };
   }
@@ -110,6 +124,56 @@ final class StoreSession implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot measure the PostgreSQL tables: " + e.getMessage(), e);
+    }
+  }
+
+  private long mariadbBytes() {
+    try (Connection c = dataSource.getConnection()) {
+      List<String> tables = ownTables(c);
+      try (Statement st = c.createStatement()) {
+        for (String t : tables) {
+          // InnoDB allocates pages and extents ahead of use and refreshes data_length lazily:
+          // OPTIMIZE rebuilds each table at rest (and analyzes it), as H2 is compacted above.
+          st.execute("optimize table `" + t + "`");
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(data_length + index_length), 0) "
+          + "from information_schema.tables where table_schema = database() and table_name like ?")) {
+        ps.setString(1, prefix + "%");
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot measure the MariaDB tables: " + e.getMessage(), e);
+    }
+  }
+
+  private List<String> ownTables(Connection c) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    String schema = kind == StoreKind.MARIADB ? "database()" : "current_schema()";
+    try (PreparedStatement ps = c.prepareStatement("select table_name from information_schema.tables "
+        + "where table_schema = " + schema + " and table_name like ?")) {
+      ps.setString(1, prefix + "%");
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String t = rs.getString(1);
+          if (t.startsWith(prefix)) { // '_' is a LIKE wildcard; never touch a table that is not ours
+            tables.add(t);
+          }
+        }
+      }
+    }
+    return tables;
+  }
+
+  /** Whether MariaDB answers on 127.0.0.1:3306 (database test, user root, no password). */
+  static boolean mariadbReachable() {
+    try (Connection c = java.sql.DriverManager.getConnection(MARIADB_URL, "root", "")) {
+      return c.isValid(3);
+    } catch (SQLException e) {
+      return false;
     }
   }
 
@@ -139,8 +203,8 @@ final class StoreSession implements AutoCloseable {
     if (store instanceof GitCheckpointStore git) {
       git.close();
     }
-    if (kind == StoreKind.POSTGRESQL && dataSource != null) {
-      dropPostgresTables();
+    if ((kind == StoreKind.POSTGRESQL || kind == StoreKind.MARIADB) && dataSource != null) {
+      dropServerTables();
     }
     if (dataSource != null) {
       dataSource.close();
@@ -148,26 +212,22 @@ final class StoreSession implements AutoCloseable {
     Workspace.deleteTree(dir);
   }
 
-  private void dropPostgresTables() {
+  private void dropServerTables() {
     try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-      List<String> tables = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("select table_name from information_schema.tables "
-          + "where table_schema = current_schema() and table_name like ?")) {
-        ps.setString(1, prefix + "%");
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            tables.add(rs.getString(1));
-          }
+      List<String> tables = ownTables(c);
+      if (kind == StoreKind.MARIADB) {
+        st.execute("set foreign_key_checks = 0");
+        for (String t : tables) {
+          st.execute("drop table if exists `" + t + "`");
         }
-      }
-      for (String t : tables) {
-        if (!t.startsWith(prefix)) {
-          continue; // '_' is a LIKE wildcard; never drop a table that is not ours
+        st.execute("set foreign_key_checks = 1");
+      } else {
+        for (String t : tables) {
+          st.execute("drop table if exists \"" + t + "\" cascade");
         }
-        st.execute("drop table if exists \"" + t + "\" cascade");
       }
     } catch (SQLException e) {
-      System.err.println("bench: could not drop the PostgreSQL tables " + prefix + "*: " + e.getMessage());
+      System.err.println("bench: could not drop the " + kind.label() + " tables " + prefix + "*: " + e.getMessage());
     }
   }
 }

@@ -41,6 +41,10 @@ class BenchSmokeTest {
     if (!postgres && CI) {
       Assertions.fail("PostgreSQL is unreachable on 127.0.0.1:5432; CI must benchmark it");
     }
+    boolean mariadb = StoreSession.mariadbReachable();
+    if (!mariadb && CI) {
+      Assertions.fail("MariaDB is unreachable on 127.0.0.1:3306; CI must benchmark it");
+    }
 
     BenchMain.run(config, List.of("--smoke"));
 
@@ -64,6 +68,9 @@ class BenchSmokeTest {
     Set<String> expectedStores = new HashSet<>(Set.of("memory", "h2", "git"));
     if (postgres) {
       expectedStores.add("postgresql");
+    }
+    if (mariadb) {
+      expectedStores.add("mariadb");
     }
     for (String id : List.of("B1", "B3", "B5", "B6")) {
       assertThat(storesById.get(id)).as(id + " stores").containsAll(expectedStores);

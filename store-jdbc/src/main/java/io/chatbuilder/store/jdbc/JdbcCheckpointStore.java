@@ -808,6 +808,82 @@ final class JdbcCheckpointStore implements CheckpointStore, ForwardingLeaseStore
     });
   }
 
+  /**
+   * Compares two revisions through their read paths: the part the two paths share (from the first
+   * revision of one that is also on the other: from there on both paths are that revision's read
+   * path) holds the same entries for both, so only paths with an entry on the two unshared prefixes
+   * can differ. Those are looked up in both revisions. An undo or a diff between nearby
+   * checkpoints costs the entries changed since their common ancestor on the skip-delta chain, not
+   * the file count; revisions that share nothing (or whose prefixes hold more entries than a
+   * manifest) are compared as full manifests.
+   */
+  @Override
+  public SortedMap<String, Optional<FileRef>> diff(String fromRevisionId, String toRevisionId) {
+    Objects.requireNonNull(fromRevisionId, "fromRevisionId == null");
+    Objects.requireNonNull(toRevisionId, "toRevisionId == null");
+    return transactions.read("comparing revisions " + fromRevisionId + " and " + toRevisionId, c -> {
+      SortedMap<String, Optional<FileRef>> out = new TreeMap<>();
+      if (fromRevisionId.equals(toRevisionId)) {
+        meta(c, fromRevisionId); // NotFoundException for an unknown id, as for any other read
+        return out;
+      }
+      RevisionMeta from = meta(c, fromRevisionId);
+      RevisionMeta to = meta(c, toRevisionId);
+      int fromSplit = -1;
+      int toSplit = -1;
+      Map<String, Integer> toIndex = new HashMap<>();
+      for (int i = 0; i < to.readPath.size(); i++) {
+        toIndex.put(to.readPath.get(i), i);
+      }
+      for (int i = 0; i < from.readPath.size(); i++) {
+        Integer j = toIndex.get(from.readPath.get(i));
+        if (j != null) {
+          fromSplit = i;
+          toSplit = j;
+          break;
+        }
+      }
+      SortedMap<String, FileRef> fromFiles;
+      SortedMap<String, FileRef> toFiles;
+      long prefixEntries = fromSplit < 0 ? Long.MAX_VALUE
+          : from.pathEntries + to.pathEntries - 2 * meta(c, from.readPath.get(fromSplit)).pathEntries;
+      if (prefixEntries > (long) from.fileCount + to.fileCount) {
+        fromFiles = materialize(c, from);
+        toFiles = materialize(c, to);
+      } else {
+        List<String> unshared = new ArrayList<>(from.readPath.subList(0, fromSplit));
+        unshared.addAll(to.readPath.subList(0, toSplit));
+        java.util.Set<String> candidates = new java.util.HashSet<>();
+        entries(c, unshared).values().forEach(m -> candidates.addAll(m.keySet()));
+        if (candidates.isEmpty()) {
+          return out;
+        }
+        fromFiles = present(lookupEntries(c, from.readPath, candidates));
+        toFiles = present(lookupEntries(c, to.readPath, candidates));
+      }
+      fromFiles.forEach((path, ref) -> {
+        FileRef other = toFiles.get(path);
+        if (other == null) {
+          out.put(path, Optional.empty());
+        } else if (!other.blobId().equals(ref.blobId())) {
+          out.put(path, Optional.of(other));
+        }
+      });
+      toFiles.forEach((path, ref) -> {
+        if (!fromFiles.containsKey(path)) {
+          out.put(path, Optional.of(ref));
+        }
+      });
+      return out;
+    });
+  }
+
+  private static SortedMap<String, FileRef> present(Map<String, Optional<FileRef>> entries) {
+    SortedMap<String, FileRef> out = new TreeMap<>();
+    entries.forEach((path, ref) -> ref.ifPresent(r -> out.put(path, r)));
+    return out;
+  }
+
   @Override
   public byte[] readBlob(String blobId) {
     Objects.requireNonNull(blobId, "blobId == null");
