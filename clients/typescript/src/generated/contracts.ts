@@ -63,6 +63,10 @@ export interface RunStarted {
   at: string;
   message: string;
   model: string;
+  /** who started the run, when an authenticated principal did (absent for anonymous callers) */
+  principal?: string;
+  /** the host's attributes of the run (RunRequest attributes); absent when there are none */
+  attributes?: Record<string, string>;
 }
 
 /** A chunk of assistant text as it streams. */

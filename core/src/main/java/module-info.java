@@ -9,6 +9,7 @@ module io.chatbuilder.core {
   requires org.slf4j;
 
   exports io.chatbuilder.core;
+  exports io.chatbuilder.core.access;
   exports io.chatbuilder.core.checkpoint;
   exports io.chatbuilder.core.conversation;
   exports io.chatbuilder.core.event;

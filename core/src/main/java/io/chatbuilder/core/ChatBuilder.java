@@ -1,5 +1,9 @@
 package io.chatbuilder.core;
 
+import io.chatbuilder.core.access.AccessDeniedException;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppAction;
+import io.chatbuilder.core.access.AppPrincipal;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
@@ -95,6 +99,7 @@ public final class ChatBuilder implements AutoCloseable {
   private static final Duration EVENT_FLUSH_ON_CLOSE = Duration.ofSeconds(10);
 
   private final AgentConfig config;
+  private final AppAccessPolicy accessPolicy;
   private final CheckpointStore store;
   private final ConversationStore conversations;
   private final EventLog eventLog;
@@ -120,6 +125,7 @@ public final class ChatBuilder implements AutoCloseable {
   private volatile boolean closed;
 
   private ChatBuilder(Builder b) {
+    this.accessPolicy = b.accessPolicy;
     Map<String, Tool> tools = new LinkedHashMap<>();
     if (b.builtinTools) {
       (b.editTools != null ? BuiltinTools.with(b.editTools) : BuiltinTools.forModel(b.model.name()))
@@ -204,9 +210,28 @@ public final class ChatBuilder implements AutoCloseable {
    * @throws TooLargeException if a referenced file's text is too long
    */
   public RunHandle chat(String appId, ChatInput input) {
-    checkAppId(appId);
     Objects.requireNonNull(input, "input == null");
+    return chat(appId, new RunRequest(input, AppPrincipal.ANONYMOUS, Map.of(), Optional.empty()));
+  }
+
+  /**
+   * Starts an agent run as {@code request} describes it: message and attachments as in
+   * {@link #chat(String, ChatInput)}, on behalf of its principal (the {@link AppAccessPolicy} of
+   * this facade must allow it {@link AppAction#CHAT}), with its attributes (they reach every tool's
+   * {@link io.chatbuilder.core.tool.ToolContext} and the {@code run_started} event) and, if it names
+   * one, its model instead of the facade's. Returns at once.
+   *
+   * @throws AccessDeniedException if the policy denies the principal (nothing is started or recorded)
+   * @throws BusyException if the app has a run or history operation in progress
+   * @throws InvalidArgumentException if the app id or an attachment is not acceptable
+   */
+  public RunHandle chat(String appId, RunRequest request) {
+    checkAppId(appId);
+    Objects.requireNonNull(request, "request == null");
+    accessPolicy.check(request.principal(), appId, AppAction.CHAT);
+    ChatInput input = request.input();
     String message = input.message();
+    AgentConfig runConfig = request.model().map(config::withModel).orElse(config);
     checkOpen();
     String runId = newRunId();
     LockHolder holder = lock(appId, "run " + runId + " is in progress");
@@ -239,8 +264,8 @@ public final class ChatBuilder implements AutoCloseable {
         held.release();
         unlock(appId, holder);
       };
-      AgentRun agent = new AgentRun(appId, runId, user, config, history, conversations, sandbox, events, cancellation,
-          held, recovery, release);
+      AgentRun agent = new AgentRun(appId, runId, user, runConfig, history, conversations, sandbox, events, cancellation,
+          held, recovery, release, request.principal(), request.attributes());
       // Before the caller learns the run id: what a dead earlier holder left is ended first (so its
       // files are credited to it, not to this run), then this run is recorded as in progress, so
       // that if this host dies from here on, the next one ends the run (DESIGN §3.2).
@@ -294,6 +319,22 @@ public final class ChatBuilder implements AutoCloseable {
       unlock(appId, holder);
       throw e;
     }
+  }
+
+  /**
+   * One app as {@code principal} sees it: chat and every history operation, each asked of the
+   * {@link Builder#accessPolicy access policy} first.
+   *
+   * @throws InvalidArgumentException if the app id is not acceptable
+   */
+  public AppHandle app(String appId, AppPrincipal principal) {
+    checkAppId(appId);
+    return new AppHandle(this, appId, Objects.requireNonNull(principal, "principal == null"), accessPolicy);
+  }
+
+  /** {@link #app(String, AppPrincipal)} for an anonymous caller. */
+  public AppHandle app(String appId) {
+    return app(appId, AppPrincipal.ANONYMOUS);
   }
 
   /** The app's run in progress, if any. */
@@ -985,6 +1026,7 @@ public final class ChatBuilder implements AutoCloseable {
     private boolean checkBeforeDone;
     private Publisher publisher;
     private final Map<String, AppTemplate> templates = new LinkedHashMap<>();
+    private AppAccessPolicy accessPolicy = AppAccessPolicy.allowAll();
 
     private Builder() {}
 
@@ -1115,6 +1157,16 @@ public final class ChatBuilder implements AutoCloseable {
     /** Where the app streams are kept (in memory unless given); hosts sharing an app must share it. */
     public Builder appEventLog(AppEventLog appEventLog) {
       this.appEventLog = Objects.requireNonNull(appEventLog, "appEventLog == null");
+      return this;
+    }
+
+    /**
+     * Who may do what with which app, asked on every call made through {@link ChatBuilder#app(String,
+     * AppPrincipal)} and by {@link ChatBuilder#chat(String, RunRequest)}. Default: everything is allowed
+     * (the facade's own methods that take no principal are the host's, and never asked).
+     */
+    public Builder accessPolicy(AppAccessPolicy policy) {
+      this.accessPolicy = Objects.requireNonNull(policy, "policy == null");
       return this;
     }
 

@@ -36,13 +36,25 @@ public sealed interface Event {
   }
 
   /** A run began with the person's message. */
-  record RunStarted(String appId, String runId, long seq, Instant at, String message, String model) implements Event {
+  /**
+   * @param principal who started the run, when someone authenticated did (absent for an anonymous caller)
+   * @param attributes what the host attached to the run (its {@code RunRequest} attributes)
+   */
+  record RunStarted(String appId, String runId, long seq, Instant at, String message, String model,
+      java.util.Optional<String> principal, java.util.Map<String, String> attributes) implements Event {
     public static final String TYPE = "run_started";
 
     public RunStarted {
       requireHeader(appId, runId, seq, at);
       Objects.requireNonNull(message, "message == null");
       Objects.requireNonNull(model, "model == null");
+      Objects.requireNonNull(principal, "principal == null");
+      attributes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(Objects.requireNonNull(attributes, "attributes == null")));
+    }
+
+    /** A run started by nobody in particular, without attributes. */
+    public RunStarted(String appId, String runId, long seq, Instant at, String message, String model) {
+      this(appId, runId, seq, at, message, model, java.util.Optional.empty(), java.util.Map.of());
     }
 
     @Override

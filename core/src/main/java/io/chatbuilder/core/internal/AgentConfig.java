@@ -39,6 +39,11 @@ public record AgentConfig(
     this(model, tools, systemPrompt, maxSteps, contextBudgetChars, maxOutputTokens, Optional.empty());
   }
 
+  /** The same settings with another model, for one run's model override. */
+  public AgentConfig withModel(ModelClient other) {
+    return new AgentConfig(other, tools, systemPrompt, maxSteps, contextBudgetChars, maxOutputTokens, finalCheck, lockfiles);
+  }
+
   public List<ToolDefinition> toolDefinitions() {
     return tools.values().stream().map(Tool::definition).sorted(java.util.Comparator.comparing(ToolDefinition::name)).toList();
   }

@@ -81,10 +81,23 @@ public final class AgentRun {
   private Usage usage = Usage.ZERO;
   private int steps;
   private boolean finalChecked;
+  private final io.chatbuilder.core.access.AppPrincipal principal;
+  private final java.util.Map<String, String> attributes;
 
   public AgentRun(String appId, String runId, ChatMessage.User user, AgentConfig config, History history,
       ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
       Recovery recovery, Runnable release) {
+    this(appId, runId, user, config, history, conversations, sandbox, events, cancellation, lease, recovery, release,
+        io.chatbuilder.core.access.AppPrincipal.ANONYMOUS, java.util.Map.of());
+  }
+
+  /** A run on behalf of {@code principal}, with the host's {@code attributes}; both reach every tool. */
+  public AgentRun(String appId, String runId, ChatMessage.User user, AgentConfig config, History history,
+      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
+      Recovery recovery, Runnable release, io.chatbuilder.core.access.AppPrincipal principal,
+      java.util.Map<String, String> attributes) {
+    this.principal = java.util.Objects.requireNonNull(principal, "principal == null");
+    this.attributes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(attributes));
     this.appId = appId;
     this.runId = runId;
     this.user = java.util.Objects.requireNonNull(user, "user == null");
@@ -102,7 +115,8 @@ public final class AgentRun {
 
   /** Runs to the end; never throws. */
   public RunResult run() {
-    events.emit((a, r, s, t) -> new Event.RunStarted(a, r, s, t, message, config.model().name()));
+    java.util.Optional<String> startedBy = principal.anonymous() ? java.util.Optional.empty() : java.util.Optional.of(principal.name());
+    events.emit((a, r, s, t) -> new Event.RunStarted(a, r, s, t, message, config.model().name(), startedBy, attributes));
     RunOutcome outcome = RunOutcome.COMPLETED;
     ChatBuilderException failure = null;
     try {
@@ -382,6 +396,16 @@ public final class AgentRun {
       @Override
       public Cancellation cancellation() {
         return cancellation;
+      }
+
+      @Override
+      public io.chatbuilder.core.access.AppPrincipal principal() {
+        return principal;
+      }
+
+      @Override
+      public java.util.Map<String, String> attributes() {
+        return attributes;
       }
 
       @Override

@@ -184,6 +184,11 @@ public final class JsonCodec {
     if (event instanceof Event.RunStarted e) {
       o.put("message", e.message());
       o.put("model", e.model());
+      e.principal().ifPresent(p -> o.put("principal", p));
+      if (!e.attributes().isEmpty()) {
+        ObjectNode attributes = o.putObject("attributes");
+        e.attributes().forEach(attributes::put);
+      }
     } else if (event instanceof Event.AssistantDelta e) {
       o.put("step", e.step());
       o.put("text", e.text());
@@ -252,7 +257,8 @@ public final class JsonCodec {
       long seq = longValue(o, "seq");
       Instant at = instant(o, "at");
       return switch (type) {
-        case Event.RunStarted.TYPE -> new Event.RunStarted(appId, runId, seq, at, text(o, "message"), optText(o, "model").orElse(""));
+        case Event.RunStarted.TYPE -> new Event.RunStarted(appId, runId, seq, at, text(o, "message"), optText(o, "model").orElse(""),
+            optText(o, "principal"), stringMap(o, "attributes"));
         case Event.AssistantDelta.TYPE -> new Event.AssistantDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "text"));
         case Event.ReasoningDelta.TYPE -> new Event.ReasoningDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "text"));
         case Event.ToolInputDelta.TYPE -> new Event.ToolInputDelta(appId, runId, seq, at, intValue(o, "step"), text(o, "call_id"),
@@ -770,6 +776,25 @@ public final class JsonCodec {
       throw new InvalidArgumentException("field '" + field + "' must be a string");
     }
     return v.asText();
+  }
+
+  /** A JSON object of strings (absent or null: empty), e.g. a run's attributes. */
+  private static Map<String, String> stringMap(JsonNode o, String field) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return Map.of();
+    }
+    if (!v.isObject()) {
+      throw new InvalidArgumentException("field '" + field + "' must be an object of strings");
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    v.fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual()) {
+        throw new InvalidArgumentException("field '" + field + "." + e.getKey() + "' must be a string");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    });
+    return out;
   }
 
   private static Optional<String> optText(JsonNode o, String field) {

@@ -1,8 +1,9 @@
 package io.chatbuilder.examples.springhost;
 
-import io.chatbuilder.spring.autoconfigure.AppAccessPolicy;
-import io.chatbuilder.spring.autoconfigure.AppAction;
-import io.chatbuilder.spring.autoconfigure.AppPrincipal;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppAction;
+import io.chatbuilder.core.access.AppPrincipal;
+
 
 /**
  * Each user owns the apps whose id starts with their name and a dash ({@code alice-shop}); nobody

@@ -1,7 +1,7 @@
 package io.chatbuilder.examples.springhost;
 
+import io.chatbuilder.core.access.AppAccessPolicy;
 import io.chatbuilder.core.runtime.AppTemplate;
-import io.chatbuilder.spring.autoconfigure.AppAccessPolicy;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;

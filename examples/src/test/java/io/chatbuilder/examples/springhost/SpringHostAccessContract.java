@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.model.ChatMessage;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.testing.ScriptedModel;
@@ -121,7 +122,12 @@ abstract class SpringHostAccessContract {
   private void bobChats() throws IOException {
     try (Response r = bob("POST", "/apps/bob-blog/builder/chat/stream", "{\"message\":\"write n.txt\"}")) {
       assertThat(r.code()).isEqualTo(200);
-      assertThat(r.body().string()).containsPattern("(?m)^event: ?run_completed$");
+      String stream = r.body().string();
+      assertThat(stream).containsPattern("(?m)^event: ?run_completed$");
+      // The Spring Security user the run was for is in its run_started event, on the wire and in the store.
+      assertThat(stream).containsPattern("(?m)^data: ?\\{\"type\":\"run_started\".*\"principal\":\"bob\"");
+      String runId = chatBuilder.runIds("bob-blog", 1).get(0);
+      assertThat(((Event.RunStarted) chatBuilder.events("bob-blog", runId, 0).get(0)).principal()).contains("bob");
     }
   }
 

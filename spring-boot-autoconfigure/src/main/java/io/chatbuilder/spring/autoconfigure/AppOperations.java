@@ -8,6 +8,10 @@ import io.chatbuilder.core.ErrorCode;
 import io.chatbuilder.core.InvalidArgumentException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.RunRequest;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppAction;
+import io.chatbuilder.core.access.AppPrincipal;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointDiff;
 import io.chatbuilder.core.event.Event;
@@ -74,11 +78,14 @@ final class AppOperations {
 
   // ------------------------------------------------------------------ runs and events
 
-  /** Starts a run; busy and bad input fail here, before anything streams. */
+  /**
+   * Starts a run on behalf of {@code principal} (its name reaches the tools and the run_started
+   * event); busy and bad input fail here, before anything streams.
+   */
   RunHandle chat(AppPrincipal principal, String appId, ChatInput input) {
     authorize(principal, appId, AppAction.CHAT);
     requireApp(appId);
-    return builder.chat(appId, input);
+    return builder.chat(appId, new RunRequest(input, principal, java.util.Map.of(), java.util.Optional.empty()));
   }
 
   ObjectNode runs(AppPrincipal principal, String appId, int limit) {
@@ -366,10 +373,7 @@ final class AppOperations {
 
   /** Asks the policy; front doors call it before parsing input so a denied caller learns nothing from input errors. */
   void authorize(AppPrincipal principal, String appId, AppAction action) {
-    if (!policy.allows(principal, appId, action)) {
-      throw new ChatBuilderException(ErrorCode.UNAUTHORIZED,
-          principal.name() + " may not " + action.name().toLowerCase(Locale.ROOT) + " app " + appId);
-    }
+    policy.check(principal, appId, action);
   }
 
   private Checkpoint requireApp(String appId) {

@@ -1,5 +1,6 @@
 package io.chatbuilder.spring.autoconfigure;
 
+import io.chatbuilder.core.access.AppAccessPolicy;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;

@@ -1,6 +1,8 @@
 package io.chatbuilder.spring.autoconfigure;
 
 import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppPrincipal;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package io.chatbuilder.spring.autoconfigure;
 
+import io.chatbuilder.core.access.AppPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 
 /** Finds the caller of a request. The default reads Spring Security's context when it is present. */

@@ -1,5 +1,6 @@
 package io.chatbuilder.spring.autoconfigure;
 
+import io.chatbuilder.core.access.AppPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.stream.Collectors;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;

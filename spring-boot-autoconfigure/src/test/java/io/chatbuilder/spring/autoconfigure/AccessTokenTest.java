@@ -2,6 +2,7 @@ package io.chatbuilder.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbuilder.core.access.AppAccessPolicy;
 import io.chatbuilder.core.model.ModelClient;
 import java.io.IOException;
 import java.nio.file.Files;

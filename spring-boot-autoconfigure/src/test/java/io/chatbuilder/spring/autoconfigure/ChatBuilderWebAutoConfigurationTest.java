@@ -2,6 +2,9 @@ package io.chatbuilder.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppAction;
+import io.chatbuilder.core.access.AppPrincipal;
 import io.chatbuilder.core.model.ModelClient;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -68,6 +68,7 @@ class EventSchemaTest {
     FileChange renamed = new FileChange("b.txt", ChangeKind.RENAMED, Optional.of("old.txt"), 5, 5, 0, 0, true);
     return List.of(
         new Event.RunStarted("app", "run_1", 1, AT, "make a page", "claude"),
+        new Event.RunStarted("app", "run_1", 1, AT, "make a page", "claude", Optional.of("alice"), java.util.Map.of("tenant", "acme")),
         new Event.AssistantDelta("app", "run_1", 2, AT, 0, "Hel"),
         new Event.ReasoningDelta("app", "run_1", 3, AT, 0, "thinking"),
         new Event.ToolInputDelta("app", "run_1", 4, AT, 0, "call_1", "write_file", 0, ""),

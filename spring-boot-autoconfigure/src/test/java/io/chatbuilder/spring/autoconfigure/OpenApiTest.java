@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.access.AppAccessPolicy;
 import io.chatbuilder.core.checkpoint.Checkpoint;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.model.ModelClient;

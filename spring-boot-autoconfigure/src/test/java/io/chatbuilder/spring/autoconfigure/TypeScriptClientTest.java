@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.access.AppAccessPolicy;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.runtime.AppTemplate;
 import java.io.File;

@@ -1,4 +1,4 @@
-package io.chatbuilder.spring.autoconfigure;
+package io.chatbuilder.core.access;
 
 import java.util.Objects;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.chatbuilder.spring.autoconfigure;
+package io.chatbuilder.core.access;
 
 /** What a caller wants to do with an app; every HTTP endpoint asks the {@link AppAccessPolicy} for one. */
 public enum AppAction {
