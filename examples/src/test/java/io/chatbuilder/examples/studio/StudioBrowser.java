@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The studio's browser tests' shared steps over {@link WebDriver}: start headless Chromium (skipped
+ * The studio's browser tests' shared steps over {@link WebDriver} (Selenium underneath): start headless Chromium (skipped
  * without it, failing under {@code CI=true}), wait for a condition in the page or in the preview
  * frame, read text, take screenshots to {@code target/screenshots/}.
  */
