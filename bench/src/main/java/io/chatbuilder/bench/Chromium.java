@@ -1,37 +1,31 @@
 package io.chatbuilder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.chatbuilder.core.json.JsonCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import org.openqa.selenium.WebDriverException;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Headless Chromium driven through chromedriver's W3C WebDriver HTTP API (navigate, run a script),
- * for B13. Needs Debian's {@code chromium} and {@code chromium-driver} ({@code CHROMIUM_BIN},
- * {@code CHROMEDRIVER_BIN} override the paths).
+ * Headless Chromium through Selenium's {@link ChromeDriver} (navigate, run a script), for B13. Needs
+ * Debian's {@code chromium} and {@code chromium-driver} ({@code CHROMIUM_BIN}, {@code CHROMEDRIVER_BIN}
+ * override the paths), always passed explicitly so Selenium Manager is never consulted. B13's times
+ * come from the page's own clock, so the driver's per-command cost is not in them.
  */
 final class Chromium implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private static final JsonCodec JSON = new JsonCodec();
 
-  private final Process driver;
-  private final String session;
+  private final ChromeDriver driver;
 
-  private Chromium(Process driver, String session) {
+  private Chromium(ChromeDriver driver) {
     this.driver = driver;
-    this.session = session;
   }
 
   static Path executable(String variable, String fallback) {
@@ -45,86 +39,55 @@ final class Chromium implements AutoCloseable {
   static Chromium start(Path profile, Path log) {
     Path chromium = executable("CHROMIUM_BIN", "/usr/bin/chromium");
     Path chromedriver = executable("CHROMEDRIVER_BIN", "/usr/bin/chromedriver");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
+    try {
       Files.createDirectories(profile);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Process process = Processes.start(profile, List.of(chromedriver.toString(), "--port=" + port), log);
-    String base = "http://127.0.0.1:" + port;
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(chromedriver.toFile())
+        .usingAnyFreePort()
+        .withLogFile(log.toFile())
+        .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--window-size=1000,800", "--user-data-dir=" + profile.resolve("profile"));
     try {
-      for (int i = 0; ; i++) {
-        try {
-          if (send("GET", base + "/status", null).path("ready").asBoolean()) {
-            break;
-          }
-        } catch (UncheckedIOException notYet) {
-          if (i > 100 || !process.isAlive()) {
-            throw new IllegalStateException("chromedriver did not start; see " + log, notYet);
-          }
-        }
-        Thread.sleep(100);
-      }
-      ObjectNode options = JSON.createObjectNode().put("binary", chromium.toString());
-      ArrayNode args = options.putArray("args");
-      List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1000,800",
-          "--user-data-dir=" + profile.resolve("profile")).forEach(args::add);
-      ObjectNode capabilities = JSON.createObjectNode();
-      capabilities.putObject("capabilities").putObject("alwaysMatch").put("browserName", "chrome").set("goog:chromeOptions", options);
-      JsonNode created = send("POST", base + "/session", capabilities);
-      return new Chromium(process, base + "/session/" + created.get("sessionId").asText());
-    } catch (RuntimeException e) {
-      Processes.stop(process);
-      throw e;
-    } catch (InterruptedException e) {
-      Processes.stop(process);
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      ChromeDriver driver = new ChromeDriver(service, options);
+      driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+      return new Chromium(driver);
+    } catch (WebDriverException e) {
+      service.stop();
+      throw new IllegalStateException("chromedriver did not start a session; see " + log, e);
     }
   }
 
   void navigate(String url) {
-    send("POST", session + "/url", JSON.createObjectNode().put("url", url));
-  }
-
-  /** Runs {@code script} (a function body; use {@code return}) in the page. */
-  JsonNode execute(String script) {
-    ObjectNode body = JSON.createObjectNode().put("script", script);
-    body.putArray("args");
-    return send("POST", session + "/execute/sync", body);
-  }
-
-  private static JsonNode send(String method, String url, JsonNode body) {
-    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString());
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").method(method, publisher).build();
     try {
-      HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-      JsonNode value = JSON.readTree(response.body()).path("value");
-      if (response.statusCode() >= 400 || value.has("error")) {
-        throw new IllegalStateException(value.path("error").asText("http " + response.statusCode()) + ": "
-            + value.path("message").asText());
-      }
-      return value;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      driver.get(url);
+    } catch (WebDriverException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs {@code script} (a function body; use {@code return}) in the page; its result as JSON.
+   *
+   * @throws IllegalStateException if the driver reports an error (e.g. the page is between documents)
+   */
+  JsonNode execute(String script) {
+    try {
+      Object result = driver.executeScript(script);
+      return result == null ? NullNode.getInstance() : JSON.fromJava(result);
+    } catch (WebDriverException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 
   @Override
   public void close() {
-    try {
-      send("DELETE", session, null);
-    } catch (RuntimeException ignored) {
-      // stopping the driver anyway
-    }
-    Processes.stop(driver);
+    driver.quit();
   }
 }

@@ -30,7 +30,7 @@ class NoHostProcessesTest {
       "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/LocalService.java",
       "the host end of a service's bridge: socat joined to the sandbox's network namespace; no app code",
       "bench/src/main/java/io/chatbuilder/bench/Processes.java",
-      "the benchmarks' peers (git, rg, grep; plain Vite and chromedriver for B13) on generated trees, run by whoever runs the benchmark; not part of the SDK",
+      "the benchmarks' peers (git, rg, grep; plain Vite for B13) on generated trees, run by whoever runs the benchmark; not part of the SDK",
       "testkit/src/main/java/io/chatbuilder/testkit/HostilePathsContract.java",
       "a contract suite's fixture: runs mkfifo to plant a FIFO in the test's own tree (Java has no API for it); no app code, only in tests");
 
