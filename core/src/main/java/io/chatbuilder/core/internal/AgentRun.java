@@ -84,13 +84,6 @@ public final class AgentRun {
   private final io.chatbuilder.core.access.AppPrincipal principal;
   private final java.util.Map<String, String> attributes;
 
-  public AgentRun(String appId, String runId, ChatMessage.User user, AgentConfig config, History history,
-      ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
-      Recovery recovery, Runnable release) {
-    this(appId, runId, user, config, history, conversations, sandbox, events, cancellation, lease, recovery, release,
-        io.chatbuilder.core.access.AppPrincipal.ANONYMOUS, java.util.Map.of());
-  }
-
   /** A run on behalf of {@code principal}, with the host's {@code attributes}; both reach every tool. */
   public AgentRun(String appId, String runId, ChatMessage.User user, AgentConfig config, History history,
       ConversationStore conversations, Sandbox sandbox, RunEvents events, Cancellation cancellation, AppLeases.Held lease,
