@@ -699,7 +699,7 @@ function refreshPreview() {
   // The preview's scripts get its own origin's storage (allow-same-origin) only when that origin is
   // not this page's: a same-origin frame with scripts and allow-same-origin could lift its sandbox.
   const sandbox = new URL(state.previewUrl, location.href).origin === location.origin
-    ? 'allow-scripts allow-forms' : 'allow-scripts allow-forms allow-same-origin';
+    ? 'allow-scripts allow-forms' : 'allow-scripts allow-same-origin allow-forms';
   if (frame.getAttribute('sandbox') !== sandbox) frame.setAttribute('sandbox', sandbox); // applies from the next load
   frame.dataset.loads = String(Number(frame.dataset.loads || 0) + 1);
   frame.src = `${state.previewUrl}${state.previewUrl.includes('?') ? '&' : '?'}v=${frame.dataset.loads}`;
