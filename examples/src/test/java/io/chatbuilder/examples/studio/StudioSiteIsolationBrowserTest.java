@@ -67,6 +67,7 @@ class StudioSiteIsolationBrowserTest {
               await attempt('no-cors', api + '/admin/apps', { method: 'POST', mode: 'no-cors',
                 headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ app_id: 'pwned-plain' }) }),
               await attempt('list', api + '/admin/apps', {}),
+              await attempt('own', 'index.html', {}),
             ];
             document.getElementById('result').textContent = lines.join('\\n');
             document.body.dataset.done = 'true';
@@ -122,9 +123,14 @@ class StudioSiteIsolationBrowserTest {
     browser.shot("site-outcome");
 
     for (String outcome : List.of(previewOutcome, siteOutcome)) {
-      assertThat(outcome.split("\n")).as(outcome).hasSize(4)
-          .allSatisfy(line -> assertThat(line).as(outcome).contains(": failed "));
+      String[] lines = outcome.split("\n");
+      assertThat(lines).as(outcome).hasSize(5);
+      assertThat(List.of(lines).subList(0, 4)).as(outcome).allSatisfy(line -> assertThat(line).contains(": failed "));
+      // The control: the page's fetch works for its own origin.
+      assertThat(lines[4]).as(outcome).isEqualTo("own: answered 200 basic");
     }
+    // The URL the pages tried is the API's: from here (no browser origin) it answers.
+    assertThat(new HttpTestClient(java.net.URI.create(apiOrigin.get() + "/")).call("GET", "/admin/apps").status()).isEqualTo(200);
     // Nothing happened on the server.
     assertThat(studio.chatBuilder().runIds("victim", 10)).isEmpty();
     assertThat(studio.chatBuilder().runIds("attack", 10)).isEmpty();
