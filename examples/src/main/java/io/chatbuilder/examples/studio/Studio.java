@@ -134,6 +134,7 @@ public final class Studio implements AutoCloseable {
       properties.put("chatbuilder.http.max-request-bytes", b.maxRequestBytes);
       properties.put("chatbuilder.http.max-chat-request-bytes", maxChatRequestBytes(b.maxRequestBytes));
       properties.put("chatbuilder.http.default-template", StarterTemplate.ID);
+      b.accessToken.ifPresent(t -> properties.put("chatbuilder.http.access-token", t));
       SpringApplication app = new SpringApplication(StudioApplication.class);
       app.setWebApplicationType(WebApplicationType.SERVLET);
       app.setBannerMode(Banner.Mode.OFF);
@@ -252,6 +253,7 @@ public final class Studio implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 8080;
     private int sitePort;
+    private java.util.Optional<String> accessToken = java.util.Optional.empty();
     private ModelClient model;
     private DraftRuntime draftRuntime;
     private Publisher publisher;
@@ -280,6 +282,18 @@ public final class Studio implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0-65535");
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * The token every API request needs when the studio listens beyond loopback (default: a random
+     * one, logged at start). The UI sends it when opened with {@code ?token=<token>}.
+     */
+    public Builder accessToken(String accessToken) {
+      if (Objects.requireNonNull(accessToken, "accessToken == null").length() < 16) {
+        throw new IllegalArgumentException("accessToken must have at least 16 characters");
+      }
+      this.accessToken = java.util.Optional.of(accessToken);
       return this;
     }
 
