@@ -536,6 +536,8 @@ export interface PublishResult {
   duration_ms: number;
   error?: string;
   output_location?: string;
+  /** where the published site is served, when the host serves it (a PublishedSiteUrls bean) */
+  site_url?: string;
 }
 
 export interface PublishList {

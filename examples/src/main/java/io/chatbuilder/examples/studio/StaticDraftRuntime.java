@@ -113,9 +113,10 @@ final class StaticDraftRuntime implements DraftRuntime {
         return;
       }
       byte[] bytes = file.get().bytes();
-      exchange.getResponseHeaders().set("Content-Type", StudioServer.contentType(path));
+      exchange.getResponseHeaders().set("Content-Type", StaticFiles.contentType(path));
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      exchange.getResponseHeaders().set("Content-Security-Policy", StaticFiles.previewPolicy());
       boolean head = method.equals("HEAD");
       exchange.sendResponseHeaders(200, head || bytes.length == 0 ? -1 : bytes.length);
       if (!head) {

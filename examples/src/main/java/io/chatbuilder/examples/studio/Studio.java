@@ -1,7 +1,7 @@
 package io.chatbuilder.examples.studio;
 
-import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.model.ChatInput;
 import io.chatbuilder.core.model.ModelClient;
 import io.chatbuilder.core.runtime.AppTemplate;
 import io.chatbuilder.core.runtime.DraftRuntime;
@@ -13,30 +13,28 @@ import io.chatbuilder.runtime.vite.ViteTemplates;
 import io.chatbuilder.sandbox.local.Isolation;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
-import io.chatbuilder.store.jdbc.JdbcStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.h2.jdbcx.JdbcConnectionPool;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The builder studio: a {@link ChatBuilder} on embedded defaults (an H2 file database, local
- * sandboxes in directories) behind the HTTP API of DESIGN §3.4, with the agent panel UI served by
- * the same process.
+ * The builder studio: a Spring Boot application on the ChatBuilder starter, whose controllers are
+ * its HTTP API (DESIGN §3.4), on embedded defaults (an H2 file database, local sandboxes in
+ * directories), with the agent panel UI served by the same process and published sites on an
+ * origin of their own.
  *
  * <pre>{@code
  * try (Studio studio = Studio.builder(Path.of(".chatbuilder-studio")).port(8080).start()) {
@@ -46,22 +44,32 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * }</pre>
  *
  * <pre>
- *  browser ──HTTP/SSE──▶ StudioServer ──▶ ChatBuilder ──▶ model (env, Ollama or offline demo)
- *                         │   │                 ├──────▶ LocalSandbox  (&lt;data&gt;/apps/&lt;app&gt;)
- *                         │   └─ /published     │        JdbcStores    (&lt;data&gt;/db, H2)
- *                         └─ UI (classpath)     └──────▶ DraftRuntime / Publisher (static or Vite;
- *                                                          a preview server per app)
+ *  browser ──HTTP/SSE──▶ Spring Boot (Tomcat) ──▶ ChatBuilder ──▶ model (env, Ollama or offline demo)
+ *                         │ starter: /admin API        ├──────▶ LocalSandbox  (&lt;data&gt;/apps/&lt;app&gt;)
+ *                         │ StudioController: /admin/studio, JdbcStores    (&lt;data&gt;/db, H2 DataSource)
+ *                         │   templates, file, UI      └──────▶ DraftRuntime / Publisher (static or Vite;
+ *  site port ◀── PublishedSites (/published, CSP)                 a preview server per app, own origin)
  * </pre>
  *
- * <p>The API has no authentication: the studio listens on 127.0.0.1 unless told otherwise.
+ * <p>The studio listens on 127.0.0.1 unless told otherwise; the starter's guard checks Host,
+ * Origin and content type, and beyond loopback requires its access token.
  */
 public final class Studio implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Studio.class);
+  /** The studio is one person's tool on its own loopback port, not a Spring Security host. */
+  private static final String SECURITY_EXCLUDED = String.join(",",
+      "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+      "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+      "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+      "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+      "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration");
+
+  private final ConfigurableApplicationContext context;
   private final ChatBuilder chatBuilder;
-  private final HttpServer server;
-  private final ExecutorService httpThreads;
-  private final JdbcConnectionPool pool;
-  private final LocalSandboxProvider sandboxes;
+  private final List<AutoCloseable> parts;
+  private final PublishedSites sites;
+  private final String host;
+  private final int port;
   private final String modelName;
   private final boolean demo;
   private final boolean isolated;
@@ -73,24 +81,23 @@ public final class Studio implements AutoCloseable {
     ModelClient model = b.model != null ? b.model : new DemoModel();
     this.modelName = model.name();
     this.isolated = !b.unisolated;
+    this.host = b.host;
     if (b.unisolated) {
       LOG.warn("STUDIO RUNS APP CODE UNISOLATED (--unisolated): npm, dev servers, builds and the agent's commands "
           + "run as plain processes of this machine, with its files, environment and network");
     }
-    this.pool = JdbcConnectionPool.create("jdbc:h2:file:" + dataDir.resolve("db").resolve("studio") + ";WRITE_DELAY=0", "sa", "");
-    pool.setMaxConnections(16);
     List<AutoCloseable> opened = new ArrayList<>();
-    opened.add(pool::dispose);
     try {
-      JdbcStores stores = JdbcStores.builder(pool).build();
       boolean unisolated = b.unisolated;
-      this.sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"),
+      LocalSandboxProvider sandboxes = LocalSandboxProvider.create(dataDir.resolve("apps"),
           sb -> configureSandbox(sb.policy(CommandPolicy.defaults()), unisolated));
       opened.add(sandboxes);
       Clock clock = Clock.systemUTC();
       DraftRuntime devServer = b.draftRuntime;
       Publisher build = b.publisher;
-      List<AppTemplate> templates = new ArrayList<>(b.templates);
+      List<AppTemplate> templates = new ArrayList<>();
+      templates.add(new StarterTemplate());
+      templates.addAll(b.templates);
       if (b.vite) {
         // Every npm, Vite and build process runs in the app's sandbox (or a build sandbox like it).
         devServer = ViteDraftRuntime.builder(sandboxes).installStateDirectory(dataDir.resolve("vite-installs")).build();
@@ -103,33 +110,65 @@ public final class Studio implements AutoCloseable {
       StaticPublisher copy = new StaticPublisher(dataDir.resolve("published"), clock);
       Publisher publisher = build != null ? PackageJsonSwitch.publishers(build, copy) : copy;
       StaticDraftRuntime staticDrafts = new StaticDraftRuntime(sandboxes::open, b.host, clock);
+      opened.add(staticDrafts);
       DraftRuntime drafts = devServer == null ? staticDrafts : PackageJsonSwitch.drafts(devServer, staticDrafts,
           appId -> sandboxes.open(appId).tryRead(PackageJsonSwitch.PACKAGE_JSON).isPresent());
-      ChatBuilder.Builder cb = ChatBuilder.builder()
-          .model(model)
-          .sandboxes(sandboxes)
-          .checkpointStore(stores.checkpointStore())
-          .conversationStore(stores.conversationStore())
-          .eventLog(stores.eventLog())
-          .appEventLog(stores.appEventLog())
-          .draftRuntime(drafts)
-          .publisher(publisher)
-          .template(new StarterTemplate());
-      templates.forEach(cb::template);
-      this.chatBuilder = cb.build();
-      opened.add(chatBuilder);
-      this.httpThreads = Executors.newCachedThreadPool(daemonThreads());
-      StudioServer handler = new StudioServer(chatBuilder, new StudioServer.Info(modelName, demo,
-          devServer == null ? "static" : "dev-server", isolated), publisher, b.heartbeat, b.maxRequestBytes);
-      this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
-      server.createContext("/", handler);
-      server.setExecutor(httpThreads);
-      server.start();
-    } catch (IOException | RuntimeException e) {
+      // Published sites get an origin of their own: their scripts must not reach the API.
+      this.sites = new PublishedSites(publisher, b.host, b.sitePort);
+      opened.add(sites);
+      StudioController.Info info = new StudioController.Info(modelName, demo, devServer == null ? "static" : "dev-server",
+          isolated);
+
+      Map<String, Object> properties = new LinkedHashMap<>();
+      properties.put("server.address", b.host);
+      properties.put("server.port", b.port);
+      // Event streams stay open; a graceful shutdown would wait for them.
+      properties.put("server.shutdown", "immediate");
+      properties.put("spring.datasource.url", "jdbc:h2:file:" + dataDir.resolve("db").resolve("studio") + ";WRITE_DELAY=0");
+      properties.put("spring.datasource.username", "sa");
+      properties.put("spring.datasource.password", "");
+      properties.put("spring.web.resources.add-mappings", false);
+      properties.put("spring.autoconfigure.exclude", SECURITY_EXCLUDED);
+      properties.put("spring.jmx.enabled", false);
+      properties.put("chatbuilder.http.heartbeat", b.heartbeat.toMillis() + "ms");
+      properties.put("chatbuilder.http.max-request-bytes", b.maxRequestBytes);
+      properties.put("chatbuilder.http.max-chat-request-bytes", maxChatRequestBytes(b.maxRequestBytes));
+      properties.put("chatbuilder.http.default-template", StarterTemplate.ID);
+      b.accessToken.ifPresent(t -> properties.put("chatbuilder.http.access-token", t));
+      SpringApplication app = new SpringApplication(StudioApplication.class);
+      app.setWebApplicationType(WebApplicationType.SERVLET);
+      app.setBannerMode(Banner.Mode.OFF);
+      app.setLogStartupInfo(false);
+      app.setRegisterShutdownHook(false); // close() (StudioMain's hook) stops it, in order
+      app.setDefaultProperties(properties);
+      app.addInitializers(ctx -> {
+        var beans = ctx.getBeanFactory();
+        beans.registerSingleton("studioModel", model);
+        beans.registerSingleton("studioSandboxes", sandboxes);
+        beans.registerSingleton("studioDraftRuntime", drafts);
+        beans.registerSingleton("studioPublisher", publisher);
+        beans.registerSingleton("studioSiteUrls", sites);
+        beans.registerSingleton("studioInfo", info);
+        for (int i = 0; i < templates.size(); i++) {
+          beans.registerSingleton("studioTemplate" + i, templates.get(i));
+        }
+      });
+      this.context = app.run();
+      this.chatBuilder = context.getBean(ChatBuilder.class);
+      this.port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port", String.valueOf(b.port)));
+    } catch (RuntimeException e) {
       java.util.Collections.reverse(opened);
       closeAll(opened);
       throw e;
     }
+    java.util.Collections.reverse(opened);
+    this.parts = List.copyOf(opened);
+  }
+
+  /** The chat body's cap: other bodies' plus the base64 of the most image bytes a message may carry. */
+  private static long maxChatRequestBytes(int maxRequestBytes) {
+    long images = 4L * ((ChatInput.MAX_IMAGE_BYTES_TOTAL + 2) / 3);
+    return Math.min(Integer.MAX_VALUE, maxRequestBytes + images);
   }
 
   /** A studio keeping its database, sandboxes and published sites under {@code dataDir}. */
@@ -139,13 +178,17 @@ public final class Studio implements AutoCloseable {
 
   /** Where the UI is, e.g. {@code http://127.0.0.1:8080/}. */
   public URI url() {
-    InetSocketAddress address = server.getAddress();
-    String host = address.getAddress().isAnyLocalAddress() ? "localhost" : address.getHostString();
-    return URI.create("http://" + host + ":" + address.getPort() + "/");
+    String h = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
+    return URI.create("http://" + h + ":" + port + "/");
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return port;
+  }
+
+  /** The origin published sites are served from, e.g. {@code http://127.0.0.1:41234}: not the API's. */
+  public URI siteOrigin() {
+    return URI.create(sites.origin());
   }
 
   /** The facade behind the API, for hosts that add their own routes or tests that inspect state. */
@@ -172,19 +215,16 @@ public final class Studio implements AutoCloseable {
     return dataDir;
   }
 
-  /** Stops the server, cancels runs, closes sandboxes and the database. */
+  /**
+   * Stops the server and the Spring context: runs are cancelled and write their terminal events,
+   * then the database closes; then the preview and site servers and the sandboxes.
+   */
   @Override
   public void close() {
-    server.stop(0);
-    httpThreads.shutdownNow();
-    // Runs first (they write to the sandboxes and the database), the database last.
-    closeAll(List.of(chatBuilder, sandboxes, this::shutdownDatabase, pool::dispose));
-  }
-
-  private void shutdownDatabase() throws SQLException {
-    // Releases the database file at once, so another process (or a restarted studio) can open it.
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-      s.execute("SHUTDOWN");
+    try {
+      context.close();
+    } finally {
+      closeAll(parts);
     }
   }
 
@@ -207,20 +247,13 @@ public final class Studio implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "studio-http-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
   /** Configures a {@link Studio}. */
   public static final class Builder {
     private final Path dataDir;
     private String host = "127.0.0.1";
     private int port = 8080;
+    private int sitePort;
+    private java.util.Optional<String> accessToken = java.util.Optional.empty();
     private ModelClient model;
     private DraftRuntime draftRuntime;
     private Publisher publisher;
@@ -234,7 +267,10 @@ public final class Studio implements AutoCloseable {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
     }
 
-    /** The address to listen on (default 127.0.0.1: the API has no authentication). */
+    /**
+     * The address to listen on (default 127.0.0.1). Beyond loopback every API request needs the
+     * access token the starter logs at start.
+     */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host == null");
       return this;
@@ -246,6 +282,27 @@ public final class Studio implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0-65535");
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * The token every API request needs when the studio listens beyond loopback (default: a random
+     * one, logged at start). The UI sends it when opened with {@code ?token=<token>}.
+     */
+    public Builder accessToken(String accessToken) {
+      if (Objects.requireNonNull(accessToken, "accessToken == null").length() < 16) {
+        throw new IllegalArgumentException("accessToken must have at least 16 characters");
+      }
+      this.accessToken = java.util.Optional.of(accessToken);
+      return this;
+    }
+
+    /** The port published sites are served on (default 0: a free one); never the API's. */
+    public Builder sitePort(int sitePort) {
+      if (sitePort < 0 || sitePort > 65535) {
+        throw new IllegalArgumentException("sitePort must be 0-65535");
+      }
+      this.sitePort = sitePort;
       return this;
     }
 

@@ -9,10 +9,11 @@ import java.util.concurrent.CountDownLatch;
  * Starts the studio from the command line:
  *
  * <pre>
- * StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]
+ * StudioMain [--port N] [--site-port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]
  * </pre>
  *
- * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_HOST}
+ * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_SITE_PORT}
+ * (published sites, default 0: a free port), {@code CHATBUILDER_STUDIO_HOST}
  * (default 127.0.0.1), {@code CHATBUILDER_STUDIO_DATA} (default {@code .chatbuilder-studio}),
  * {@code CHATBUILDER_STUDIO_RUNTIME} (default {@code static}), {@code CHATBUILDER_STUDIO_UNISOLATED}
  * ({@code true} = {@code --unisolated}), and the model variables of {@link ModelSelection}. Runs
@@ -30,6 +31,7 @@ public final class StudioMain {
   public static void main(String[] args) throws InterruptedException {
     Map<String, String> env = System.getenv();
     int port = Integer.parseInt(env.getOrDefault("CHATBUILDER_STUDIO_PORT", "8080"));
+    int sitePort = Integer.parseInt(env.getOrDefault("CHATBUILDER_STUDIO_SITE_PORT", "0"));
     String host = env.getOrDefault("CHATBUILDER_STUDIO_HOST", "127.0.0.1");
     Path data = Path.of(env.getOrDefault("CHATBUILDER_STUDIO_DATA", ".chatbuilder-studio"));
     String runtime = env.getOrDefault("CHATBUILDER_STUDIO_RUNTIME", "static");
@@ -43,6 +45,7 @@ public final class StudioMain {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
+        case "--site-port" -> sitePort = Integer.parseInt(require(args[i], value));
         case "--host" -> host = require(args[i], value);
         case "--data" -> data = Path.of(require(args[i], value));
         case "--runtime" -> runtime = require(args[i], value);
@@ -51,7 +54,8 @@ public final class StudioMain {
     }
     Path dataDir = data.toAbsolutePath().normalize();
     ModelSelection.Choice choice = ModelSelection.fromEnvironment(env);
-    Studio.Builder builder = Studio.builder(dataDir).host(host).port(port).model(choice.model());
+    Studio.Builder builder = Studio.builder(dataDir).host(host).port(port).sitePort(sitePort)
+        .model(choice.model());
     if (unisolated) {
       builder.unisolated();
     }
@@ -72,13 +76,14 @@ public final class StudioMain {
     System.out.println("  preview:  " + runtime);
     System.out.println("  isolation: " + (studio.isolated() ? "bubblewrap" : "NONE: app code runs unisolated (--unisolated)"));
     System.out.println("  data:     " + studio.dataDir());
+    System.out.println("  sites:    " + studio.siteOrigin() + "/published/ (an origin of their own)");
     System.out.println("  open:     " + studio.url());
     System.out.println("Press Ctrl-C to stop.");
     stopped.await();
   }
 
   private static void usage() {
-    System.err.println("usage: StudioMain [--port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]");
+    System.err.println("usage: StudioMain [--port N] [--site-port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]");
     System.exit(2);
   }
 

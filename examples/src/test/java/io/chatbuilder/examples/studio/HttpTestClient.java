@@ -66,7 +66,8 @@ final class HttpTestClient {
   private Request request(String method, String path, String body, Map<String, String> headers) {
     Request.Builder b = new Request.Builder().url(base.resolve(path).toString());
     headers.forEach(b::header);
-    RequestBody requestBody = body == null ? (method.equals("POST") ? RequestBody.create(new byte[0], null) : null)
+    // A POST without a body is still declared JSON: the API refuses other state-changing requests with 415.
+    RequestBody requestBody = body == null ? (method.equals("POST") ? RequestBody.create(new byte[0], JSON_TYPE) : null)
         : RequestBody.create(body, JSON_TYPE);
     return b.method(method, requestBody).build();
   }

@@ -203,7 +203,7 @@ class StudioApiTest {
       assertThat(again.response.code()).isEqualTo(200);
       // The model waits at the gate until this stream has seen a heartbeat comment: idle streams stay alive.
       again.onComment = comment -> {
-        if (comment.equals(": heartbeat")) {
+        if (comment.equals(":heartbeat")) { // Spring's SseEmitter writes comments without a space
           gate.countDown();
         }
       };
@@ -331,14 +331,23 @@ class StudioApiTest {
     assertThat(first.get("success").asBoolean()).as(first.toString()).isTrue();
     assertThat(first.get("checkpoint_id").asText()).isEqualTo(head);
     assertThat(first.get("files").asInt()).isEqualTo(3);
+    // Published sites are served on an origin of their own, not the API's.
     String site = first.get("site_url").asText();
-    assertThat(site).isEqualTo("/published/shop/" + first.get("publish_id").asText() + "/");
-    assertThat(client.call("GET", site + "index.html").text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
-    assertThat(client.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
-    assertThat(client.call("GET", site + ".publish.json").status()).isEqualTo(404);
-    assertThat(client.call("GET", site + "..%2F..%2F..%2Fdb%2Fstudio.mv.db").status()).isEqualTo(404);
-    assertThat(client.call("GET", "/published/shop/pub_missing/index.html").status()).isEqualTo(404);
-    assertThat(client.call("GET", "/published/shop/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
+    assertThat(site).isEqualTo(studio.siteOrigin() + "/published/shop/" + first.get("publish_id").asText() + "/");
+    assertThat(studio.siteOrigin().getPort()).isNotEqualTo(studio.port());
+    HttpTestClient sites = new HttpTestClient(studio.siteOrigin());
+    HttpTestClient.Reply index = sites.call("GET", site + "index.html");
+    assertThat(index.text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
+    assertThat(index.headers().get("Content-Security-Policy")).contains("connect-src 'self'").contains("default-src 'self'");
+    assertThat(index.headers().get("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(sites.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
+    assertThat(sites.call("GET", site + ".publish.json").status()).isEqualTo(404);
+    assertThat(sites.call("GET", site + "..%2F..%2F..%2Fdb%2Fstudio.mv.db").status()).isEqualTo(404);
+    assertThat(sites.call("GET", "/published/shop/pub_missing/index.html").status()).isEqualTo(404);
+    assertThat(sites.call("GET", "/published/shop/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
+    assertThat(sites.call("GET", "/admin/apps").status()).as("the site origin serves no API").isEqualTo(404);
+    assertThat(client.call("GET", "/published/shop/" + first.get("publish_id").asText() + "/index.html").status())
+        .as("the API origin serves no sites").isEqualTo(404);
 
     chat("shop", "make it dark"); // publishing reads the checkpoint, not the draft
     JsonNode again = client.call("POST", "/admin/apps/shop/builder/publish", json("checkpoint_id", head)).json();
@@ -376,7 +385,10 @@ class StudioApiTest {
     HttpTestClient.Reply ui = client.call("GET", "/");
     assertThat(ui.text()).contains("ChatBuilder studio");
     assertThat(client.call("GET", "/ui/studio.js").contentType()).startsWith("text/javascript");
-    assertThat(client.call("GET", "/ui/..%2F..%2FStudio.class").status()).isEqualTo(404);
+    // Tomcat refuses an encoded '/' in a path before any handler sees it.
+    assertThat(client.call("GET", "/ui/..%2F..%2FStudio.class").status()).isEqualTo(400);
+    assertThat(client.call("GET", "/ui/../Studio.class").status()).isEqualTo(404);
+    assertThat(client.call("GET", "/ui/missing.js").status()).isEqualTo(404);
   }
 
   @Test
@@ -486,7 +498,7 @@ class StudioApiTest {
     JsonNode published = client.call("POST", "/admin/apps/site/builder/publish").json();
     assertThat(published.get("success").asBoolean()).as(published.toString()).isTrue();
     assertThat(published.get("build_log").asText()).contains("[chatbuilder] vite build");
-    HttpTestClient.Reply site = client.call("GET", published.get("site_url").asText());
+    HttpTestClient.Reply site = new HttpTestClient(studio.siteOrigin()).call("GET", published.get("site_url").asText());
     assertThat(site.status()).isEqualTo(200);
     assertThat(site.text()).contains("<div id=\"app\"></div>");
   }

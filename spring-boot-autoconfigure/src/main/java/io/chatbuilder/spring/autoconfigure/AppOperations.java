@@ -41,11 +41,23 @@ final class AppOperations {
 
   private final ChatBuilder builder;
   private final AppAccessPolicy policy;
+  private final Optional<String> defaultTemplate;
+  private final PublishedSiteUrls siteUrls;
   private final ApiJson json = new ApiJson();
 
   AppOperations(ChatBuilder builder, AppAccessPolicy policy) {
+    this(builder, policy, Optional.empty(), result -> Optional.empty());
+  }
+
+  /**
+   * @param defaultTemplate the template of an app created without one; the first by id when empty
+   * @param siteUrls where published sites are served, for {@code site_url}
+   */
+  AppOperations(ChatBuilder builder, AppAccessPolicy policy, Optional<String> defaultTemplate, PublishedSiteUrls siteUrls) {
     this.builder = Objects.requireNonNull(builder, "builder == null");
     this.policy = Objects.requireNonNull(policy, "policy == null");
+    this.defaultTemplate = Objects.requireNonNull(defaultTemplate, "defaultTemplate == null");
+    this.siteUrls = Objects.requireNonNull(siteUrls, "siteUrls == null");
   }
 
   ApiJson json() {
@@ -68,7 +80,7 @@ final class AppOperations {
 
   ObjectNode createApp(AppPrincipal principal, String appId, Optional<String> template) {
     authorize(principal, appId, AppAction.CREATE);
-    String templateId = template.orElseGet(() -> builder.templates().keySet().stream().sorted().findFirst()
+    String templateId = template.or(() -> defaultTemplate).orElseGet(() -> builder.templates().keySet().stream().sorted().findFirst()
         .orElseThrow(() -> new InvalidArgumentException("no templates are registered: define an AppTemplate bean")));
     Checkpoint initial = builder.createApp(appId, templateId);
     ObjectNode o = json.object().put("app_id", appId).put("template_id", templateId);
@@ -397,6 +409,9 @@ final class AppOperations {
         .put("duration_ms", r.duration().toMillis());
     r.error().ifPresent(e -> o.put("error", e));
     r.outputLocation().ifPresent(l -> o.put("output_location", l));
+    if (r.success()) {
+      siteUrls.siteUrl(r).ifPresent(u -> o.put("site_url", u));
+    }
     return o;
   }
 

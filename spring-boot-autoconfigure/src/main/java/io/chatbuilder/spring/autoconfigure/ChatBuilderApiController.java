@@ -9,11 +9,8 @@ import io.chatbuilder.core.access.AppPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -27,13 +24,13 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * The HTTP API of DESIGN §3.4 under {@code chatbuilder.http.base-path} (default {@code /admin}),
  * with the JSON shapes of the studio's API. Every endpoint asks the {@link AppAccessPolicy} first;
- * errors are {@code {"code","message"}} with {@link io.chatbuilder.core.ErrorCode#httpStatus()}; the operations themselves
+ * errors are {@code {"code","message"}} with {@link io.chatbuilder.core.ErrorCode#httpStatus()}
+ * ({@link ApiExceptionResolver}, for every controller under the base path); the operations themselves
  * are {@link AppOperations}, shared with the MCP tools.
  */
 @RestController
 @RequestMapping("${chatbuilder.http.base-path:/admin}")
 final class ChatBuilderApiController {
-  private static final Logger LOG = LoggerFactory.getLogger(ChatBuilderApiController.class);
 
   private final AppOperations ops;
   private final PrincipalResolver principals;
@@ -248,17 +245,6 @@ final class ChatBuilderApiController {
     AppPrincipal principal = principals.resolve(request);
     ops.authorize(principal, appId, AppAction.READ);
     return ok(ops.publishes(principal, appId, positive("limit", limit, 20)));
-  }
-
-  // ------------------------------------------------------------------ errors
-
-  @ExceptionHandler(RuntimeException.class)
-  ResponseEntity<String> onError(HttpServletRequest request, RuntimeException e) {
-    ApiErrors.ApiError error = ApiErrors.of(e);
-    if (error.unexpected()) {
-      LOG.warn("request {} {} failed", request.getMethod(), request.getRequestURI(), e);
-    }
-    return json(error.status(), json.error(error.code(), error.message()));
   }
 
   // ------------------------------------------------------------------ helpers

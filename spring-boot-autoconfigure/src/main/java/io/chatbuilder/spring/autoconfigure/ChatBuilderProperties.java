@@ -116,6 +116,8 @@ public record ChatBuilderProperties(
    *     four, 8 MiB together, as base64), default 12 MiB
    * @param accessToken the token required when the server listens beyond loopback without Spring
    *     Security; a random one is made and logged at start when not set
+   * @param defaultTemplate the template of an app created without {@code template_id}; the first
+   *     template by id when not set
    */
   public record Http(
       @DefaultValue("true") boolean enabled,
@@ -127,7 +129,8 @@ public record ChatBuilderProperties(
       @DefaultValue("1024") int streamQueueCapacity,
       @DefaultValue("1048576") int maxRequestBytes,
       @DefaultValue("12582912") int maxChatRequestBytes,
-      Optional<String> accessToken) {
+      Optional<String> accessToken,
+      Optional<String> defaultTemplate) {
     public Http {
       Objects.requireNonNull(basePath, "basePath == null");
       if (!basePath.startsWith("/") || basePath.endsWith("/") || basePath.contains("*") || basePath.contains("{")) {
@@ -151,6 +154,7 @@ public record ChatBuilderProperties(
         throw new IllegalArgumentException("chatbuilder.http.max-chat-request-bytes must be >= 1024");
       }
       accessToken = Objects.requireNonNullElse(accessToken, Optional.<String>empty()).filter(s -> !s.isBlank());
+      defaultTemplate = Objects.requireNonNullElse(defaultTemplate, Optional.<String>empty()).filter(s -> !s.isBlank());
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -93,8 +94,17 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  AppOperations chatBuilderAppOperations(ChatBuilder chatBuilder, AppAccessPolicy policy) {
-    return new AppOperations(chatBuilder, policy);
+  AppOperations chatBuilderAppOperations(ChatBuilder chatBuilder, AppAccessPolicy policy, ChatBuilderProperties properties,
+      ObjectProvider<PublishedSiteUrls> siteUrls) {
+    return new AppOperations(chatBuilder, policy, properties.http().defaultTemplate(),
+        siteUrls.getIfAvailable(() -> result -> Optional.empty()));
+  }
+
+  /** Every failure under the base path (a host's own controllers there too) answers as {@code {"code","message"}}. */
+  @Bean
+  @ConditionalOnMissingBean
+  ApiExceptionResolver chatBuilderApiExceptionResolver(ChatBuilderProperties properties) {
+    return new ApiExceptionResolver(properties.http().basePath());
   }
 
   @Bean

@@ -77,8 +77,13 @@ final class HttpGuard extends OncePerRequestFilter implements Ordered {
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
+    return !underBasePath(request, basePath);
+  }
+
+  /** Whether the request is for the API: its base path or below, a host's own controllers there too. */
+  static boolean underBasePath(HttpServletRequest request, String basePath) {
     String path = request.getRequestURI().substring(request.getContextPath().length());
-    return !(path.equals(basePath) || path.startsWith(basePath + "/"));
+    return path.equals(basePath) || path.startsWith(basePath + "/");
   }
 
   @Override
@@ -124,7 +129,7 @@ final class HttpGuard extends OncePerRequestFilter implements Ordered {
       // A DELETE (the MCP client ending its session) has no body, and no foreign page can send one
       // without a CORS preflight this API never answers; POST, PUT and PATCH must be JSON.
       if (!request.getMethod().equals("DELETE") && !isJson(request.getContentType())) {
-        refuse(response, 415, "unsupported_media_type",
+        refuse(response, 415, ApiErrors.UNSUPPORTED_MEDIA_TYPE,
             "state-changing requests must be 'Content-Type: application/json', not '" + request.getContentType() + "'");
         return;
       }

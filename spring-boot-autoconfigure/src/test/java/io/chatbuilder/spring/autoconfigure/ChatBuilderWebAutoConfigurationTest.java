@@ -37,7 +37,72 @@ class ChatBuilderWebAutoConfigurationTest {
   void aServletAppGetsTheApiTheGuardAndThePolicy() {
     web().run(context -> assertThat(context).hasSingleBean(ChatBuilderApiController.class).hasSingleBean(HttpGuard.class)
         .hasSingleBean(ApiContractsController.class).hasSingleBean(AppOperations.class)
-        .hasSingleBean(EventStreams.class).hasSingleBean(AppAccessPolicy.class).hasSingleBean(PrincipalResolver.class));
+        .hasSingleBean(EventStreams.class).hasSingleBean(AppAccessPolicy.class).hasSingleBean(PrincipalResolver.class)
+        .hasSingleBean(ApiExceptionResolver.class));
+  }
+
+  @Test
+  void defaultTemplateNamesTheTemplateOfAnAppCreatedWithoutOneAndSiteUrlsFillSiteUrl() {
+    io.chatbuilder.core.runtime.Publisher publisher = new io.chatbuilder.core.runtime.Publisher() {
+      @Override
+      public io.chatbuilder.core.runtime.PublishResult publish(String appId, io.chatbuilder.core.checkpoint.Checkpoint checkpoint,
+          io.chatbuilder.core.checkpoint.CheckpointStore store, io.chatbuilder.core.runtime.StatusListener listener) {
+        return new io.chatbuilder.core.runtime.PublishResult("pub_1", appId, checkpoint.id(), checkpoint.resultRevisionId(), true,
+            new java.util.TreeMap<>(), "hash", "", java.util.Optional.empty(), java.util.Optional.empty(),
+            java.time.Instant.EPOCH, java.time.Duration.ZERO);
+      }
+
+      @Override
+      public java.util.Optional<io.chatbuilder.core.runtime.PublishResult> find(String appId, String publishId) {
+        return java.util.Optional.empty();
+      }
+
+      @Override
+      public java.util.List<io.chatbuilder.core.runtime.PublishResult> list(String appId, int limit) {
+        return java.util.List.of();
+      }
+    };
+    io.chatbuilder.core.runtime.AppTemplate second = new io.chatbuilder.core.runtime.AppTemplate() {
+      @Override
+      public String id() {
+        return "zzz-second";
+      }
+
+      @Override
+      public String description() {
+        return "sorts after plain";
+      }
+
+      @Override
+      public java.util.SortedMap<String, byte[]> files() {
+        return new java.util.TreeMap<>(java.util.Map.of("second.html", new byte[] {'2'}));
+      }
+    };
+    web().withPropertyValues("chatbuilder.sandbox.isolation=unisolated", "chatbuilder.store.enabled=false")
+        .withBean(AppAccessPolicy.class, AppAccessPolicy::allowAll)
+        .withBean("plain", io.chatbuilder.core.runtime.AppTemplate.class, Fixtures::template)
+        .withBean("second", io.chatbuilder.core.runtime.AppTemplate.class, () -> second)
+        .withBean(io.chatbuilder.core.runtime.Publisher.class, () -> publisher)
+        .run(context -> {
+          AppOperations ops = context.getBean(AppOperations.class);
+          // Without the property: the first template by id; no PublishedSiteUrls bean: no site_url.
+          assertThat(ops.createApp(SOMEONE, "a", java.util.Optional.empty()).get("template_id").asText()).isEqualTo("plain");
+          assertThat(ops.publish(SOMEONE, "a", java.util.Optional.empty()).has("site_url")).isFalse();
+        });
+    web().withPropertyValues("chatbuilder.sandbox.isolation=unisolated", "chatbuilder.store.enabled=false",
+            "chatbuilder.http.default-template=zzz-second")
+        .withBean(AppAccessPolicy.class, AppAccessPolicy::allowAll)
+        .withBean("plain", io.chatbuilder.core.runtime.AppTemplate.class, Fixtures::template)
+        .withBean("second", io.chatbuilder.core.runtime.AppTemplate.class, () -> second)
+        .withBean(io.chatbuilder.core.runtime.Publisher.class, () -> publisher)
+        .withBean(PublishedSiteUrls.class, () -> r -> java.util.Optional.of("http://sites.example/" + r.appId() + "/" + r.publishId() + "/"))
+        .run(context -> {
+          AppOperations ops = context.getBean(AppOperations.class);
+          assertThat(ops.createApp(SOMEONE, "b", java.util.Optional.empty()).get("template_id").asText()).isEqualTo("zzz-second");
+          assertThat(ops.createApp(SOMEONE, "c", java.util.Optional.of("plain")).get("template_id").asText()).isEqualTo("plain");
+          assertThat(ops.publish(SOMEONE, "b", java.util.Optional.empty()).get("site_url").asText())
+              .isEqualTo("http://sites.example/b/pub_1/");
+        });
   }
 
   @Test

@@ -60,10 +60,24 @@ class HttpApiTest {
       return Fixtures.template();
     }
 
+    /** A host's own endpoint under the base path: the guard and the API's error answers cover it too. */
+    @Bean
+    HostEndpoint hostEndpoint() {
+      return new HostEndpoint();
+    }
+
     /** Spring Security's core is on this module's test class path, so the default policy would deny. */
     @Bean
     AppAccessPolicy policy() {
       return AppAccessPolicy.allowAll();
+    }
+  }
+
+  @org.springframework.web.bind.annotation.RestController
+  static class HostEndpoint {
+    @org.springframework.web.bind.annotation.PostMapping("/admin/host-extra/{id}")
+    String extra(@org.springframework.web.bind.annotation.PathVariable String id) {
+      throw new io.chatbuilder.core.NotFoundException("no extra '" + id + "'");
     }
   }
 
@@ -224,6 +238,35 @@ class HttpApiTest {
       }
     }
     assertThat(chatBuilder.runIds(app, 10)).isEmpty();
+  }
+
+  @Test
+  void noSuchRouteAWrongMethodAndAHostEndpointUnderTheBasePathAnswerWithTheApiErrorShape() throws Exception {
+    try (Response r = get("/nothing-here", Map.of())) {
+      assertThat(r.code()).isEqualTo(404);
+      assertThat(r.header("Content-Type")).startsWith("application/json");
+      JsonNode body = MAPPER.readTree(r.body().string());
+      assertThat(body.path("code").asText()).isEqualTo("not_found");
+      assertThat(body.path("message").asText()).isNotBlank();
+    }
+    try (Response r = get("/apps/some-app/builder/undo", Map.of())) {
+      assertThat(r.code()).isEqualTo(405);
+      assertThat(r.header("Allow")).contains("POST");
+      assertThat(MAPPER.readTree(r.body().string()).path("code").asText()).isEqualTo("method_not_allowed");
+    }
+    try (Response r = post("/host-extra/x", "{}", Map.of(), JSON)) {
+      assertThat(r.code()).isEqualTo(404);
+      assertThat(MAPPER.readTree(r.body().string()).path("message").asText()).isEqualTo("no extra 'x'");
+    }
+    try (Response r = post("/host-extra/x", "{}", Map.of("Origin", "http://evil.example"), JSON)) {
+      assertThat(r.code()).isEqualTo(403);
+    }
+    // Outside the base path the application's own error handling answers, not the API's.
+    Request outside = new Request.Builder().url(own() + "/elsewhere").build();
+    try (Response r = http.newCall(outside).execute()) {
+      assertThat(r.code()).isEqualTo(404);
+      assertThat(r.body().string()).doesNotContain("\"code\":\"not_found\"");
+    }
   }
 
   @Test

@@ -22,8 +22,13 @@ class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+// Beyond loopback the API needs the access token the studio logged at start: open the UI with
+// ?token=<token> and every request carries it.
+const accessToken = new URLSearchParams(location.search).get('token');
+const authorized = (headers) => (accessToken ? { ...headers, Authorization: `Bearer ${accessToken}` } : headers);
+
 async function api(method, path, body) {
-  const init = { method, headers: {} };
+  const init = { method, headers: authorized({}) };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -102,7 +107,7 @@ async function follow(appId, runId, firstResponse) {
       if (!response) {
         const run = runState(runId);
         response = await fetch(`/admin/apps/${encodeURIComponent(appId)}/builder/runs/${encodeURIComponent(runId)}/events`,
-          { headers: { 'Last-Event-ID': String(run.lastSeq) } });
+          { headers: authorized({ 'Last-Event-ID': String(run.lastSeq) }) });
         if (!response.ok) {
           const err = await response.json().catch(() => ({}));
           throw new ApiError(response.status, err.code, err.message);
@@ -459,7 +464,7 @@ async function sendChat(message) {
   try {
     response = await fetch(builderPath('chat/stream'), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      headers: authorized({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
       body: JSON.stringify(body),
     });
   } finally {
@@ -696,6 +701,11 @@ function reachable(url) {
 function refreshPreview() {
   if (!state.previewUrl) return;
   const frame = $('preview');
+  // The preview's scripts get its own origin's storage (allow-same-origin) only when that origin is
+  // not this page's: a same-origin frame with scripts and allow-same-origin could lift its sandbox.
+  const sandbox = new URL(state.previewUrl, location.href).origin === location.origin
+    ? 'allow-scripts allow-forms' : 'allow-scripts allow-same-origin allow-forms';
+  if (frame.getAttribute('sandbox') !== sandbox) frame.setAttribute('sandbox', sandbox); // applies from the next load
   frame.dataset.loads = String(Number(frame.dataset.loads || 0) + 1);
   frame.src = `${state.previewUrl}${state.previewUrl.includes('?') ? '&' : '?'}v=${frame.dataset.loads}`;
 }
@@ -743,7 +753,8 @@ function followApp(appId) {
   const stats = window.studioAppStream;
   Object.assign(stats, { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 });
   // From the start: the backlog only costs a coalesced refresh, and runs in it that ended are not followed.
-  const source = new EventSource(`/admin/apps/${encodeURIComponent(appId)}/events`);
+  const source = new EventSource(`/admin/apps/${encodeURIComponent(appId)}/events`
+    + (accessToken ? `?token=${encodeURIComponent(accessToken)}` : ''));
   appStream.source = source;
   const onAppEvent = (frame) => {
     if (appStream.source !== source || appId !== state.appId) return;

@@ -1,0 +1,147 @@
+package io.chatbuilder.examples.studio;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.runtime.PublishResult;
+import io.chatbuilder.core.runtime.Publisher;
+import io.chatbuilder.spring.autoconfigure.PublishedSiteUrls;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Serves published sites at {@code /published/<app>/<publish id>/<path>} on a port of their own,
+ * so a site's scripts run on an origin other than the studio's API and UI (they cannot read its
+ * answers, and their requests to it are cross-origin: refused by its Origin check). Every file gets
+ * a {@code Content-Security-Policy} that lets the site talk only to its own origin, and
+ * {@code X-Content-Type-Options: nosniff}. Only files a successful publish wrote are served.
+ */
+final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
+  private final Publisher publisher;
+  private final HttpServer server;
+  private final ExecutorService threads;
+  private final String origin;
+
+  PublishedSites(Publisher publisher, String host, int port) {
+    this.publisher = publisher;
+    AtomicInteger n = new AtomicInteger();
+    this.threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "studio-sites-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      this.server = HttpServer.create(new InetSocketAddress(host, port), 32);
+    } catch (IOException e) {
+      threads.shutdownNow();
+      throw new UncheckedIOException("cannot listen for published sites on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    server.createContext("/", this::serve);
+    server.setExecutor(threads);
+    server.start();
+    InetSocketAddress bound = server.getAddress();
+    String urlHost = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
+    this.origin = "http://" + (urlHost.contains(":") ? "[" + urlHost + "]" : urlHost) + ":" + bound.getPort();
+  }
+
+  /** The sites' origin, e.g. {@code http://127.0.0.1:41234}. */
+  String origin() {
+    return origin;
+  }
+
+  @Override
+  public Optional<String> siteUrl(PublishResult result) {
+    return siteDirectory(result.appId(), result.publishId())
+        .map(dir -> origin + "/published/" + result.appId() + "/" + result.publishId() + "/");
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    threads.shutdownNow();
+  }
+
+  private void serve(HttpExchange exchange) throws IOException {
+    try {
+      String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        text(exchange, 405, "published sites are read-only");
+        return;
+      }
+      List<String> p = segments(exchange.getRequestURI().getRawPath());
+      if (p.size() < 3 || !p.get(0).equals("published")) {
+        text(exchange, 404, "published URLs are /published/<app>/<publish id>/<path>");
+        return;
+      }
+      Optional<Path> site = siteDirectory(p.get(1), p.get(2));
+      if (site.isEmpty()) {
+        text(exchange, 404, "app " + p.get(1) + " has no published site '" + p.get(2) + "'");
+        return;
+      }
+      String path = p.size() == 3 ? "index.html" : String.join("/", p.subList(3, p.size()));
+      Path file = site.get().resolve(path).normalize();
+      if (!file.startsWith(site.get()) || path.startsWith(".") || path.contains("/.") || !Files.isRegularFile(file)) {
+        text(exchange, 404, "publish " + p.get(2) + " has no file " + path);
+        return;
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      exchange.getResponseHeaders().set("Content-Type", StaticFiles.contentType(path));
+      exchange.getResponseHeaders().set("Content-Security-Policy", StaticFiles.publishedSitePolicy());
+      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+      boolean head = method.equals("HEAD");
+      exchange.sendResponseHeaders(200, head || bytes.length == 0 ? -1 : bytes.length);
+      if (!head) {
+        exchange.getResponseBody().write(bytes);
+      }
+    } catch (IllegalArgumentException e) { // also InvalidPathException
+      text(exchange, 404, "no such file");
+    } finally {
+      exchange.close();
+    }
+  }
+
+  /** The directory a successful publish wrote its site to, when it is a local directory. */
+  private Optional<Path> siteDirectory(String appId, String publishId) {
+    return publisher.find(appId, publishId).filter(PublishResult::success).flatMap(PublishResult::outputLocation)
+        .flatMap(location -> {
+          try {
+            Path dir = Path.of(location);
+            return dir.isAbsolute() && Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+          } catch (InvalidPathException e) {
+            return Optional.empty();
+          }
+        });
+  }
+
+  private static List<String> segments(String rawPath) {
+    List<String> out = new ArrayList<>();
+    for (String s : rawPath.split("/")) {
+      if (!s.isEmpty()) {
+        out.add(URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static void text(HttpExchange exchange, int status, String message) throws IOException {
+    byte[] body = message.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
+  }
+}

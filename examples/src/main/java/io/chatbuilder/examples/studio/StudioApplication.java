@@ -1,0 +1,34 @@
+package io.chatbuilder.examples.studio;
+
+import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.spring.autoconfigure.PrincipalResolver;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The studio as a Spring Boot application on the ChatBuilder starter. {@link Studio} registers its
+ * parts (model, sandboxes, draft runtime, publisher, templates, site URLs) as beans before the
+ * context starts, so the starter's {@code @ConditionalOnMissingBean} beans back off for them; the
+ * starter adds the stores on the H2 {@code DataSource}, the facade and the HTTP API. No component
+ * scan: the sample Spring host beside it in this module stays out.
+ */
+@SpringBootConfiguration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+class StudioApplication {
+  /**
+   * One person's tool: whoever reaches the API may use every app. It listens on loopback unless
+   * told otherwise; beyond loopback the starter requires its access token on every API request.
+   */
+  @Bean
+  AppAccessPolicy studioAccessPolicy() {
+    return AppAccessPolicy.allowAll();
+  }
+
+  @Bean
+  StudioController studioController(ChatBuilder chatBuilder, AppAccessPolicy policy, PrincipalResolver principals,
+      StudioController.Info info) {
+    return new StudioController(chatBuilder, policy, principals, info);
+  }
+}
