@@ -49,6 +49,7 @@ final class McpConnection implements AutoCloseable {
   private final Consumer<List<McpSchema.Tool>> toolsChanged;
   private final Deque<String> stderr = new ArrayDeque<>();
   private final Object lock = new Object();
+  private final Map<CompletableFuture<?>, McpAsyncClient> inFlight = new ConcurrentHashMap<>();
   private McpAsyncClient client; // null: down, the next call connects
   private String lastFault = "";
   private boolean closed;
@@ -79,14 +80,23 @@ final class McpConnection implements AutoCloseable {
   }
 
   private McpAsyncClient connect() {
-    McpAsyncClient c = McpClient.async(transport())
+    if (config.transport() instanceof ServerConfig.Stdio s && !executable(s)) {
+      // The SDK starts the process on another thread and drops the failure: initialize would wait out its timeout.
+      throw new ChatBuilderException(ErrorCode.INTERNAL, config.describe() + " could not start: '" + s.command()
+          + "' is not an executable file" + (s.command().contains("/") ? "" : " on PATH"));
+    }
+    McpClientTransport transport = transport();
+    McpAsyncClient c = McpClient.async(transport)
         .clientInfo(new McpSchema.Implementation("chatbuilder", version()))
         .requestTimeout(longest(config.callTimeout(), config.initTimeout()))
         .initializationTimeout(config.initTimeout())
         .toolsChangeConsumer(tools -> Mono.fromRunnable(() -> toolsChanged.accept(tools)))
         .build();
     try {
-      await(c.initialize(), config.initTimeout(), null, "initialize");
+      await(c.initialize(), config.initTimeout(), null, "initialize", null);
+      if (transport instanceof StdioTransport stdio) {
+        stdio.process().ifPresent(p -> p.onExit().thenRun(() -> exited(c, p.exitValue())));
+      }
       return c;
     } catch (RuntimeException e) {
       closeQuietly(c);
@@ -105,7 +115,7 @@ final class McpConnection implements AutoCloseable {
     for (int page = 0; ; page++) {
       McpSchema.ListToolsResult result;
       try {
-        result = await(cursor == null ? c.listTools() : c.listTools(cursor), config.initTimeout(), null, "tools/list");
+        result = await(cursor == null ? c.listTools() : c.listTools(cursor), config.initTimeout(), null, "tools/list", c);
       } catch (RuntimeException e) {
         throw new ChatBuilderException(ErrorCode.INTERNAL, config.describe() + " could not list its tools: " + e.getMessage(), e);
       }
@@ -127,7 +137,7 @@ final class McpConnection implements AutoCloseable {
   McpSchema.CallToolResult call(String tool, Map<String, Object> arguments, Cancellation cancellation) {
     McpAsyncClient c = current();
     try {
-      return await(c.callTool(new McpSchema.CallToolRequest(tool, arguments)), config.callTimeout(), cancellation, tool);
+      return await(c.callTool(new McpSchema.CallToolRequest(tool, arguments)), config.callTimeout(), cancellation, tool, c);
     } catch (TimeoutException e) {
       throw new TimeoutException(tool + " on MCP server '" + config.name() + "' timed out after " + human(config.callTimeout())
           + "; the call was cancelled", e);
@@ -177,8 +187,11 @@ final class McpConnection implements AutoCloseable {
    * Waits for a reply within the timeout, giving up at once when the run is cancelled (disposing the
    * request). Timeouts become {@link TimeoutException}, JSON-RPC errors {@link McpRefusal}.
    */
-  private <T> T await(Mono<T> reply, Duration timeout, Cancellation cancellation, String what) {
+  private <T> T await(Mono<T> reply, Duration timeout, Cancellation cancellation, String what, McpAsyncClient owner) {
     CompletableFuture<T> future = reply.timeout(timeout).toFuture();
+    if (owner != null) {
+      inFlight.put(future, owner);
+    }
     Cancellation.Registration registration = cancellation == null ? () -> {} : cancellation.onCancel(() -> future.cancel(true));
     try (registration) {
       return future.get();
@@ -200,7 +213,20 @@ final class McpConnection implements AutoCloseable {
       }
       String message = McpError.aggregateExceptionMessages(cause);
       throw new IllegalStateException(message == null || message.isBlank() ? cause.toString() : abbreviate(message), cause);
+    } finally {
+      inFlight.remove(future);
     }
+  }
+
+  /** The stdio server's process ended: its requests in flight fail now, and the next call starts it again. */
+  private void exited(McpAsyncClient c, int code) {
+    String why = "the server process exited with code " + code;
+    inFlight.forEach((future, owner) -> {
+      if (owner == c) {
+        future.completeExceptionally(new IllegalStateException(why));
+      }
+    });
+    markDown(c, why);
   }
 
   private McpClientTransport transport() {
@@ -275,6 +301,27 @@ final class McpConnection implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.debug("{}: close failed: {}", config.name(), e.toString());
     }
+  }
+
+  private static boolean executable(ServerConfig.Stdio s) {
+    if (s.command().contains("/")) {
+      java.nio.file.Path p = java.nio.file.Path.of(s.command());
+      if (!p.isAbsolute() && s.workingDirectory().isPresent()) {
+        p = s.workingDirectory().get().resolve(p);
+      }
+      return java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p);
+    }
+    String path = s.env().getOrDefault("PATH", System.getenv("PATH"));
+    if (path == null) {
+      return true; // nothing to search: let the start report it
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      java.nio.file.Path p = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, s.command());
+      if (java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Duration longest(Duration a, Duration b) {

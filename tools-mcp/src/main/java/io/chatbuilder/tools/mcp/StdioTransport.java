@@ -22,6 +22,21 @@ final class StdioTransport extends StdioClientTransport {
     this.workingDirectory = workingDirectory;
   }
 
+  /**
+   * The server's process once it started. The SDK keeps it private and does not fail the requests
+   * in flight when it exits; the connection watches it to end them at once (a crash mid-call is
+   * then a clear error, not a wait for the call's timeout). Empty if this SDK version differs.
+   */
+  Optional<Process> process() {
+    try {
+      java.lang.reflect.Field field = StdioClientTransport.class.getDeclaredField("process");
+      field.setAccessible(true);
+      return Optional.ofNullable((Process) field.get(this));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   @Override
   protected ProcessBuilder getProcessBuilder() {
     ProcessBuilder builder = super.getProcessBuilder();
