@@ -3,10 +3,15 @@ package io.chatbuilder.tools.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.ErrorCode;
+import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.RunResult;
 import io.chatbuilder.core.TimeoutException;
 import io.chatbuilder.core.checkpoint.RunOutcome;
 import io.chatbuilder.core.event.Event;
+import io.chatbuilder.core.testing.InMemorySandbox;
+import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.tool.Tool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +88,36 @@ class McpToolSourceStdioTest {
       assertThat(run.toolResults().get(1).error()).isFalse();
       assertThat(run.toolResults().get(1).content()).as("a new server process answered")
           .isNotEqualTo(first.toolResults().get(0).content());
+    }
+  }
+
+  @Test
+  void cancellingTheRunEndsAHangingCallAtOnce() throws Exception {
+    try (McpToolSource source = server("normal").callTimeout(Duration.ofMinutes(5)).connect()) {
+      ScriptedModel model = ScriptedModel.builder()
+          .turn(t -> t.toolCall("test__hang", "{}")).turn(t -> t.text("Done.")).build();
+      ChatBuilder.Builder b = ChatBuilder.builder().model(model)
+          .sandboxes(appId -> InMemorySandbox.builder(appId).build());
+      source.tools().forEach(b::tool);
+      try (ChatBuilder chatBuilder = b.build()) {
+        CountDownLatch started = new CountDownLatch(1);
+        RunHandle run = chatBuilder.chat("mcp-app", "hang");
+        run.subscribe(0, e -> {
+          if (e instanceof Event.ToolStarted) {
+            started.countDown();
+          }
+        });
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        run.cancel();
+        RunResult result = run.completion().get(30, TimeUnit.SECONDS);
+        assertThat(result.outcome()).isEqualTo(RunOutcome.CANCELLED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+      }
+      // The connection survives a cancelled call.
+      assertThat(Agent.run(source.tools(), new String[] {"test__add", "{\"a\":2,\"b\":2}"}).toolResults().get(0).content())
+          .isEqualTo("4");
     }
   }
 
