@@ -175,10 +175,11 @@ final class McpConnection implements AutoCloseable {
 
   private void markDown(McpAsyncClient c, String why) {
     synchronized (lock) {
-      if (client == c) {
-        client = null;
-        lastFault = why == null ? "" : abbreviate(why);
+      if (client != c) {
+        return; // already replaced or closed (e.g. the exit that close() itself caused)
       }
+      client = null;
+      lastFault = why == null ? "" : abbreviate(why);
     }
     closeQuietly(c);
   }
