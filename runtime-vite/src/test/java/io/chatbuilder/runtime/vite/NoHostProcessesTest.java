@@ -31,6 +31,9 @@ class NoHostProcessesTest {
       "the host end of a service's bridge: socat joined to the sandbox's network namespace; no app code",
       "bench/src/main/java/io/chatbuilder/bench/Processes.java",
       "the benchmarks' peers (git, rg, grep; plain Vite for B13) on generated trees, run by whoever runs the benchmark; not part of the SDK",
+      "tools-mcp/src/main/java/io/chatbuilder/tools/mcp/StdioTransport.java",
+      "starts the stdio MCP servers the host configured (trusted host programs, like the host's own code), with a cleared"
+          + " environment; never app code",
       "testkit/src/main/java/io/chatbuilder/testkit/HostilePathsContract.java",
       "a contract suite's fixture: runs mkfifo to plant a FIFO in the test's own tree (Java has no API for it); no app code, only in tests");
 
