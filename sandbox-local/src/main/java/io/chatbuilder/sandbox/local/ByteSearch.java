@@ -1,0 +1,371 @@
+package io.chatbuilder.sandbox.local;
+
+import io.chatbuilder.core.NotFoundException;
+import io.chatbuilder.core.PathRefusedException;
+import io.chatbuilder.core.TimeoutException;
+import io.chatbuilder.core.TooLargeException;
+import io.chatbuilder.core.sandbox.SearchQuery;
+import io.chatbuilder.core.sandbox.SearchResult;
+import io.chatbuilder.core.sandbox.TextSearch;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * The parallel byte-level search: the same answers as feeding every file to one {@link TextSearch}
+ * in path order, found faster. Files are split into chunks run on a small pool; in each file a
+ * literal that every matching line must contain ({@link #requiredLiteral}) is looked for in the
+ * raw bytes first, and a file without it only gets the binary check (NUL in the first 8,000 bytes,
+ * strict UTF-8) that decides whether it counts as searched. A file with a hit is matched by its own
+ * TextSearch, so line splitting, case rules, context and the per-file limit are TextSearch's. The
+ * per-file results are then merged in path order exactly as one TextSearch would have stopped.
+ */
+final class ByteSearch {
+  /** Files per task: large enough to amortize scheduling, small enough to balance two cores. */
+  private static final int CHUNK = 48;
+  /** What TextSearch probes for NUL bytes (FileContent.decodeText). */
+  private static final int NUL_PROBE = 8000;
+
+  private ByteSearch() {}
+
+  /** One file's outcome: whether it was text, its matches (at most maxResults) and whether it had more. */
+  private record FileOutcome(boolean text, List<SearchResult.Match> matches, boolean truncated) {
+    static final FileOutcome SKIPPED = new FileOutcome(false, List.of(), false);
+    static final FileOutcome TEXT_NO_MATCH = new FileOutcome(true, List.of(), false);
+  }
+
+  static SearchResult search(SearchQuery query, SortedMap<String, FileStat> files, long maxFileBytes,
+      Function<String, Optional<byte[]>> reader, ExecutorService pool) {
+    TextSearch filter = TextSearch.start(query); // validates the pattern and globs first
+    long deadline = System.nanoTime() + query.timeLimit().toNanos();
+    List<String> paths = new ArrayList<>();
+    files.forEach((path, stat) -> {
+      if (filter.accepts(path) && stat.size() <= maxFileBytes) {
+        paths.add(path);
+      }
+    });
+    Prefilter prefilter = Prefilter.of(query);
+    List<Future<List<FileOutcome>>> tasks = new ArrayList<>();
+    for (int from = 0; from < paths.size(); from += CHUNK) {
+      List<String> chunk = paths.subList(from, Math.min(paths.size(), from + CHUNK));
+      tasks.add(pool.submit(() -> searchChunk(query, chunk, reader, prefilter, deadline)));
+    }
+    List<SearchResult.Match> matches = new ArrayList<>();
+    boolean truncated = false;
+    int filesSearched = 0;
+    try {
+      for (Future<List<FileOutcome>> task : tasks) {
+        if (truncated) {
+          task.cancel(true);
+          continue;
+        }
+        for (FileOutcome outcome : get(task)) {
+          if (!outcome.text()) {
+            continue;
+          }
+          filesSearched++;
+          int room = query.maxResults() - matches.size();
+          if (outcome.matches().size() > room || outcome.truncated()) {
+            matches.addAll(outcome.matches().subList(0, Math.min(room, outcome.matches().size())));
+            truncated = true;
+            break;
+          }
+          matches.addAll(outcome.matches());
+        }
+      }
+    } finally {
+      tasks.forEach(t -> t.cancel(true));
+    }
+    return new SearchResult(matches, truncated, filesSearched);
+  }
+
+  private static List<FileOutcome> get(Future<List<FileOutcome>> task) {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TimeoutException("search interrupted");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private static List<FileOutcome> searchChunk(SearchQuery query, List<String> chunk,
+      Function<String, Optional<byte[]>> reader, Prefilter prefilter, long deadline) {
+    List<FileOutcome> out = new ArrayList<>(chunk.size());
+    for (String path : chunk) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new TimeoutException("search stopped after " + query.timeLimit().toMillis()
+            + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
+      }
+      Optional<byte[]> bytes;
+      try {
+        bytes = reader.apply(path);
+      } catch (PathRefusedException | NotFoundException | TooLargeException e) {
+        bytes = Optional.empty(); // changed under us (a running command): skip, as if it were not there
+      }
+      if (bytes.isEmpty()) {
+        out.add(FileOutcome.SKIPPED);
+        continue;
+      }
+      byte[] content = bytes.get();
+      if (!prefilter.mayMatch(content)) {
+        out.add(isText(content) ? FileOutcome.TEXT_NO_MATCH : FileOutcome.SKIPPED);
+        continue;
+      }
+      TextSearch one = TextSearch.start(query);
+      one.searchFile(path, content);
+      SearchResult r = one.result();
+      out.add(r.filesSearched() == 0 ? FileOutcome.SKIPPED : new FileOutcome(true, r.matches(), r.truncated()));
+    }
+    return out;
+  }
+
+  /** FileContent.decodeText's rule on bytes: no NUL in the first 8,000 bytes and strict UTF-8. */
+  static boolean isText(byte[] b) {
+    int probe = Math.min(b.length, NUL_PROBE);
+    for (int i = 0; i < probe; i++) {
+      if (b[i] == 0) {
+        return false;
+      }
+    }
+    int i = 0;
+    int n = b.length;
+    while (i < n) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int need;
+      int min2 = 0x80;
+      int max2 = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) {
+          min2 = 0xA0;
+        } else if (c == 0xED) {
+          max2 = 0x9F; // no surrogates
+        }
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) {
+          min2 = 0x90;
+        } else if (c == 0xF4) {
+          max2 = 0x8F;
+        }
+      } else {
+        return false;
+      }
+      if (i + need >= n) {
+        return false; // cut off at the end
+      }
+      int second = b[i + 1] & 0xFF;
+      if (second < min2 || second > max2) {
+        return false;
+      }
+      for (int k = 2; k <= need; k++) {
+        int cont = b[i + k] & 0xFF;
+        if (cont < 0x80 || cont > 0xBF) {
+          return false;
+        }
+      }
+      i += need + 1;
+    }
+    return true;
+  }
+
+  /**
+   * A literal every matching line must contain, searched in the raw bytes with a Horspool skip
+   * table; {@link #NONE} when none can be derived safely (then every text file goes to TextSearch).
+   * For valid UTF-8, a string occurs in the text exactly when its UTF-8 bytes occur in the bytes.
+   */
+  static final class Prefilter {
+    static final Prefilter NONE = new Prefilter(null, false);
+
+    private final byte[] needle;
+    private final boolean asciiFold;
+    private final int[] skip;
+
+    private Prefilter(byte[] needle, boolean asciiFold) {
+      this.needle = needle;
+      this.asciiFold = asciiFold;
+      if (needle == null) {
+        this.skip = null;
+        return;
+      }
+      this.skip = new int[256];
+      java.util.Arrays.fill(skip, needle.length);
+      for (int i = 0; i < needle.length - 1; i++) {
+        int c = needle[i] & 0xFF;
+        skip[c] = needle.length - 1 - i;
+        if (asciiFold && c >= 'a' && c <= 'z') {
+          skip[c - 32] = needle.length - 1 - i;
+        }
+      }
+    }
+
+    static Prefilter of(SearchQuery query) {
+      String literal = requiredLiteral(query);
+      if (literal == null || literal.isEmpty()) {
+        return NONE;
+      }
+      if (!query.caseInsensitive()) {
+        return new Prefilter(literal.getBytes(StandardCharsets.UTF_8), false);
+      }
+      // Case-insensitive: only ASCII runs whose letters have no non-ASCII case variants in Java's
+      // rules (i: dotless ı and dotted İ, k: the Kelvin sign, s: long ſ), compared folding ASCII case.
+      String best = "";
+      StringBuilder run = new StringBuilder();
+      for (int i = 0; i <= literal.length(); i++) {
+        char c = i < literal.length() ? literal.charAt(i) : 0;
+        if (i < literal.length() && c < 0x80 && c != 0 && "iIkKsS".indexOf(c) < 0) {
+          run.append(Character.toLowerCase(c));
+        } else {
+          if (run.length() > best.length()) {
+            best = run.toString();
+          }
+          run.setLength(0);
+        }
+      }
+      return best.isEmpty() ? NONE : new Prefilter(best.getBytes(StandardCharsets.US_ASCII), true);
+    }
+
+    /**
+     * The literal: the whole pattern for a literal query; for a regex, the longest run of plain
+     * characters at the top level (no alternation there), each not followed by a quantifier.
+     */
+    static String requiredLiteral(SearchQuery query) {
+      String p = query.pattern();
+      if (!query.regex()) {
+        if (query.caseInsensitive()) {
+          // Java compares lower-cased text; keep only what lower-casing leaves as it is in ASCII.
+          return p.toLowerCase(Locale.ROOT);
+        }
+        return p;
+      }
+      if (p.contains("(?")) {
+        return null; // flags inside the pattern ((?i), (?x) ...) change what a plain character means
+      }
+      String best = "";
+      StringBuilder run = new StringBuilder();
+      int depth = 0;
+      for (int i = 0; i < p.length(); i++) {
+        char c = p.charAt(i);
+        boolean literalHere = false;
+        char lit = 0;
+        int next = i + 1;
+        if (c == '\\') {
+          if (i + 1 >= p.length()) {
+            return null;
+          }
+          char e = p.charAt(i + 1);
+          next = i + 2;
+          if (e < 0x80 && !Character.isLetterOrDigit(e)) {
+            literalHere = depth == 0;
+            lit = e;
+          } else if ("dDsSwWbBtnrfeahHvVRXAzZG".indexOf(e) < 0) {
+            // An escape with an argument (\x41, \u0041, \0, \1, \p{..}, \Q..\E, \k<..>): where it
+            // ends is not parsed here, so nothing after it is used.
+            return longer(best, run.toString());
+          }
+        } else if (c == '[') {
+          // skip the class: ']' first is a member; escapes inside
+          int j = i + 1;
+          if (j < p.length() && p.charAt(j) == '^') {
+            j++;
+          }
+          if (j < p.length() && p.charAt(j) == ']') {
+            j++;
+          }
+          int nested = 0;
+          for (; j < p.length(); j++) {
+            char x = p.charAt(j);
+            if (x == '\\') {
+              j++;
+            } else if (x == '[') {
+              nested++;
+            } else if (x == ']') {
+              if (nested == 0) {
+                break;
+              }
+              nested--;
+            }
+          }
+          next = j + 1;
+        } else if (c == '{') {
+          int close = p.indexOf('}', i);
+          next = close < 0 ? p.length() : close + 1; // a bounded repetition: its digits are no literal
+        } else if (c == '(') {
+          depth++;
+        } else if (c == ')') {
+          depth--;
+        } else if (c == '|') {
+          if (depth == 0) {
+            return null; // a top-level alternative need not contain anything
+          }
+        } else if (depth == 0 && "^$.*+?{}]".indexOf(c) < 0 && !Character.isSurrogate(c)) {
+          literalHere = true;
+          lit = c;
+        }
+        boolean quantified = next < p.length() && "*+?{".indexOf(p.charAt(next)) >= 0;
+        if (literalHere && !quantified) {
+          run.append(lit);
+        } else {
+          if (run.length() > best.length()) {
+            best = run.toString();
+          }
+          run.setLength(0);
+        }
+        i = next - 1;
+      }
+      if (run.length() > best.length()) {
+        best = run.toString();
+      }
+      return best;
+    }
+
+    private static String longer(String a, String b) {
+      return b.length() > a.length() ? b : a;
+    }
+
+    boolean mayMatch(byte[] hay) {
+      if (needle == null) {
+        return true;
+      }
+      int m = needle.length;
+      int last = m - 1;
+      int i = 0;
+      while (i + m <= hay.length) {
+        int j = last;
+        while (j >= 0 && same(hay[i + j], needle[j])) {
+          j--;
+        }
+        if (j < 0) {
+          return true;
+        }
+        i += skip[hay[i + last] & 0xFF];
+      }
+      return false;
+    }
+
+    private boolean same(byte h, byte n) {
+      if (h == n) {
+        return true;
+      }
+      return asciiFold && h >= 'A' && h <= 'Z' && h + 32 == n;
+    }
+  }
+}
