@@ -1,9 +1,6 @@
 package io.chatbuilder.sandbox.local;
 
-import io.chatbuilder.core.NotFoundException;
-import io.chatbuilder.core.PathRefusedException;
 import io.chatbuilder.core.TimeoutException;
-import io.chatbuilder.core.TooLargeException;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.sandbox.TextSearch;
@@ -11,12 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.SortedMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 
 /**
  * The parallel byte-level search: the same answers as feeding every file to one {@link TextSearch}
@@ -36,54 +30,75 @@ final class ByteSearch {
   private ByteSearch() {}
 
   /** One file's outcome: whether it was text, its matches (at most maxResults) and whether it had more. */
-  private record FileOutcome(boolean text, List<SearchResult.Match> matches, boolean truncated) {
-    static final FileOutcome SKIPPED = new FileOutcome(false, List.of(), false);
-    static final FileOutcome TEXT_NO_MATCH = new FileOutcome(true, List.of(), false);
+  private record FileOutcome(String path, boolean text, List<SearchResult.Match> matches, boolean truncated) {}
+
+  /** A file read by the source. */
+  private record FileBytes(String path, byte[] content) {}
+
+  /** Where the files come from: calls the visitor with each regular file that {@code wanted(path, size)} accepts. */
+  @FunctionalInterface
+  interface Source {
+    void readEach(java.util.function.BiPredicate<String, Long> wanted, ConfinedFiles.FileBytesVisitor visitor);
   }
 
-  static SearchResult search(SearchQuery query, SortedMap<String, FileStat> files, long maxFileBytes,
-      Function<String, Optional<byte[]>> reader, ExecutorService pool) {
+  static SearchResult search(SearchQuery query, long maxFileBytes, Source source, ExecutorService pool) {
     TextSearch filter = TextSearch.start(query); // validates the pattern and globs first
     long deadline = System.nanoTime() + query.timeLimit().toNanos();
-    List<String> paths = new ArrayList<>();
-    files.forEach((path, stat) -> {
-      if (filter.accepts(path) && stat.size() <= maxFileBytes) {
-        paths.add(path);
-      }
-    });
     Prefilter prefilter = Prefilter.of(query);
     List<Future<List<FileOutcome>>> tasks = new ArrayList<>();
-    for (int from = 0; from < paths.size(); from += CHUNK) {
-      List<String> chunk = paths.subList(from, Math.min(paths.size(), from + CHUNK));
-      tasks.add(pool.submit(() -> searchChunk(query, chunk, reader, prefilter, deadline)));
-    }
-    List<SearchResult.Match> matches = new ArrayList<>();
-    boolean truncated = false;
-    int filesSearched = 0;
+    List<FileBytes>[] chunk = new List[] {new ArrayList<>(CHUNK)};
     try {
+      // The reading thread walks and reads; the pool checks and matches chunks meanwhile.
+      source.readEach((path, size) -> size <= maxFileBytes && filter.accepts(path), (path, content) -> {
+        chunk[0].add(new FileBytes(path, content));
+        if (chunk[0].size() == CHUNK) {
+          List<FileBytes> full = chunk[0];
+          tasks.add(pool.submit(() -> searchChunk(query, full, prefilter, deadline)));
+          chunk[0] = new ArrayList<>(CHUNK);
+          if (tasks.size() > MAX_PENDING) {
+            get(tasks.get(tasks.size() - MAX_PENDING)); // bounds the bytes held while matching lags behind
+          }
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw timeout(query);
+        }
+      });
+      List<FileBytes> last = chunk[0];
+      tasks.add(pool.submit(() -> searchChunk(query, last, prefilter, deadline)));
+      List<FileOutcome> outcomes = new ArrayList<>();
       for (Future<List<FileOutcome>> task : tasks) {
-        if (truncated) {
-          task.cancel(true);
+        outcomes.addAll(get(task));
+      }
+      // The walk's order is per directory; one TextSearch sees files in path order.
+      outcomes.sort(java.util.Comparator.comparing(FileOutcome::path));
+      List<SearchResult.Match> matches = new ArrayList<>();
+      boolean truncated = false;
+      int filesSearched = 0;
+      for (FileOutcome outcome : outcomes) {
+        if (!outcome.text()) {
           continue;
         }
-        for (FileOutcome outcome : get(task)) {
-          if (!outcome.text()) {
-            continue;
-          }
-          filesSearched++;
-          int room = query.maxResults() - matches.size();
-          if (outcome.matches().size() > room || outcome.truncated()) {
-            matches.addAll(outcome.matches().subList(0, Math.min(room, outcome.matches().size())));
-            truncated = true;
-            break;
-          }
-          matches.addAll(outcome.matches());
+        filesSearched++;
+        int room = query.maxResults() - matches.size();
+        if (outcome.matches().size() > room || outcome.truncated()) {
+          matches.addAll(outcome.matches().subList(0, Math.min(room, outcome.matches().size())));
+          truncated = true;
+          break;
         }
+        matches.addAll(outcome.matches());
       }
+      return new SearchResult(matches, truncated, filesSearched);
     } finally {
       tasks.forEach(t -> t.cancel(true));
     }
-    return new SearchResult(matches, truncated, filesSearched);
+  }
+
+  /** Chunks in flight before the reading thread waits for the oldest. */
+  private static final int MAX_PENDING = 64;
+
+  private static TimeoutException timeout(SearchQuery query) {
+    return new TimeoutException("search stopped after " + query.timeLimit().toMillis()
+        + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
   }
 
   private static List<FileOutcome> get(Future<List<FileOutcome>> task) {
@@ -100,33 +115,21 @@ final class ByteSearch {
     }
   }
 
-  private static List<FileOutcome> searchChunk(SearchQuery query, List<String> chunk,
-      Function<String, Optional<byte[]>> reader, Prefilter prefilter, long deadline) {
+  private static List<FileOutcome> searchChunk(SearchQuery query, List<FileBytes> chunk, Prefilter prefilter, long deadline) {
     List<FileOutcome> out = new ArrayList<>(chunk.size());
-    for (String path : chunk) {
+    for (FileBytes file : chunk) {
       if (System.nanoTime() - deadline > 0) {
-        throw new TimeoutException("search stopped after " + query.timeLimit().toMillis()
-            + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
+        throw timeout(query);
       }
-      Optional<byte[]> bytes;
-      try {
-        bytes = reader.apply(path);
-      } catch (PathRefusedException | NotFoundException | TooLargeException e) {
-        bytes = Optional.empty(); // changed under us (a running command): skip, as if it were not there
-      }
-      if (bytes.isEmpty()) {
-        out.add(FileOutcome.SKIPPED);
-        continue;
-      }
-      byte[] content = bytes.get();
+      byte[] content = file.content();
       if (!prefilter.mayMatch(content)) {
-        out.add(isText(content) ? FileOutcome.TEXT_NO_MATCH : FileOutcome.SKIPPED);
+        out.add(new FileOutcome(file.path(), isText(content), List.of(), false));
         continue;
       }
       TextSearch one = TextSearch.start(query);
-      one.searchFile(path, content);
+      one.searchFile(file.path(), content);
       SearchResult r = one.result();
-      out.add(r.filesSearched() == 0 ? FileOutcome.SKIPPED : new FileOutcome(true, r.matches(), r.truncated()));
+      out.add(new FileOutcome(file.path(), r.filesSearched() == 1, r.matches(), r.truncated()));
     }
     return out;
   }

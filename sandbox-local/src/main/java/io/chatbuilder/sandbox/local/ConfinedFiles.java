@@ -842,6 +842,50 @@ final class ConfinedFiles {
    * mid-walk is skipped, never followed or blocked on.
    */
   private void walk(SecureDirectoryStream<Path> dir, String prefix, boolean recursive, WalkVisitor visitor) throws IOException {
+    walkHandles(dir, prefix, recursive, (d, name, path, attrs, isDirectory) -> visitor.visit(path, attrs, isDirectory));
+  }
+
+  /** {@link #walk}, also naming the directory handle each entry was stat'ed through and its name there. */
+  private interface HandleVisitor {
+    void visit(SecureDirectoryStream<Path> dir, String name, String path, PosixFileAttributes attrs, boolean isDirectory)
+        throws IOException;
+  }
+
+  /** What {@link #readEach} hands over: a file's path and bytes. */
+  @FunctionalInterface
+  interface FileBytesVisitor {
+    void visit(String path, byte[] content);
+  }
+
+  /**
+   * Reads every checkpointable regular file {@code wanted(path, size)} accepts, walking as
+   * {@link #statAll} does and opening each file through its directory's handle (one descent per
+   * directory instead of one per file, and no path stat): the same files, by the same confined
+   * rules, as statAll followed by {@link #read} of each. A file that became something else (a FIFO,
+   * a symlink) or grew over the limit between its stat and its open is skipped.
+   */
+  void readEach(java.util.function.BiPredicate<String, Long> wanted, FileBytesVisitor visitor) {
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      walkHandles(rootDir, "", true, (dir, name, path, attrs, isDirectory) -> {
+        if (isDirectory || !wanted.test(path, attrs.size())) {
+          return;
+        }
+        byte[] bytes;
+        try {
+          hook.at("open", path);
+          bytes = readAll(dir, name, path);
+        } catch (IOException | ChatBuilderException changedUnderUs) {
+          return;
+        }
+        visitor.visit(path, bytes);
+      });
+    } catch (IOException e) {
+      throw ioFailure("search the app files", e);
+    }
+  }
+
+  private void walkHandles(SecureDirectoryStream<Path> dir, String prefix, boolean recursive, HandleVisitor visitor)
+      throws IOException {
     for (String name : names(dir)) {
       // A top-level "~x" is a path normalize() refuses as home-relative: not addressable either.
       if (skipped(name) || (prefix.isEmpty() && name.startsWith("~"))) {
@@ -861,9 +905,9 @@ final class ConfinedFiles {
         continue; // ignored by the app's .gitignore: never listed, scanned or searched
       }
       if (attrs.isRegularFile()) {
-        visitor.visit(path, attrs, false);
+        visitor.visit(dir, name, path, attrs, false);
       } else if (attrs.isDirectory()) {
-        visitor.visit(path, attrs, true);
+        visitor.visit(dir, name, path, attrs, true);
         if (recursive) {
           hook.at("walk", path);
           SecureDirectoryStream<Path> child;
@@ -873,7 +917,7 @@ final class ConfinedFiles {
             continue; // deleted or replaced since the stat: the next scan sees what it became
           }
           try (child) {
-            walk(child, path, true, visitor);
+            walkHandles(child, path, true, visitor);
           }
         }
       }

@@ -279,7 +279,7 @@ public final class LocalSandbox implements Sandbox {
     if (searchEngine == SearchEngine.PARALLEL_BYTES) {
       synchronized (lock) {
         refreshIgnoreFile();
-        return ByteSearch.search(query, files.statAll(), files.maxFileBytes(), path -> files.read(path, false), searchPool());
+        return ByteSearch.search(query, files.maxFileBytes(), files::readEach, searchPool());
       }
     }
     TextSearch search = TextSearch.start(query);
