@@ -8,9 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
  * The parallel byte-level search: the same answers as feeding every file to one {@link TextSearch}
@@ -22,8 +20,6 @@ import java.util.concurrent.Future;
  * per-file results are then merged in path order exactly as one TextSearch would have stopped.
  */
 final class ByteSearch {
-  /** Files per task: large enough to amortize scheduling, small enough to balance two cores. */
-  private static final int CHUNK = 48;
   /** What TextSearch probes for NUL bytes (FileContent.decodeText). */
   private static final int NUL_PROBE = 8000;
 
@@ -32,106 +28,60 @@ final class ByteSearch {
   /** One file's outcome: whether it was text, its matches (at most maxResults) and whether it had more. */
   private record FileOutcome(String path, boolean text, List<SearchResult.Match> matches, boolean truncated) {}
 
-  /** A file read by the source. */
-  private record FileBytes(String path, byte[] content) {}
-
-  /** Where the files come from: calls the visitor with each regular file that {@code wanted(path, size)} accepts. */
+  /** Where the files come from: {@link ConfinedFiles#readEach}. */
   @FunctionalInterface
   interface Source {
-    void readEach(java.util.function.BiPredicate<String, Long> wanted, ConfinedFiles.FileBytesVisitor visitor);
+    void readEach(java.util.function.BiPredicate<String, Long> wanted, ConfinedFiles.FileBytesVisitor visitor,
+        ExecutorService pool);
   }
 
   static SearchResult search(SearchQuery query, long maxFileBytes, Source source, ExecutorService pool) {
     TextSearch filter = TextSearch.start(query); // validates the pattern and globs first
     long deadline = System.nanoTime() + query.timeLimit().toNanos();
     Prefilter prefilter = Prefilter.of(query);
-    List<Future<List<FileOutcome>>> tasks = new ArrayList<>();
-    List<FileBytes>[] chunk = new List[] {new ArrayList<>(CHUNK)};
-    try {
-      // The reading thread walks and reads; the pool checks and matches chunks meanwhile.
-      source.readEach((path, size) -> size <= maxFileBytes && filter.accepts(path), (path, content) -> {
-        chunk[0].add(new FileBytes(path, content));
-        if (chunk[0].size() == CHUNK) {
-          List<FileBytes> full = chunk[0];
-          tasks.add(pool.submit(() -> searchChunk(query, full, prefilter, deadline)));
-          chunk[0] = new ArrayList<>(CHUNK);
-          if (tasks.size() > MAX_PENDING) {
-            get(tasks.get(tasks.size() - MAX_PENDING)); // bounds the bytes held while matching lags behind
-          }
-        }
-        if (System.nanoTime() - deadline > 0) {
-          throw timeout(query);
-        }
-      });
-      List<FileBytes> last = chunk[0];
-      tasks.add(pool.submit(() -> searchChunk(query, last, prefilter, deadline)));
-      List<FileOutcome> outcomes = new ArrayList<>();
-      for (Future<List<FileOutcome>> task : tasks) {
-        outcomes.addAll(get(task));
+    java.util.Queue<FileOutcome> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    // The walking thread lists directories; the pool reads, checks and matches their files.
+    source.readEach((path, size) -> size <= maxFileBytes && filter.accepts(path), (path, content) -> {
+      if (System.nanoTime() - deadline > 0) {
+        throw timeout(query);
       }
-      // The walk's order is per directory; one TextSearch sees files in path order.
-      outcomes.sort(java.util.Comparator.comparing(FileOutcome::path));
-      List<SearchResult.Match> matches = new ArrayList<>();
-      boolean truncated = false;
-      int filesSearched = 0;
-      for (FileOutcome outcome : outcomes) {
-        if (!outcome.text()) {
-          continue;
-        }
-        filesSearched++;
-        int room = query.maxResults() - matches.size();
-        if (outcome.matches().size() > room || outcome.truncated()) {
-          matches.addAll(outcome.matches().subList(0, Math.min(room, outcome.matches().size())));
-          truncated = true;
-          break;
-        }
-        matches.addAll(outcome.matches());
+      outcomes.add(searchFile(query, path, content, prefilter));
+    }, pool);
+    List<FileOutcome> sorted = new ArrayList<>(outcomes);
+    // The walk's order is per directory and per thread; one TextSearch sees files in path order.
+    sorted.sort(java.util.Comparator.comparing(FileOutcome::path));
+    List<SearchResult.Match> matches = new ArrayList<>();
+    boolean truncated = false;
+    int filesSearched = 0;
+    for (FileOutcome outcome : sorted) {
+      if (!outcome.text()) {
+        continue;
       }
-      return new SearchResult(matches, truncated, filesSearched);
-    } finally {
-      tasks.forEach(t -> t.cancel(true));
+      filesSearched++;
+      int room = query.maxResults() - matches.size();
+      if (outcome.matches().size() > room || outcome.truncated()) {
+        matches.addAll(outcome.matches().subList(0, Math.min(room, outcome.matches().size())));
+        truncated = true;
+        break;
+      }
+      matches.addAll(outcome.matches());
     }
+    return new SearchResult(matches, truncated, filesSearched);
   }
-
-  /** Chunks in flight before the reading thread waits for the oldest. */
-  private static final int MAX_PENDING = 64;
 
   private static TimeoutException timeout(SearchQuery query) {
     return new TimeoutException("search stopped after " + query.timeLimit().toMillis()
         + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
   }
 
-  private static List<FileOutcome> get(Future<List<FileOutcome>> task) {
-    try {
-      return task.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TimeoutException("search interrupted");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
+  private static FileOutcome searchFile(SearchQuery query, String path, byte[] content, Prefilter prefilter) {
+    if (!prefilter.mayMatch(content)) {
+      return new FileOutcome(path, isText(content), List.of(), false);
     }
-  }
-
-  private static List<FileOutcome> searchChunk(SearchQuery query, List<FileBytes> chunk, Prefilter prefilter, long deadline) {
-    List<FileOutcome> out = new ArrayList<>(chunk.size());
-    for (FileBytes file : chunk) {
-      if (System.nanoTime() - deadline > 0) {
-        throw timeout(query);
-      }
-      byte[] content = file.content();
-      if (!prefilter.mayMatch(content)) {
-        out.add(new FileOutcome(file.path(), isText(content), List.of(), false));
-        continue;
-      }
-      TextSearch one = TextSearch.start(query);
-      one.searchFile(file.path(), content);
-      SearchResult r = one.result();
-      out.add(new FileOutcome(file.path(), r.filesSearched() == 1, r.matches(), r.truncated()));
-    }
-    return out;
+    TextSearch one = TextSearch.start(query);
+    one.searchFile(path, content);
+    SearchResult r = one.result();
+    return new FileOutcome(path, r.filesSearched() == 1, r.matches(), r.truncated());
   }
 
   /** FileContent.decodeText's rule on bytes: no NUL in the first 8,000 bytes and strict UTF-8. */

@@ -849,38 +849,95 @@ final class ConfinedFiles {
   private interface HandleVisitor {
     void visit(SecureDirectoryStream<Path> dir, String name, String path, PosixFileAttributes attrs, boolean isDirectory)
         throws IOException;
+
+    /** After the last entry of {@code dir}, before its handle is closed. */
+    default void leave(SecureDirectoryStream<Path> dir) throws IOException {}
   }
 
-  /** What {@link #readEach} hands over: a file's path and bytes. */
+  /** What {@link #readEach} hands over: a file's path and bytes; called from several threads at once. */
   @FunctionalInterface
   interface FileBytesVisitor {
     void visit(String path, byte[] content);
   }
 
+  /** Files of one directory read per task of {@link #readEach}. */
+  private static final int READ_BATCH = 16;
+
   /**
    * Reads every checkpointable regular file {@code wanted(path, size)} accepts, walking as
    * {@link #statAll} does and opening each file through its directory's handle (one descent per
    * directory instead of one per file, and no path stat): the same files, by the same confined
-   * rules, as statAll followed by {@link #read} of each. A file that became something else (a FIFO,
-   * a symlink) or grew over the limit between its stat and its open is skipped.
+   * rules, as statAll followed by {@link #read} of each. The files of a directory are read in
+   * batches on {@code pool} (the handle stays open until they are done) and handed to
+   * {@code visitor} on those threads, in no particular order. A file that became something else (a
+   * FIFO, a symlink) or grew over the limit between its stat and its open is skipped.
    */
-  void readEach(java.util.function.BiPredicate<String, Long> wanted, FileBytesVisitor visitor) {
-    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
-      walkHandles(rootDir, "", true, (dir, name, path, attrs, isDirectory) -> {
+  void readEach(java.util.function.BiPredicate<String, Long> wanted, FileBytesVisitor visitor,
+      java.util.concurrent.ExecutorService pool) {
+    java.util.Map<SecureDirectoryStream<Path>, List<String[]>> pending = new java.util.IdentityHashMap<>();
+    java.util.Map<SecureDirectoryStream<Path>, List<java.util.concurrent.Future<?>>> running = new java.util.IdentityHashMap<>();
+    HandleVisitor reader = new HandleVisitor() {
+      @Override
+      public void visit(SecureDirectoryStream<Path> dir, String name, String path, PosixFileAttributes attrs, boolean isDirectory) {
         if (isDirectory || !wanted.test(path, attrs.size())) {
           return;
         }
-        byte[] bytes;
-        try {
-          hook.at("open", path);
-          bytes = readAll(dir, name, path);
-        } catch (IOException | ChatBuilderException changedUnderUs) {
+        List<String[]> batch = pending.computeIfAbsent(dir, d -> new ArrayList<>());
+        batch.add(new String[] {name, path});
+        if (batch.size() == READ_BATCH) {
+          submit(dir, pending.remove(dir));
+        }
+      }
+
+      private void submit(SecureDirectoryStream<Path> dir, List<String[]> batch) {
+        running.computeIfAbsent(dir, d -> new ArrayList<>()).add(pool.submit(() -> {
+          for (String[] file : batch) {
+            byte[] bytes;
+            try {
+              hook.at("open", file[1]);
+              bytes = readAll(dir, file[0], file[1]);
+            } catch (IOException | ChatBuilderException changedUnderUs) {
+              continue;
+            }
+            visitor.visit(file[1], bytes);
+          }
+          return null;
+        }));
+      }
+
+      @Override
+      public void leave(SecureDirectoryStream<Path> dir) {
+        List<String[]> rest = pending.remove(dir);
+        if (rest != null) {
+          submit(dir, rest);
+        }
+        List<java.util.concurrent.Future<?>> tasks = running.remove(dir);
+        if (tasks == null) {
           return;
         }
-        visitor.visit(path, bytes);
-      });
+        try {
+          for (java.util.concurrent.Future<?> task : tasks) {
+            task.get();
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          tasks.forEach(t -> t.cancel(true));
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          tasks.forEach(t -> t.cancel(true));
+          Thread.currentThread().interrupt();
+          throw new io.chatbuilder.core.TimeoutException("search interrupted");
+        }
+      }
+    };
+    try (SecureDirectoryStream<Path> rootDir = openRoot()) {
+      walkHandles(rootDir, "", true, reader);
     } catch (IOException e) {
       throw ioFailure("search the app files", e);
+    } finally {
+      running.values().forEach(tasks -> tasks.forEach(t -> t.cancel(true)));
     }
   }
 
@@ -922,6 +979,7 @@ final class ConfinedFiles {
         }
       }
     }
+    visitor.leave(dir);
   }
 
   /**
