@@ -45,7 +45,7 @@ final class ByteSearch {
       if (System.nanoTime() - deadline > 0) {
         throw timeout(query);
       }
-      outcomes.add(searchFile(query, path, content, prefilter));
+      outcomes.add(searchFile(query, filter, path, content, prefilter));
     }, pool);
     List<FileOutcome> sorted = new ArrayList<>(outcomes);
     // The walk's order is per directory and per thread; one TextSearch sees files in path order.
@@ -74,14 +74,54 @@ final class ByteSearch {
         + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
   }
 
-  private static FileOutcome searchFile(SearchQuery query, String path, byte[] content, Prefilter prefilter) {
-    if (!prefilter.mayMatch(content)) {
+  private static FileOutcome searchFile(SearchQuery query, TextSearch filter, String path, byte[] content, Prefilter prefilter) {
+    int hit = prefilter.indexIn(content, 0);
+    if (hit < 0) {
       return new FileOutcome(path, isText(content), List.of(), false);
     }
-    TextSearch one = TextSearch.start(query);
-    one.searchFile(path, content);
-    SearchResult r = one.result();
-    return new FileOutcome(path, r.filesSearched() == 1, r.matches(), r.truncated());
+    if (query.contextLines() > 0 || prefilter == Prefilter.NONE) {
+      TextSearch one = TextSearch.start(query);
+      one.searchFile(path, content);
+      SearchResult r = one.result();
+      return new FileOutcome(path, r.filesSearched() == 1, r.matches(), r.truncated());
+    }
+    if (!isText(content)) {
+      return new FileOutcome(path, false, List.of(), false);
+    }
+    // Only the lines holding a hit can match: decode just those, numbered by counting newlines, and
+    // test each with TextSearch's own line rule. Lines are what split("\r?\n") gives.
+    List<SearchResult.Match> matches = new ArrayList<>();
+    int line = 1;
+    int counted = 0; // newlines before this offset are counted in line
+    while (hit >= 0) {
+      int start = hit;
+      while (start > 0 && content[start - 1] != '\n') {
+        start--;
+      }
+      for (int i = counted; i < start; i++) {
+        if (content[i] == '\n') {
+          line++;
+        }
+      }
+      counted = start;
+      int end = hit;
+      while (end < content.length && content[end] != '\n') {
+        end++;
+      }
+      int textEnd = end < content.length && end > start && content[end - 1] == '\r' ? end - 1 : end;
+      String text = new String(content, start, textEnd - start, StandardCharsets.UTF_8);
+      if (filter.matchesLine(text)) {
+        if (matches.size() >= query.maxResults()) {
+          return new FileOutcome(path, true, matches, true);
+        }
+        matches.add(new SearchResult.Match(path, line, text, List.of(), List.of()));
+      }
+      if (end >= content.length) {
+        break;
+      }
+      hit = prefilter.indexIn(content, end + 1);
+    }
+    return new FileOutcome(path, true, matches, false);
   }
 
   /** FileContent.decodeText's rule on bytes: no NUL in the first 8,000 bytes and strict UTF-8. */
@@ -294,24 +334,25 @@ final class ByteSearch {
       return b.length() > a.length() ? b : a;
     }
 
-    boolean mayMatch(byte[] hay) {
+    /** The first offset at or after {@code from} where the literal starts; {@code from} itself without a literal. */
+    int indexIn(byte[] hay, int from) {
       if (needle == null) {
-        return true;
+        return from < hay.length || from == 0 ? from : -1;
       }
       int m = needle.length;
       int last = m - 1;
-      int i = 0;
+      int i = from;
       while (i + m <= hay.length) {
         int j = last;
         while (j >= 0 && same(hay[i + j], needle[j])) {
           j--;
         }
         if (j < 0) {
-          return true;
+          return i;
         }
         i += skip[hay[i + last] & 0xFF];
       }
-      return false;
+      return -1;
     }
 
     private boolean same(byte h, byte n) {
