@@ -115,6 +115,16 @@ public final class TextSearch {
     return false;
   }
 
+  /**
+   * Whether one line (without its line terminator) matches the query: the test {@link #searchFile}
+   * applies to each line, for a sandbox that finds candidate lines itself. Checks the deadline;
+   * thread-safe (it keeps no state).
+   */
+  public boolean matchesLine(String line) {
+    checkDeadline();
+    return lineMatches(line);
+  }
+
   public SearchResult result() {
     return new SearchResult(matches, truncated, filesSearched);
   }

@@ -85,6 +85,9 @@ public final class LocalSandbox implements Sandbox {
   private final Set<LocalService> services = ConcurrentHashMap.newKeySet();
   private final AtomicInteger serviceCounter = new AtomicInteger();
   private final Object lock = new Object();
+  private final SearchEngine searchEngine;
+  /** The search pool, made at the first parallel search; daemon threads, shut down by close(). */
+  private java.util.concurrent.ExecutorService searchPool;
 
   private LocalSandbox(Builder b, String id, Path root, Path runDirectory, boolean isolated, SandboxState state) {
     this.id = id;
@@ -92,6 +95,7 @@ public final class LocalSandbox implements Sandbox {
     this.runDirectory = runDirectory;
     this.state = state;
     this.onClose = b.onClose;
+    this.searchEngine = b.searchEngine;
     this.policy = b.policy;
     this.baseExclusions = b.exclusions;
     this.exclusions = b.exclusions;
@@ -271,6 +275,13 @@ public final class LocalSandbox implements Sandbox {
 
   @Override
   public SearchResult search(SearchQuery query) {
+    Objects.requireNonNull(query, "query == null");
+    if (searchEngine == SearchEngine.PARALLEL_BYTES) {
+      synchronized (lock) {
+        refreshIgnoreFile();
+        return ByteSearch.search(query, files.maxFileBytes(), files::readEach, searchPool());
+      }
+    }
     TextSearch search = TextSearch.start(query);
     synchronized (lock) {
       refreshIgnoreFile();
@@ -291,6 +302,23 @@ public final class LocalSandbox implements Sandbox {
       }
     }
     return search.result();
+  }
+
+  /** Under {@link #lock}. A small pool: two to four threads, whatever the machine has. */
+  private java.util.concurrent.ExecutorService searchPool() {
+    if (closed.get()) {
+      throw new SandboxException("sandbox " + id + " is closed");
+    }
+    if (searchPool == null) {
+      int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+      AtomicInteger n = new AtomicInteger();
+      searchPool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "chatbuilder-search-" + id + "-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return searchPool;
   }
 
   @Override
@@ -479,6 +507,9 @@ public final class LocalSandbox implements Sandbox {
     launcher.close();
     synchronized (lock) {
       tracker.close();
+      if (searchPool != null) {
+        searchPool.shutdownNow();
+      }
     }
     try {
       if (Files.exists(runDirectory)) {
@@ -577,6 +608,7 @@ public final class LocalSandbox implements Sandbox {
     private long maxFileBytes = 8L * 1024 * 1024;
     private Isolation isolation = Isolation.BUBBLEWRAP;
     private ChangeDetection changeDetection = ChangeDetection.WATCH;
+    private SearchEngine searchEngine = SearchEngine.PARALLEL_BYTES;
     private int watchLimit = Integer.MAX_VALUE;
     private Map<String, String> baseEnvironment = System.getenv();
     private final List<Path> readOnlyPaths = new ArrayList<>();
@@ -658,6 +690,12 @@ public final class LocalSandbox implements Sandbox {
     /** The most directory watches before the watcher counts as exhausted (the kernel's limit otherwise); tests. */
     Builder watchLimit(int limit) {
       this.watchLimit = limit;
+      return this;
+    }
+
+    /** Which search engine to use; for tests and the bench (the default is the parallel byte search). */
+    Builder searchEngine(SearchEngine engine) {
+      this.searchEngine = Objects.requireNonNull(engine, "engine == null");
       return this;
     }
 
