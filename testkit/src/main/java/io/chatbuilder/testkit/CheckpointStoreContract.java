@@ -231,6 +231,30 @@ public abstract class CheckpointStoreContract {
   }
 
   @Test
+  void readBlobsReadsManyAtOnceAndRefusesUnknownIds() {
+    String app = newAppId();
+    Map<String, byte[]> files = new TreeMap<>();
+    // More than one batch of a batching store, with duplicates of one content under two paths.
+    for (int i = 0; i < 1_001; i++) {
+      files.put("d" + (i % 7) + "/f" + i + ".txt", utf8("content " + i));
+    }
+    files.put("copy.txt", utf8("content 5"));
+    Checkpoint c = appendInitial(app, files);
+    SortedMap<String, FileRef> refs = store.revision(c.resultRevisionId()).files();
+    List<String> ids = new ArrayList<>();
+    refs.values().forEach(r -> ids.add(r.blobId()));
+    Map<String, byte[]> read = store.readBlobs(ids);
+    assertThat(read).hasSize(1_001);
+    refs.forEach((path, ref) -> assertThat(read.get(ref.blobId())).as(path).isEqualTo(files.get(path)));
+    read.get(refs.get("copy.txt").blobId())[0] = 'X';
+    assertThat(store.readBlob(refs.get("copy.txt").blobId())).isEqualTo(utf8("content 5"));
+    assertThat(store.readBlobs(List.of())).isEmpty();
+    String unknown = store.blobIdOf(utf8("never stored " + UUID.randomUUID()));
+    assertThatThrownBy(() -> store.readBlobs(List.of(ids.get(0), unknown)))
+        .isInstanceOf(NotFoundException.class).hasMessageContaining(unknown);
+  }
+
+  @Test
   void contentAddressingIsDeterministic() {
     byte[] a = utf8("same bytes");
     assertThat(store.blobIdOf(a)).isEqualTo(store.blobIdOf(utf8("same bytes")));

@@ -159,6 +159,22 @@ public interface CheckpointStore {
   /** The bytes of a blob. @throws io.chatbuilder.core.NotFoundException if unknown */
   byte[] readBlob(String blobId);
 
+  /**
+   * The bytes of many blobs at once: blob id to bytes, one entry per distinct id given. History moves
+   * read every changed file's old and new content, so a store with a round trip per read (a database
+   * server) should override this with batched reads. This default reads them one by one.
+   *
+   * @throws io.chatbuilder.core.NotFoundException if any id is unknown (nothing is returned then)
+   */
+  default java.util.Map<String, byte[]> readBlobs(Collection<String> blobIds) {
+    java.util.Objects.requireNonNull(blobIds, "blobIds == null");
+    java.util.Map<String, byte[]> out = new java.util.HashMap<>();
+    for (String id : blobIds) {
+      out.computeIfAbsent(java.util.Objects.requireNonNull(id, "blob id == null"), this::readBlob);
+    }
+    return out;
+  }
+
   /** Ids of apps that have at least one checkpoint. */
   List<String> apps();
 

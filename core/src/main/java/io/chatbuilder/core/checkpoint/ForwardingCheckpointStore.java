@@ -99,6 +99,11 @@ public interface ForwardingCheckpointStore extends CheckpointStore {
   }
 
   @Override
+  default java.util.Map<String, byte[]> readBlobs(java.util.Collection<String> blobIds) {
+    return delegate().readBlobs(blobIds);
+  }
+
+  @Override
   default List<String> apps() {
     return delegate().apps();
   }

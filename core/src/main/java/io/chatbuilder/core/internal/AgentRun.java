@@ -440,7 +440,10 @@ public final class AgentRun {
       }
     }
     Map<String, byte[]> base = new HashMap<>();
-    history.store().lookup(baseRevisionId, unknown).forEach((path, ref) -> base.put(path, history.store().readBlob(ref.blobId())));
+    java.util.SortedMap<String, io.chatbuilder.core.checkpoint.FileRef> refs = history.store().lookup(baseRevisionId, unknown);
+    Map<String, byte[]> blobs = history.store().readBlobs(refs.values().stream()
+        .map(io.chatbuilder.core.checkpoint.FileRef::blobId).distinct().toList());
+    refs.forEach((path, ref) -> base.put(path, blobs.get(ref.blobId())));
     for (String path : paths) {
       Optional<byte[]> old = reported.containsKey(path) ? reported.get(path) : Optional.ofNullable(base.get(path));
       Optional<byte[]> now;

@@ -97,9 +97,8 @@ public final class History {
         Optional<Checkpoint> mine = store.find(appId, synced);
         if (mine.isPresent() && differences(sandbox, store.revision(mine.get().resultRevisionId()).files()).isEmpty()) {
           ChangeScan scan = sandbox.scanChanges();
-          SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
-          store.diff(mine.get().resultRevisionId(), head.get().resultRevisionId())
-              .forEach((path, ref) -> changes.put(path, ref.map(r -> store.readBlob(r.blobId()))));
+          SortedMap<String, Optional<byte[]>> changes = contents(store.diff(mine.get().resultRevisionId(),
+              head.get().resultRevisionId()));
           guardUncaptured(appId, sandbox, changes.keySet());
           sandbox.apply(changes);
           sandbox.acknowledgeChanges(scan.generation());
@@ -170,10 +169,7 @@ public final class History {
       sandbox.acknowledgeChanges(scan.generation());
       return Optional.empty();
     }
-    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
-    for (String path : after.keySet()) {
-      before.put(path, known.containsKey(path) ? Optional.of(store.readBlob(known.get(path).blobId())) : Optional.empty());
-    }
+    SortedMap<String, Optional<byte[]>> before = contents(refsOf(known, after.keySet()));
     List<FileChange> changes = Changes.between(before, after);
     Checkpoint checkpoint = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()),
         after, type, label, toolSummary, runId, outcome, Optional.empty(), conversations.size(appId),
@@ -201,9 +197,8 @@ public final class History {
       SortedMap<String, FileRef> mine = store.revision(synced.get().resultRevisionId()).files();
       ChangeScan scan = sandbox.scanChanges();
       if (differences(sandbox, mine).isEmpty()) {
-        SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
-        store.diff(synced.get().resultRevisionId(), head.resultRevisionId())
-            .forEach((path, ref) -> changes.put(path, ref.map(r -> store.readBlob(r.blobId()))));
+        SortedMap<String, Optional<byte[]>> changes = contents(store.diff(synced.get().resultRevisionId(),
+            head.resultRevisionId()));
         guardUncaptured(appId, sandbox, changes.keySet());
         sandbox.apply(changes);
         sandbox.acknowledgeChanges(scan.generation());
@@ -221,9 +216,7 @@ public final class History {
       sandbox.acknowledgeChanges(scan.generation());
       return Optional.empty();
     }
-    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
-    local.keySet().forEach(path -> before.put(path,
-        Optional.ofNullable(headFiles.get(path)).map(r -> store.readBlob(r.blobId()))));
+    SortedMap<String, Optional<byte[]>> before = contents(refsOf(headFiles, local.keySet()));
     List<FileChange> changes = Changes.between(before, local);
     Checkpoint saved = append(lease, new CheckpointDraft(appId, Optional.of(head.id()), Optional.of(head.resultRevisionId()), local,
         CheckpointType.MANUAL, "Files of this host before loading another host's changes", Map.of(), Optional.empty(),
@@ -232,6 +225,22 @@ public final class History {
     syncedHeads.put(appId, saved.id());
     return Optional.of(moveTo(appId, sandbox, saved, head.resultRevisionId(), CheckpointType.RESTORE,
         "Load the latest changes: " + describe(head), head.id(), false, lease));
+  }
+
+  /** Each path's content (empty = absent), the blobs read from the store in one batch. */
+  private SortedMap<String, Optional<byte[]>> contents(Map<String, Optional<FileRef>> refs) {
+    Map<String, byte[]> blobs = store.readBlobs(refs.values().stream().flatMap(Optional::stream).map(FileRef::blobId)
+        .distinct().toList());
+    SortedMap<String, Optional<byte[]>> out = new TreeMap<>();
+    refs.forEach((path, ref) -> out.put(path, ref.map(r -> blobs.get(r.blobId()))));
+    return out;
+  }
+
+  /** For each of {@code paths}, its ref in {@code files} or empty where {@code files} lacks it. */
+  private static SortedMap<String, Optional<FileRef>> refsOf(Map<String, FileRef> files, java.util.Collection<String> paths) {
+    SortedMap<String, Optional<FileRef>> out = new TreeMap<>();
+    paths.forEach(path -> out.put(path, Optional.ofNullable(files.get(path))));
+    return out;
   }
 
   /** Workspace files whose content differs from {@code files}: path to current content (empty = absent). */
@@ -344,12 +353,8 @@ public final class History {
     Checkpoint to = require(appId, toId);
     SortedMap<String, Optional<FileRef>> paths = store.diff(from.resultRevisionId(), to.resultRevisionId());
     SortedMap<String, FileRef> old = store.lookup(from.resultRevisionId(), paths.keySet());
-    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
-    SortedMap<String, Optional<byte[]>> after = new TreeMap<>();
-    paths.forEach((path, ref) -> {
-      before.put(path, Optional.ofNullable(old.get(path)).map(r -> store.readBlob(r.blobId())));
-      after.put(path, ref.map(r -> store.readBlob(r.blobId())));
-    });
+    SortedMap<String, Optional<byte[]>> before = contents(refsOf(old, paths.keySet()));
+    SortedMap<String, Optional<byte[]>> after = contents(paths);
     List<CheckpointDiff.FileDiff> files = new ArrayList<>();
     for (FileChange change : Changes.between(before, after)) {
       Optional<String> unified = Optional.empty();
@@ -389,12 +394,8 @@ public final class History {
       throw new NothingToDoException("nothing differs from the current files");
     }
     SortedMap<String, FileRef> old = store.lookup(head.resultRevisionId(), diff.keySet());
-    SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
-    SortedMap<String, Optional<byte[]>> before = new TreeMap<>();
-    diff.forEach((path, ref) -> {
-      changes.put(path, ref.map(r -> store.readBlob(r.blobId())));
-      before.put(path, Optional.ofNullable(old.get(path)).map(r -> store.readBlob(r.blobId())));
-    });
+    SortedMap<String, Optional<byte[]>> changes = contents(diff);
+    SortedMap<String, Optional<byte[]>> before = contents(refsOf(old, diff.keySet()));
     guardUncaptured(appId, sandbox, changes.keySet());
     List<FileChange> fileChanges = Changes.between(before, changes);
     recordIntent(lease, type, head);
@@ -448,7 +449,7 @@ public final class History {
     Checkpoint from = require(appId, fromHeadId);
     SortedMap<String, Optional<FileRef>> diff = store.diff(from.resultRevisionId(), head.resultRevisionId());
     SortedMap<String, FileRef> old = store.lookup(from.resultRevisionId(), diff.keySet());
-    SortedMap<String, Optional<byte[]>> changes = new TreeMap<>();
+    SortedMap<String, Optional<FileRef>> toWrite = new TreeMap<>();
     diff.forEach((path, ref) -> {
       Optional<byte[]> current = readForCheckpoint(sandbox, path);
       Optional<String> currentId = current.map(store::blobIdOf);
@@ -458,12 +459,13 @@ public final class History {
         return; // already written before the host died
       }
       if (currentId.equals(oldId)) {
-        changes.put(path, ref.map(r -> store.readBlob(r.blobId())));
+        toWrite.put(path, ref);
       } else {
         LOG.warn("app {}: {} changed since the interrupted {} began; leaving it for the next capture", appId, path,
             head.type().wireName());
       }
     });
+    SortedMap<String, Optional<byte[]>> changes = contents(toWrite);
     guardUncaptured(appId, sandbox, changes.keySet());
     // Not acknowledged: the next capture compares every tracked path with the head and skips equal ones.
     sandbox.apply(changes);
