@@ -83,7 +83,7 @@ final class AgentLoopBench {
     Result r = Result.timed("B9", "B9 agent loop, " + calls + " tool calls", Optional.of("memory"),
         "chat run: ScriptedModel, " + calls + " tool calls (1 per turn) + agent_run checkpoint", agent,
         "the same " + calls + " LocalSandbox operations called directly", direct, 0, "", sizes, Map.of());
-    return List.of(CheckpointBench.withTarget(r, "ratio >= 0.83 (ours <= 1.2x)", r.ratio() >= 1 / 1.2));
+    return List.of(CheckpointBench.withTarget(r, "ratio >= 0.91 (ours <= 1.1x)", r.ratio() >= 1 / 1.1));
   }
 
   private static String app(int i) {

@@ -49,7 +49,7 @@ final class RemoteBench {
     Result r = Result.timed("B8", "B8 remote vs local, " + ops + " ops", Optional.empty(),
         "RemoteSandbox over loopback HTTP: " + ops / 2 + " writes + " + ops / 2 + " reads of 1 KiB files", remote,
         "LocalSandbox, same operations", local, 0, "", Map.of("operations", ops, "file_bytes", FILE_BYTES, "files", FILES), extra);
-    return List.of(CheckpointBench.withTarget(r, "overhead <= 1 ms per operation", overheadPerOp <= 1.0));
+    return List.of(CheckpointBench.withTarget(r, "overhead <= 0.5 ms per operation", overheadPerOp <= 0.5));
   }
 
   /** Alternating writes and reads of small files; every write changes the bytes (round {@code round}). */

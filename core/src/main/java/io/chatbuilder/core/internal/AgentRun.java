@@ -74,6 +74,8 @@ public final class AgentRun {
   private final Runnable release;
   private final AppLeases.Held lease;
   private final Recovery recovery;
+  /** The conversation the model sees, loaded once the run's user message is stored (issue 19). */
+  private ModelContext context;
   private final Map<String, Integer> toolSummary = new TreeMap<>();
   /** Content of paths as last reported in a file_changes event (empty = absent). */
   private final Map<String, Optional<byte[]>> reported = new HashMap<>();
@@ -201,6 +203,14 @@ public final class AgentRun {
     });
     baseRevisionId = external.map(rec -> rec.checkpoint().resultRevisionId()).orElse(head.resultRevisionId());
     conversations.append(appId, runId, List.of(user));
+    context = new ModelContext(conversations.load(appId), config.contextBudgetChars());
+  }
+
+  /** Stores messages of this run and adds them to the model's context. */
+  private void append(ChatMessage message) {
+    List<ChatMessage> messages = List.of(message);
+    conversations.append(appId, runId, messages);
+    context.append(messages);
   }
 
   private void loop() {
@@ -208,8 +218,7 @@ public final class AgentRun {
       cancellation.throwIfCancelled();
       steps = step;
       int turn = step;
-      List<ChatMessage> context = ContextBudget.fit(Conversations.repaired(conversations.load(appId)), config.contextBudgetChars());
-      ModelRequest request = new ModelRequest(config.systemPrompt(), context, config.toolDefinitions(), config.maxOutputTokens());
+      ModelRequest request = new ModelRequest(config.systemPrompt(), context.messages(), config.toolDefinitions(), config.maxOutputTokens());
       // issue 15: text, reasoning and coalesced tool input stream as events; what is buffered goes out before tool_started
       ModelStreamEvents stream = new ModelStreamEvents(events, turn);
       ModelResponse response;
@@ -220,7 +229,7 @@ public final class AgentRun {
       }
       usage = usage.plus(response.usage());
       events.emit((a, r, s, t) -> new Event.AssistantMessage(a, r, s, t, turn, response.text(), response.usage()));
-      conversations.append(appId, runId, List.of(new ChatMessage.Assistant(response.text(), response.toolCalls(), response.reasoning())));
+      append(new ChatMessage.Assistant(response.text(), response.toolCalls(), response.reasoning()));
       if (response.toolCalls().isEmpty()) {
         if (response.finishReason() == FinishReason.LENGTH) {
           throw new ChatBuilderException(ErrorCode.MODEL_ERROR, "the model's output was cut off by its token limit");
@@ -266,8 +275,8 @@ public final class AgentRun {
       return false;
     }
     status("final check found " + count + (count == 1 ? " error" : " errors") + ": asking the model to fix them");
-    conversations.append(appId, runId, List.of(new ChatMessage.Note("An automatic check_app after your changes found errors:\n"
-        + check.report() + "Fix them, then reply with your summary. There is no further automatic check in this run.")));
+    append(new ChatMessage.Note("An automatic check_app after your changes found errors:\n"
+        + check.report() + "Fix them, then reply with your summary. There is no further automatic check in this run."));
     return true;
   }
 
@@ -286,7 +295,7 @@ public final class AgentRun {
         String why = e instanceof CancelledException ? "Not run: the run was cancelled." : "Not run: the run failed.";
         for (int j = i; j < calls.size(); j++) {
           if (!hasResult(calls.get(j))) {
-            conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(), why, true)));
+            append(new ChatMessage.ToolResult(calls.get(j).id(), calls.get(j).name(), why, true));
           }
         }
         throw e;
@@ -295,7 +304,7 @@ public final class AgentRun {
   }
 
   private boolean hasResult(ToolCall call) {
-    List<ChatMessage> messages = conversations.load(appId);
+    List<ChatMessage> messages = context.stored();
     for (int i = messages.size() - 1; i >= 0 && !(messages.get(i) instanceof ChatMessage.Assistant); i--) {
       if (messages.get(i) instanceof ChatMessage.ToolResult r && r.callId().equals(call.id())) {
         return true;
@@ -343,13 +352,13 @@ public final class AgentRun {
     if (result != null) {
       ToolResult done = result;
       events.emit((a, r, s, t) -> new Event.ToolCompleted(a, r, s, t, call.id(), call.name(), done.summary(), durationMs));
-      conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false)));
+      append(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false));
       reportChangesQuietly(done);
     } else {
       ChatBuilderException failure = error;
       events.emit((a, r, s, t) -> new Event.ToolFailed(a, r, s, t, call.id(), call.name(), failure.getMessage(),
           failure.code().wireName(), durationMs));
-      conversations.append(appId, runId, List.of(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true)));
+      append(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true));
       if (call.name().equals("run_command") || failure instanceof CancelledException) {
         // A failed or killed command may still have changed files.
         reportChangesQuietly(new ToolResult("", "", List.of(), true));

@@ -32,11 +32,10 @@ public final class ContextBudget {
     // Results of the latest model turn are what the model is about to reason about: never shortened.
     int protectFrom = lastAssistantIndex(out);
     for (int i = 0; i < protectFrom && total > maxChars; i++) {
-      if (out.get(i) instanceof ChatMessage.ToolResult r && r.content().length() > KEEP_HEAD + 100) {
-        String shortened = r.content().substring(0, KEEP_HEAD) + "\n… [older tool output shortened from "
-            + r.content().length() + " characters to save context; run the tool again if you need it]";
-        total -= r.content().length() - shortened.length();
-        out.set(i, new ChatMessage.ToolResult(r.callId(), r.toolName(), shortened, r.error()));
+      if (out.get(i) instanceof ChatMessage.ToolResult r && shortens(r)) {
+        ChatMessage.ToolResult shortened = shortened(r);
+        total -= r.content().length() - shortened.content().length();
+        out.set(i, shortened);
       }
     }
     while (total > maxChars) {
@@ -78,19 +77,38 @@ public final class ContextBudget {
   static long size(List<ChatMessage> messages) {
     long n = 0;
     for (ChatMessage m : messages) {
-      if (m instanceof ChatMessage.User u) {
-        n += u.textWithContext().length() + (long) u.images().size() * IMAGE_CHARS;
-      } else if (m instanceof ChatMessage.Assistant a) {
-        n += a.text().length();
-        for (ToolCall c : a.toolCalls()) {
-          n += c.name().length() + c.arguments().length();
-        }
-      } else if (m instanceof ChatMessage.ToolResult r) {
-        n += r.content().length();
-      } else if (m instanceof ChatMessage.Note note) {
-        n += note.text().length();
-      }
+      n += size(m);
     }
     return n;
+  }
+
+  /** What one message counts against the budget. */
+  static long size(ChatMessage m) {
+    long n = 0;
+    if (m instanceof ChatMessage.User u) {
+      n += u.textWithContext().length() + (long) u.images().size() * IMAGE_CHARS;
+    } else if (m instanceof ChatMessage.Assistant a) {
+      n += a.text().length();
+      for (ToolCall c : a.toolCalls()) {
+        n += c.name().length() + c.arguments().length();
+      }
+    } else if (m instanceof ChatMessage.ToolResult r) {
+      n += r.content().length();
+    } else if (m instanceof ChatMessage.Note note) {
+      n += note.text().length();
+    }
+    return n;
+  }
+
+  /** Whether an older tool output is long enough to be shortened when over budget. */
+  static boolean shortens(ChatMessage.ToolResult r) {
+    return r.content().length() > KEEP_HEAD + 100;
+  }
+
+  /** The shortened form of an older tool output (see {@link #shortens}). */
+  static ChatMessage.ToolResult shortened(ChatMessage.ToolResult r) {
+    String text = r.content().substring(0, KEEP_HEAD) + "\n… [older tool output shortened from "
+        + r.content().length() + " characters to save context; run the tool again if you need it]";
+    return new ChatMessage.ToolResult(r.callId(), r.toolName(), text, r.error());
   }
 }
