@@ -123,6 +123,13 @@ class ViteDraftRuntimeTest {
     String url = status.previewUrl().orElseThrow();
     assertThat(url).startsWith("http://127.0.0.1:");
     assertThat(get(url).body()).contains("<div data-cb-source=\"index.html:9:5\" id=\"app\"></div>").contains("/src/main.js").contains("/@vite/client");
+    // The page and its modules may talk only to their own origin (not the host's API) and are not sniffed.
+    for (String path : new String[] {"", "src/main.js", "@vite/client"}) {
+      java.net.http.HttpHeaders headers = get(url + path).headers();
+      assertThat(headers.firstValue("Content-Security-Policy")).as(path).hasValueSatisfying(csp ->
+          assertThat(csp).contains("default-src 'self'").contains("connect-src 'self';").contains("object-src 'none'"));
+      assertThat(headers.firstValue("X-Content-Type-Options")).as(path).hasValue("nosniff");
+    }
     assertThat(get(url + "src/main.js").body()).contains("Hello from your new app");
     Path root = apps.resolve("shop");
     long pid = vitePid(root);

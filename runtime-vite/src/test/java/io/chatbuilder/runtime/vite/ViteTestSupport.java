@@ -102,13 +102,13 @@ final class ViteTestSupport {
 
   private ViteTestSupport() {}
 
-  record Response(int status, String body) {}
+  record Response(int status, String body, java.net.http.HttpHeaders headers) {}
 
   static Response get(String url) {
     try {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
-      return new Response(r.statusCode(), r.body());
+      return new Response(r.statusCode(), r.body(), r.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

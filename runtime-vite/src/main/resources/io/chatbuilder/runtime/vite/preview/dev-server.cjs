@@ -38,7 +38,16 @@
   const server = await vite.createServer({
     // source tags and select mode (issue 16): source-tags.cjs and select-mode.cjs, loaded with this script
     plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])],
-    server: { host, port, strictPort: true },
+    // The preview is framed by the host's UI from another origin; the policy keeps the page's
+    // requests on its own origin (Vite's modules and HMR socket), never the host's API, and stops
+    // MIME sniffing. Inline scripts and styles stay allowed: Vite and React refresh inject them.
+    server: { host, port, strictPort: true, headers: {
+      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' https:; "
+        + "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: blob: https:; font-src 'self' data: https:; "
+        + "media-src 'self' data: blob: https:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+        + "base-uri 'self'; form-action 'self'",
+      'X-Content-Type-Options': 'nosniff',
+    } },
     clearScreen: false,
   });
   if (watching) await watching.ready(); // the initial scan, once Vite has called the plugin
