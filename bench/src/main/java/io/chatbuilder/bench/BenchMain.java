@@ -97,6 +97,11 @@ public final class BenchMain {
     step(config, "B11", results, () -> new IsolationBench(config).run(), save);
     step(config, "B12", results, () -> new EventLogBench(config).run(), save);
     step(config, "B13", results, () -> new PreviewBench(config).run(), save);
+    if (stores.contains(StoreKind.POSTGRESQL)) {
+      step(config, "B15", results, () -> new DeltaSseBench(config).run(), save);
+    } else if (config.runs("B15")) {
+      System.err.println("bench: skipping B15: it measures the event log on PostgreSQL (add --stores postgresql)");
+    }
     Workspace.deleteTree(config.workDir());
     save.run();
     return results;

@@ -129,7 +129,7 @@ final class StoreSession implements AutoCloseable {
 
   private long mariadbBytes() {
     try (Connection c = dataSource.getConnection()) {
-      List<String> tables = ownTables(c);
+      List<String> tables = ownTables(c, kind, prefix);
       try (Statement st = c.createStatement()) {
         for (String t : tables) {
           // InnoDB allocates pages and extents ahead of use and refreshes data_length lazily:
@@ -150,7 +150,7 @@ final class StoreSession implements AutoCloseable {
     }
   }
 
-  private List<String> ownTables(Connection c) throws SQLException {
+  private static List<String> ownTables(Connection c, StoreKind kind, String prefix) throws SQLException {
     List<String> tables = new ArrayList<>();
     String schema = kind == StoreKind.MARIADB ? "database()" : "current_schema()";
     try (PreparedStatement ps = c.prepareStatement("select table_name from information_schema.tables "
@@ -213,8 +213,25 @@ final class StoreSession implements AutoCloseable {
   }
 
   private void dropServerTables() {
-    try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-      List<String> tables = ownTables(c);
+    try (Connection c = dataSource.getConnection()) {
+      dropTables(c, kind, prefix);
+    } catch (SQLException e) {
+      System.err.println("bench: could not drop the " + kind.label() + " tables " + prefix + "*: " + e.getMessage());
+    }
+  }
+
+  /** Drops the PostgreSQL tables whose names start with {@code prefix} (a bench's own tables). */
+  static void dropPostgresTables(String prefix) {
+    try (Connection c = java.sql.DriverManager.getConnection(POSTGRES_URL, "postgres", "")) {
+      dropTables(c, StoreKind.POSTGRESQL, prefix);
+    } catch (SQLException e) {
+      System.err.println("bench: could not drop the PostgreSQL tables " + prefix + "*: " + e.getMessage());
+    }
+  }
+
+  private static void dropTables(Connection c, StoreKind kind, String prefix) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      List<String> tables = ownTables(c, kind, prefix);
       if (kind == StoreKind.MARIADB) {
         st.execute("set foreign_key_checks = 0");
         for (String t : tables) {
@@ -226,8 +243,6 @@ final class StoreSession implements AutoCloseable {
           st.execute("drop table if exists \"" + t + "\" cascade");
         }
       }
-    } catch (SQLException e) {
-      System.err.println("bench: could not drop the " + kind.label() + " tables " + prefix + "*: " + e.getMessage());
     }
   }
 }

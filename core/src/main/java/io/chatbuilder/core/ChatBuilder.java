@@ -561,10 +561,8 @@ public final class ChatBuilder implements AutoCloseable {
             + sandbox.files().size() + " files; refusing to overwrite them");
       }
       java.util.SortedMap<String, io.chatbuilder.core.checkpoint.FileRef> refs = store.revision(source.resultRevisionId()).files();
-      java.util.Map<String, byte[]> blobs = store.readBlobs(refs.values().stream().map(io.chatbuilder.core.checkpoint.FileRef::blobId)
-          .distinct().toList());
       java.util.SortedMap<String, Optional<byte[]>> files = new java.util.TreeMap<>();
-      refs.forEach((path, ref) -> files.put(path, Optional.of(blobs.get(ref.blobId()))));
+      store.contentsOf(refs).forEach((path, bytes) -> files.put(path, Optional.of(bytes)));
       io.chatbuilder.core.checkpoint.ForkDraft draft = new io.chatbuilder.core.checkpoint.ForkDraft(newAppId, sourceAppId, source.id(),
           "Fork of " + sourceAppId + " at " + describeForFork(source), conversations.size(newAppId),
           io.chatbuilder.core.checkpoint.ChangeStats.of(io.chatbuilder.core.internal.Changes.between(new java.util.TreeMap<>(), files)),

@@ -86,9 +86,12 @@ public final class AnthropicChatModel implements ModelClient {
     return "AnthropicChatModel{" + name + "}";
   }
 
-  /** Configures an {@link AnthropicChatModel}. {@link #model} is required, and so is {@link #apiKey} for Anthropic's own API. */
-  public static final class Builder {
-    private final HttpSettings settings = new HttpSettings(ANTHROPIC_BASE_URL);
+  /**
+   * Configures an {@link AnthropicChatModel}. {@link #model} is required, and so is {@link #apiKey}
+   * for Anthropic's own API; requests go to {@code baseUrl + "/" + messagesPath} ({@code
+   * https://api.anthropic.com/v1/messages} by default).
+   */
+  public static final class Builder extends HttpModelBuilder<Builder> {
     private String path = "v1/messages";
     private String version = "2023-06-01";
     private int defaultMaxOutputTokens = 8192;
@@ -96,7 +99,14 @@ public final class AnthropicChatModel implements ModelClient {
     private boolean promptCaching = true;
     private boolean fineGrainedToolStreaming;
 
-    private Builder() {}
+    private Builder() {
+      super(ANTHROPIC_BASE_URL);
+    }
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * Turns on extended thinking with this many tokens for it ({@code thinking: {type: enabled,
@@ -132,42 +142,15 @@ public final class AnthropicChatModel implements ModelClient {
       return this;
     }
 
-    public Builder model(String model) {
-      settings.model = Objects.requireNonNull(model, "model == null");
-      return this;
-    }
-
-    /** The API root; the request goes to {@code baseUrl + "/v1/messages"}. */
-    public Builder baseUrl(String baseUrl) {
-      settings.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl == null");
-      return this;
-    }
-
     /** The path under the base URL; default {@code v1/messages}. */
     public Builder messagesPath(String path) {
       this.path = Objects.requireNonNull(path, "path == null");
       return this;
     }
 
-    public Builder apiKey(String apiKey) {
-      settings.apiKey = Objects.requireNonNull(apiKey, "apiKey == null");
-      return this;
-    }
-
     /** The {@code anthropic-version} header; default {@code 2023-06-01}. */
     public Builder version(String version) {
       this.version = Objects.requireNonNull(version, "version == null");
-      return this;
-    }
-
-    /** An extra header on every request, such as {@code anthropic-beta}. */
-    public Builder header(String name, String value) {
-      settings.headers.put(Objects.requireNonNull(name, "name == null"), Objects.requireNonNull(value, "value == null"));
-      return this;
-    }
-
-    public Builder queryParameter(String name, String value) {
-      settings.queryParameters.put(Objects.requireNonNull(name, "name == null"), Objects.requireNonNull(value, "value == null"));
       return this;
     }
 
@@ -180,66 +163,7 @@ public final class AnthropicChatModel implements ModelClient {
       return this;
     }
 
-    /**
-     * How a failed request is tried again while nothing of the turn reached the caller ({@link
-     * RetryPolicy#NONE} = never); default 4 attempts (3 retries), 500 ms doubling up to 20 s, jitter
-     * 0.5. A server's retry hint replaces the backoff; see {@link #maxRetryAfter}.
-     */
-    public Builder retryPolicy(RetryPolicy retryPolicy) {
-      settings.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
-      return this;
-    }
-
-    /**
-     * The longest {@code retry-after-ms} / {@code retry-after} hint that is waited for; a longer one
-     * reports the error at once instead of blocking the turn; default 60 s.
-     */
-    public Builder maxRetryAfter(Duration maxRetryAfter) {
-      settings.maxRetryAfter = HttpSettings.notNegative(maxRetryAfter, "maxRetryAfter");
-      return this;
-    }
-
-    /** How long the stream may stay silent before it is abandoned; default 120 s. */
-    public Builder idleTimeout(Duration timeout) {
-      settings.idleTimeout = HttpSettings.positive(timeout, "timeout");
-      return this;
-    }
-
-    public Builder connectTimeout(Duration timeout) {
-      settings.connectTimeout = HttpSettings.positive(timeout, "timeout");
-      return this;
-    }
-
-    /** The longest line or event accepted from the stream; default 16 MiB. */
-    public Builder maxLineBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("bytes must be >= 1024");
-      }
-      settings.maxLineBytes = bytes;
-      return this;
-    }
-
-    /** A client to share connection pools and dispatchers with; its timeouts are overridden by this builder's. */
-    public Builder okHttpClient(OkHttpClient client) {
-      settings.okHttpClient = Objects.requireNonNull(client, "client == null");
-      return this;
-    }
-
-    Builder sleeper(Sleeper sleeper) {
-      settings.sleeper = sleeper;
-      return this;
-    }
-
-    Builder clock(Clock clock) {
-      settings.clock = clock;
-      return this;
-    }
-
-    Builder random(RandomGenerator random) {
-      settings.random = random;
-      return this;
-    }
-
+    @Override
     public AnthropicChatModel build() {
       return new AnthropicChatModel(this);
     }

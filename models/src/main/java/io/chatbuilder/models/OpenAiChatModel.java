@@ -70,26 +70,23 @@ public final class OpenAiChatModel implements ModelClient {
     return "OpenAiChatModel{" + name + "}";
   }
 
-  /** Configures an {@link OpenAiChatModel}. Only {@link #model} is required. */
-  public static final class Builder {
-    private final HttpSettings settings = new HttpSettings(OPENAI_BASE_URL);
+  /**
+   * Configures an {@link OpenAiChatModel}. Only {@link #model} is required; requests go to {@code
+   * baseUrl + "/" + chatCompletionsPath} ({@code https://api.openai.com/v1/chat/completions} by default).
+   */
+  public static final class Builder extends HttpModelBuilder<Builder> {
     private String path = "chat/completions";
     private String apiKeyHeader = "Authorization";
     private String maxTokensParameter = "max_tokens";
     private OptionalInt defaultMaxOutputTokens = OptionalInt.empty();
     private boolean includeUsage = true;
 
-    private Builder() {}
-
-    /** The model name sent in each request, such as {@code gpt-4.1} or {@code llama3.1:8b}. */
-    public Builder model(String model) {
-      settings.model = Objects.requireNonNull(model, "model == null");
-      return this;
+    private Builder() {
+      super(OPENAI_BASE_URL);
     }
 
-    /** The API root; the request goes to {@code baseUrl + "/chat/completions"}. */
-    public Builder baseUrl(String baseUrl) {
-      settings.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl == null");
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -99,30 +96,12 @@ public final class OpenAiChatModel implements ModelClient {
       return this;
     }
 
-    /** The API key; local servers such as Ollama need none. */
-    public Builder apiKey(String apiKey) {
-      settings.apiKey = Objects.requireNonNull(apiKey, "apiKey == null");
-      return this;
-    }
-
     /**
      * The header that carries the key: {@code Authorization} (default, sent as {@code Bearer
      * <key>}) or another name such as Azure's {@code api-key} (sent as the bare key).
      */
     public Builder apiKeyHeader(String headerName) {
       this.apiKeyHeader = Objects.requireNonNull(headerName, "headerName == null");
-      return this;
-    }
-
-    /** An extra header on every request, such as {@code OpenAI-Organization} or OpenRouter's {@code HTTP-Referer}. */
-    public Builder header(String name, String value) {
-      settings.headers.put(Objects.requireNonNull(name, "name == null"), Objects.requireNonNull(value, "value == null"));
-      return this;
-    }
-
-    /** An extra query parameter on every request, such as Azure's {@code api-version}. */
-    public Builder queryParameter(String name, String value) {
-      settings.queryParameters.put(Objects.requireNonNull(name, "name == null"), Objects.requireNonNull(value, "value == null"));
       return this;
     }
 
@@ -147,66 +126,7 @@ public final class OpenAiChatModel implements ModelClient {
       return this;
     }
 
-    /**
-     * How a failed request is tried again while nothing of the turn reached the caller ({@link
-     * RetryPolicy#NONE} = never); default 4 attempts (3 retries), 500 ms doubling up to 20 s, jitter
-     * 0.5. A server's retry hint replaces the backoff; see {@link #maxRetryAfter}.
-     */
-    public Builder retryPolicy(RetryPolicy retryPolicy) {
-      settings.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy == null");
-      return this;
-    }
-
-    /**
-     * The longest {@code retry-after-ms} / {@code retry-after} hint that is waited for; a longer one
-     * reports the error at once instead of blocking the turn; default 60 s.
-     */
-    public Builder maxRetryAfter(Duration maxRetryAfter) {
-      settings.maxRetryAfter = HttpSettings.notNegative(maxRetryAfter, "maxRetryAfter");
-      return this;
-    }
-
-    /** How long the stream may stay silent before it is abandoned; default 120 s. */
-    public Builder idleTimeout(Duration timeout) {
-      settings.idleTimeout = HttpSettings.positive(timeout, "timeout");
-      return this;
-    }
-
-    public Builder connectTimeout(Duration timeout) {
-      settings.connectTimeout = HttpSettings.positive(timeout, "timeout");
-      return this;
-    }
-
-    /** The longest line or event accepted from the stream; default 16 MiB. */
-    public Builder maxLineBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("bytes must be >= 1024");
-      }
-      settings.maxLineBytes = bytes;
-      return this;
-    }
-
-    /** A client to share connection pools and dispatchers with; its timeouts are overridden by this builder's. */
-    public Builder okHttpClient(OkHttpClient client) {
-      settings.okHttpClient = Objects.requireNonNull(client, "client == null");
-      return this;
-    }
-
-    Builder sleeper(Sleeper sleeper) {
-      settings.sleeper = sleeper;
-      return this;
-    }
-
-    Builder clock(Clock clock) {
-      settings.clock = clock;
-      return this;
-    }
-
-    Builder random(RandomGenerator random) {
-      settings.random = random;
-      return this;
-    }
-
+    @Override
     public OpenAiChatModel build() {
       return new OpenAiChatModel(this);
     }

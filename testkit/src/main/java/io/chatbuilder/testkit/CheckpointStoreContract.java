@@ -255,6 +255,21 @@ public abstract class CheckpointStoreContract {
   }
 
   @Test
+  void contentsOfReadsEveryPathOfARevision() {
+    String app = newAppId();
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 450; i++) {
+      files.put("src/f" + i + ".js", utf8("export const n = " + (i % 100) + ";"));
+    }
+    Checkpoint c = appendInitial(app, files);
+    SortedMap<String, FileRef> refs = store.revision(c.resultRevisionId()).files();
+    SortedMap<String, byte[]> contents = store.contentsOf(refs);
+    assertThat(contents.keySet()).containsExactlyElementsOf(files.keySet());
+    files.forEach((path, bytes) -> assertThat(contents.get(path)).as(path).isEqualTo(bytes));
+    assertThat(store.contentsOf(Map.of())).isEmpty();
+  }
+
+  @Test
   void contentAddressingIsDeterministic() {
     byte[] a = utf8("same bytes");
     assertThat(store.blobIdOf(a)).isEqualTo(store.blobIdOf(utf8("same bytes")));

@@ -175,6 +175,20 @@ public interface CheckpointStore {
     return out;
   }
 
+  /**
+   * The content of each file of {@code files} (path to its ref), path to bytes: the blobs read in one
+   * {@link #readBlobs} batch, each distinct blob once.
+   *
+   * @throws io.chatbuilder.core.NotFoundException if a blob is unknown
+   */
+  default java.util.SortedMap<String, byte[]> contentsOf(java.util.Map<String, FileRef> files) {
+    java.util.Objects.requireNonNull(files, "files == null");
+    java.util.Map<String, byte[]> blobs = readBlobs(files.values().stream().map(FileRef::blobId).distinct().toList());
+    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    files.forEach((path, ref) -> out.put(path, blobs.get(ref.blobId())));
+    return out;
+  }
+
   /** Ids of apps that have at least one checkpoint. */
   List<String> apps();
 

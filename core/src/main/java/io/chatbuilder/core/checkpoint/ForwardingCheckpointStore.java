@@ -104,6 +104,11 @@ public interface ForwardingCheckpointStore extends CheckpointStore {
   }
 
   @Override
+  default java.util.SortedMap<String, byte[]> contentsOf(java.util.Map<String, FileRef> files) {
+    return delegate().contentsOf(files);
+  }
+
+  @Override
   default List<String> apps() {
     return delegate().apps();
   }

@@ -448,11 +448,7 @@ public final class AgentRun {
         unknown.add(path);
       }
     }
-    Map<String, byte[]> base = new HashMap<>();
-    java.util.SortedMap<String, io.chatbuilder.core.checkpoint.FileRef> refs = history.store().lookup(baseRevisionId, unknown);
-    Map<String, byte[]> blobs = history.store().readBlobs(refs.values().stream()
-        .map(io.chatbuilder.core.checkpoint.FileRef::blobId).distinct().toList());
-    refs.forEach((path, ref) -> base.put(path, blobs.get(ref.blobId())));
+    Map<String, byte[]> base = history.store().contentsOf(history.store().lookup(baseRevisionId, unknown));
     for (String path : paths) {
       Optional<byte[]> old = reported.containsKey(path) ? reported.get(path) : Optional.ofNullable(base.get(path));
       Optional<byte[]> now;

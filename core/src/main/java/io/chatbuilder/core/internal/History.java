@@ -229,10 +229,11 @@ public final class History {
 
   /** Each path's content (empty = absent), the blobs read from the store in one batch. */
   private SortedMap<String, Optional<byte[]>> contents(Map<String, Optional<FileRef>> refs) {
-    Map<String, byte[]> blobs = store.readBlobs(refs.values().stream().flatMap(Optional::stream).map(FileRef::blobId)
-        .distinct().toList());
+    Map<String, FileRef> present = new TreeMap<>();
+    refs.forEach((path, ref) -> ref.ifPresent(r -> present.put(path, r)));
+    SortedMap<String, byte[]> read = store.contentsOf(present);
     SortedMap<String, Optional<byte[]>> out = new TreeMap<>();
-    refs.forEach((path, ref) -> out.put(path, ref.map(r -> blobs.get(r.blobId()))));
+    refs.keySet().forEach(path -> out.put(path, Optional.ofNullable(read.get(path))));
     return out;
   }
 
