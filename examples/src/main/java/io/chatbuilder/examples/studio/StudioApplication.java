@@ -1,8 +1,6 @@
 package io.chatbuilder.examples.studio;
 
-import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.access.AppAccessPolicy;
-import io.chatbuilder.spring.autoconfigure.PrincipalResolver;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -27,8 +25,7 @@ class StudioApplication {
   }
 
   @Bean
-  StudioController studioController(ChatBuilder chatBuilder, AppAccessPolicy policy, PrincipalResolver principals,
-      StudioController.Info info) {
-    return new StudioController(chatBuilder, policy, principals, info);
+  StudioController studioController(StudioController.Info info) {
+    return new StudioController(info);
   }
 }
