@@ -331,11 +331,13 @@ class StudioApiTest {
     assertThat(first.get("success").asBoolean()).as(first.toString()).isTrue();
     assertThat(first.get("checkpoint_id").asText()).isEqualTo(head);
     assertThat(first.get("files").asInt()).isEqualTo(3);
-    // Published sites are served on an origin of their own, not the API's.
+    // Published sites are served on an origin of their own, not the API's, and not another app's.
     String site = first.get("site_url").asText();
-    assertThat(site).isEqualTo(studio.siteOrigin() + "/published/shop/" + first.get("publish_id").asText() + "/");
-    assertThat(studio.siteOrigin().getPort()).isNotEqualTo(studio.port());
-    HttpTestClient sites = new HttpTestClient(studio.siteOrigin());
+    assertThat(site).isEqualTo(studio.siteOrigin("shop") + "/published/shop/" + first.get("publish_id").asText() + "/");
+    assertThat(studio.siteOrigin("shop").getHost()).matches("[0-9a-f]{10}-shop\\.localhost");
+    assertThat(studio.siteOrigin("shop").getPort()).isEqualTo(studio.sitePort()).isNotEqualTo(studio.port());
+    assertThat(studio.siteOrigin("other")).isNotEqualTo(studio.siteOrigin("shop"));
+    HttpTestClient sites = new HttpTestClient(studio.siteOrigin("shop"));
     HttpTestClient.Reply index = sites.call("GET", site + "index.html");
     assertThat(index.text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
     assertThat(index.headers().get("Content-Security-Policy")).contains("connect-src 'self'").contains("default-src 'self'");
@@ -346,6 +348,13 @@ class StudioApiTest {
     assertThat(sites.call("GET", "/published/shop/pub_missing/index.html").status()).isEqualTo(404);
     assertThat(sites.call("GET", "/published/shop/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
     assertThat(sites.call("GET", "/admin/apps").status()).as("the site origin serves no API").isEqualTo(404);
+    // Another app's origin, or the bare port, gets none of this app's files.
+    String path = java.net.URI.create(site).getRawPath() + "index.html";
+    assertThat(new HttpTestClient(studio.siteOrigin("other")).call("GET", path).status()).isEqualTo(404);
+    assertThat(new HttpTestClient(java.net.URI.create("http://127.0.0.1:" + studio.sitePort() + "/")).call("GET", path)
+        .status()).isEqualTo(404);
+    assertThat(new HttpTestClient(java.net.URI.create("http://localhost:" + studio.sitePort() + "/")).call("GET", path)
+        .status()).isEqualTo(404);
     assertThat(client.call("GET", "/published/shop/" + first.get("publish_id").asText() + "/index.html").status())
         .as("the API origin serves no sites").isEqualTo(404);
 
@@ -498,7 +507,7 @@ class StudioApiTest {
     JsonNode published = client.call("POST", "/admin/apps/site/builder/publish").json();
     assertThat(published.get("success").asBoolean()).as(published.toString()).isTrue();
     assertThat(published.get("build_log").asText()).contains("[chatbuilder] vite build");
-    HttpTestClient.Reply site = new HttpTestClient(studio.siteOrigin()).call("GET", published.get("site_url").asText());
+    HttpTestClient.Reply site = new HttpTestClient(studio.siteOrigin("site")).call("GET", published.get("site_url").asText());
     assertThat(site.status()).isEqualTo(200);
     assertThat(site.text()).contains("<div id=\"app\"></div>");
   }
