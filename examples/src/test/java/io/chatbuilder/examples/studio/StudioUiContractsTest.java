@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The studio UI against the typed contracts: {@code studio.js} ({@code // @ts-check}) is checked by
- * the TypeScript client's pinned {@code tsc} against the client's source and generated contracts
- * ({@code examples/tsconfig.json}), so an event field or endpoint the contracts do not have fails
- * this build; and the client module the studio serves ({@code ui/client/}) is exactly what the
- * client compiles to ({@code npm run build:studio} in {@code clients/typescript} rewrites it). Finds
+ * the TypeScript client's pinned {@code tsc} against the client's source and generated contracts and
+ * the studio-only types generated from its {@code studio-openapi.json} ({@code examples/tsconfig.json}),
+ * so an event field or endpoint the contracts do not have fails this build; the client module the
+ * studio serves ({@code ui/client/}) is exactly what the client compiles to ({@code npm run
+ * build:studio} in {@code clients/typescript} rewrites it), and {@code src/ui-types/} is what the
+ * client's generator makes of {@code studio-openapi.json} ({@code npm run generate:studio}). Finds
  * and prepares Node the way spring-boot-autoconfigure's {@code TypeScriptClientTest} does: {@code npm
  * ci} from the client's lockfile when its {@code node_modules} is missing; without Node it skips
  * with a message, under {@code CI=true} it fails.
@@ -61,7 +63,8 @@ class StudioUiContractsTest {
   @Test
   void fieldsAndEndpointsTheContractsLackFailTheCheck() throws Exception {
     String ui = Files.readString(examples.resolve(UI + "/studio.js"));
-    // An event field, an endpoint, a field of an answer and an app event field that do not exist.
+    // An event field, an endpoint, a field of an answer, an app event field and a field of the
+    // studio-only answer that do not exist.
     record Mutation(String line, String changed, String missing) {}
     List<Mutation> mutations = List.of(
         new Mutation("`Run completed in ${e.steps} step", "`Run completed in ${e.step_count} step", "step_count"),
@@ -69,19 +72,27 @@ class StudioUiContractsTest {
             "listFilez"),
         new Mutation("$('undo-btn').disabled = !data.can_undo;", "$('undo-btn').disabled = !data.undoable;", "undoable"),
         new Mutation("if (e.state === 'running') refreshPreviewSoon();", "if (e.draft === 'running') refreshPreviewSoon();",
-            "draft"));
+            "draft"),
+        new Mutation("$('demo-banner').hidden = !info.demo;", "$('demo-banner').hidden = !info.demo_mode;", "demo_mode"));
+    // One changed copy with all of them (one tsc run): each must be reported on its own.
+    String mutant = ui;
     for (Mutation m : mutations) {
       assertThat(ui).as("studio.js still has the line this test changes").contains(m.line());
-      Path dir = Files.createDirectories(examples.resolve("target/ui-contracts-mutant"));
-      Files.writeString(dir.resolve("studio.js"), ui.replace(m.line(), m.changed()));
-      Files.copy(examples.resolve(UI + "/highlight.js"), dir.resolve("highlight.js"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Path config = dir.resolve("tsconfig.json");
-      Files.writeString(config, "{ \"extends\": \"../../tsconfig.json\", \"files\": [\"studio.js\"] }\n");
-      Result r = tsc(config);
-      assertThat(r.exit()).as("tsc on studio.js with " + m.changed() + ":\n" + r.output()).isNotZero();
-      assertThat(r.output()).as(m.changed()).containsPattern("error TS(2339|2551)")
-          .contains("Property '" + m.missing() + "' does not exist");
+      mutant = mutant.replace(m.line(), m.changed());
+    }
+    Path dir = Files.createDirectories(examples.resolve("target/ui-contracts-mutant"));
+    Files.writeString(dir.resolve("studio.js"), mutant);
+    Files.copy(examples.resolve(UI + "/highlight.js"), dir.resolve("highlight.js"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path config = dir.resolve("tsconfig.json");
+    Files.writeString(config, "{ \"extends\": \"../../tsconfig.json\", \"files\": [\"studio.js\"] }\n");
+    Result r = tsc(config);
+    assertThat(r.exit()).as("tsc on the changed studio.js:\n" + r.output()).isNotZero();
+    List<String> errors = r.output().lines().filter(l -> l.contains("error TS")).toList();
+    assertThat(errors).as(r.output()).hasSize(mutations.size())
+        .allSatisfy(l -> assertThat(l).containsPattern("error TS(2339|2551)"));
+    for (Mutation m : mutations) {
+      assertThat(errors).as(m.changed()).anySatisfy(l -> assertThat(l).contains("Property '" + m.missing() + "' does not exist"));
     }
   }
 
@@ -101,6 +112,19 @@ class StudioUiContractsTest {
       assertThat(served.get(name)).as(UI + "/client/" + name + " is out of date: run `npm run build:studio` in "
           + "clients/typescript and commit it").isEqualTo(compiled.get(name));
     }
+  }
+
+  @Test
+  void theStudioOnlyTypesAreThoseOfItsOpenApiAddition() throws Exception {
+    // The client's generator, compiled with its scripts, on the studio's studio-openapi.json.
+    Result build = run(client, List.of("node", "node_modules/typescript/bin/tsc", "-p", "."));
+    assertThat(build.exit()).as(build.output()).isZero();
+    Result generated = run(client, List.of("node", "dist/scripts/generate.js", "--studio", "--stdout"));
+    assertThat(generated.exit()).as(generated.output()).isZero();
+    assertThat(generated.output()).contains("export interface StudioInfo");
+    assertThat(Files.readString(examples.resolve("src/ui-types/studio-contracts.ts")))
+        .as("src/ui-types/studio-contracts.ts is out of date: run `npm run generate:studio` in clients/typescript and commit it")
+        .isEqualTo(generated.output());
   }
 
   // ------------------------------------------------------------------ Node

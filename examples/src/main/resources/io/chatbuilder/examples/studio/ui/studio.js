@@ -29,8 +29,9 @@ import { appendTokens, languageOf, renderCode, tokenLines } from './highlight.js
  */
 
 /**
- * GET /admin/studio: the studio's own setup (not part of the starter's API).
- * @typedef {{ model: string, demo: boolean, draft_mode: string, isolated: boolean, isolation_warning?: string }} StudioInfo
+ * GET /admin/studio: the studio's own setup (its OpenApiAddition, not the starter's API; the type is
+ * generated from that fragment into examples/src/ui-types/, a type-only import).
+ * @typedef {import('@chatbuilder/studio-contracts').StudioInfo} StudioInfo
  */
 
 // The DOM is reached by id; its elements are not what the contracts check.
