@@ -8,6 +8,7 @@ import type {
   Diff,
   DraftStatus,
   ErrorBody,
+  FileContent,
   FileList,
   ForkResponse,
   HistoryResponse,
@@ -16,6 +17,7 @@ import type {
   PublishList,
   PublishResult,
   RunList,
+  TemplateList,
   ChatBuilderEvent,
   Checkpoint,
   AppEvent,
@@ -113,6 +115,11 @@ export class ChatBuilderClient {
 
   createApp(request: CreateAppRequest): Promise<CreateAppResponse> {
     return this.json("POST", "/apps", request);
+  }
+
+  /** The templates a new app can start from (CreateAppRequest.template_id). */
+  listTemplates(): Promise<TemplateList> {
+    return this.json("GET", "/templates");
   }
 
   // ---------------------------------------------------------------- runs and events
@@ -230,6 +237,11 @@ export class ChatBuilderClient {
 
   listFiles(appId: string, checkpointId: string): Promise<FileList> {
     return this.json("GET", this.app(appId, `/checkpoints/${encodeURIComponent(checkpointId)}/files`));
+  }
+
+  /** One file of a checkpoint: its text, or binary: true (no content) when it is not UTF-8 text. */
+  readFile(appId: string, checkpointId: string, path: string): Promise<FileContent> {
+    return this.json("GET", this.app(appId, `/checkpoints/${encodeURIComponent(checkpointId)}/file`), undefined, { path });
   }
 
   undo(appId: string): Promise<HistoryResponse> {
@@ -431,6 +443,7 @@ function queryString(query?: Query): string {
 export const OPERATIONS = {
   listApps: "listApps",
   createApp: "createApp",
+  listTemplates: "listTemplates",
   chat: "chat",
   runEvents: "runEvents",
   appEvents: "appEvents",
@@ -439,6 +452,7 @@ export const OPERATIONS = {
   listCheckpoints: "listCheckpoints",
   getCheckpoint: "getCheckpoint",
   listFiles: "listFiles",
+  readFile: "readFile",
   undo: "undo",
   redo: "redo",
   restore: "restore",

@@ -123,6 +123,14 @@ test("history: checkpoints, files, diff, undo, redo, restore, revert-file", asyn
 
   assert.equal((await c.getCheckpoint(app, head)).checkpoint_type, "agent_run");
   assert.deepEqual((await c.listFiles(app, head)).files.map((f) => f.path).sort(), ["index.html", "n.txt"]);
+  const page = await c.readFile(app, initial, "./index.html");
+  assert.deepEqual(page, { checkpoint_id: initial, path: "index.html", size: 27, binary: false,
+    content: "<!doctype html><h1>hi</h1>\n" });
+  await assert.rejects(c.readFile(app, initial, "../etc/passwd"), (e: unknown) =>
+    e instanceof ChatBuilderApiError && e.status === 400 && e.code === "path_refused");
+  await assert.rejects(c.readFile(app, initial, "n.txt"), (e: unknown) =>
+    e instanceof ChatBuilderApiError && e.status === 404 && e.code === "not_found");
+  assert.deepEqual((await c.listTemplates()).templates, [{ id: "plain", description: "one HTML file" }]);
   const diff = await c.diff(app, initial, head);
   assert.equal(diff.files[0]?.path, "n.txt");
   assert.match(diff.files[0]?.unified_diff ?? "", /\+1/);

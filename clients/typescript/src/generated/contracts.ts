@@ -367,6 +367,15 @@ export interface AppList {
   apps: AppSummary[];
 }
 
+export interface Template {
+  id: string;
+  description: string;
+}
+
+export interface TemplateList {
+  templates: Template[];
+}
+
 export interface CreateAppRequest {
   app_id: string;
   template_id?: string;
@@ -469,6 +478,16 @@ export interface FileEntry {
 export interface FileList {
   checkpoint_id: string;
   files: FileEntry[];
+}
+
+export interface FileContent {
+  checkpoint_id: string;
+  /** The normalized path. */
+  path: string;
+  size: number;
+  /** True when the file is not UTF-8 text (or holds NUL characters): no content then. */
+  binary: boolean;
+  content?: string;
 }
 
 export interface HistoryResponse {

@@ -2,6 +2,7 @@ package io.chatbuilder.examples.studio;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chatbuilder.core.checkpoint.ContentHash;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.spring.autoconfigure.PublishedSiteUrls;
@@ -22,20 +23,34 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves published sites at {@code /published/<app>/<publish id>/<path>} on a port of their own,
- * so a site's scripts run on an origin other than the studio's API and UI (they cannot read its
- * answers, and their requests to it are cross-origin: refused by its Origin check). Every file gets
- * a {@code Content-Security-Policy} that lets the site talk only to its own origin, and
- * {@code X-Content-Type-Options: nosniff}. Only files a successful publish wrote are served.
+ * Serves published sites on a port of their own, each app on an origin of its own:
+ * {@code http://<label>.<domain>:<port>/published/<app>/<publish id>/<path>}, where the domain is
+ * {@code localhost} unless the host names another (browsers resolve every {@code *.localhost} name to
+ * loopback, RFC 6761) and {@link #label(String)} is a DNS label derived from the app id. So a site's
+ * scripts run on an origin other than the studio's API and UI (they cannot read its answers, and
+ * their requests to it are cross-origin: refused by its Origin check) and other than every other
+ * app's site (the same-origin policy keeps them from reading another app's pages or storage). A
+ * request whose Host is not the label of the app in its path is not answered with that app's files.
+ * Every file gets a {@code Content-Security-Policy} that lets the site talk only to its own origin,
+ * and {@code X-Content-Type-Options: nosniff}. Only files a successful publish wrote are served.
  */
 final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
   private final Publisher publisher;
   private final HttpServer server;
   private final ExecutorService threads;
-  private final String origin;
+  private final String domain;
+  private final int port;
 
-  PublishedSites(Publisher publisher, String host, int port) {
+  /** The longest slug of an app id in its label; with the hash and a dash, labels stay far below DNS's 63. */
+  private static final int MAX_SLUG = 40;
+
+  /**
+   * @param domain the name under which every app's site gets a subdomain ({@code localhost} on one
+   *     machine; beyond it a wildcard DNS name that points at this host)
+   */
+  PublishedSites(Publisher publisher, String host, int port, String domain) {
     this.publisher = publisher;
+    this.domain = domain.toLowerCase(Locale.ROOT);
     AtomicInteger n = new AtomicInteger();
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "studio-sites-" + n.incrementAndGet());
@@ -51,20 +66,37 @@ final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
     server.createContext("/", this::serve);
     server.setExecutor(threads);
     server.start();
-    InetSocketAddress bound = server.getAddress();
-    String urlHost = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
-    this.origin = "http://" + (urlHost.contains(":") ? "[" + urlHost + "]" : urlHost) + ":" + bound.getPort();
+    this.port = server.getAddress().getPort();
   }
 
-  /** The sites' origin, e.g. {@code http://127.0.0.1:41234}. */
-  String origin() {
-    return origin;
+  /**
+   * The DNS label of an app's site: the first 10 hex digits of the SHA-256 of its id, a dash, and
+   * the id in lower case with every run of other characters than {@code a-z0-9} made one dash (at
+   * most 40 characters; none when nothing is left), e.g. {@code 3f2a9c01de-tenant-shop} for
+   * {@code Tenant/Shop}. The hash keeps ids that share a slug ({@code Shop}, {@code shop},
+   * {@code s-h-o-p}…) apart; the slug keeps the name readable.
+   */
+  static String label(String appId) {
+    String hash = ContentHash.sha256(appId.getBytes(StandardCharsets.UTF_8)).substring(0, 10);
+    String slug = appId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    slug = slug.substring(0, Math.min(slug.length(), MAX_SLUG)).replaceAll("^-+|-+$", "");
+    return slug.isEmpty() ? hash : hash + "-" + slug;
+  }
+
+  /** The origin of an app's published sites, e.g. {@code http://3f2a9c01de-shop.localhost:41234}. */
+  String origin(String appId) {
+    return "http://" + label(appId) + "." + domain + ":" + port;
+  }
+
+  /** The port every site is served on. */
+  int port() {
+    return port;
   }
 
   @Override
   public Optional<String> siteUrl(PublishResult result) {
     return siteDirectory(result.appId(), result.publishId())
-        .map(dir -> origin + "/published/" + result.appId() + "/" + result.publishId() + "/");
+        .map(dir -> origin(result.appId()) + "/published/" + segment(result.appId()) + "/" + segment(result.publishId()) + "/");
   }
 
   @Override
@@ -84,6 +116,14 @@ final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
       List<String> p = segments(exchange.getRequestURI().getRawPath());
       if (p.size() < 3 || !p.get(0).equals("published")) {
         text(exchange, 404, "published URLs are /published/<app>/<publish id>/<path>");
+        return;
+      }
+      // An app's files only on its own origin: another app's page (or a rebinding name) gets nothing.
+      String expected = label(p.get(1)) + "." + domain;
+      String hostHeader = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Host")).orElse("")
+          .toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+      if (!hostHeader.equals(expected)) {
+        text(exchange, 404, "app " + p.get(1) + "'s sites are served at " + origin(p.get(1)) + "/, not on this host");
         return;
       }
       Optional<Path> site = siteDirectory(p.get(1), p.get(2));
@@ -125,6 +165,11 @@ final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
             return Optional.empty();
           }
         });
+  }
+
+  /** A path segment: an app id may hold {@code /} and other characters a path gives another meaning. */
+  private static String segment(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private static List<String> segments(String rawPath) {

@@ -47,8 +47,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *  browser ──HTTP/SSE──▶ Spring Boot (Tomcat) ──▶ ChatBuilder ──▶ model (env, Ollama or offline demo)
  *                         │ starter: /admin API        ├──────▶ LocalSandbox  (&lt;data&gt;/apps/&lt;app&gt;)
  *                         │ StudioController: /admin/studio, JdbcStores    (&lt;data&gt;/db, H2 DataSource)
- *                         │   templates, file, UI      └──────▶ DraftRuntime / Publisher (static or Vite;
- *  site port ◀── PublishedSites (/published, CSP)                 a preview server per app, own origin)
+ *                         │   UI                       └──────▶ DraftRuntime / Publisher (static or Vite;
+ *  site port ◀── PublishedSites (&lt;label&gt;.localhost, CSP)        a preview server per app, own origin)
  * </pre>
  *
  * <p>The studio listens on 127.0.0.1 unless told otherwise; the starter's guard checks Host,
@@ -114,7 +114,7 @@ public final class Studio implements AutoCloseable {
       DraftRuntime drafts = devServer == null ? staticDrafts : PackageJsonSwitch.drafts(devServer, staticDrafts,
           appId -> sandboxes.open(appId).tryRead(PackageJsonSwitch.PACKAGE_JSON).isPresent());
       // Published sites get an origin of their own: their scripts must not reach the API.
-      this.sites = new PublishedSites(publisher, b.host, b.sitePort);
+      this.sites = new PublishedSites(publisher, b.host, b.sitePort, b.siteDomain);
       opened.add(sites);
       StudioController.Info info = new StudioController.Info(modelName, demo, devServer == null ? "static" : "dev-server",
           isolated);
@@ -186,9 +186,25 @@ public final class Studio implements AutoCloseable {
     return port;
   }
 
-  /** The origin published sites are served from, e.g. {@code http://127.0.0.1:41234}: not the API's. */
-  public URI siteOrigin() {
-    return URI.create(sites.origin());
+  /**
+   * The origin an app's published sites are served from, e.g. {@code http://3f2a9c01de-shop.localhost:41234}:
+   * not the API's, and not any other app's (see {@link #siteLabel(String)}).
+   */
+  public URI siteOrigin(String appId) {
+    return URI.create(sites.origin(Objects.requireNonNull(appId, "appId == null")));
+  }
+
+  /**
+   * The DNS label of an app's site origin: the first 10 hex digits of the SHA-256 of the app id, a
+   * dash and the id's slug (lower case, other characters than {@code a-z0-9} made dashes, at most 40).
+   */
+  public static String siteLabel(String appId) {
+    return PublishedSites.label(Objects.requireNonNull(appId, "appId == null"));
+  }
+
+  /** The port published sites are served on (every app's site origin has it). */
+  public int sitePort() {
+    return sites.port();
   }
 
   /** The facade behind the API, for hosts that add their own routes or tests that inspect state. */
@@ -253,6 +269,7 @@ public final class Studio implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 8080;
     private int sitePort;
+    private String siteDomain = "localhost";
     private java.util.Optional<String> accessToken = java.util.Optional.empty();
     private ModelClient model;
     private DraftRuntime draftRuntime;
@@ -303,6 +320,22 @@ public final class Studio implements AutoCloseable {
         throw new IllegalArgumentException("sitePort must be 0-65535");
       }
       this.sitePort = sitePort;
+      return this;
+    }
+
+    /**
+     * The name under which each app's published sites get an origin of their own,
+     * {@code http://<label>.<siteDomain>:<sitePort>/} (default {@code localhost}: browsers resolve
+     * every {@code *.localhost} name to loopback). Beyond one machine, a wildcard DNS name that
+     * points at this host.
+     */
+    public Builder siteDomain(String siteDomain) {
+      String d = Objects.requireNonNull(siteDomain, "siteDomain == null").toLowerCase(java.util.Locale.ROOT);
+      if (!d.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+        throw new IllegalArgumentException("siteDomain must be a DNS name such as localhost or sites.example.com, not '"
+            + siteDomain + "'");
+      }
+      this.siteDomain = d;
       return this;
     }
 

@@ -1,8 +1,7 @@
 package io.chatbuilder.examples.studio;
 
-import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.access.AppAccessPolicy;
-import io.chatbuilder.spring.autoconfigure.PrincipalResolver;
+import io.chatbuilder.spring.autoconfigure.OpenApiAddition;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -26,9 +25,18 @@ class StudioApplication {
     return AppAccessPolicy.allowAll();
   }
 
+  /** The studio-only endpoints ({@code GET /admin/studio}) in the served {@code openapi.json}. */
   @Bean
-  StudioController studioController(ChatBuilder chatBuilder, AppAccessPolicy policy, PrincipalResolver principals,
-      StudioController.Info info) {
-    return new StudioController(chatBuilder, policy, principals, info);
+  OpenApiAddition studioOpenApi() {
+    try (java.io.InputStream in = StudioApplication.class.getResourceAsStream("studio-openapi.json")) {
+      return new OpenApiAddition("studio", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Bean
+  StudioController studioController(StudioController.Info info) {
+    return new StudioController(info);
   }
 }

@@ -9,11 +9,12 @@ import java.util.concurrent.CountDownLatch;
  * Starts the studio from the command line:
  *
  * <pre>
- * StudioMain [--port N] [--site-port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]
+ * StudioMain [--port N] [--site-port N] [--site-domain NAME] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]
  * </pre>
  *
  * <p>Environment: {@code CHATBUILDER_STUDIO_PORT} (default 8080), {@code CHATBUILDER_STUDIO_SITE_PORT}
- * (published sites, default 0: a free port), {@code CHATBUILDER_STUDIO_HOST}
+ * (published sites, default 0: a free port), {@code CHATBUILDER_STUDIO_SITE_DOMAIN} (default
+ * {@code localhost}: each app's sites at {@code http://<label>.localhost:<site port>/}), {@code CHATBUILDER_STUDIO_HOST}
  * (default 127.0.0.1), {@code CHATBUILDER_STUDIO_DATA} (default {@code .chatbuilder-studio}),
  * {@code CHATBUILDER_STUDIO_RUNTIME} (default {@code static}), {@code CHATBUILDER_STUDIO_UNISOLATED}
  * ({@code true} = {@code --unisolated}), and the model variables of {@link ModelSelection}. Runs
@@ -33,6 +34,7 @@ public final class StudioMain {
     int port = Integer.parseInt(env.getOrDefault("CHATBUILDER_STUDIO_PORT", "8080"));
     int sitePort = Integer.parseInt(env.getOrDefault("CHATBUILDER_STUDIO_SITE_PORT", "0"));
     String host = env.getOrDefault("CHATBUILDER_STUDIO_HOST", "127.0.0.1");
+    String siteDomain = env.getOrDefault("CHATBUILDER_STUDIO_SITE_DOMAIN", "localhost");
     Path data = Path.of(env.getOrDefault("CHATBUILDER_STUDIO_DATA", ".chatbuilder-studio"));
     String runtime = env.getOrDefault("CHATBUILDER_STUDIO_RUNTIME", "static");
     boolean unisolated = "true".equalsIgnoreCase(env.getOrDefault("CHATBUILDER_STUDIO_UNISOLATED", "false"));
@@ -47,6 +49,7 @@ public final class StudioMain {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
         case "--site-port" -> sitePort = Integer.parseInt(require(args[i], value));
         case "--host" -> host = require(args[i], value);
+        case "--site-domain" -> siteDomain = require(args[i], value);
         case "--data" -> data = Path.of(require(args[i], value));
         case "--runtime" -> runtime = require(args[i], value);
         default -> usage();
@@ -55,7 +58,7 @@ public final class StudioMain {
     Path dataDir = data.toAbsolutePath().normalize();
     ModelSelection.Choice choice = ModelSelection.fromEnvironment(env);
     Studio.Builder builder = Studio.builder(dataDir).host(host).port(port).sitePort(sitePort)
-        .model(choice.model());
+        .siteDomain(siteDomain).model(choice.model());
     if (unisolated) {
       builder.unisolated();
     }
@@ -76,14 +79,15 @@ public final class StudioMain {
     System.out.println("  preview:  " + runtime);
     System.out.println("  isolation: " + (studio.isolated() ? "bubblewrap" : "NONE: app code runs unisolated (--unisolated)"));
     System.out.println("  data:     " + studio.dataDir());
-    System.out.println("  sites:    " + studio.siteOrigin() + "/published/ (an origin of their own)");
+    System.out.println("  sites:    http://<app label>." + siteDomain + ":" + studio.sitePort()
+        + "/published/<app>/ (an origin of their own per app)");
     System.out.println("  open:     " + studio.url());
     System.out.println("Press Ctrl-C to stop.");
     stopped.await();
   }
 
   private static void usage() {
-    System.err.println("usage: StudioMain [--port N] [--site-port N] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]");
+    System.err.println("usage: StudioMain [--port N] [--site-port N] [--site-domain NAME] [--host ADDRESS] [--data DIR] [--runtime static|vite] [--unisolated]");
     System.exit(2);
   }
 

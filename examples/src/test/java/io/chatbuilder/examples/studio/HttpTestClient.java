@@ -25,6 +25,9 @@ final class HttpTestClient {
 
   private final URI base;
   private final OkHttpClient http = new OkHttpClient.Builder()
+      // As browsers do (RFC 6761): every *.localhost name is loopback, e.g. each app's site origin.
+      .dns(host -> host.endsWith(".localhost") ? List.of(java.net.InetAddress.getLoopbackAddress())
+          : okhttp3.Dns.SYSTEM.lookup(host))
       .retryOnConnectionFailure(false) // a retried POST would start a second run
       .readTimeout(Duration.ofSeconds(30))
       .build();

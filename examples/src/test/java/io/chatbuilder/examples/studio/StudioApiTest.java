@@ -18,21 +18,42 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The studio's HTTP API over real HTTP on loopback, with the offline demo model (no browser). */
+/**
+ * The studio's HTTP API over real HTTP on loopback, with the offline demo model (no browser). The
+ * tests that need no studio of their own (another model, runtime or a restart) share one demo
+ * studio for the class, each on an app of its own.
+ */
 class StudioApiTest {
   private static final JsonCodec CODEC = new JsonCodec();
+
+  @TempDir static Path sharedData;
+  private static Studio shared;
 
   @TempDir Path data;
   private Studio studio;
   private HttpTestClient client;
 
+  @BeforeAll
+  static void startShared() {
+    shared = Studio.builder(sharedData).model(new DemoModel(Duration.ZERO)).port(0).start();
+  }
+
+  @AfterAll
+  static void stopShared() {
+    if (shared != null) {
+      shared.close();
+    }
+  }
+
   @AfterEach
   void stop() {
-    if (studio != null) {
+    if (studio != null && studio != shared) {
       studio.close();
     }
   }
@@ -42,7 +63,14 @@ class StudioApiTest {
     client = new HttpTestClient(studio.url());
   }
 
+  /** The demo studio this class shares. */
   private void startDemo() {
+    studio = shared;
+    client = new HttpTestClient(shared.url());
+  }
+
+  /** A demo studio of this test's own, on its own data directory. */
+  private void startOwnDemo() {
     start(Studio.builder(data).model(new DemoModel(Duration.ZERO)));
   }
 
@@ -81,8 +109,8 @@ class StudioApiTest {
   @Test
   void chatStreamCarriesTheCoreEventsAsSseWithIdEqualToSeq() throws Exception {
     startDemo();
-    createApp("shop");
-    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+    createApp("stream");
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/stream/builder/chat/stream",
         json("message", "Build a counter app"), Map.of())) {
       assertThat(stream.response.code()).isEqualTo(200);
       assertThat(stream.response.header("Content-Type")).startsWith("text/event-stream");
@@ -105,19 +133,19 @@ class StudioApiTest {
       // The wire form is exactly the core codec's.
       assertThat(frames).allSatisfy(f -> assertThat(f.data()).isEqualTo(CODEC.toJson(CODEC.eventFromJson(f.data()))));
     }
-    assertThat(file("shop", "index.html")).contains("<h1 id=\"title\">Counter</h1>");
-    assertThat(file("shop", "src/main.js")).contains("#increment");
+    assertThat(file("stream", "index.html")).contains("<h1 id=\"title\">Counter</h1>");
+    assertThat(file("stream", "src/main.js")).contains("#increment");
   }
 
   @Test
   void theAppStreamReplaysFromLastEventIdAndDeliversLiveEvents() {
     startDemo();
-    createApp("shop");
-    chat("shop", "Build a counter app");
-    List<io.chatbuilder.core.event.AppEvent> log = studio.chatBuilder().appEvents("shop", 0);
+    createApp("appstream");
+    chat("appstream", "Build a counter app");
+    List<io.chatbuilder.core.event.AppEvent> log = studio.chatBuilder().appEvents("appstream", 0);
     assertThat(log).extracting(io.chatbuilder.core.event.AppEvent::type)
         .containsExactly("checkpoint_created", "run_started", "checkpoint_created", "run_ended");
-    try (HttpTestClient.EventStream stream = client.stream("GET", "/admin/apps/shop/events", null, Map.of("Last-Event-ID", "1"))) {
+    try (HttpTestClient.EventStream stream = client.stream("GET", "/admin/apps/appstream/events", null, Map.of("Last-Event-ID", "1"))) {
       assertThat(stream.response.code()).isEqualTo(200);
       assertThat(stream.response.header("Content-Type")).startsWith("text/event-stream");
       List<HttpTestClient.Frame> frames = new ArrayList<>();
@@ -128,37 +156,37 @@ class StudioApiTest {
       assertThat(frames).extracting(HttpTestClient.Frame::data)
           .containsExactlyElementsOf(log.subList(1, 4).stream().map(CODEC::toJson).toList());
       // Live: an undo made through the API arrives on the open stream.
-      assertThat(client.call("POST", "/admin/apps/shop/builder/undo", "{}").status()).isEqualTo(200);
+      assertThat(client.call("POST", "/admin/apps/appstream/builder/undo", "{}").status()).isEqualTo(200);
       HttpTestClient.Frame undo = stream.next().orElseThrow();
       assertThat(undo.id()).isEqualTo(5L);
       assertThat(undo.event()).isEqualTo("checkpoint_created");
       assertThat(undo.json().path("checkpoint").path("checkpoint_type").asText()).isEqualTo("undo");
     }
     assertThat(client.call("GET", "/admin/apps/nope/events").status()).isEqualTo(404);
-    assertThat(client.call("GET", "/admin/apps/shop/events?last_event_id=-1").status()).isEqualTo(400);
+    assertThat(client.call("GET", "/admin/apps/appstream/events?last_event_id=-1").status()).isEqualTo(400);
   }
 
   @Test
   void reconnectingWithLastEventIdAfterTheRunEndedGetsTheRestAndNothingTwice() {
     startDemo();
-    createApp("shop");
+    createApp("replay");
     List<HttpTestClient.Frame> seen = new ArrayList<>();
     String runId;
-    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
+    try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/replay/builder/chat/stream",
         json("message", "Build a counter app"), Map.of())) {
       runId = stream.response.header("X-Run-Id");
       for (int i = 0; i < 4; i++) {
         seen.add(stream.next().orElseThrow());
       }
     } // the connection drops mid-run
-    studio.chatBuilder().activeRun("shop").ifPresent(r -> r.completion().join());
+    studio.chatBuilder().activeRun("replay").ifPresent(r -> r.completion().join());
 
-    try (HttpTestClient.EventStream again = client.stream("GET", "/admin/apps/shop/builder/runs/" + runId + "/events", null,
+    try (HttpTestClient.EventStream again = client.stream("GET", "/admin/apps/replay/builder/runs/" + runId + "/events", null,
         Map.of("Last-Event-ID", String.valueOf(seen.get(seen.size() - 1).id())))) {
       assertThat(again.response.code()).isEqualTo(200);
       seen.addAll(again.rest());
     }
-    List<Event> log = studio.chatBuilder().events("shop", runId, 0);
+    List<Event> log = studio.chatBuilder().events("replay", runId, 0);
     assertThat(seen).extracting(HttpTestClient.Frame::id).containsExactlyElementsOf(log.stream().map(Event::seq).toList());
     assertThat(seen).extracting(HttpTestClient.Frame::data).containsExactlyElementsOf(log.stream().map(CODEC::toJson).toList());
     assertThat(seen.get(seen.size() - 1).event()).isEqualTo("run_completed");
@@ -219,47 +247,47 @@ class StudioApiTest {
   @Test
   void errorsAreJsonWithACodeAndTheRightStatus() {
     startDemo();
-    createApp("shop");
-    chat("shop", "Build a counter app");
+    createApp("errors");
+    chat("errors", "Build a counter app");
 
     assertError(client.call("GET", "/admin/apps/nope/builder/checkpoints"), 404, "not_found");
     assertError(client.call("POST", "/admin/apps/nope/builder/chat/stream", json("message", "hi")), 404, "not_found");
     assertError(client.call("GET", "/admin/apps/-bad/builder/checkpoints"), 400, "invalid_argument");
-    assertError(client.call("POST", "/admin/apps", json("app_id", "shop")), 409, "conflict");
+    assertError(client.call("POST", "/admin/apps", json("app_id", "errors")), 409, "conflict");
     assertError(client.call("POST", "/admin/apps", json("app_id", "other", "template_id", "nope")), 404, "not_found");
     assertError(client.call("POST", "/admin/apps", "{\"app_id\":"), 400, "invalid_argument");
     assertError(client.call("POST", "/admin/apps", "[1,2]"), 400, "invalid_argument");
-    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", "{}"), 400, "invalid_argument");
-    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", "{\"message\":42}"), 400, "invalid_argument");
-    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", json("message", "   ")), 400, "invalid_argument");
-    assertError(client.call("POST", "/admin/apps/shop/builder/restore", json("checkpoint_id", "cp_missing")), 404, "not_found");
-    assertError(client.call("POST", "/admin/apps/shop/builder/restore", "{}"), 400, "invalid_argument");
-    assertError(client.call("GET", "/admin/apps/shop/builder/checkpoints/cp_missing"), 404, "not_found");
-    assertError(client.call("GET", "/admin/apps/shop/builder/diff?from=x"), 400, "invalid_argument");
-    String head = studio.chatBuilder().head("shop").orElseThrow().id();
-    assertError(client.call("GET", "/admin/apps/shop/builder/diff?from=" + head + "&to=cp_missing"), 404, "not_found");
-    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+    assertError(client.call("POST", "/admin/apps/errors/builder/chat/stream", "{}"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/errors/builder/chat/stream", "{\"message\":42}"), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/errors/builder/chat/stream", json("message", "   ")), 400, "invalid_argument");
+    assertError(client.call("POST", "/admin/apps/errors/builder/restore", json("checkpoint_id", "cp_missing")), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps/errors/builder/restore", "{}"), 400, "invalid_argument");
+    assertError(client.call("GET", "/admin/apps/errors/builder/checkpoints/cp_missing"), 404, "not_found");
+    assertError(client.call("GET", "/admin/apps/errors/builder/diff?from=x"), 400, "invalid_argument");
+    String head = studio.chatBuilder().head("errors").orElseThrow().id();
+    assertError(client.call("GET", "/admin/apps/errors/builder/diff?from=" + head + "&to=cp_missing"), 404, "not_found");
+    assertError(client.call("POST", "/admin/apps/errors/builder/revert-file",
         json("checkpoint_id", head, "path", "../../etc/passwd")), 400, "path_refused");
-    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+    assertError(client.call("POST", "/admin/apps/errors/builder/revert-file",
         json("checkpoint_id", head, "path", "/etc/passwd")), 400, "path_refused");
-    assertError(client.call("POST", "/admin/apps/shop/builder/redo"), 409, "nothing_to_do");
-    assertError(client.call("POST", "/admin/apps/shop/builder/revert-file",
+    assertError(client.call("POST", "/admin/apps/errors/builder/redo"), 409, "nothing_to_do");
+    assertError(client.call("POST", "/admin/apps/errors/builder/revert-file",
         json("checkpoint_id", head, "path", "index.html")), 409, "nothing_to_do");
-    assertError(client.call("GET", "/admin/apps/shop/builder/runs/run_missing/events"), 404, "not_found");
-    assertError(client.call("GET", "/admin/apps/shop/builder/runs/run_x/events", null, Map.of("Last-Event-ID", "abc")),
+    assertError(client.call("GET", "/admin/apps/errors/builder/runs/run_missing/events"), 404, "not_found");
+    assertError(client.call("GET", "/admin/apps/errors/builder/runs/run_x/events", null, Map.of("Last-Event-ID", "abc")),
         400, "invalid_argument");
-    assertError(client.call("GET", "/admin/apps/shop/builder/checkpoints?limit=-1"), 400, "invalid_argument");
-    assertError(client.call("GET", "/admin/apps/shop/builder/undo"), 405, "method_not_allowed");
+    assertError(client.call("GET", "/admin/apps/errors/builder/checkpoints?limit=-1"), 400, "invalid_argument");
+    assertError(client.call("GET", "/admin/apps/errors/builder/undo"), 405, "method_not_allowed");
     assertError(client.call("GET", "/admin/nothing-here"), 404, "not_found");
-    String preview = preview("shop");
+    String preview = preview("errors");
     assertThat(client.call("GET", preview + "missing.js").status()).isEqualTo(404);
     assertThat(client.call("GET", preview + "..%2F..%2Fdb%2Fstudio.mv.db").text()).startsWith("path_refused");
     assertThat(client.call("GET", preview + "src%00/main.js").status()).isEqualTo(400);
     assertThat(client.call("POST", preview + "index.html").status()).isEqualTo(405);
     String huge = json("message", "x".repeat(2 << 20));
-    assertError(client.call("POST", "/admin/apps/shop/builder/chat/stream", huge), 413, "too_large");
+    assertError(client.call("POST", "/admin/apps/errors/builder/chat/stream", huge), 413, "too_large");
     // None of the refused requests changed anything.
-    assertThat(studio.chatBuilder().head("shop").orElseThrow().id()).isEqualTo(head);
+    assertThat(studio.chatBuilder().head("errors").orElseThrow().id()).isEqualTo(head);
   }
 
   private static void assertError(HttpTestClient.Reply reply, int status, String code) {
@@ -272,48 +300,48 @@ class StudioApiTest {
   @Test
   void undoRedoRestoreRevertFileAndDiffMoveTheFilesAndRecordCheckpoints() throws Exception {
     startDemo();
-    createApp("shop");
-    String initial = studio.chatBuilder().head("shop").orElseThrow().id();
-    chat("shop", "Build a counter app");
-    String built = studio.chatBuilder().head("shop").orElseThrow().id();
-    chat("shop", "make it dark");
-    String dark = studio.chatBuilder().head("shop").orElseThrow().id();
-    assertThat(file("shop", "style.css")).contains(DemoModel.css(true));
-    assertThat(client.call("GET", preview("shop") + "style.css").text()).isEqualTo(DemoModel.css(true));
+    createApp("history");
+    String initial = studio.chatBuilder().head("history").orElseThrow().id();
+    chat("history", "Build a counter app");
+    String built = studio.chatBuilder().head("history").orElseThrow().id();
+    chat("history", "make it dark");
+    String dark = studio.chatBuilder().head("history").orElseThrow().id();
+    assertThat(file("history", "style.css")).contains(DemoModel.css(true));
+    assertThat(client.call("GET", preview("history") + "style.css").text()).isEqualTo(DemoModel.css(true));
 
-    HttpTestClient.Reply undo = client.call("POST", "/admin/apps/shop/builder/undo");
+    HttpTestClient.Reply undo = client.call("POST", "/admin/apps/history/builder/undo");
     assertThat(undo.status()).isEqualTo(200);
     assertThat(undo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("undo");
     assertThat(undo.json().get("can_redo").asBoolean()).isTrue();
-    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(false));
-    assertThat(client.call("GET", preview("shop") + "style.css").text()).isEqualTo(DemoModel.css(false));
+    assertThat(file("history", "style.css")).isEqualTo(DemoModel.css(false));
+    assertThat(client.call("GET", preview("history") + "style.css").text()).isEqualTo(DemoModel.css(false));
 
-    HttpTestClient.Reply redo = client.call("POST", "/admin/apps/shop/builder/redo");
+    HttpTestClient.Reply redo = client.call("POST", "/admin/apps/history/builder/redo");
     assertThat(redo.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("redo");
-    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(true));
+    assertThat(file("history", "style.css")).isEqualTo(DemoModel.css(true));
 
-    HttpTestClient.Reply restore = client.call("POST", "/admin/apps/shop/builder/restore", json("checkpoint_id", initial));
+    HttpTestClient.Reply restore = client.call("POST", "/admin/apps/history/builder/restore", json("checkpoint_id", initial));
     assertThat(restore.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("restore");
-    assertThat(file("shop", "index.html")).contains("New app");
+    assertThat(file("history", "index.html")).contains("New app");
 
-    HttpTestClient.Reply revert = client.call("POST", "/admin/apps/shop/builder/revert-file",
+    HttpTestClient.Reply revert = client.call("POST", "/admin/apps/history/builder/revert-file",
         json("checkpoint_id", dark, "path", "style.css"));
     assertThat(revert.status()).as(revert.text()).isEqualTo(200);
     assertThat(revert.json().at("/checkpoint/checkpoint_type").asText()).isEqualTo("revert_file");
-    assertThat(file("shop", "style.css")).isEqualTo(DemoModel.css(true));
-    assertThat(file("shop", "index.html")).contains("New app"); // only the one file moved
+    assertThat(file("history", "style.css")).isEqualTo(DemoModel.css(true));
+    assertThat(file("history", "index.html")).contains("New app"); // only the one file moved
 
-    JsonNode list = client.call("GET", "/admin/apps/shop/builder/checkpoints").json();
+    JsonNode list = client.call("GET", "/admin/apps/history/builder/checkpoints").json();
     List<String> types = new ArrayList<>();
     list.get("checkpoints").forEach(c -> types.add(c.get("checkpoint_type").asText()));
     assertThat(types).containsExactly("revert_file", "restore", "redo", "undo", "agent_run", "agent_run", "initial");
     assertThat(list.get("head_id").asText()).isEqualTo(revert.json().at("/checkpoint/id").asText());
     assertThat(list.get("can_undo").asBoolean()).isTrue();
 
-    JsonNode files = client.call("GET", "/admin/apps/shop/builder/checkpoints/" + built + "/files").json();
+    JsonNode files = client.call("GET", "/admin/apps/history/builder/checkpoints/" + built + "/files").json();
     assertThat(files.get("files")).extracting(f -> f.get("path").asText()).containsExactly("index.html", "src/main.js", "style.css");
 
-    JsonNode diff = client.call("GET", "/admin/apps/shop/builder/diff?from=" + built + "&to=" + dark).json();
+    JsonNode diff = client.call("GET", "/admin/apps/history/builder/diff?from=" + built + "&to=" + dark).json();
     assertThat(diff.get("files")).hasSize(1);
     assertThat(diff.at("/files/0/path").asText()).isEqualTo("style.css");
     assertThat(diff.at("/files/0/kind").asText()).isEqualTo("modified");
@@ -323,19 +351,21 @@ class StudioApiTest {
   @Test
   void publishCopiesTheCheckpointDeterministicallyAndServesIt() {
     startDemo();
-    createApp("shop");
-    chat("shop", "Build a counter app");
-    String head = studio.chatBuilder().head("shop").orElseThrow().id();
+    createApp("publish");
+    chat("publish", "Build a counter app");
+    String head = studio.chatBuilder().head("publish").orElseThrow().id();
 
-    JsonNode first = client.call("POST", "/admin/apps/shop/builder/publish").json();
+    JsonNode first = client.call("POST", "/admin/apps/publish/builder/publish").json();
     assertThat(first.get("success").asBoolean()).as(first.toString()).isTrue();
     assertThat(first.get("checkpoint_id").asText()).isEqualTo(head);
     assertThat(first.get("files").asInt()).isEqualTo(3);
-    // Published sites are served on an origin of their own, not the API's.
+    // Published sites are served on an origin of their own, not the API's, and not another app's.
     String site = first.get("site_url").asText();
-    assertThat(site).isEqualTo(studio.siteOrigin() + "/published/shop/" + first.get("publish_id").asText() + "/");
-    assertThat(studio.siteOrigin().getPort()).isNotEqualTo(studio.port());
-    HttpTestClient sites = new HttpTestClient(studio.siteOrigin());
+    assertThat(site).isEqualTo(studio.siteOrigin("publish") + "/published/publish/" + first.get("publish_id").asText() + "/");
+    assertThat(studio.siteOrigin("publish").getHost()).matches("[0-9a-f]{10}-publish\\.localhost");
+    assertThat(studio.siteOrigin("publish").getPort()).isEqualTo(studio.sitePort()).isNotEqualTo(studio.port());
+    assertThat(studio.siteOrigin("other")).isNotEqualTo(studio.siteOrigin("publish"));
+    HttpTestClient sites = new HttpTestClient(studio.siteOrigin("publish"));
     HttpTestClient.Reply index = sites.call("GET", site + "index.html");
     assertThat(index.text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
     assertThat(index.headers().get("Content-Security-Policy")).contains("connect-src 'self'").contains("default-src 'self'");
@@ -343,38 +373,48 @@ class StudioApiTest {
     assertThat(sites.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
     assertThat(sites.call("GET", site + ".publish.json").status()).isEqualTo(404);
     assertThat(sites.call("GET", site + "..%2F..%2F..%2Fdb%2Fstudio.mv.db").status()).isEqualTo(404);
-    assertThat(sites.call("GET", "/published/shop/pub_missing/index.html").status()).isEqualTo(404);
-    assertThat(sites.call("GET", "/published/shop/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
+    assertThat(sites.call("GET", "/published/publish/pub_missing/index.html").status()).isEqualTo(404);
+    assertThat(sites.call("GET", "/published/publish/..%2F..%2Fdb/studio.mv.db").status()).isEqualTo(404);
     assertThat(sites.call("GET", "/admin/apps").status()).as("the site origin serves no API").isEqualTo(404);
-    assertThat(client.call("GET", "/published/shop/" + first.get("publish_id").asText() + "/index.html").status())
+    // Another app's origin, or the bare port, gets none of this app's files.
+    String path = java.net.URI.create(site).getRawPath() + "index.html";
+    assertThat(new HttpTestClient(studio.siteOrigin("other")).call("GET", path).status()).isEqualTo(404);
+    assertThat(new HttpTestClient(java.net.URI.create("http://127.0.0.1:" + studio.sitePort() + "/")).call("GET", path)
+        .status()).isEqualTo(404);
+    assertThat(new HttpTestClient(java.net.URI.create("http://localhost:" + studio.sitePort() + "/")).call("GET", path)
+        .status()).isEqualTo(404);
+    assertThat(client.call("GET", "/published/publish/" + first.get("publish_id").asText() + "/index.html").status())
         .as("the API origin serves no sites").isEqualTo(404);
 
-    chat("shop", "make it dark"); // publishing reads the checkpoint, not the draft
-    JsonNode again = client.call("POST", "/admin/apps/shop/builder/publish", json("checkpoint_id", head)).json();
+    chat("publish", "make it dark"); // publishing reads the checkpoint, not the draft
+    JsonNode again = client.call("POST", "/admin/apps/publish/builder/publish", json("checkpoint_id", head)).json();
     assertThat(again.get("manifest_hash").asText()).isEqualTo(first.get("manifest_hash").asText());
     assertThat(again.get("publish_id").asText()).isNotEqualTo(first.get("publish_id").asText());
-    JsonNode publishes = client.call("GET", "/admin/apps/shop/builder/publishes").json().get("publishes");
+    JsonNode publishes = client.call("GET", "/admin/apps/publish/builder/publishes").json().get("publishes");
     assertThat(publishes).hasSize(2);
   }
 
   @Test
   void draftStatusAndTemplatesAndAppsAreListed() {
     startDemo();
-    createApp("shop");
+    createApp("listed");
     JsonNode info = client.call("GET", "/admin/studio").json();
     assertThat(info.get("demo").asBoolean()).isTrue();
     assertThat(info.get("model").asText()).isEqualTo(DemoModel.NAME);
     assertThat(info.get("isolated").asBoolean()).isTrue();
     assertThat(info.has("isolation_warning")).isFalse();
-    assertThat(((io.chatbuilder.sandbox.local.LocalSandbox) studio.chatBuilder().sandbox("shop")).isolated()).isTrue();
+    assertThat(((io.chatbuilder.sandbox.local.LocalSandbox) studio.chatBuilder().sandbox("listed")).isolated()).isTrue();
     assertThat(client.call("GET", "/admin/templates").json().at("/templates/0/id").asText()).isEqualTo(StarterTemplate.ID);
-    assertThat(client.call("GET", "/admin/apps").json().at("/apps/0/app_id").asText()).isEqualTo("shop");
-    assertThat(client.call("GET", "/admin/apps/shop/builder/draft").json().get("state").asText()).isEqualTo("stopped");
-    JsonNode draft = client.call("POST", "/admin/apps/shop/builder/draft").json();
+    // The shared studio has other tests' apps too: the list is exactly the store's apps, this one among them.
+    List<String> listed = new ArrayList<>();
+    client.call("GET", "/admin/apps").json().get("apps").forEach(a -> listed.add(a.get("app_id").asText()));
+    assertThat(listed).contains("listed").containsExactlyInAnyOrderElementsOf(studio.chatBuilder().checkpointStore().apps());
+    assertThat(client.call("GET", "/admin/apps/listed/builder/draft").json().get("state").asText()).isEqualTo("stopped");
+    JsonNode draft = client.call("POST", "/admin/apps/listed/builder/draft").json();
     assertThat(draft.get("state").asText()).isEqualTo("running");
     String url = draft.get("preview_url").asText();
     assertThat(url).matches("http://127\\.0\\.0\\.1:\\d+/").isNotEqualTo(studio.url().toString());
-    assertThat(client.call("POST", "/admin/apps/shop/builder/draft").json().get("preview_url").asText()).isEqualTo(url);
+    assertThat(client.call("POST", "/admin/apps/listed/builder/draft").json().get("preview_url").asText()).isEqualTo(url);
     HttpTestClient.Reply page = client.call("GET", url);
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.contentType()).startsWith("text/html");
@@ -393,7 +433,7 @@ class StudioApiTest {
 
   @Test
   void historyAndEventsSurviveARestartOnTheSameDataDirectory() {
-    startDemo();
+    startOwnDemo();
     createApp("shop");
     String runId;
     try (HttpTestClient.EventStream stream = client.stream("POST", "/admin/apps/shop/builder/chat/stream",
@@ -405,7 +445,7 @@ class StudioApiTest {
     studio.close();
     studio = null;
 
-    startDemo();
+    startOwnDemo();
     assertThat(client.call("GET", "/admin/apps/shop/builder/checkpoints").json()).isEqualTo(before);
     assertThat(client.call("GET", "/admin/apps/shop/builder/runs").json().at("/run_ids/0").asText()).isEqualTo(runId);
     try (HttpTestClient.EventStream replay = client.stream("GET", "/admin/apps/shop/builder/runs/" + runId + "/events", null,
@@ -498,7 +538,7 @@ class StudioApiTest {
     JsonNode published = client.call("POST", "/admin/apps/site/builder/publish").json();
     assertThat(published.get("success").asBoolean()).as(published.toString()).isTrue();
     assertThat(published.get("build_log").asText()).contains("[chatbuilder] vite build");
-    HttpTestClient.Reply site = new HttpTestClient(studio.siteOrigin()).call("GET", published.get("site_url").asText());
+    HttpTestClient.Reply site = new HttpTestClient(studio.siteOrigin("site")).call("GET", published.get("site_url").asText());
     assertThat(site.status()).isEqualTo(200);
     assertThat(site.text()).contains("<div id=\"app\"></div>");
   }

@@ -16,7 +16,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The API's contracts, for front ends and code generators: the OpenAPI 3.1 document of the HTTP
- * API ({@code openapi.json}, its server URL set to this server's base path) and the JSON Schema of
+ * API ({@code openapi.json}, its server URL set to this server's base path, with the host's
+ * {@link OpenApiAddition}s merged in) and the JSON Schema of
  * every event beside it ({@code events.schema.json}, which the document refers to). They describe
  * the API, not any app, so no {@link AppAccessPolicy} is asked; the {@link HttpGuard} still is.
  */
@@ -32,7 +33,35 @@ final class ApiContractsController {
   private final ObjectNode openApi = (ObjectNode) json.codec().read(resource(OPENAPI));
 
   ApiContractsController(String basePath) {
+    this(basePath, java.util.List.of());
+  }
+
+  /** @param additions the host's own endpoints, merged into the document (see {@link OpenApiAddition}) */
+  ApiContractsController(String basePath, java.util.List<OpenApiAddition> additions) {
     this.basePath = basePath;
+    for (OpenApiAddition addition : additions) {
+      merge(addition);
+    }
+  }
+
+  private void merge(OpenApiAddition addition) {
+    com.fasterxml.jackson.databind.JsonNode fragment = json.codec().read(addition.json());
+    ObjectNode paths = (ObjectNode) openApi.get("paths");
+    ObjectNode schemas = (ObjectNode) openApi.get("components").get("schemas");
+    fragment.path("paths").fields().forEachRemaining(e -> {
+      if (paths.has(e.getKey())) {
+        throw new IllegalStateException("OpenApiAddition '" + addition.name() + "' documents " + e.getKey()
+            + ", which the API's openapi.json already has");
+      }
+    });
+    fragment.path("components").path("schemas").fields().forEachRemaining(e -> {
+      if (schemas.has(e.getKey())) {
+        throw new IllegalStateException("OpenApiAddition '" + addition.name() + "' defines schema " + e.getKey()
+            + ", which the API's openapi.json already has");
+      }
+    });
+    fragment.path("paths").fields().forEachRemaining(e -> paths.set(e.getKey(), e.getValue()));
+    fragment.path("components").path("schemas").fields().forEachRemaining(e -> schemas.set(e.getKey(), e.getValue()));
   }
 
   @GetMapping("/openapi.json")

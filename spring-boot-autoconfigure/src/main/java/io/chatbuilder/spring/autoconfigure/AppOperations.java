@@ -64,6 +64,16 @@ final class AppOperations {
     return json;
   }
 
+  // ------------------------------------------------------------------ templates
+
+  /** The templates new apps can start from, by id; they belong to no app, so no policy is asked. */
+  ObjectNode templates() {
+    ArrayNode templates = json.codec().arrayNode();
+    builder.templates().values().stream().sorted(java.util.Comparator.comparing(io.chatbuilder.core.runtime.AppTemplate::id))
+        .forEach(t -> templates.addObject().put("id", t.id()).put("description", t.description()));
+    return (ObjectNode) json.object().set("templates", templates);
+  }
+
   // ------------------------------------------------------------------ apps
 
   ObjectNode listApps(AppPrincipal principal) {
@@ -242,6 +252,37 @@ final class AppOperations {
   }
 
   /**
+   * One file of a checkpoint for a code view: {@code content} only when it is UTF-8 text without
+   * NUL characters, else {@code binary: true}. The path goes through the sandbox's path rules (a
+   * hostile one is refused, never read); files over {@code maxBytes} are refused with too_large.
+   */
+  ObjectNode viewFile(AppPrincipal principal, String appId, String checkpointId, String path, int maxBytes) {
+    authorize(principal, appId, AppAction.READ);
+    requireApp(appId);
+    String normalized = io.chatbuilder.core.sandbox.SandboxPaths.normalize(path);
+    byte[] bytes = builder.readFile(appId, checkpointId, normalized)
+        .orElseThrow(() -> new NotFoundException("checkpoint " + checkpointId + " has no file '" + path + "'"));
+    if (bytes.length > maxBytes) {
+      throw new io.chatbuilder.core.TooLargeException("file '" + path + "' has " + bytes.length
+          + " bytes; files up to " + maxBytes + " bytes are shown");
+    }
+    ObjectNode o = json.object().put("checkpoint_id", checkpointId).put("path", normalized).put("size", bytes.length);
+    Optional<String> text = utf8(bytes).filter(t -> t.indexOf('\0') < 0);
+    o.put("binary", text.isEmpty());
+    text.ifPresent(t -> o.put("content", t));
+    return o;
+  }
+
+  private static Optional<String> utf8(byte[] bytes) {
+    try {
+      return Optional.of(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * One file of a checkpoint (the head when none is named): {@code content} as text when it is
    * UTF-8, else {@code content_base64}.
    */
@@ -252,12 +293,8 @@ final class AppOperations {
     byte[] bytes = builder.readFile(appId, id, path)
         .orElseThrow(() -> new NotFoundException("checkpoint " + id + " of app " + appId + " has no file '" + path + "'"));
     ObjectNode o = json.object().put("checkpoint_id", id).put("path", path).put("size", bytes.length);
-    try {
-      o.put("content", StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString());
-    } catch (CharacterCodingException e) {
-      o.put("content_base64", Base64.getEncoder().encodeToString(bytes));
-    }
+    utf8(bytes).ifPresentOrElse(t -> o.put("content", t),
+        () -> o.put("content_base64", Base64.getEncoder().encodeToString(bytes)));
     return o;
   }
 

@@ -57,6 +57,11 @@ final class ChatBuilderApiController {
     return json(201, ops.createApp(principals.resolve(request), requiredText(b, "app_id"), optionalText(b, "template_id")));
   }
 
+  @GetMapping("/templates")
+  ResponseEntity<String> templates() {
+    return ok(ops.templates());
+  }
+
   // ------------------------------------------------------------------ runs and events
 
   @PostMapping("/apps/{appId}/builder/chat/stream")
@@ -137,6 +142,17 @@ final class ChatBuilderApiController {
   @GetMapping("/apps/{appId}/builder/checkpoints/{checkpointId}/files")
   ResponseEntity<String> files(HttpServletRequest request, @PathVariable String appId, @PathVariable String checkpointId) {
     return ok(ops.files(principals.resolve(request), appId, checkpointId));
+  }
+
+  /** Larger files are refused by the file endpoint (a code view) with 413. */
+  static final int MAX_FILE_VIEW_BYTES = 2 << 20;
+
+  @GetMapping("/apps/{appId}/builder/checkpoints/{checkpointId}/file")
+  ResponseEntity<String> file(HttpServletRequest request, @PathVariable String appId, @PathVariable String checkpointId,
+      @RequestParam(name = "path", required = false) String path) {
+    AppPrincipal principal = principals.resolve(request);
+    ops.authorize(principal, appId, AppAction.READ);
+    return ok(ops.viewFile(principal, appId, checkpointId, required("path", path), MAX_FILE_VIEW_BYTES));
   }
 
   @PostMapping("/apps/{appId}/builder/undo")

@@ -116,8 +116,9 @@ public class ChatBuilderWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  ApiContractsController chatBuilderApiContractsController(ChatBuilderProperties properties) {
-    return new ApiContractsController(properties.http().basePath());
+  ApiContractsController chatBuilderApiContractsController(ChatBuilderProperties properties,
+      ObjectProvider<OpenApiAddition> additions) {
+    return new ApiContractsController(properties.http().basePath(), additions.orderedStream().toList());
   }
 
   @Bean

@@ -306,6 +306,12 @@ class OpenApiTest {
     String head = call("GET", a + "/checkpoints", app + "/checkpoints?limit=10", null).path("head_id").asText();
     call("GET", a + "/checkpoints/{checkpoint_id}", app + "/checkpoints/" + head, null);
     call("GET", a + "/checkpoints/{checkpoint_id}/files", app + "/checkpoints/" + head + "/files", null);
+    JsonNode file = call("GET", a + "/checkpoints/{checkpoint_id}/file", app + "/checkpoints/" + head + "/file?path=n.txt", null);
+    assertThat(file.path("binary").asBoolean()).isFalse();
+    assertThat(file.path("content").isTextual()).isTrue();
+    call("GET", a + "/checkpoints/{checkpoint_id}/file", app + "/checkpoints/" + head + "/file?path=..%2Fx", null);
+    call("GET", a + "/checkpoints/{checkpoint_id}/file", app + "/checkpoints/" + head + "/file?path=missing.txt", null);
+    assertThat(call("GET", "/templates", "/templates", null).path("templates").get(0).path("id").asText()).isEqualTo("plain");
     call("GET", a + "/diff", app + "/diff?from=" + initial + "&to=" + head, null);
     call("POST", a + "/undo", app + "/undo", "{}");
     call("POST", a + "/redo", app + "/redo", "{}");
@@ -341,6 +347,8 @@ class OpenApiTest {
     call("GET", a + "/diff", app + "/diff?from=" + initial, null);
     assertThat(exercised).contains("GET /apps/{}/builder/checkpoints 404", "POST /apps/{}/builder/redo 409",
         "GET /apps/{}/builder/diff 400", "POST /apps 201", "POST /apps/{}/builder/fork 201", "POST /apps/{}/builder/fork 409",
-        "GET /apps/{}/builder/labels 400", "DELETE /apps/{}/builder/checkpoints/{}/labels 200");
+        "GET /apps/{}/builder/labels 400", "DELETE /apps/{}/builder/checkpoints/{}/labels 200",
+        "GET /apps/{}/builder/checkpoints/{}/file 200", "GET /apps/{}/builder/checkpoints/{}/file 400",
+        "GET /apps/{}/builder/checkpoints/{}/file 404", "GET /templates 200");
   }
 }

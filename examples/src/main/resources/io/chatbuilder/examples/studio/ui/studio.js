@@ -1,125 +1,134 @@
-// The studio's agent panel: plain ES module, no build step. Talks to the HTTP API of the same server.
+// @ts-check
+// The studio's agent panel: an ES module the browser loads as it is (no bundler). It talks to the
+// API through the TypeScript client of clients/typescript (its compiled module, served at
+// /ui/client/, named by the import map in index.html), and is type-checked with tsc against the
+// client's source and generated contracts (StudioUiContractsTest): an event field or endpoint the
+// contracts do not have fails the build.
+import { ChatBuilderApiError, ChatBuilderClient } from '@chatbuilder/client';
 import { appendTokens, languageOf, renderCode, tokenLines } from './highlight.js';
 
+/**
+ * @typedef {import('@chatbuilder/client').ChatBuilderEvent} ChatBuilderEvent
+ * @typedef {import('@chatbuilder/client').UnknownEvent} UnknownEvent
+ * @typedef {import('@chatbuilder/client').AppEvent} AppEvent
+ * @typedef {import('@chatbuilder/client').UnknownAppEvent} UnknownAppEvent
+ * @typedef {import('@chatbuilder/client').RunStream} RunStream
+ * @typedef {import('@chatbuilder/client').Checkpoint} Checkpoint
+ * @typedef {import('@chatbuilder/client').ChangeStats} ChangeStats
+ * @typedef {import('@chatbuilder/client').Usage} Usage
+ * @typedef {import('@chatbuilder/client').FileEntry} FileEntry
+ * @typedef {import('@chatbuilder/client').FileDiff} FileDiff
+ * @typedef {import('@chatbuilder/client').HistoryResponse} HistoryResponse
+ * @typedef {import('@chatbuilder/client').Attachment} Attachment
+ * @typedef {import('@chatbuilder/client').ChatRequest} ChatRequest
+ * @typedef {import('@chatbuilder/client').AppPreviewError} AppPreviewError
+ * @typedef {import('@chatbuilder/client').DiagnosticAttachment} DiagnosticAttachment
+ * @typedef {import('@chatbuilder/client').ElementAttachment} ElementAttachment
+ * @typedef {import('@chatbuilder/client').FileAttachment} FileAttachment
+ * @typedef {import('@chatbuilder/client').ImageAttachment} ImageAttachment
+ */
+
+/**
+ * GET /admin/studio: the studio's own setup (its OpenApiAddition, not the starter's API; the type is
+ * generated from that fragment into examples/src/ui-types/, a type-only import).
+ * @typedef {import('@chatbuilder/studio-contracts').StudioInfo} StudioInfo
+ */
+
+// The DOM is reached by id; its elements are not what the contracts check.
+/** @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 const state = {
+  /** @type {string | null} */
   appId: null,
+  /** @type {string | null} */
   previewUrl: null,
+  /** @type {Checkpoint[]} */
   checkpoints: [],
   running: false,
-  runs: new Map(),       // run_id -> { lastSeq, cards: Map(key -> card) }
-  assistant: null,       // the assistant card text streams into
+  /** @type {Map<string, any>} run_id -> { lastSeq, cards: Map(key -> card) } */
+  runs: new Map(),
   sending: false,        // a chat request of this tab is on its way
-  attachments: [],       // [{key, attachment}] sent with the next message (chips the person can remove)
-  errors: new Map(),     // preview error key -> its card, since the last checkpoint
+  /** @type {{ key: string, attachment: Attachment }[]} sent with the next message (chips the person can remove) */
+  attachments: [],
+  /** @type {Map<string, any>} preview error key -> its card, since the last checkpoint */
+  errors: new Map(),
   selectMode: false,     // the preview's select mode
-  codePath: null,        // the file the code view shows
+  /** @type {string | null} the file the code view shows */
+  codePath: null,
+  /** @type {{ anchor: number, from: number, to: number } | null} */
+  codeLines: null,
 };
 
 // ---------------------------------------------------------------- HTTP
 
-class ApiError extends Error {
-  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
-}
-
 // Beyond loopback the API needs the access token the studio logged at start: open the UI with
 // ?token=<token> and every request carries it.
 const accessToken = new URLSearchParams(location.search).get('token');
-const authorized = (headers) => (accessToken ? { ...headers, Authorization: `Bearer ${accessToken}` } : headers);
+const client = new ChatBuilderClient({
+  baseUrl: `${location.origin}/admin`,
+  ...(accessToken ? { token: accessToken } : {}),
+  // A broken stream resumes with Last-Event-ID (backing off 0.25 s, 0.5 s, … ~32 s).
+  maxReconnects: 8,
+});
 
-async function api(method, path, body) {
-  const init = { method, headers: authorized({}) };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  const text = await response.text();
-  const json = text ? JSON.parse(text) : {};
-  if (!response.ok) throw new ApiError(response.status, json.code || 'error', json.message || response.statusText);
-  return json;
+/** The current app; the UI calls the API only with one open. */
+function app() {
+  if (!state.appId) throw new Error('no app is open');
+  return state.appId;
 }
 
-const builderPath = (suffix) => `/admin/apps/${encodeURIComponent(state.appId)}/builder/${suffix}`;
+/** @returns {Promise<StudioInfo>} */
+async function studioInfo() {
+  const response = await fetch('/admin/studio', { headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {} });
+  if (!response.ok) throw new Error(`GET /admin/studio: ${response.status}`);
+  return response.json();
+}
 
+/** @param {any} error */
 function toast(error) {
   const t = $('toast');
-  t.textContent = error instanceof ApiError ? `${error.code} (${error.status}): ${error.message}` : String(error.message || error);
+  t.textContent = error instanceof ChatBuilderApiError
+    ? `${error.code} (${error.status}): ${error.message.replace(`${error.code}: `, '')}` : String(error.message || error);
   t.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
 }
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+toast.timer = undefined;
 
+/**
+ * @template {any[]} A
+ * @param {(...args: A) => unknown} fn
+ * @returns {(...args: A) => Promise<void>}
+ */
 function guarded(fn) {
   return async (...args) => {
     try { await fn(...args); } catch (e) { toast(e); }
   };
 }
 
-// ---------------------------------------------------------------- Server-Sent Events over fetch
+// ---------------------------------------------------------------- run streams
 
-// Parses a text/event-stream body into {id, event, data} frames.
-async function* readEvents(response) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const frame = { id: null, event: 'message', data: [] };
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':') || line === '') continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'id') frame.id = value;
-        else if (field === 'event') frame.event = value;
-        else if (field === 'data') frame.data.push(value);
-      }
-      if (frame.data.length) yield { id: frame.id, event: frame.event, data: frame.data.join('\n') };
-    }
-  }
-}
-
-const TERMINAL = new Set(['run_completed', 'run_failed', 'run_cancelled']);
-
-// Consumes one stream; returns true when the run's terminal event arrived.
-async function consume(response, appId) {
-  for await (const frame of readEvents(response)) {
-    const event = JSON.parse(frame.data);
-    if (appId !== state.appId) return true; // the person switched apps
+// Shows a run's events until its terminal event (the client resumes a broken stream with
+// Last-Event-ID, so nothing is missed or shown twice); stops when the person switched apps.
+/**
+ * @param {string} appId
+ * @param {RunStream} stream
+ */
+async function consume(appId, stream) {
+  for await (const event of stream) {
+    if (appId !== state.appId) return; // the person switched apps
     onEvent(event);
-    if (TERMINAL.has(event.type)) return true;
   }
-  return false;
 }
 
-// Follows a run to its end, reconnecting with Last-Event-ID when the stream breaks.
-async function follow(appId, runId, firstResponse) {
-  let response = firstResponse;
-  for (let attempt = 0; attempt < 30; attempt++) {
-    try {
-      if (!response) {
-        const run = runState(runId);
-        response = await fetch(`/admin/apps/${encodeURIComponent(appId)}/builder/runs/${encodeURIComponent(runId)}/events`,
-          { headers: authorized({ 'Last-Event-ID': String(run.lastSeq) }) });
-        if (!response.ok) {
-          const err = await response.json().catch(() => ({}));
-          throw new ApiError(response.status, err.code, err.message);
-        }
-      }
-      if (await consume(response, appId)) return;
-    } catch (e) {
-      if (e instanceof ApiError && e.status < 500) throw e;
-    }
-    response = null;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+// Follows a run from what this tab showed of it to its end.
+/**
+ * @param {string} appId
+ * @param {string} runId
+ */
+async function follow(appId, runId) {
+  await consume(appId, await client.runEvents(appId, runId, { lastEventId: runState(runId).lastSeq }));
 }
 
 // ---------------------------------------------------------------- timeline
@@ -133,7 +142,12 @@ function runState(runId) {
   return run;
 }
 
+/**
+ * A card of the timeline (a div that keeps its payloads and state in properties of its own).
+ * @returns {any}
+ */
 function card(kind, type, title, stateText) {
+  /** @type {any} */
   const el = document.createElement('div');
   el.className = `card ${kind} ${type}`;
   el.dataset.type = type;
@@ -237,6 +251,7 @@ function partialFields(text) {
 }
 
 // The card of one tool call, made by its first tool_input_delta or by tool_started.
+/** @param {import('@chatbuilder/client').ToolInputDelta | import('@chatbuilder/client').ToolStarted | import('@chatbuilder/client').ToolCompleted | import('@chatbuilder/client').ToolFailed} e */
 function toolCard(run, e) {
   const key = `tool:${e.call_id}`;
   let c = run.cards.get(key);
@@ -269,6 +284,7 @@ function showLiveInput(c, args) {
   pre.scrollTop = pre.scrollHeight;
 }
 
+/** @param {Usage | undefined} u */
 function tokensLine(u) {
   if (!u) return '';
   const cache = [];
@@ -287,7 +303,10 @@ function describeArgs(args) {
   return '';
 }
 
-function onEvent(e) {
+/** @param {ChatBuilderEvent | UnknownEvent} event */
+function onEvent(event) {
+  // Events of types this UI does not know (a newer server) get a generic card; known ones are typed.
+  const e = /** @type {ChatBuilderEvent} */ (event);
   const run = runState(e.run_id);
   if (e.seq <= run.lastSeq) return; // already shown
   run.lastSeq = e.seq;
@@ -409,6 +428,7 @@ function onEvent(e) {
     case 'run_cancelled': {
       const title = e.type === 'run_completed' ? `Run completed in ${e.steps} step${e.steps === 1 ? '' : 's'}`
         : e.type === 'run_failed' ? `Run failed: ${e.error_code}` : 'Run cancelled';
+      const usage = e.type === 'run_completed' ? e.usage : undefined;
       // a call whose arguments were still streaming never started (cancelled, failed)
       for (const [key, tool] of run.cards) {
         if (key.startsWith('tool:') && tool.dataset.status === 'streaming') {
@@ -417,12 +437,12 @@ function onEvent(e) {
         }
       }
       const c = card('run', e.type, title, time(e.at));
-      if (e.usage) {
-        setBody(c, tokensLine(e.usage));
+      if (usage) {
+        setBody(c, tokensLine(usage));
         c.querySelector('.body').dataset.testid = 'tokens';
       }
-      if (e.error) setBody(c, e.error);
-      if (e.reason) setBody(c, e.reason);
+      if (e.type === 'run_failed' && e.error) setBody(c, e.error);
+      if (e.type === 'run_cancelled' && e.reason) setBody(c, e.reason);
       addPayload(c, e);
       setRunning(false);
       refreshCheckpoints().catch(toast);
@@ -430,14 +450,16 @@ function onEvent(e) {
       break;
     }
     default: {
-      const c = card('event', e.type, e.type, time(e.at));
-      addPayload(c, e);
+      const unknown = /** @type {UnknownEvent} */ (event);
+      const c = card('event', unknown.type, unknown.type, time(unknown.at));
+      addPayload(c, unknown);
     }
   }
 }
 
+/** @param {Checkpoint} cp */
 function statsLine(cp) {
-  const s = cp.stats || {};
+  const s = cp.stats;
   return `+${s.files_added || 0} ~${s.files_modified || 0} −${s.files_deleted || 0} files, `
     + `+${s.lines_added || 0}/−${s.lines_removed || 0} lines`;
 }
@@ -454,35 +476,30 @@ function setRunning(running) {
 
 // Sends the message with the attachments shown as chips. They are cleared only once the studio
 // accepted the run: a refused request (busy, a bad image) keeps them for the next try.
+/** @param {string} message */
 async function sendChat(message) {
-  const appId = state.appId;
+  const appId = app();
   const sent = state.attachments.slice();
+  /** @type {ChatRequest} */
   const body = { message };
   if (sent.length) body.attachments = sent.map((a) => a.attachment);
   state.sending = true;
-  let response;
+  /** @type {RunStream} */
+  let stream;
   try {
-    response = await fetch(builderPath('chat/stream'), {
-      method: 'POST',
-      headers: authorized({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
-      body: JSON.stringify(body),
-    });
+    stream = await client.chat(appId, body); // refused requests (busy, a bad image) fail here
   } finally {
     state.sending = false;
   }
-  if (!response.ok) {
-    const err = await response.json().catch(() => ({}));
-    throw new ApiError(response.status, err.code, err.message);
-  }
   state.attachments = state.attachments.filter((a) => !sent.includes(a));
   renderAttachments();
-  const runId = response.headers.get('X-Run-Id');
+  const runId = stream.runId;
   runState(runId).own = true;
   // Shown on this tab's card of the message (run_started does not carry them).
   runState(runId).attachments = sent.map((a) => a.attachment);
   setRunning(true);
   try {
-    await follow(appId, runId, response);
+    await consume(appId, stream);
   } finally {
     if (appId === state.appId) setRunning(false);
   }
@@ -494,7 +511,7 @@ async function sendChat(message) {
 async function refreshCheckpoints(onList) {
   if (!state.appId) return;
   const appId = state.appId;
-  const data = await api('GET', builderPath('checkpoints?limit=100'));
+  const data = await client.listCheckpoints(appId, { limit: 100 });
   if (appId !== state.appId) return;
   // A selection of the current checkpoint follows the head when another change (another tab's
   // undo, a run) moves it; any other selection stays.
@@ -512,6 +529,12 @@ async function refreshCheckpoints(onList) {
   await refreshFiles();
 }
 
+/**
+ * @param {any} select
+ * @param {Checkpoint[]} checkpoints
+ * @param {string | undefined} selectedId
+ * @param {boolean} [head]
+ */
 function fillCheckpoints(select, checkpoints, selectedId, head) {
   select.innerHTML = '';
   checkpoints.forEach((cp, i) => {
@@ -531,7 +554,7 @@ async function refreshFiles() {
   const previous = select.value;
   select.innerHTML = '';
   if (!id) return;
-  const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/files`));
+  const data = await client.listFiles(app(), id);
   if ($('checkpoint-select').value !== id) return;
   for (const f of data.files) {
     const option = document.createElement('option');
@@ -543,6 +566,10 @@ async function refreshFiles() {
   await showFileTree(id, data.files);
 }
 
+/**
+ * @param {string} action
+ * @param {HistoryResponse} result
+ */
 function historyCard(action, result) {
   const cp = result.checkpoint;
   const c = card('history', 'history', `${action} → ${cp.checkpoint_type} · ${cp.checkpoint_label}`, time(cp.created_at));
@@ -550,8 +577,12 @@ function historyCard(action, result) {
   addPayload(c, result);
 }
 
-async function historyAction(action, path, body) {
-  const result = await api('POST', builderPath(path), body || {});
+/**
+ * @param {string} action
+ * @param {(appId: string) => Promise<HistoryResponse>} operation
+ */
+async function historyAction(action, operation) {
+  const result = await operation(app());
   historyCard(action, result);
   $('checkpoint-select').value = '';
   await refreshCheckpoints();
@@ -562,7 +593,7 @@ async function showDiff() {
   showTab('diff');
   const from = $('diff-from').value;
   const to = $('diff-to').value;
-  const data = await api('GET', builderPath(`diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
+  const data = await client.diff(app(), from, to);
   const view = $('diff-view');
   view.innerHTML = '';
   if (!data.files.length) view.textContent = 'No differences.';
@@ -609,6 +640,7 @@ function showDiffFile() {
 
 // The side-by-side view of one file's unified diff: old on the left, new on the right, removed and
 // added lines paired row by row, context on both sides; highlighted, and always as text.
+/** @param {FileDiff} f */
 function sideBySide(f) {
   const table = document.createElement('table');
   table.className = 'sbs';
@@ -680,7 +712,7 @@ function sideBySide(f) {
 // ---------------------------------------------------------------- preview and publish
 
 async function startPreview() {
-  const draft = await api('POST', builderPath('draft'), {});
+  const draft = await client.startDraft(app());
   state.previewUrl = draft.preview_url ? reachable(draft.preview_url) : null;
   $('preview-link').textContent = state.previewUrl ? new URL(state.previewUrl, location.href).href : `draft ${draft.state}`;
   if (state.previewUrl) $('preview-link').href = state.previewUrl;
@@ -710,17 +742,18 @@ function refreshPreview() {
   frame.src = `${state.previewUrl}${state.previewUrl.includes('?') ? '&' : '?'}v=${frame.dataset.loads}`;
 }
 
-function refreshPreviewSoon() {
+/** @type {{ (): void, timer?: ReturnType<typeof setTimeout> }} */
+const refreshPreviewSoon = () => {
   clearTimeout(refreshPreviewSoon.timer);
   refreshPreviewSoon.timer = setTimeout(refreshPreview, 150);
-}
+};
 
 async function publish() {
   const box = $('publish-result');
   box.hidden = false;
   box.className = 'publish-result';
   box.textContent = 'Publishing…';
-  const r = await api('POST', builderPath('publish'), {});
+  const r = await client.publish(app());
   box.className = `publish-result ${r.success ? 'ok' : 'failed'}`;
   box.dataset.success = String(r.success);
   box.textContent = r.success
@@ -741,60 +774,67 @@ async function publish() {
 // Every change to the app — this tab's, another tab's, another host's — arrives on the app stream
 // (GET /admin/apps/{id}/events), so every open tab stays in step: checkpoints, undo/redo state,
 // files and preview are refreshed on each checkpoint, and a run another tab started is followed.
-// EventSource reconnects by itself with Last-Event-ID.
-const APP_EVENT_TYPES = ['run_started', 'run_ended', 'checkpoint_created', 'draft_state', 'draft_progress',
-  'publish_started', 'publish_progress', 'publish_finished', 'preview_error'];
+// The client resumes a broken app stream with Last-Event-ID.
 // What the browser tests read: the last app event and when the UI had caught up with it.
-window.studioAppStream = { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 };
-const appStream = { source: null, refreshing: false, dirty: false };
+/** @type {{ lastSeq: number, lastType: string | null, lastEventAt: number, receivedAt: number, refreshedSeq: number, refreshedAt: number }} */
+const appStats = { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 };
+Object.assign(window, { studioAppStream: appStats });
+/** @type {{ abort: AbortController | null, refreshing: boolean, dirty: boolean }} */
+const appStream = { abort: null, refreshing: false, dirty: false };
 
-function followApp(appId) {
-  if (appStream.source) appStream.source.close();
-  const stats = window.studioAppStream;
-  Object.assign(stats, { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 });
+/** @param {string} appId */
+async function followApp(appId) {
+  if (appStream.abort) appStream.abort.abort();
+  const abort = new AbortController();
+  appStream.abort = abort;
+  Object.assign(appStats, { lastSeq: 0, lastType: null, lastEventAt: 0, receivedAt: 0, refreshedSeq: 0, refreshedAt: 0 });
   // From the start: the backlog only costs a coalesced refresh, and runs in it that ended are not followed.
-  const source = new EventSource(`/admin/apps/${encodeURIComponent(appId)}/events`
-    + (accessToken ? `?token=${encodeURIComponent(accessToken)}` : ''));
-  appStream.source = source;
-  const onAppEvent = (frame) => {
-    if (appStream.source !== source || appId !== state.appId) return;
-    const e = JSON.parse(frame.data);
-    if (e.seq <= stats.lastSeq) return;
-    Object.assign(stats, { lastSeq: e.seq, lastType: e.type, lastEventAt: Date.parse(e.at), receivedAt: Date.now() });
-    document.body.dataset.appSeq = String(e.seq);
-    onAppEvent.handle(e);
-  };
-  onAppEvent.handle = (e) => {
-    switch (e.type) {
-      case 'checkpoint_created':
-        markErrorsStale();
-        refreshFromAppStream(appId, e.seq);
-        refreshPreviewSoon();
-        break;
-      case 'preview_error':
-        showPreviewError(e);
-        break;
-      case 'run_started':
-        followOtherRun(appId, e.run_id).catch(toast);
-        break;
-      case 'draft_state':
-        if (e.state === 'running') refreshPreviewSoon();
-        break;
-      default:
-        break;
+  try {
+    for await (const e of await client.appEvents(appId, { signal: abort.signal })) {
+      if (appStream.abort !== abort || appId !== state.appId) return;
+      if (e.seq <= appStats.lastSeq) continue;
+      Object.assign(appStats, { lastSeq: e.seq, lastType: e.type, lastEventAt: Date.parse(e.at), receivedAt: Date.now() });
+      document.body.dataset.appSeq = String(e.seq);
+      onAppEvent(appId, /** @type {AppEvent} */ (e));
     }
-  };
-  for (const type of APP_EVENT_TYPES) source.addEventListener(type, onAppEvent);
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+  }
+}
+
+/**
+ * @param {string} appId
+ * @param {AppEvent} e
+ */
+function onAppEvent(appId, e) {
+  switch (e.type) {
+    case 'checkpoint_created':
+      markErrorsStale();
+      refreshFromAppStream(appId, e.seq);
+      refreshPreviewSoon();
+      break;
+    case 'preview_error':
+      showPreviewError(e);
+      break;
+    case 'run_started':
+      followOtherRun(appId, e.run_id).catch(toast);
+      break;
+    case 'draft_state':
+      if (e.state === 'running') refreshPreviewSoon();
+      break;
+    default:
+      break;
+  }
 }
 
 // A run another tab (or host) started: followed while it is still the app's active run.
 async function followOtherRun(appId, runId) {
   if (state.sending || state.running || state.runs.has(runId)) return;
-  const runs = await api('GET', builderPath('runs?limit=1'));
+  const runs = await client.listRuns(appId, 1);
   if (runs.active_run_id !== runId || appId !== state.appId || state.sending || state.running || state.runs.has(runId)) return;
   setRunning(true);
   try {
-    await follow(appId, runId, null);
+    await follow(appId, runId);
   } finally {
     if (appId === state.appId) setRunning(false);
   }
@@ -808,10 +848,10 @@ async function refreshFromAppStream(appId, seq) {
   try {
     do {
       appStream.dirty = false;
-      const upTo = window.studioAppStream.lastSeq;
+      const upTo = appStats.lastSeq;
       await refreshCheckpoints(() => {
         if (appId === state.appId) {
-          Object.assign(window.studioAppStream, { refreshedSeq: Math.max(upTo, seq), refreshedAt: Date.now() });
+          Object.assign(appStats, { refreshedSeq: Math.max(upTo, seq), refreshedAt: Date.now() });
         }
       });
       if (appId !== state.appId) return;
@@ -829,6 +869,7 @@ async function refreshFromAppStream(appId, seq) {
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const MAX_IMAGE_BYTES = 3 * 1024 * 1024; // core's Attachment.MAX_IMAGE_BYTES
 
+/** @param {Attachment} attachment */
 function addAttachment(attachment) {
   const key = JSON.stringify(attachment);
   if (state.attachments.some((a) => a.key === key)) return;
@@ -836,6 +877,7 @@ function addAttachment(attachment) {
   renderAttachments();
 }
 
+/** @param {Attachment} a */
 function attachmentLabel(a) {
   const at = (file, line, column) => [file, line, column].filter((x) => x !== undefined && x !== null).join(':');
   switch (a.type) {
@@ -846,7 +888,7 @@ function attachmentLabel(a) {
       return `${a.name || 'image'} (${a.media_type}, ${bytes < 1024 ? `${bytes} B` : `${Math.round(bytes / 1024)} KiB`})`;
     }
     case 'file': return a.start_line ? `${a.path}:${a.start_line}-${a.end_line || a.start_line}` : a.path;
-    default: return a.type;
+    default: return /** @type {{ type: string }} */ (a).type;
   }
 }
 
@@ -899,7 +941,8 @@ async function attachImage(file) {
     reader.readAsDataURL(file);
   });
   const comma = url.indexOf(',');
-  const attachment = { type: 'image', media_type: file.type, data: url.slice(comma + 1) };
+  /** @type {ImageAttachment} */
+  const attachment = { type: 'image', media_type: /** @type {ImageAttachment['media_type']} */ (file.type), data: url.slice(comma + 1) };
   if (file.name) attachment.name = file.name;
   addAttachment(attachment);
 }
@@ -909,6 +952,7 @@ async function attachImage(file) {
 const ERROR_KINDS = { compile_error: 'Compile error', uncaught_error: 'Runtime error',
   unhandled_rejection: 'Unhandled rejection', console_error: 'console.error' };
 
+/** @param {AppPreviewError} e */
 function errorLocation(e) {
   if (!e.file) return '';
   return e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ''}` : e.file;
@@ -916,6 +960,7 @@ function errorLocation(e) {
 
 // A preview_error of the app stream: one card per distinct error since the last change, with
 // "Fix this", which attaches it to the next message.
+/** @param {AppPreviewError} e */
 function showPreviewError(e) {
   const key = JSON.stringify([e.kind, e.message, e.file || '', e.line || 0, e.column || 0]);
   let c = state.errors.get(key);
@@ -930,7 +975,8 @@ function showPreviewError(e) {
     c.dataset.line = String(e.line || 0);
     c.dataset.location = where;
     body.querySelector('.where').textContent = where ? `at ${where}` : 'no source location';
-    const attachment = { type: 'diagnostic', kind: e.kind, message: e.message };
+    /** @type {DiagnosticAttachment} */
+    const attachment = { type: 'diagnostic', kind: /** @type {DiagnosticAttachment['kind']} */ (e.kind), message: e.message };
     if (e.file) attachment.file = e.file;
     if (e.file && e.line > 0) attachment.line = e.line;
     if (e.file && e.line > 0 && e.column > 0) attachment.column = e.column;
@@ -1020,6 +1066,7 @@ function onPreviewMessage(ev) {
     toast(new Error('the preview reported an element without a usable source location'));
     return;
   }
+  /** @type {ElementAttachment} */
   const attachment = { type: 'element', file, line: d.line, column: d.column, tag: d.tag };
   const text = typeof d.text === 'string' ? d.text.replace(/\s+/g, ' ').trim().slice(0, MAX_TEXT) : '';
   if (text) attachment.text = text;
@@ -1040,6 +1087,10 @@ function onPreviewMessage(ev) {
 // ---------------------------------------------------------------- code view (read-only)
 
 // The checkpoint's files as a tree of folders; clicking a file shows it highlighted.
+/**
+ * @param {string} checkpointId
+ * @param {FileEntry[]} files
+ */
 async function showFileTree(checkpointId, files) {
   const root = $('file-tree');
   const key = JSON.stringify([checkpointId, files.map((f) => [f.path, f.size])]);
@@ -1059,7 +1110,7 @@ async function showFileTree(checkpointId, files) {
     node[parts[parts.length - 1]] = f;
   }
   const render = (node, ul, prefix) => {
-    const names = Object.keys(node).sort((a, b) => (b.endsWith('/') - a.endsWith('/')) || a.localeCompare(b));
+    const names = Object.keys(node).sort((a, b) => (Number(b.endsWith('/')) - Number(a.endsWith('/'))) || a.localeCompare(b));
     for (const name of names) {
       const li = document.createElement('li');
       li.setAttribute('role', 'treeitem');
@@ -1103,7 +1154,7 @@ async function loadCode(path, line) {
   for (const b of $('file-tree').querySelectorAll('button.file')) b.classList.toggle('selected', b.dataset.path === path);
   const pre = $('code-content');
   if (pre.dataset.checkpoint !== id || pre.dataset.path !== path) {
-    const data = await api('GET', builderPath(`checkpoints/${encodeURIComponent(id)}/file?path=${encodeURIComponent(path)}`));
+    const data = await client.readFile(app(), id, path);
     if ($('checkpoint-select').value !== id || state.codePath !== path) return;
     $('code-path').textContent = `${data.path} · ${data.size} B`;
     pre.dataset.path = data.path;
@@ -1143,6 +1194,7 @@ function pickCodeLine(e) {
 function attachCodeFile() {
   const path = $('code-content').dataset.path;
   if (!path) return;
+  /** @type {FileAttachment} */
   const attachment = { type: 'file', path };
   if (state.codeLines) {
     attachment.start_line = state.codeLines.from;
@@ -1153,8 +1205,8 @@ function attachCodeFile() {
 
 // The right pane shows the preview, the code view or the diff.
 function showTab(name) {
-  for (const tab of document.querySelectorAll('.tabs [data-tab]')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
-  document.querySelector('.preview-pane').dataset.tab = name;
+  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.tabs [data-tab]'))) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+  /** @type {HTMLElement} */ (document.querySelector('.preview-pane')).dataset.tab = name;
   $('code-view').hidden = name !== 'code';
   $('diff-pane').hidden = name !== 'diff';
 }
@@ -1173,7 +1225,7 @@ async function openCode(path, line) {
 // ---------------------------------------------------------------- apps
 
 async function loadApps(select) {
-  const data = await api('GET', '/admin/apps');
+  const data = await client.listApps();
   const picker = $('app-select');
   picker.innerHTML = '';
   for (const app of data.apps) {
@@ -1216,24 +1268,24 @@ async function openApp(appId) {
   showTab('preview');
   setRunning(false);
   await refreshCheckpoints();
-  followApp(appId);
+  followApp(appId).catch(toast);
   await startPreview();
   // Replay the latest runs so a reload shows what happened; follow a run still going.
-  const runs = await api('GET', builderPath('runs?limit=5'));
+  const runs = await client.listRuns(appId, 5);
   for (const runId of runs.run_ids.slice().reverse()) {
     if (runId === runs.active_run_id) continue;
-    await follow(appId, runId, null);
+    await follow(appId, runId);
   }
   if (runs.active_run_id) {
     setRunning(true);
-    follow(appId, runs.active_run_id, null).finally(() => setRunning(false));
+    follow(appId, runs.active_run_id).catch(toast).finally(() => setRunning(false));
   }
 }
 
 async function createApp(event) {
   event.preventDefault();
   const appId = $('new-app-id').value.trim();
-  await api('POST', '/admin/apps', { app_id: appId, template_id: $('template-select').value });
+  await client.createApp({ app_id: appId, template_id: $('template-select').value });
   $('new-app-id').value = '';
   await loadApps(appId);
 }
@@ -1241,14 +1293,14 @@ async function createApp(event) {
 // ---------------------------------------------------------------- start
 
 async function init() {
-  const info = await api('GET', '/admin/studio');
+  const info = await studioInfo();
   const badge = $('model-badge');
   badge.textContent = info.demo ? `model: ${info.model} (demo)` : `model: ${info.model}`;
   badge.classList.toggle('demo', info.demo);
   $('demo-banner').hidden = !info.demo;
   // Fail closed: only an explicit "isolated": true hides the warning.
   $('isolation-banner').hidden = info.isolated === true;
-  const templates = await api('GET', '/admin/templates');
+  const templates = await client.listTemplates();
   for (const t of templates.templates) {
     const option = document.createElement('option');
     option.value = t.id;
@@ -1273,14 +1325,14 @@ async function init() {
   $('chat-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('chat-form').requestSubmit(); }
   });
-  $('undo-btn').addEventListener('click', guarded(() => historyAction('undo', 'undo')));
-  $('redo-btn').addEventListener('click', guarded(() => historyAction('redo', 'redo')));
-  $('cancel-btn').addEventListener('click', guarded(() => api('POST', builderPath('cancel'), {})));
+  $('undo-btn').addEventListener('click', guarded(() => historyAction('undo', (a) => client.undo(a))));
+  $('redo-btn').addEventListener('click', guarded(() => historyAction('redo', (a) => client.redo(a))));
+  $('cancel-btn').addEventListener('click', guarded(() => client.cancel(app())));
   $('restore-btn').addEventListener('click', guarded(() =>
-    historyAction('restore', 'restore', { checkpoint_id: $('checkpoint-select').value })));
+    historyAction('restore', (a) => client.restore(a, $('checkpoint-select').value))));
   $('revert-file-btn').addEventListener('click', guarded(() =>
-    historyAction(`revert ${$('file-select').value}`, 'revert-file',
-      { checkpoint_id: $('checkpoint-select').value, path: $('file-select').value })));
+    historyAction(`revert ${$('file-select').value}`,
+      (a) => client.revertFile(a, $('checkpoint-select').value, $('file-select').value))));
   $('checkpoint-select').addEventListener('change', guarded(refreshFiles));
   for (const id of ['diff-from', 'diff-to']) $(id).addEventListener('change', () => { $(id).dataset.touched = 'true'; });
   $('diff-btn').addEventListener('click', guarded(showDiff));
@@ -1306,7 +1358,7 @@ async function init() {
   }));
   $('code-content').addEventListener('click', pickCodeLine);
   $('attach-file-btn').addEventListener('click', attachCodeFile);
-  for (const tab of document.querySelectorAll('.tabs [data-tab]')) {
+  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.tabs [data-tab]'))) {
     tab.addEventListener('click', guarded(() => showTab(tab.dataset.tab)));
   }
   $('publish-btn').addEventListener('click', guarded(publish));
