@@ -2,21 +2,18 @@ package io.chatbuilder.examples.studio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbuilder.testkit.NodeProject;
+import io.chatbuilder.testkit.NodeProject.Result;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The studio UI against the typed contracts: {@code studio.js} ({@code // @ts-check}) is checked by
@@ -31,24 +28,16 @@ import org.junit.jupiter.api.Assumptions;
  * with a message, under {@code CI=true} it fails.
  */
 class StudioUiContractsTest {
-  private static final long STEP_TIMEOUT_MINUTES = 5;
   private static final String UI = "src/main/resources/io/chatbuilder/examples/studio/ui";
 
   private static Path examples;
-  private static Path client;
-  private static Path log;
+  private static NodeProject client;
 
   @BeforeAll
   static void node() throws Exception {
-    client = clientDirectory();
-    examples = client.getParent().getParent().resolve("examples");
-    log = examples.resolve("target/studio-ui-contracts.log");
-    Files.createDirectories(log.getParent());
-    Files.deleteIfExists(log);
-    requireNode();
-    if (!Files.exists(client.resolve("node_modules/typescript/package.json"))) {
-      run(client, List.of(npm(), "ci", "--no-audit", "--no-fund", "--ignore-scripts"));
-    }
+    client = NodeProject.prepare("clients/typescript", Path.of("target", "studio-ui-contracts.log"),
+        "to type-check the studio UI against the TypeScript client", "node_modules/typescript/package.json");
+    examples = client.directory().getParent().getParent().resolve("examples");
   }
 
   @Test
@@ -99,9 +88,9 @@ class StudioUiContractsTest {
   @Test
   void theServedClientModuleIsTheCompiledClient() throws Exception {
     Path out = examples.resolve("target/ui-contracts-client");
-    deleteTree(out);
-    Result r = run(client, List.of("node", "node_modules/typescript/bin/tsc", "-p", "tsconfig.browser.json",
-        "--outDir", out.toString()));
+    NodeProject.deleteTree(out);
+    Result r = client.run(List.of("node", "node_modules/typescript/bin/tsc", "-p", "tsconfig.browser.json",
+        "--outDir", out.toString()), Map.of());
     assertThat(r.exit()).as(r.output()).isZero();
     Map<String, String> compiled = files(out);
     Map<String, String> served = files(examples.resolve(UI + "/client"));
@@ -117,9 +106,9 @@ class StudioUiContractsTest {
   @Test
   void theStudioOnlyTypesAreThoseOfItsOpenApiAddition() throws Exception {
     // The client's generator, compiled with its scripts, on the studio's studio-openapi.json.
-    Result build = run(client, List.of("node", "node_modules/typescript/bin/tsc", "-p", "."));
+    Result build = client.run(List.of("node", "node_modules/typescript/bin/tsc", "-p", "."), Map.of());
     assertThat(build.exit()).as(build.output()).isZero();
-    Result generated = run(client, List.of("node", "dist/scripts/generate.js", "--studio", "--stdout"));
+    Result generated = client.run(List.of("node", "dist/scripts/generate.js", "--studio", "--stdout"), Map.of());
     assertThat(generated.exit()).as(generated.output()).isZero();
     assertThat(generated.output()).contains("export interface StudioInfo");
     assertThat(Files.readString(examples.resolve("src/ui-types/studio-contracts.ts")))
@@ -129,10 +118,8 @@ class StudioUiContractsTest {
 
   // ------------------------------------------------------------------ Node
 
-  record Result(int exit, String output) {}
-
   private static Result tsc(Path config) throws Exception {
-    return run(client, List.of("node", "node_modules/typescript/bin/tsc", "-p", config.toString(), "--pretty", "false"));
+    return client.run(List.of("node", "node_modules/typescript/bin/tsc", "-p", config.toString(), "--pretty", "false"), Map.of());
   }
 
   private static Map<String, String> files(Path dir) throws IOException {
@@ -146,67 +133,5 @@ class StudioUiContractsTest {
       }
     }
     return out;
-  }
-
-  private static Path clientDirectory() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path candidate = p.resolve("clients/typescript");
-      if (Files.exists(candidate.resolve("package.json"))) {
-        return candidate;
-      }
-    }
-    throw new AssertionError("clients/typescript not found above " + Path.of("").toAbsolutePath());
-  }
-
-  private static String npm() {
-    return System.getProperty("os.name").startsWith("Windows") ? "npm.cmd" : "npm";
-  }
-
-  private static void requireNode() throws Exception {
-    try {
-      Result r = run(Path.of("").toAbsolutePath(), List.of("node", "--version"));
-      String version = r.output().strip();
-      assertThat(r.exit()).as(version).isZero();
-      assertThat(Integer.parseInt(version.replaceAll("^v(\\d+).*", "$1"))).as("Node " + version).isGreaterThanOrEqualTo(20);
-    } catch (IOException e) {
-      String message = "Node.js 20+ is needed to type-check the studio UI against the TypeScript client: " + e.getMessage();
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      Assumptions.abort(message);
-    }
-  }
-
-  /** Runs a command, its output appended to the log; the exit code is the caller's to check. */
-  private static Result run(Path dir, List<String> command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true);
-    File out = Files.createTempFile("chatbuilder-ui", ".log").toFile();
-    pb.redirectOutput(out);
-    pb.environment().put("NO_COLOR", "1");
-    Process p = pb.start();
-    if (!p.waitFor(STEP_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " ran longer than " + STEP_TIMEOUT_MINUTES + " minutes:\n"
-          + Files.readString(out.toPath()));
-    }
-    String output = Files.readString(out.toPath());
-    Files.writeString(log, "$ " + String.join(" ", command) + "\n" + output + "\n", StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
-    Files.delete(out.toPath());
-    if (command.get(0).equals(npm())) {
-      assertThat(p.exitValue()).as(String.join(" ", command) + " in " + dir + ":\n" + output).isZero();
-    }
-    return new Result(p.exitValue(), output);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -35,7 +35,9 @@ class NoHostProcessesTest {
       "starts the stdio MCP servers the host configured (trusted host programs, like the host's own code), with a cleared"
           + " environment; never app code",
       "testkit/src/main/java/io/chatbuilder/testkit/HostilePathsContract.java",
-      "a contract suite's fixture: runs mkfifo to plant a FIFO in the test's own tree (Java has no API for it); no app code, only in tests");
+      "a contract suite's fixture: runs mkfifo to plant a FIFO in the test's own tree (Java has no API for it); no app code, only in tests",
+      "testkit/src/main/java/io/chatbuilder/testkit/NodeProject.java",
+      "tests' runner of the repository's own Node projects (npm ci from the lockfile, tsc, node --test); no app code, only in tests");
 
   private static final Pattern PROCESS_BUILDER = Pattern.compile("\\bProcessBuilder\\b");
   private static final Pattern RUNTIME_EXEC = Pattern.compile("\\bRuntime\\b[\\s\\S]*\\.\\s*exec\\s*\\(");
