@@ -200,7 +200,9 @@ public final class ChatBuilder implements AutoCloseable {
    * references, preview errors and images ({@link Attachment}). Referenced files are read through the
    * app's sandbox now, with its path rules and size limits, and kept with the message in the
    * conversation; the model gets the attachments as text of the user turn and images as image
-   * parts, in this turn and in the later requests of the conversation. Returns at once.
+   * parts, in this turn and in the later requests of the conversation. Returns at once. This is the
+   * host's own call: no {@link AppAccessPolicy} is asked (a person's run goes through
+   * {@link #chat(String, RunRequest)} or {@link #app(String, AppPrincipal)}).
    *
    * @throws BusyException if the app has a run or history operation in progress
    * @throws InvalidArgumentException if the app id, the message or an attachment is not acceptable
@@ -211,7 +213,9 @@ public final class ChatBuilder implements AutoCloseable {
    */
   public RunHandle chat(String appId, ChatInput input) {
     Objects.requireNonNull(input, "input == null");
-    return chat(appId, new RunRequest(input, AppPrincipal.ANONYMOUS, Map.of(), Optional.empty()));
+    checkAppId(appId);
+    // The host's own call, like every method here that takes no principal: no policy is asked.
+    return startRun(appId, new RunRequest(input, AppPrincipal.ANONYMOUS, Map.of(), Optional.empty()));
   }
 
   /**
@@ -229,6 +233,10 @@ public final class ChatBuilder implements AutoCloseable {
     checkAppId(appId);
     Objects.requireNonNull(request, "request == null");
     accessPolicy.check(request.principal(), appId, AppAction.CHAT);
+    return startRun(appId, request);
+  }
+
+  private RunHandle startRun(String appId, RunRequest request) {
     ChatInput input = request.input();
     String message = input.message();
     AgentConfig runConfig = request.model().map(config::withModel).orElse(config);

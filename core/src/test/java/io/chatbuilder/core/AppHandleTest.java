@@ -112,6 +112,24 @@ class AppHandleTest {
   }
 
   @Test
+  void underADenyAllPolicyEveryPrincipalIsRefusedAndTheHostsOwnCallsAreNotAsked() throws Exception {
+    WhoAmI tool = new WhoAmI();
+    try (ChatBuilder builder = ChatBuilder.builder().model(callingWhoAmI("m")).tool(tool)
+        .accessPolicy(AppAccessPolicy.denyAll()).sandboxes(appId -> InMemorySandbox.builder(appId).build()).build()) {
+      builder.initialize("shop");
+      // A run on someone's behalf, anonymous included, is asked and refused before anything exists.
+      assertThatThrownBy(() -> builder.chat("shop", RunRequest.of("as nobody"))).isInstanceOf(AccessDeniedException.class);
+      assertThatThrownBy(() -> builder.app("shop", AppPrincipal.ANONYMOUS).chat("hi")).isInstanceOf(AccessDeniedException.class);
+      assertThatThrownBy(() -> builder.app("shop", ALICE).undo()).isInstanceOf(AccessDeniedException.class);
+      assertThat(builder.runIds("shop", 10)).isEmpty();
+      // The host's own calls take no principal and are not asked.
+      RunHandle run = builder.chat("shop", "the host's own run");
+      assertThat(run.completion().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.COMPLETED);
+      assertThat(builder.undo("shop")).isNotNull();
+    }
+  }
+
+  @Test
   void anAnonymousRunAndAnOldRunStartedCarryNoPrincipal() throws Exception {
     WhoAmI tool = new WhoAmI();
     try (ChatBuilder builder = ChatBuilder.builder().model(callingWhoAmI("m")).tool(tool)

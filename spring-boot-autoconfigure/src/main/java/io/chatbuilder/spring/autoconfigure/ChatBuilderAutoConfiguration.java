@@ -1,6 +1,8 @@
 package io.chatbuilder.spring.autoconfigure;
 
 import io.chatbuilder.core.ChatBuilder;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppPrincipal;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.event.AppEventLog;
@@ -16,6 +18,8 @@ import io.chatbuilder.models.AnthropicChatModel;
 import io.chatbuilder.models.OpenAiChatModel;
 import io.chatbuilder.sandbox.local.LocalSandboxProvider;
 import io.chatbuilder.store.jdbc.JdbcStores;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * The ChatBuilder facade and its parts. Each bean backs off when the host defines one of the same
@@ -37,6 +44,56 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ChatBuilderProperties.class)
 public class ChatBuilderAutoConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(ChatBuilderAutoConfiguration.class);
+  static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
+
+  /**
+   * Who may do what with which app, for every caller that acts through a principal: the facade's
+   * app handles and runs ({@link ChatBuilder#app(String, AppPrincipal)}), the HTTP API and the MCP
+   * tools all ask this one policy. By default:
+   * <ul>
+   *   <li>no Spring Security on the classpath and {@code server.address} a loopback address:
+   *       everyone (a single-user tool on one machine);
+   *   <li>otherwise: nobody, until the host defines an {@link AppAccessPolicy} bean.
+   * </ul>
+   * The host's own facade calls that take no principal are never asked.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  AppAccessPolicy chatBuilderAccessPolicy(Environment environment, ResourceLoader resources) {
+    // The context's class loader: the one @ConditionalOnClass sees too.
+    boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resources.getClassLoader());
+    boolean loopback = listensOnLoopback(environment);
+    if (!security && loopback) {
+      return AppAccessPolicy.allowAll();
+    }
+    LOG.warn("ChatBuilder denies every principal (HTTP API, MCP tools, app handles): {}; define an AppAccessPolicy bean "
+        + "to say who may use which app", security ? "Spring Security is on the classpath" : "server.address is not a loopback address");
+    return AppAccessPolicy.denyAll();
+  }
+
+  /** Boot listens on every interface when {@code server.address} is not set: that is not loopback. */
+  static boolean listensOnLoopback(Environment environment) {
+    String address = environment.getProperty("server.address");
+    if (address == null || address.isBlank()) {
+      return false;
+    }
+    try {
+      String a = address.strip();
+      if (a.startsWith("[") && a.endsWith("]")) {
+        a = a.substring(1, a.length() - 1);
+      }
+      // A literal or a name; a name is resolved once, as the server will when it binds.
+      for (InetAddress i : InetAddress.getAllByName(a)) {
+        if (!i.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
 
   /** The stores on the application's {@code DataSource} (Boot's embedded H2 when the host configured none). */
   @Configuration(proxyBeanMethods = false)
@@ -98,12 +155,12 @@ public class ChatBuilderAutoConfiguration {
       ObjectProvider<ConversationStore> conversationStore, ObjectProvider<EventLog> eventLog,
       ObjectProvider<AppEventLog> appEventLog,
       ObjectProvider<DraftRuntime> draftRuntime, ObjectProvider<Publisher> publisher, ObjectProvider<Tool> tools,
-      ObjectProvider<AppTemplate> templates) {
+      ObjectProvider<AppTemplate> templates, AppAccessPolicy accessPolicy) {
     ModelClient client = model.getIfAvailable(() -> {
       throw new IllegalStateException("ChatBuilder needs a model: set chatbuilder.model.provider (anthropic or openai) "
           + "with chatbuilder.model.api-key, or define a ModelClient bean");
     });
-    ChatBuilder.Builder b = ChatBuilder.builder().model(client).sandboxes(sandboxes);
+    ChatBuilder.Builder b = ChatBuilder.builder().model(client).sandboxes(sandboxes).accessPolicy(accessPolicy);
     JdbcStores stores = jdbcStores.getIfAvailable();
     // A host's own store beans win over the JDBC ones, part by part.
     CheckpointStore checkpoints = checkpointStore.getIfAvailable(() -> stores == null ? null : stores.checkpointStore());

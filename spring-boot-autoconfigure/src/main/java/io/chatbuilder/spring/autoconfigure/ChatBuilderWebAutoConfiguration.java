@@ -3,8 +3,6 @@ package io.chatbuilder.spring.autoconfigure;
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.access.AppAccessPolicy;
 import io.chatbuilder.core.access.AppPrincipal;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -29,15 +27,10 @@ import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * The HTTP API (a Spring MVC controller under {@code chatbuilder.http.base-path}), its guard
- * filter, and the access policy and principal it asks.
+ * filter, and the principal it asks the {@link AppAccessPolicy} about (the policy is the facade's,
+ * from {@link ChatBuilderAutoConfiguration}).
  *
- * <p>Who may do what, by default:
- * <ul>
- *   <li>no Spring Security on the classpath and {@code server.address} a loopback address: anyone
- *       who can reach the port (a single-user tool on one machine);
- *   <li>otherwise: nobody, until the host defines an {@link AppAccessPolicy} bean.
- * </ul>
- * Listening beyond loopback without a Spring Security filter chain, the API also requires an access
+ * <p>Listening beyond loopback without a Spring Security filter chain, the API also requires an access
  * token, random unless {@code chatbuilder.http.access-token} is set, logged once at start.
  */
 @AutoConfiguration(after = ChatBuilderAutoConfiguration.class,
@@ -48,22 +41,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnProperty(prefix = "chatbuilder.http", name = "enabled", havingValue = "true", matchIfMissing = true)
 public class ChatBuilderWebAutoConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(ChatBuilderWebAutoConfiguration.class);
-  static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
+  static final String SECURITY_CONTEXT = ChatBuilderAutoConfiguration.SECURITY_CONTEXT;
   static final String SECURITY_FILTER_CHAIN = "org.springframework.security.web.SecurityFilterChain";
-
-  @Bean
-  @ConditionalOnMissingBean
-  AppAccessPolicy chatBuilderAccessPolicy(Environment environment, ResourceLoader resources) {
-    // The context's class loader: the one @ConditionalOnClass sees too.
-    boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resources.getClassLoader());
-    boolean loopback = listensOnLoopback(environment);
-    if (!security && loopback) {
-      return AppAccessPolicy.allowAll();
-    }
-    LOG.warn("ChatBuilder's HTTP API denies every request: {}; define an AppAccessPolicy bean to say who may use which app",
-        security ? "Spring Security is on the classpath" : "server.address is not a loopback address");
-    return AppAccessPolicy.denyAll();
-  }
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = SECURITY_CONTEXT)
@@ -128,7 +107,7 @@ public class ChatBuilderWebAutoConfiguration {
     ChatBuilderProperties.Http http = properties.http();
     Optional<String> serverAddress = Optional.ofNullable(environment.getProperty("server.address"));
     Optional<String> token = Optional.empty();
-    if (!listensOnLoopback(environment) && !hasSecurityFilterChain(beans, resources.getClassLoader())) {
+    if (!ChatBuilderAutoConfiguration.listensOnLoopback(environment) && !hasSecurityFilterChain(beans, resources.getClassLoader())) {
       token = Optional.of(http.accessToken().orElseGet(ChatBuilderWebAutoConfiguration::randomToken));
       LOG.warn("ChatBuilder's HTTP API at {} listens beyond loopback without Spring Security: every request needs the "
           + "access token {} ('Authorization: Bearer <token>' or '?token=<token>')", http.basePath(),
@@ -136,29 +115,6 @@ public class ChatBuilderWebAutoConfiguration {
     }
     return new HttpGuard(http.basePath(), HttpGuard.hosts(http.allowedHosts(), serverAddress),
         Set.copyOf(http.allowedOrigins()), token, http.maxRequestBytes(), http.maxChatRequestBytes());
-  }
-
-  /** Boot listens on every interface when {@code server.address} is not set: that is not loopback. */
-  static boolean listensOnLoopback(Environment environment) {
-    String address = environment.getProperty("server.address");
-    if (address == null || address.isBlank()) {
-      return false;
-    }
-    try {
-      String a = address.strip();
-      if (a.startsWith("[") && a.endsWith("]")) {
-        a = a.substring(1, a.length() - 1);
-      }
-      // A literal or a name; a name is resolved once, as the server will when it binds.
-      for (InetAddress i : InetAddress.getAllByName(a)) {
-        if (!i.isLoopbackAddress()) {
-          return false;
-        }
-      }
-      return true;
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 
   private static boolean hasSecurityFilterChain(ListableBeanFactory beans, ClassLoader loader) {

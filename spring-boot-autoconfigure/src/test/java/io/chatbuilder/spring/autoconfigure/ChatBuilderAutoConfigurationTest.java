@@ -1,9 +1,14 @@
 package io.chatbuilder.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbuilder.core.ChatBuilder;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.RunRequest;
+import io.chatbuilder.core.access.AccessDeniedException;
+import io.chatbuilder.core.access.AppAccessPolicy;
+import io.chatbuilder.core.access.AppPrincipal;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.event.InMemoryEventLog;
@@ -19,11 +24,13 @@ import io.chatbuilder.store.jdbc.JdbcStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -58,6 +65,41 @@ class ChatBuilderAutoConfigurationTest {
           .doesNotHaveBean(JdbcStores.class); // no DataSource: in memory
       assertThat(context.getBean(ModelClient.class).name()).isEqualTo("scripted");
     });
+  }
+
+  @Test
+  void theFacadeAsksTheOnePolicyBeanForEveryPrincipal() {
+    AppPrincipal alice = AppPrincipal.of("alice", Set.of());
+    AppPrincipal bob = AppPrincipal.of("bob", Set.of());
+    AppAccessPolicy owner = (p, app, action) -> app.startsWith(p.name() + "-");
+    withModel().withBean(AppAccessPolicy.class, () -> owner).run(context -> {
+      assertThat(context.getBean(AppAccessPolicy.class)).isSameAs(owner);
+      ChatBuilder facade = context.getBean(ChatBuilder.class);
+      facade.initialize("alice-shop");
+      assertThat(facade.app("alice-shop", alice).checkpoints(10)).hasSize(1);
+      assertThatThrownBy(() -> facade.app("alice-shop", bob).checkpoints(10)).isInstanceOf(AccessDeniedException.class);
+      assertThatThrownBy(() -> facade.app("alice-shop", bob).undo()).isInstanceOf(AccessDeniedException.class);
+      assertThatThrownBy(() -> facade.chat("alice-shop", RunRequest.builder("mine now").principal(bob).build()))
+          .isInstanceOf(AccessDeniedException.class);
+      assertThat(facade.runIds("alice-shop", 10)).isEmpty();
+    });
+    // Spring Security is on this module's test class path: without a policy bean every principal is
+    // refused, anonymous included; the host's own calls (no principal) are not asked.
+    withModel().run(context -> {
+      ChatBuilder facade = context.getBean(ChatBuilder.class);
+      facade.initialize("shop");
+      assertThatThrownBy(() -> facade.app("shop", AppPrincipal.ANONYMOUS).checkpoints(10))
+          .isInstanceOf(AccessDeniedException.class);
+      assertThatThrownBy(() -> facade.app("shop", alice).head()).isInstanceOf(AccessDeniedException.class);
+      assertThat(facade.checkpoints("shop", 10)).hasSize(1);
+    });
+    // Neither Spring Security nor a non-loopback address: a single-user tool, everyone may.
+    withModel().withClassLoader(new FilteredClassLoader("org.springframework.security"))
+        .withPropertyValues("server.address=127.0.0.1").run(context -> {
+          ChatBuilder facade = context.getBean(ChatBuilder.class);
+          facade.initialize("shop");
+          assertThat(facade.app("shop", AppPrincipal.ANONYMOUS).checkpoints(10)).hasSize(1);
+        });
   }
 
   @Test
