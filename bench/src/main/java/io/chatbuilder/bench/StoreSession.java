@@ -1,5 +1,7 @@
 package io.chatbuilder.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.chatbuilder.core.checkpoint.CheckpointStore;
 import io.chatbuilder.core.checkpoint.InMemoryCheckpointStore;
 import io.chatbuilder.store.git.GitCheckpointStore;
@@ -27,7 +29,7 @@ final class StoreSession implements AutoCloseable {
   private final StoreKind kind;
   private final Path dir;
   private final String prefix;
-  private PooledDataSource dataSource;
+  private HikariDataSource dataSource;
   private CheckpointStore store;
 
   private StoreSession(StoreKind kind, Path dir) {
@@ -52,19 +54,35 @@ final class StoreSession implements AutoCloseable {
     store = switch (kind) {
       case MEMORY -> new InMemoryCheckpointStore();
       case H2 -> {
-        dataSource = new PooledDataSource("jdbc:h2:file:" + dir.resolve("checkpoints").toAbsolutePath(), "sa", "");
+        dataSource = pool("jdbc:h2:file:" + dir.resolve("checkpoints").toAbsolutePath(), "sa", "");
         yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
       }
       case POSTGRESQL -> {
-        dataSource = new PooledDataSource(POSTGRES_URL, "postgres", "");
+        dataSource = pool(POSTGRES_URL, "postgres", "");
         yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
       }
       case MARIADB -> {
-        dataSource = new PooledDataSource(MARIADB_URL, "root", "");
+        dataSource = pool(MARIADB_URL, "root", "");
         yield JdbcStores.builder(dataSource).tablePrefix(prefix).build().checkpointStore();
       }
       case GIT -> GitCheckpointStore.open(dir.resolve("checkpoints.git"));
     };
+  }
+
+  /**
+   * The pool a production host would hand the JDBC store (HikariCP, as Spring Boot does): it asks
+   * for a connection per call. No idle minimum, so an H2 file is closed once its connections are.
+   */
+  private static HikariDataSource pool(String url, String user, String password) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMinimumIdle(0);
+    config.setMaximumPoolSize(8);
+    config.setConnectionTimeout(10_000);
+    config.setPoolName("bench");
+    return new HikariDataSource(config);
   }
 
   StoreKind kind() {
@@ -88,12 +106,23 @@ final class StoreSession implements AutoCloseable {
         // so the file size then depends on timing (a run measured less after 100 checkpoints than
         // before them). SHUTDOWN COMPACT rewrites the file fully; the store reopens the database on
         // its next call.
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-          st.execute("shutdown compact");
+        try {
+          Connection c = dataSource.getConnection();
+          try (Statement st = c.createStatement()) {
+            st.execute("shutdown compact");
+          } finally {
+            try {
+              c.close();
+            } catch (SQLException closedByTheShutdown) {
+              // the pool's reset of the connection fails on the closed database: expected
+            }
+          }
         } catch (SQLException e) {
           throw new IllegalStateException("cannot compact the H2 database: " + e.getMessage(), e);
         }
-        dataSource.close();
+        // Closes the pool's (now dead) connections without closing the pool; with no minimum idle
+        // nothing reopens the file until the store's next call.
+        dataSource.getHikariPoolMXBean().softEvictConnections();
         yield Workspace.sizeOf(dir);
       }
       case POSTGRESQL -> postgresBytes();

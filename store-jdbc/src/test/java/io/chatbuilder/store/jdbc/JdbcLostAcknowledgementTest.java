@@ -8,12 +8,9 @@ import io.chatbuilder.core.conversation.ConversationStore;
 import io.chatbuilder.core.event.Event;
 import io.chatbuilder.core.event.EventLog;
 import io.chatbuilder.core.model.ChatMessage;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLRecoverableException;
 import java.time.Instant;
 import java.util.List;
@@ -21,8 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -41,7 +37,7 @@ class JdbcLostAcknowledgementTest {
     AtomicInteger loseAcks = new AtomicInteger();
     try {
       JdbcStores observer = TestDatabases.stores(plain, prefix);
-      JdbcStores stores = JdbcStores.builder(new LosingAcks(plain, loseAcks)).tablePrefix(prefix)
+      JdbcStores stores = JdbcStores.builder(plain.decorated(losingAcks(loseAcks))).tablePrefix(prefix)
           .schemaMode(SchemaMode.VALIDATE).build();
       String app = "app-" + UUID.randomUUID();
 
@@ -87,68 +83,20 @@ class JdbcLostAcknowledgementTest {
     }
   }
 
-  /** Commits, then, while {@code loseAcks > 0}, breaks the connection and reports it as lost. */
-  static final class LosingAcks implements DataSource {
-    private final SimpleDataSource inner;
-    private final AtomicInteger loseAcks;
-
-    LosingAcks(SimpleDataSource inner, AtomicInteger loseAcks) {
-      this.inner = inner;
-      this.loseAcks = loseAcks;
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      Connection real = inner.getConnection();
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            try {
-              Object result = method.invoke(real, args);
-              if (method.getName().equals("commit") && loseAcks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                real.unwrap(Connection.class).abort(Runnable::run);
-                throw new SQLRecoverableException("connection reset after COMMIT (test)", "08006");
-              }
-              return result;
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
+  /** Commits, then, while {@code loseAcks > 0}, breaks the connection and reports the commit as lost. */
+  static UnaryOperator<Connection> losingAcks(AtomicInteger loseAcks) {
+    return real -> (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+        (proxy, method, args) -> {
+          try {
+            Object result = method.invoke(real, args);
+            if (method.getName().equals("commit") && loseAcks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+              real.unwrap(Connection.class).abort(Runnable::run);
+              throw new SQLRecoverableException("connection reset after COMMIT (test)", "08006");
             }
-          });
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
-    public int getLoginTimeout() {
-      return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-      return false;
-    }
+            return result;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 }

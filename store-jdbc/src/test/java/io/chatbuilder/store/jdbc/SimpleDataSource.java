@@ -6,6 +6,7 @@ import java.lang.reflect.Proxy;
 import java.util.Deque;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -24,12 +25,25 @@ final class SimpleDataSource implements DataSource {
   private final String url;
   private final String user;
   private final String password;
-  private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private final Deque<Connection> idle;
+  private final UnaryOperator<Connection> decorator;
 
   SimpleDataSource(String url, String user, String password) {
+    this(url, user, password, new ConcurrentLinkedDeque<>(), UnaryOperator.identity());
+  }
+
+  private SimpleDataSource(String url, String user, String password, Deque<Connection> idle,
+      UnaryOperator<Connection> decorator) {
     this.url = url;
     this.user = user;
     this.password = password;
+    this.idle = idle;
+    this.decorator = decorator;
+  }
+
+  /** This pool, its connections passed through {@code decorator} as they are handed out (to inject faults). */
+  SimpleDataSource decorated(UnaryOperator<Connection> decorator) {
+    return new SimpleDataSource(url, user, password, idle, decorator);
   }
 
   String url() {
@@ -44,7 +58,7 @@ final class SimpleDataSource implements DataSource {
     }
     Connection connection = real;
     AtomicBoolean closed = new AtomicBoolean();
-    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+    return decorator.apply((Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (method.getName().equals("close") && (args == null || args.length == 0)) {
             if (closed.compareAndSet(false, true)) {
@@ -63,7 +77,7 @@ final class SimpleDataSource implements DataSource {
           } catch (InvocationTargetException e) {
             throw e.getCause();
           }
-        });
+        }));
   }
 
   /** The real connection under a handed-out one (for tests that kill backends). */
