@@ -3,6 +3,7 @@ package io.chatbuilder.examples.studio;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.checkpoint.ContentHash;
+import io.chatbuilder.core.runtime.AppPagePolicy;
 import io.chatbuilder.core.runtime.PublishResult;
 import io.chatbuilder.core.runtime.Publisher;
 import io.chatbuilder.spring.autoconfigure.PublishedSiteUrls;
@@ -139,7 +140,7 @@ final class PublishedSites implements PublishedSiteUrls, AutoCloseable {
       }
       byte[] bytes = Files.readAllBytes(file);
       exchange.getResponseHeaders().set("Content-Type", StaticFiles.contentType(path));
-      exchange.getResponseHeaders().set("Content-Security-Policy", StaticFiles.publishedSitePolicy());
+      exchange.getResponseHeaders().set("Content-Security-Policy", AppPagePolicy.publishedSite());
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
       exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
       boolean head = method.equals("HEAD");

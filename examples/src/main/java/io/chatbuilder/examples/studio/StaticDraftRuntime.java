@@ -3,6 +3,7 @@ package io.chatbuilder.examples.studio;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chatbuilder.core.ChatBuilderException;
+import io.chatbuilder.core.runtime.AppPagePolicy;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftState;
 import io.chatbuilder.core.runtime.DraftStatus;
@@ -116,7 +117,7 @@ final class StaticDraftRuntime implements DraftRuntime {
       exchange.getResponseHeaders().set("Content-Type", StaticFiles.contentType(path));
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-      exchange.getResponseHeaders().set("Content-Security-Policy", StaticFiles.previewPolicy());
+      exchange.getResponseHeaders().set("Content-Security-Policy", AppPagePolicy.preview());
       boolean head = method.equals("HEAD");
       exchange.sendResponseHeaders(200, head || bytes.length == 0 ? -1 : bytes.length);
       if (!head) {

@@ -368,7 +368,8 @@ class StudioApiTest {
     HttpTestClient sites = new HttpTestClient(studio.siteOrigin("publish"));
     HttpTestClient.Reply index = sites.call("GET", site + "index.html");
     assertThat(index.text()).isEqualTo(DemoModel.html(DemoModel.TITLE, false));
-    assertThat(index.headers().get("Content-Security-Policy")).contains("connect-src 'self'").contains("default-src 'self'");
+    assertThat(index.headers().get("Content-Security-Policy")).isEqualTo(io.chatbuilder.core.runtime.AppPagePolicy.publishedSite())
+        .contains("connect-src 'self'").contains("default-src 'self'").contains("frame-ancestors 'none'");
     assertThat(index.headers().get("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(sites.call("GET", site + "style.css").text()).isEqualTo(DemoModel.css(false));
     assertThat(sites.call("GET", site + ".publish.json").status()).isEqualTo(404);

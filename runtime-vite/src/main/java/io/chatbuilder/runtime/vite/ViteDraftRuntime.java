@@ -5,6 +5,7 @@ import io.chatbuilder.core.ChatBuilderException;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.SandboxException;
 import io.chatbuilder.core.RunHandle;
+import io.chatbuilder.core.runtime.AppPagePolicy;
 import io.chatbuilder.core.runtime.DiagnosticListener;
 import io.chatbuilder.core.runtime.DraftRuntime;
 import io.chatbuilder.core.runtime.DraftState;
@@ -366,6 +367,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
    * What the dev server gets on top of what the sandbox sets (PATH, HOME, TMPDIR, the policy's): the
    * app's secrets the host exposes, then the host's variables and the runtime's own.
    */
+  static final String PAGE_POLICY_VARIABLE = "CHATBUILDER_PAGE_POLICY";
+
   private Map<String, String> environment(String appId) {
     Map<String, String> env = new LinkedHashMap<>(exposedSecrets(appId));
     env.put("BROWSER", "none");
@@ -375,6 +378,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
       env.put("CHOKIDAR_INTERVAL", Long.toString(Math.max(1, interval.toMillis())));
     });
     env.putAll(extraEnvironment);
+    // The dev server script's Content-Security-Policy, last so no host variable replaces it.
+    env.put(PAGE_POLICY_VARIABLE, AppPagePolicy.preview());
     return env;
   }
 

@@ -127,7 +127,8 @@ class ViteDraftRuntimeTest {
     for (String path : new String[] {"", "src/main.js", "@vite/client"}) {
       java.net.http.HttpHeaders headers = get(url + path).headers();
       assertThat(headers.firstValue("Content-Security-Policy")).as(path).hasValueSatisfying(csp ->
-          assertThat(csp).contains("default-src 'self'").contains("connect-src 'self';").contains("object-src 'none'"));
+          assertThat(csp).isEqualTo(io.chatbuilder.core.runtime.AppPagePolicy.preview())
+              .contains("default-src 'self'").contains("connect-src 'self';").contains("object-src 'none'"));
       assertThat(headers.firstValue("X-Content-Type-Options")).as(path).hasValue("nosniff");
     }
     assertThat(get(url + "src/main.js").body()).contains("Hello from your new app");

@@ -24,6 +24,12 @@
   const host = arg('--host');
   const port = Number(arg('--port'));
   const root = process.cwd();
+  // Fails closed: a preview is never served without its policy.
+  const pagePolicy = process.env.CHATBUILDER_PAGE_POLICY;
+  if (!pagePolicy) {
+    console.error('Error: CHATBUILDER_PAGE_POLICY is not set; the preview is not started without its Content-Security-Policy');
+    process.exit(1);
+  }
   const bin = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   const entry = path.join(root, 'node_modules', 'vite', 'dist', 'node', 'index.js');
   if (!fs.existsSync(bin) || !fs.existsSync(entry)) {
@@ -38,14 +44,11 @@
   const server = await vite.createServer({
     // source tags and select mode (issue 16): source-tags.cjs and select-mode.cjs, loaded with this script
     plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])],
-    // The preview is framed by the host's UI from another origin; the policy keeps the page's
-    // requests on its own origin (Vite's modules and HMR socket), never the host's API, and stops
-    // MIME sniffing. Inline scripts and styles stay allowed: Vite and React refresh inject them.
+    // The preview is framed by the host's UI from another origin; the policy (core's AppPagePolicy,
+    // from ViteDraftRuntime) keeps the page's requests on its own origin (Vite's modules and HMR
+    // socket), never the host's API, and nosniff stops MIME sniffing.
     server: { host, port, strictPort: true, headers: {
-      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' https:; "
-        + "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: blob: https:; font-src 'self' data: https:; "
-        + "media-src 'self' data: blob: https:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
-        + "base-uri 'self'; form-action 'self'",
+      'Content-Security-Policy': pagePolicy,
       'X-Content-Type-Options': 'nosniff',
     } },
     clearScreen: false,
