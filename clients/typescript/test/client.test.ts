@@ -53,24 +53,27 @@ test("runEvents with Last-Event-ID replays exactly the rest", async () => {
   }
 });
 
-test("a stream cut mid-run resumes with Last-Event-ID and delivers every event once", async () => {
+/**
+ * A fetch that breaks the first stream whose URL `cuts` picks after `frames` whole frames, as a
+ * dropped connection would, and records every request with its Last-Event-ID.
+ */
+function cuttingFetch(cuts: (url: string) => boolean, frames: number) {
   const requests: { url: string; lastEventId: string | null }[] = [];
   let cut = false;
   let passed = "";
-  // Breaks the first chat stream after three whole frames, as a dropped connection would.
-  const cutting: typeof fetch = async (input, init) => {
+  const fetchCutting: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
     requests.push({ url: String(input), lastEventId: headers.get("Last-Event-ID") });
     const response = await fetch(input, init);
-    if (cut || !String(input).endsWith("/chat/stream") || response.body === null) {
+    if (cut || !cuts(String(input)) || response.body === null) {
       return response;
     }
     cut = true;
     const reader = response.body.getReader();
     let text = "";
     const body = new ReadableStream<Uint8Array>({
-      // Reads until three whole frames are in, then passes exactly those and breaks the stream. (A
-      // pull that enqueued nothing is not called again, so it must not return before that.)
+      // Reads until the frames are in, then passes exactly those and breaks the stream. (A pull
+      // that enqueued nothing is not called again, so it must not return before that.)
       async pull(controller) {
         for (;;) {
           const { value, done } = await reader.read();
@@ -79,9 +82,9 @@ test("a stream cut mid-run resumes with Last-Event-ID and delivers every event o
             return;
           }
           text += new TextDecoder().decode(value);
-          const frames = text.split("\n\n");
-          if (frames.length > 3) {
-            passed = frames.slice(0, 3).join("\n\n") + "\n\n";
+          const parts = text.split("\n\n");
+          if (parts.length > frames) {
+            passed = parts.slice(0, frames).join("\n\n") + "\n\n";
             controller.enqueue(new TextEncoder().encode(passed));
             await reader.cancel();
             controller.error(new Error("connection reset (test)"));
@@ -92,7 +95,19 @@ test("a stream cut mid-run resumes with Last-Event-ID and delivers every event o
     });
     return new Response(body, { status: response.status, headers: response.headers });
   };
-  const c = client({ fetch: cutting });
+  return {
+    fetch: fetchCutting,
+    requests,
+    /** The ids of the events that got through before the cut. */
+    delivered: () => [...passed.matchAll(/^id:\s*(\d+)$/gm)].map((m) => Number(m[1])),
+  };
+}
+
+test("a stream cut mid-run resumes with Last-Event-ID and delivers every event once", async () => {
+  // Breaks the first chat stream after three whole frames.
+  const cutting = cuttingFetch((url) => url.endsWith("/chat/stream"), 3);
+  const { requests } = cutting;
+  const c = client({ fetch: cutting.fetch });
   const app = appId("resume");
   await c.createApp({ app_id: app });
   const run = await c.chat(app, "write n.txt");
@@ -102,7 +117,7 @@ test("a stream cut mid-run resumes with Last-Event-ID and delivers every event o
   const resumed = requests.filter((r) => r.url.includes(`/runs/${run.runId}/events`));
   assert.ok(resumed.length >= 1, "the client reconnected");
   // It resumed after the last event that got through before the cut.
-  const delivered = [...passed.matchAll(/^id:\s*(\d+)$/gm)].map((m) => Number(m[1]));
+  const delivered = cutting.delivered();
   assert.ok(delivered.length >= 1, "some events got through before the cut");
   assert.equal(resumed[0]?.lastEventId, String(Math.max(...delivered)));
   // The same events as a fresh replay of the whole run.
@@ -210,6 +225,35 @@ test("errors carry the server's status and code", async () => {
   await assert.rejects(c.runEvents(app, "run_none"), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 404);
   await assert.rejects(c.publish(app), (e: unknown) => e instanceof ChatBuilderApiError && e.status === 501
     && e.code === "not_configured");
+});
+
+test("a cut app stream resumes with Last-Event-ID and delivers every event once", async () => {
+  const plain = client();
+  const app = appId("appcut");
+  await plain.createApp({ app_id: app, template_id: "plain" });
+  await collect(await plain.chat(app, "write n.txt")); // events 1-4 in the app's log
+  // Cut after three frames: the stream's opening comment, then events 1 and 2.
+  const cutting = cuttingFetch((url) => url.endsWith(`/apps/${app}/events`), 3);
+  const c = client({ fetch: cutting.fetch });
+  const abort = new AbortController();
+  const seqs: number[] = [];
+  try {
+    for await (const e of await c.appEvents(app, { signal: abort.signal })) {
+      seqs.push(e.seq);
+      if (e.seq === 4) {
+        await plain.undo(app); // event 5, live after the resume
+      }
+      if (e.seq === 5) {
+        break;
+      }
+    }
+  } finally {
+    abort.abort();
+  }
+  assertGapless(seqs.map((seq) => ({ seq })));
+  assert.deepEqual(cutting.delivered(), [1, 2]);
+  const streams = cutting.requests.filter((r) => r.url.endsWith(`/apps/${app}/events`));
+  assert.deepEqual(streams.map((r) => r.lastEventId), [null, "2"]);
 });
 
 test("the app stream replays the app's history and delivers an undo live", async () => {

@@ -66,59 +66,14 @@ export class ChatBuilderClient {
     }
     /** The app stream after options.lastEventId: from the log, then live until stopped. */
     async appEvents(appId, options = {}) {
-        const open = (after) => {
-            const extra = { Accept: "text/event-stream" };
-            if (after > 0) {
-                extra["Last-Event-ID"] = String(after);
-            }
-            return this.send("GET", `/apps/${encodeURIComponent(appId)}/events`, undefined, options.signal, extra);
-        };
+        const open = (after) => this.openStream(`/apps/${encodeURIComponent(appId)}/events`, after, options.signal);
         // The first request fails here (unknown app, denied), not while iterating.
         const first = await open(options.lastEventId ?? 0);
-        const maxReconnects = this.options.maxReconnects ?? 5;
-        const baseDelay = this.options.reconnectDelayMs ?? 250;
         const state = { last: options.lastEventId ?? 0 };
         let used = false;
-        async function* events() {
-            let response = first;
-            let failures = 0;
-            for (;;) {
-                let cause;
-                try {
-                    if (response === undefined) {
-                        response = await open(state.last);
-                    }
-                    const body = response.body;
-                    if (body === null) {
-                        throw new ChatBuilderStreamError("the app stream has no body", state.last);
-                    }
-                    for await (const frame of readSse(body, options.signal)) {
-                        const event = JSON.parse(frame.data);
-                        if (event.seq <= state.last) {
-                            continue;
-                        }
-                        state.last = event.seq;
-                        failures = 0;
-                        yield event;
-                    }
-                }
-                catch (e) {
-                    if (options.signal?.aborted || e instanceof ChatBuilderApiError) {
-                        throw e;
-                    }
-                    cause = e;
-                }
-                if (options.signal?.aborted) {
-                    return;
-                }
-                // The server closed the stream (a slow client, a restart, a proxy): resume after the last event.
-                response = undefined;
-                if (++failures > maxReconnects) {
-                    throw new ChatBuilderStreamError(`the app stream of ${appId} broke ${failures} times in a row`, state.last, cause);
-                }
-                await new Promise((resolve) => setTimeout(resolve, baseDelay * 2 ** (failures - 1)));
-            }
-        }
+        const events = () => this.resume({
+            what: `the app stream of ${appId}`, first, open, state, signal: options.signal, done: () => false,
+        });
         return {
             appId,
             get lastEventId() {
@@ -243,59 +198,23 @@ export class ChatBuilderClient {
         return response;
     }
     openEvents(appId, runId, after, signal) {
+        return this.openStream(this.app(appId, `/runs/${encodeURIComponent(runId)}/events`), after, signal);
+    }
+    /** Opens an event stream at `path`, after the event `after` (Last-Event-ID) when it is past the start. */
+    openStream(path, after, signal) {
         const extra = { Accept: "text/event-stream" };
         if (after > 0) {
             extra["Last-Event-ID"] = String(after);
         }
-        return this.send("GET", this.app(appId, `/runs/${encodeURIComponent(runId)}/events`), undefined, signal, extra);
+        return this.send("GET", path, undefined, signal, extra);
     }
     stream(appId, runId, first, options) {
-        const client = this;
-        const maxReconnects = this.options.maxReconnects ?? 5;
-        const baseDelay = this.options.reconnectDelayMs ?? 250;
         const state = { last: options.lastEventId ?? 0 };
         let used = false;
-        async function* events() {
-            let response = first;
-            let failures = 0;
-            for (;;) {
-                let cause;
-                try {
-                    if (response === undefined) {
-                        response = await client.openEvents(appId, runId, state.last, options.signal);
-                    }
-                    const body = response.body;
-                    if (body === null) {
-                        throw new ChatBuilderStreamError("the event stream has no body", state.last);
-                    }
-                    for await (const frame of readSse(body, options.signal)) {
-                        const event = JSON.parse(frame.data);
-                        if (event.seq <= state.last) {
-                            continue; // already delivered before a resume
-                        }
-                        state.last = event.seq;
-                        failures = 0;
-                        yield event;
-                        if (isTerminal(event)) {
-                            return;
-                        }
-                    }
-                }
-                catch (e) {
-                    if (options.signal?.aborted || e instanceof ChatBuilderApiError) {
-                        throw e;
-                    }
-                    cause = e;
-                }
-                // The stream ended before the run's terminal event (a network fault, a proxy, a server
-                // that dropped a slow client): resume after the last event delivered.
-                response = undefined;
-                if (++failures > maxReconnects) {
-                    throw new ChatBuilderStreamError(`the event stream of ${runId} broke ${failures} times in a row`, state.last, cause);
-                }
-                await new Promise((resolve) => setTimeout(resolve, baseDelay * 2 ** (failures - 1)));
-            }
-        }
+        const events = () => this.resume({
+            what: `the event stream of ${runId}`, first, state, signal: options.signal, done: isTerminal,
+            open: (after) => this.openEvents(appId, runId, after, options.signal),
+        });
         return {
             appId,
             runId,
@@ -310,6 +229,58 @@ export class ChatBuilderClient {
                 return events();
             },
         };
+    }
+    /**
+     * The one resume loop of the client's streams: yields the events of `first`, then, whenever the
+     * stream ends or breaks before `done` says so (a network fault, a proxy, a server that dropped a
+     * slow client or restarted), reopens it after the last event delivered (Last-Event-ID) and skips
+     * what was already delivered. Gives up after `maxReconnects` breaks in a row, backing off
+     * exponentially from `reconnectDelayMs`; API errors (denied, unknown) and aborts are thrown as is.
+     */
+    async *resume(stream) {
+        const maxReconnects = this.options.maxReconnects ?? 5;
+        const baseDelay = this.options.reconnectDelayMs ?? 250;
+        const { state, signal } = stream;
+        let response = stream.first;
+        let failures = 0;
+        for (;;) {
+            let cause;
+            try {
+                if (response === undefined) {
+                    response = await stream.open(state.last);
+                }
+                const body = response.body;
+                if (body === null) {
+                    throw new ChatBuilderStreamError(`${stream.what} has no body`, state.last);
+                }
+                for await (const frame of readSse(body, signal)) {
+                    const event = JSON.parse(frame.data);
+                    if (event.seq <= state.last) {
+                        continue; // already delivered before a resume
+                    }
+                    state.last = event.seq;
+                    failures = 0;
+                    yield event;
+                    if (stream.done(event)) {
+                        return;
+                    }
+                }
+            }
+            catch (e) {
+                if (signal?.aborted || e instanceof ChatBuilderApiError) {
+                    throw e;
+                }
+                cause = e;
+            }
+            if (signal?.aborted) {
+                return;
+            }
+            response = undefined;
+            if (++failures > maxReconnects) {
+                throw new ChatBuilderStreamError(`${stream.what} broke ${failures} times in a row`, state.last, cause);
+            }
+            await new Promise((resolve) => setTimeout(resolve, baseDelay * 2 ** (failures - 1)));
+        }
     }
 }
 function queryString(query) {
