@@ -98,7 +98,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
   /** The path readiness asks for and the preview URL ends with; starts with "/". */
   private final String previewPath;
   private final Clock clock;
-  /** Null when preview diagnostics are off: then the Vite CLI runs as it is. */
+  /** Null when preview diagnostics are off: then the dev server script runs without its diagnostics plugin. */
   private final PreviewDiagnostics diagnostics;
   private final ScheduledExecutorService idleSweeper;
   private final ExecutorService crashHandlers;
@@ -368,6 +368,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
    * app's secrets the host exposes, then the host's variables and the runtime's own.
    */
   static final String PAGE_POLICY_VARIABLE = "CHATBUILDER_PAGE_POLICY";
+  static final String DIAGNOSTICS_VARIABLE = "CHATBUILDER_DIAGNOSTICS";
 
   private Map<String, String> environment(String appId) {
     Map<String, String> env = new LinkedHashMap<>(exposedSecrets(appId));
@@ -380,6 +381,9 @@ public final class ViteDraftRuntime implements DraftRuntime {
     env.putAll(extraEnvironment);
     // The dev server script's Content-Security-Policy, last so no host variable replaces it.
     env.put(PAGE_POLICY_VARIABLE, AppPagePolicy.preview());
+    if (diagnostics == null) {
+      env.put(DIAGNOSTICS_VARIABLE, "off");
+    }
     return env;
   }
 
@@ -489,17 +493,16 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   /**
-   * With diagnostics, Vite's JavaScript API started by a script given to {@code node -e} (see
+   * Vite's JavaScript API started by a script given to {@code node -e} (see
    * {@code preview/dev-server.cjs}), so the plugin joins the app's config without a file in the app;
    * the script is percent-encoded because the command policy refuses shell syntax in arguments.
    */
   private List<String> devServerCommand(int port) {
     List<String> vite = List.of(Npm.VITE_BIN, "--host", HOST, "--port", Integer.toString(port), "--strictPort",
         "--clearScreen", "false");
-    List<String> argv = new ArrayList<>(List.of("node"));
-    if (diagnostics != null) {
-      argv.addAll(List.of("-e", DevServerScript.EVAL)); // the script reads --host and --port of Vite's arguments
-    }
+    // Always the script (it reads --host and --port of Vite's arguments): it is what sends the
+    // preview's Content-Security-Policy and nosniff, with or without diagnostics.
+    List<String> argv = new ArrayList<>(List.of("node", "-e", DevServerScript.EVAL));
     argv.addAll(vite);
     return argv;
   }
@@ -908,9 +911,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
     }
 
     /**
-     * Uses the operating system's file events (the default; undoes {@link #pollFileChanges}). With
-     * {@code previewDiagnostics(false)} Vite's command line runs as it is, so its own watcher
-     * (chokidar, native events) is used, which can miss a file replaced twice in quick succession.
+     * Uses the operating system's file events (the default; undoes {@link #pollFileChanges}).
      */
     public Builder nativeFileEvents() {
       this.pollInterval = Optional.empty();
@@ -919,7 +920,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
     /**
      * Whether the preview reports its errors ({@link ViteDraftRuntime#diagnostics}; default on). Off,
-     * Vite's command line runs exactly as it is, without the diagnostics plugin.
+     * the dev server script runs without its diagnostics plugin; the preview keeps its
+     * Content-Security-Policy, nosniff, source tags and select mode.
      */
     public Builder previewDiagnostics(boolean on) {
       this.diagnostics = on;

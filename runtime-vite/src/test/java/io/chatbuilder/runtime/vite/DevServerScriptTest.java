@@ -16,7 +16,8 @@ class DevServerScriptTest {
         .contains("function chatbuilderSourceTags(root)")
         .contains("function chatbuilderSelectMode()")
         .contains("function chatbuilderSelectModeClient()")
-        .contains("plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])]");
+        .contains("plugins: [...(process.env.CHATBUILDER_DIAGNOSTICS === 'off' ? [] : [chatbuilderDiagnostics(root)]), "
+            + "chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])]");
   }
 
   @Test

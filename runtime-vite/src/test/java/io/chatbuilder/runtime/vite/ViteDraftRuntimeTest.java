@@ -211,6 +211,26 @@ class ViteDraftRuntimeTest {
   }
 
   @Test
+  void withoutDiagnosticsThePreviewKeepsItsPolicyAndLosesOnlyTheDiagnosticsPlugin() {
+    ViteDraftRuntime quiet = closing(sharedRuntime().previewDiagnostics(false).build());
+    DraftStatus status = quiet.start("vanilla", statuses::add);
+    assertThat(status.state()).as(status.toString()).isEqualTo(DraftState.RUNNING);
+    String url = status.previewUrl().orElseThrow();
+    ViteTestSupport.Response page = get(url);
+    assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(io.chatbuilder.core.runtime.AppPagePolicy.preview());
+    assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(get(url + "src/main.js").headers().firstValue("Content-Security-Policy"))
+        .hasValue(io.chatbuilder.core.runtime.AppPagePolicy.preview());
+    assertThat(page.body()).doesNotContain("__chatbuilder/diagnostics").contains("data-cb-source=");
+    assertThat(quiet.diagnostics("vanilla")).isEmpty();
+    quiet.close();
+    // The same app with diagnostics: the plugin's client is in the page.
+    ViteDraftRuntime reporting = closing(sharedRuntime().build());
+    String reportingUrl = reporting.start("vanilla", statuses::add).previewUrl().orElseThrow();
+    assertThat(get(reportingUrl).body()).contains("__chatbuilder/diagnostics");
+  }
+
+  @Test
   void crashedServerIsRestartedThenGivenUpAfterTheLimit() {
     ViteDraftRuntime drafts = closing(sharedRuntime().maxRestarts(1).build());
     DraftStatus first = drafts.start("vanilla", statuses::add);

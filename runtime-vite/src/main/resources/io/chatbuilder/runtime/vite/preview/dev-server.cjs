@@ -43,7 +43,7 @@
   const watching = process.env.CHOKIDAR_USEPOLLING ? null : chatbuilderWatcher(root);
   const server = await vite.createServer({
     // source tags and select mode (issue 16): source-tags.cjs and select-mode.cjs, loaded with this script
-    plugins: [chatbuilderDiagnostics(root), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])],
+    plugins: [...(process.env.CHATBUILDER_DIAGNOSTICS === 'off' ? [] : [chatbuilderDiagnostics(root)]), chatbuilderSourceTags(root), chatbuilderSelectMode(), ...(watching ? [watching.plugin] : [])],
     // The preview is framed by the host's UI from another origin; the policy (core's AppPagePolicy,
     // from ViteDraftRuntime) keeps the page's requests on its own origin (Vite's modules and HMR
     // socket), never the host's API, and nosniff stops MIME sniffing.
