@@ -156,6 +156,35 @@ final class Bubblewrap {
     return cmd;
   }
 
+  /**
+   * A narrower profile for a trusted system program that only reads the app (the search's
+   * {@code rg}): no network, no capabilities, the system directories and the root, all read-only,
+   * no home, no /etc beyond what the dynamic linker needs, no /proc.
+   */
+  List<String> readOnlyCommand(Path root, List<String> program) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(executable.toString());
+    cmd.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--cap-drop", "ALL"));
+    for (String dir : SYSTEM_DIRECTORIES) {
+      Path p = Path.of(dir);
+      if (Files.isSymbolicLink(p)) {
+        try {
+          cmd.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), dir));
+        } catch (IOException e) {
+          // Unreadable link: leave it out.
+        }
+      } else if (Files.isDirectory(p)) {
+        cmd.addAll(List.of("--ro-bind", dir, dir));
+      }
+    }
+    cmd.addAll(List.of("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"));
+    cmd.addAll(List.of("--tmpfs", "/dev", "--dev-bind", "/dev/null", "/dev/null"));
+    cmd.addAll(List.of("--ro-bind", root.toString(), root.toString()));
+    cmd.addAll(List.of("--remount-ro", "/", "--chdir", root.toString(), "--"));
+    cmd.addAll(program);
+    return cmd;
+  }
+
   private static boolean coveredBySystem(Path p) {
     for (String dir : SYSTEM_DIRECTORIES) {
       if (p.startsWith(dir)) {

@@ -26,7 +26,7 @@ final class ByteSearch {
   private ByteSearch() {}
 
   /** One file's outcome: whether it was text, its matches (at most maxResults) and whether it had more. */
-  private record FileOutcome(String path, boolean text, List<SearchResult.Match> matches, boolean truncated) {}
+  record FileOutcome(String path, boolean text, List<SearchResult.Match> matches, boolean truncated) {}
 
   /** Where the files come from: {@link ConfinedFiles#readEach}. */
   @FunctionalInterface
@@ -47,6 +47,11 @@ final class ByteSearch {
       }
       outcomes.add(searchFile(query, filter, path, content, prefilter));
     }, pool);
+    return merge(query, outcomes);
+  }
+
+  /** Merges per-file outcomes (in any order) exactly as one TextSearch fed the files in path order would stop. */
+  static SearchResult merge(SearchQuery query, java.util.Collection<FileOutcome> outcomes) {
     List<FileOutcome> sorted = new ArrayList<>(outcomes);
     // The walk's order is per directory and per thread; one TextSearch sees files in path order.
     sorted.sort(java.util.Comparator.comparing(FileOutcome::path));
@@ -69,12 +74,13 @@ final class ByteSearch {
     return new SearchResult(matches, truncated, filesSearched);
   }
 
-  private static TimeoutException timeout(SearchQuery query) {
+  static TimeoutException timeout(SearchQuery query) {
     return new TimeoutException("search stopped after " + query.timeLimit().toMillis()
         + " ms; simplify the pattern (nested quantifiers like (a+)+ backtrack catastrophically)");
   }
 
-  private static FileOutcome searchFile(SearchQuery query, TextSearch filter, String path, byte[] content, Prefilter prefilter) {
+  /** One file's outcome by the byte search's rules; thread-safe. */
+  static FileOutcome searchFile(SearchQuery query, TextSearch filter, String path, byte[] content, Prefilter prefilter) {
     int hit = prefilter.indexIn(content, 0);
     if (hit < 0) {
       return new FileOutcome(path, isText(content), List.of(), false);
@@ -332,6 +338,16 @@ final class ByteSearch {
 
     private static String longer(String a, String b) {
       return b.length() > a.length() ? b : a;
+    }
+
+    /** The literal's bytes (a copy), empty for {@link #NONE}. */
+    java.util.Optional<byte[]> needle() {
+      return needle == null ? java.util.Optional.empty() : java.util.Optional.of(needle.clone());
+    }
+
+    /** Whether the literal is compared folding ASCII case (it is then lower-case ASCII without i, k or s). */
+    boolean asciiFold() {
+      return asciiFold;
     }
 
     /** The first offset at or after {@code from} where the literal starts; {@code from} itself without a literal. */

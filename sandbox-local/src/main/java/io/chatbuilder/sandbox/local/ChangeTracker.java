@@ -187,6 +187,14 @@ final class ChangeTracker {
     return out;
   }
 
+  /** Every checkpointable file with its cached stat, after a refresh (O(changes) with the watcher). */
+  SortedMap<String, FileStat> stats() {
+    refresh();
+    SortedMap<String, FileStat> out = new TreeMap<>();
+    cache.forEach((path, entry) -> out.put(path, entry.stat));
+    return out;
+  }
+
   /** Files whose content was read to compare hashes so far (racy entries only); for tests and the bench. */
   long contentReads() {
     return contentReads;

@@ -11,5 +11,12 @@ enum SearchEngine {
    * Files split across a small pool; a byte-level prefilter (a literal every match must contain)
    * skips files without it after a binary check on bytes; files with a hit go through TextSearch.
    */
-  PARALLEL_BYTES
+  PARALLEL_BYTES,
+  /**
+   * The default: ripgrep ({@code rg} from the system directories) reads the files the tracker
+   * lists, in bubblewrap's read-only profile for an isolated sandbox; {@link #PARALLEL_BYTES}
+   * answers where rg is not installed, where an isolated sandbox has no working bubblewrap, and for
+   * queries without a literal rg can look for. See {@link RipgrepSearch}.
+   */
+  RIPGREP
 }

@@ -141,7 +141,8 @@ class AdversarialPathsTest extends HostilePathsContract {
   void aDirectorySwappedForASymlinkDuringAScanIsNotTraversed() throws IOException {
     sandbox.write("src/own.js", utf8("own"));
     AtomicBoolean armed = new AtomicBoolean();
-    LocalSandbox racy = LocalSandbox.builder(root).unisolated().raceHook((step, path) -> {
+    // The byte search walks the tree (the walk is what this races); the ripgrep search does not walk.
+    LocalSandbox racy = LocalSandbox.builder(root).unisolated().searchEngine(SearchEngine.PARALLEL_BYTES).raceHook((step, path) -> {
       if (armed.get() && step.equals("walk") && path.equals("src") && !Files.isSymbolicLink(root.resolve("src"))) {
         Files.move(root.resolve("src"), root.resolve("src-old"));
         Files.createSymbolicLink(root.resolve("src"), outside);
@@ -154,6 +155,33 @@ class AdversarialPathsTest extends HostilePathsContract {
     } finally {
       racy.close();
       Files.delete(root.resolve("src"));
+    }
+  }
+
+  @Test
+  void aDirectorySwappedForASymlinkAfterRipgrepsLastSearchIsNotSearchedThrough() throws IOException {
+    RipgrepSupport.require();
+    Path elsewhere = Files.createTempDirectory("elsewhere");
+    try {
+      Files.writeString(elsewhere.resolve("own.js"), "OUTSIDE-SECRET");
+      sandbox.write("src/own.js", utf8("own OUTSIDE"));
+      try (LocalSandbox rg = LocalSandbox.builder(root).unisolated().searchEngine(SearchEngine.RIPGREP)
+          .searchClockNanos(() -> System.currentTimeMillis() * 1_000_000L + SearchEnginesAgreeTest.AHEAD_NANOS).build()) {
+        assertThat(rg.search(SearchQuery.literal("OUTSIDE")).matches()).extracting(m -> m.path()).containsExactly("src/own.js");
+        // src/own.js now has a trusted text mark; the same path through a symlinked src would be elsewhere's file.
+        Files.move(root.resolve("src"), root.resolve("src-old"));
+        Files.createSymbolicLink(root.resolve("src"), elsewhere);
+        long answered = rg.ripgrepSearches();
+        assertThat(rg.search(SearchQuery.literal("OUTSIDE-SECRET")).matches()).isEmpty();
+        assertThat(rg.search(SearchQuery.literal("OUTSIDE")).matches()).extracting(m -> m.path())
+            .containsExactly("src-old/own.js");
+        assertThat(rg.ripgrepSearches()).isGreaterThan(answered);
+      } finally {
+        Files.delete(root.resolve("src"));
+      }
+    } finally {
+      Files.deleteIfExists(elsewhere.resolve("own.js"));
+      Files.deleteIfExists(elsewhere);
     }
   }
 

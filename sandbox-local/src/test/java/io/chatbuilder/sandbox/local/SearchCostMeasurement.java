@@ -30,8 +30,17 @@ class SearchCostMeasurement {
           + (i % 40 == 0 ? "// FIXME(perf)\n" : ""), StandardCharsets.UTF_8);
     }
     SearchQuery literal = new SearchQuery("FIXME(perf)", false, false, List.of(), 1_000_000, 0, Duration.ofSeconds(60));
+    SearchQuery regex = new SearchQuery("useState\\(initial \\?\\? 9[0-9]{2}\\)", true, false, List.of(), 1_000_000, 0,
+        Duration.ofSeconds(60));
+    Thread.sleep(2_500); // past the racy window: the ripgrep search trusts its text marks from its second search on
     for (SearchEngine engine : SearchEngine.values()) {
       try (LocalSandbox s = LocalSandbox.builder(root).searchEngine(engine).unisolated().build()) {
+        for (int round = 0; round < 5; round++) {
+          long t0 = System.nanoTime();
+          int n = s.search(regex).matches().size();
+          System.out.printf(Locale.ROOT, "%s regex round %d: search %.1f ms (%d matches)%n", engine, round,
+              (System.nanoTime() - t0) / 1e6, n);
+        }
         ConfinedFiles files = new ConfinedFiles(root, io.chatbuilder.core.sandbox.Exclusions.defaults(), 8 << 20,
             ConfinedFiles.RaceHook.NONE, "m");
         for (int round = 0; round < 5; round++) {

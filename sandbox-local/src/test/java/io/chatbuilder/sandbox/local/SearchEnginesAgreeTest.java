@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The parallel byte search gives exactly the reference's {@link SearchResult} (matches, context,
+ * The parallel byte search and the ripgrep search (its second search of a tree, once every file's
+ * text mark is known, is answered by rg) give exactly the reference's {@link SearchResult} (matches, context,
  * truncation, files searched): on the contract's search cases, on a tree of traps (CRLF, lone CR,
  * NUL before and after byte 8,000, invalid UTF-8 late in a file, BOMs, letters whose case maps
  * leave ASCII, ignored and excluded files, a FIFO, a symlink out of the root, a name with a
@@ -34,17 +35,33 @@ class SearchEnginesAgreeTest {
 
   @TempDir Path dir;
 
+  /**
+   * The ripgrep engine's clock runs this far ahead, so the files a test just wrote are past the
+   * racy window and their text marks are trusted: its second search of a tree is rg's.
+   */
+  static final long AHEAD_NANOS = java.time.Duration.ofHours(1).toNanos();
+
   private LocalSandbox open(Path root, SearchEngine engine) {
-    return LocalSandbox.builder(root).maxFileBytes(MAX).searchEngine(engine).unisolated().build();
+    return LocalSandbox.builder(root).maxFileBytes(MAX).searchEngine(engine).unisolated()
+        .clockNanos(() -> System.currentTimeMillis() * 1_000_000L + AHEAD_NANOS).build();
   }
 
-  /** Runs {@code query} on both engines over {@code root} and returns the (equal) result. */
+  /** Runs {@code query} on every engine over {@code root} and returns the (equal) result. */
   private SearchResult both(Path root, SearchQuery query) {
+    RipgrepSupport.require();
     try (LocalSandbox reference = open(root, SearchEngine.SEQUENTIAL);
-        LocalSandbox parallel = open(root, SearchEngine.PARALLEL_BYTES)) {
+        LocalSandbox parallel = open(root, SearchEngine.PARALLEL_BYTES);
+        LocalSandbox ripgrep = open(root, SearchEngine.RIPGREP)) {
       SearchResult expected = reference.search(query);
       SearchResult actual = parallel.search(query);
       assertThat(actual).as("parallel bytes vs reference for %s", query).isEqualTo(expected);
+      assertThat(ripgrep.search(query)).as("ripgrep, first search (files read in-process), for %s", query)
+          .isEqualTo(expected);
+      long answered = ripgrep.ripgrepSearches();
+      assertThat(ripgrep.search(query)).as("ripgrep for %s", query).isEqualTo(expected);
+      if (RipgrepSupport.hasLiteral(query)) {
+        assertThat(ripgrep.ripgrepSearches()).as("rg answered %s", query).isEqualTo(answered + 1);
+      }
       return expected;
     }
   }
