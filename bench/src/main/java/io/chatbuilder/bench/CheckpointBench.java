@@ -97,8 +97,10 @@ final class CheckpointBench {
           boolean met;
           String target;
           if (n == 10_000 || config.smoke()) {
-            target = "ratio >= 20 at N=10,000";
-            met = r.ratio() >= 20;
+            // Issue 19: 20x on the JDBC stores and in memory, 10x on the Git store (it writes git objects too).
+            double wanted = v.kind() == StoreKind.GIT ? 10 : 20;
+            target = "ratio >= " + (int) wanted + " at N=10,000";
+            met = r.ratio() >= wanted;
           } else {
             target = "ours flat in N (<= 2x ours at N=" + smallest + ")";
             met = flat <= 2.0;

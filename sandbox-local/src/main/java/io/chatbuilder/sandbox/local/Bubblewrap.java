@@ -112,18 +112,7 @@ final class Bubblewrap {
       cmd.add("--share-net");
     }
     cmd.addAll(List.of("--cap-drop", "ALL"));
-    for (String dir : SYSTEM_DIRECTORIES) {
-      Path p = Path.of(dir);
-      if (Files.isSymbolicLink(p)) {
-        try {
-          cmd.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), dir));
-        } catch (IOException e) {
-          // Unreadable link: leave it out.
-        }
-      } else if (Files.isDirectory(p)) {
-        cmd.addAll(List.of("--ro-bind", dir, dir));
-      }
-    }
+    bindSystemDirectories(cmd);
     for (String entry : ETC_ENTRIES) {
       cmd.addAll(List.of("--ro-bind-try", entry, entry));
     }
@@ -165,6 +154,17 @@ final class Bubblewrap {
     List<String> cmd = new ArrayList<>();
     cmd.add(executable.toString());
     cmd.addAll(List.of("--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--cap-drop", "ALL"));
+    bindSystemDirectories(cmd);
+    cmd.addAll(List.of("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"));
+    cmd.addAll(List.of("--tmpfs", "/dev", "--dev-bind", "/dev/null", "/dev/null"));
+    cmd.addAll(List.of("--ro-bind", root.toString(), root.toString()));
+    cmd.addAll(List.of("--remount-ro", "/", "--chdir", root.toString(), "--"));
+    cmd.addAll(program);
+    return cmd;
+  }
+
+  /** /usr, /bin, /lib... read-only (a merged-/usr link stays a link). */
+  private static void bindSystemDirectories(List<String> cmd) {
     for (String dir : SYSTEM_DIRECTORIES) {
       Path p = Path.of(dir);
       if (Files.isSymbolicLink(p)) {
@@ -177,12 +177,6 @@ final class Bubblewrap {
         cmd.addAll(List.of("--ro-bind", dir, dir));
       }
     }
-    cmd.addAll(List.of("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"));
-    cmd.addAll(List.of("--tmpfs", "/dev", "--dev-bind", "/dev/null", "/dev/null"));
-    cmd.addAll(List.of("--ro-bind", root.toString(), root.toString()));
-    cmd.addAll(List.of("--remount-ro", "/", "--chdir", root.toString(), "--"));
-    cmd.addAll(program);
-    return cmd;
   }
 
   private static boolean coveredBySystem(Path p) {

@@ -312,6 +312,10 @@ final class RipgrepSearch {
     } catch (IOException e) {
       return failure("cannot start rg: " + e.getMessage());
     }
+    // rg may block (a listed file swapped for a FIFO mid-search): killed at the deadline, whatever it does.
+    Process started = process;
+    java.util.concurrent.CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+        .execute(started::destroyForcibly);
     try {
       byte[] out;
       try (InputStream in = process.getInputStream()) {
@@ -325,6 +329,9 @@ final class RipgrepSearch {
       if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
         process.destroyForcibly();
         throw ByteSearch.timeout(query);
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw ByteSearch.timeout(query); // killed by the watchdog: its output is cut short
       }
       int code = process.exitValue();
       byte[] err;

@@ -84,6 +84,26 @@ class RipgrepSearchIsolationTest {
         .doesNotContain("needle: the host's secret").isEmpty();
   }
 
+  @Test
+  void aFileSwappedForAFifoMidSearchStopsAtTheTimeLimitInsteadOfHanging() throws Exception {
+    Files.writeString(root.resolve("x.txt"), "a needle\n");
+    ConfinedFiles files = new ConfinedFiles(root, Exclusions.defaults(), 1 << 20, ConfinedFiles.RaceHook.NONE, "t");
+    SortedMap<String, FileStat> before = files.statAll();
+    RipgrepSearch search = new RipgrepSearch(RipgrepSearch.find().orElseThrow(), root, argv -> argv,
+        () -> System.currentTimeMillis() * 1_000_000L + AHEAD);
+    SearchQuery query = new SearchQuery("needle", false, false, List.of(), 100, 0, Duration.ofMillis(1500));
+    assertThat(search.search(query, 1 << 20, before, p -> files.read(p, false), pool).orElseThrow().matches()).hasSize(1);
+    Files.delete(root.resolve("x.txt"));
+    Process mkfifo = new ProcessBuilder("mkfifo", root.resolve("x.txt").toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    long start = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> search.search(query, 1 << 20, before, p -> files.read(p, false), pool))
+        .isInstanceOf(io.chatbuilder.core.TimeoutException.class).hasMessageContaining("search stopped");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(search.failed()).as("a timeout is the query's, not rg's").isFalse();
+  }
+
   /**
    * Makes x.txt's text mark, then swaps x.txt for a symlink to the outside secret and searches with
    * the stats from before the swap, as a search that listed the files just before a command's swap.
