@@ -74,6 +74,49 @@ class AgentLoopTest {
     return new String(s.read(path).bytes(), StandardCharsets.UTF_8);
   }
 
+  /** {@code target}, counting reads of {@code path}; its fenced views count too. */
+  private static Sandbox countingReads(Sandbox target, String path, java.util.concurrent.atomic.AtomicInteger reads) {
+    return (Sandbox) java.lang.reflect.Proxy.newProxyInstance(Sandbox.class.getClassLoader(), new Class<?>[] {Sandbox.class},
+        (proxy, method, args) -> {
+          if ((method.getName().equals("tryRead") || method.getName().equals("read")) && path.equals(args[0])) {
+            reads.incrementAndGet();
+          }
+          try {
+            Object out = method.invoke(target, args);
+            return method.getName().equals("fenced") ? countingReads((Sandbox) out, path, reads) : out;
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aWriteFileReportIsMadeFromTheBytesWrittenWithoutReadingTheFileBack() throws Exception {
+    ScriptedModel model = ScriptedModel.builder()
+        .turn(t -> t.toolCall("write_file", "{\"path\":\"index.html\",\"content\":\"<h1>Dark</h1>\\n<p>x</p>\\n\"}"))
+        .turn(t -> t.text("done"))
+        .build();
+    InMemorySandbox real = InMemorySandbox.builder("app").file("index.html", "<h1>Hi</h1>\n").build();
+    java.util.concurrent.atomic.AtomicInteger readBacks = new java.util.concurrent.atomic.AtomicInteger();
+    Sandbox counting = countingReads(real, "index.html", readBacks);
+    ChatBuilder cb = ChatBuilder.builder().model(model).sandboxes(id -> counting).build();
+    opened.add(cb);
+    cb.initialize("app");
+    int beforeRun = readBacks.get();
+    RunHandle run = cb.chat("app", "dark");
+    await(run);
+    Event.FileChanges changes = run.events().stream().filter(e -> e instanceof Event.FileChanges)
+        .map(e -> (Event.FileChanges) e).findFirst().orElseThrow();
+    assertThat(changes.changes()).singleElement().satisfies(c -> {
+      assertThat(c.kind()).isEqualTo(ChangeKind.MODIFIED);
+      assertThat(c.linesAdded()).isEqualTo(2);
+      assertThat(c.linesRemoved()).isEqualTo(1);
+    });
+    // One read: the run's checkpoint records the file as it is on disk. The file_changes report
+    // adds none (it used to read the file back after every write).
+    assertThat(readBacks.get() - beforeRun).as("reads of index.html during the run").isEqualTo(1);
+  }
+
   @Test
   void multiStepToolUseEndsInACheckpoint() throws Exception {
     ScriptedModel model = ScriptedModel.builder()

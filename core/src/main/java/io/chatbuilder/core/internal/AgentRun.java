@@ -257,7 +257,7 @@ public final class AgentRun {
     status("checking the app before finishing (check_app)");
     CheckApp.Check check;
     try {
-      check = config.finalCheck().get().check(context(new ToolCall("final_check", "check_app", "{}")));
+      check = config.finalCheck().get().check(context(new ToolCall("final_check", "check_app", "{}"), sandbox));
     } catch (CancelledException e) {
       throw e;
     } catch (ChatBuilderException e) {
@@ -321,6 +321,7 @@ public final class AgentRun {
     long start = System.nanoTime();
     ToolResult result = null;
     ChatBuilderException error = null;
+    WriteRecordingSandbox callSandbox = new WriteRecordingSandbox(sandbox);
     try {
       Tool tool = config.tools().get(call.name());
       if (tool == null) {
@@ -335,7 +336,7 @@ public final class AgentRun {
         throw new InvalidArgumentException("arguments of " + call.name() + " are not valid JSON: " + abbreviate(call.arguments(), 200));
       }
       ArgumentValidator.validate(call.name(), tool.definition().parameters(), parsed);
-      result = tool.execute(context(call), (ObjectNode) parsed);
+      result = tool.execute(context(call, callSandbox), (ObjectNode) parsed);
       if (cancellation.isCancelled()) {
         result = null;
         throw new CancelledException(call.name() + " was stopped: the run was cancelled");
@@ -353,7 +354,7 @@ public final class AgentRun {
       ToolResult done = result;
       events.emit((a, r, s, t) -> new Event.ToolCompleted(a, r, s, t, call.id(), call.name(), done.summary(), durationMs));
       append(new ChatMessage.ToolResult(call.id(), call.name(), done.content(), false));
-      reportChangesQuietly(done);
+      reportChangesQuietly(done, callSandbox);
     } else {
       ChatBuilderException failure = error;
       events.emit((a, r, s, t) -> new Event.ToolFailed(a, r, s, t, call.id(), call.name(), failure.getMessage(),
@@ -361,7 +362,7 @@ public final class AgentRun {
       append(new ChatMessage.ToolResult(call.id(), call.name(), "Error: " + failure.getMessage(), true));
       if (call.name().equals("run_command") || failure instanceof CancelledException) {
         // A failed or killed command may still have changed files.
-        reportChangesQuietly(new ToolResult("", "", List.of(), true));
+        reportChangesQuietly(new ToolResult("", "", List.of(), true), callSandbox);
       }
       if (failure instanceof CancelledException || cancellation.isCancelled()) {
         throw new CancelledException("cancelled", failure);
@@ -373,7 +374,7 @@ public final class AgentRun {
     }
   }
 
-  private ToolContext context(ToolCall call) {
+  private ToolContext context(ToolCall call, Sandbox callSandbox) {
     return new ToolContext() {
       @Override
       public String appId() {
@@ -392,7 +393,7 @@ public final class AgentRun {
 
       @Override
       public Sandbox sandbox() {
-        return sandbox;
+        return callSandbox;
       }
 
       @Override
@@ -418,9 +419,9 @@ public final class AgentRun {
   }
 
   /** file_changes is informational; the checkpoint at the end finds every change on its own. */
-  private void reportChangesQuietly(ToolResult result) {
+  private void reportChangesQuietly(ToolResult result, WriteRecordingSandbox callSandbox) {
     try {
-      reportChanges(result);
+      reportChanges(result, callSandbox);
     } catch (CancelledException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -429,7 +430,7 @@ public final class AgentRun {
   }
 
   /** Emits file_changes for what a tool changed, compared with what was last reported. */
-  private void reportChanges(ToolResult result) {
+  private void reportChanges(ToolResult result, WriteRecordingSandbox callSandbox) {
     TreeSet<String> paths = new TreeSet<>();
     for (String p : result.touchedPaths()) {
       paths.add(SandboxPaths.normalize(p));
@@ -451,11 +452,13 @@ public final class AgentRun {
     Map<String, byte[]> base = history.store().contentsOf(history.store().lookup(baseRevisionId, unknown));
     for (String path : paths) {
       Optional<byte[]> old = reported.containsKey(path) ? reported.get(path) : Optional.ofNullable(base.get(path));
-      Optional<byte[]> now;
-      try {
-        now = sandbox.tryRead(path).map(FileContent::bytes);
-      } catch (ChatBuilderException e) {
-        continue;
+      Optional<byte[]> now = result.rescan() ? Optional.empty() : callSandbox.written(path);
+      if (now.isEmpty()) {
+        try {
+          now = sandbox.tryRead(path).map(FileContent::bytes);
+        } catch (ChatBuilderException e) {
+          continue;
+        }
       }
       before.put(path, old);
       after.put(path, now);
