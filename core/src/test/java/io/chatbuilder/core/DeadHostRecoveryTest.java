@@ -24,6 +24,8 @@ import io.chatbuilder.core.testing.ScriptedModel;
 import io.chatbuilder.core.model.ToolCall;
 import io.chatbuilder.core.model.ToolDefinition;
 import io.chatbuilder.core.testing.InMemorySandbox;
+import io.chatbuilder.core.sandbox.FencedSandbox;
+import io.chatbuilder.core.sandbox.ForwardingSandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.tool.Tool;
 import io.chatbuilder.core.tool.ToolContext;
@@ -299,6 +301,17 @@ class DeadHostRecoveryTest {
     CountDownLatch halfWay = new CountDownLatch(1);
     // Host A's view of the workspace: the undo's apply writes 10 of 40 files, then the host dies.
     Sandbox dying = new ForwardingSandbox(shared) {
+      @Override
+      public Sandbox fenced(long token) {
+        // A fault injector, not a fence: host A's view only needs to pass its mutations through.
+        return FencedSandbox.of(this, token, new FencedSandbox.Fence() {
+          @Override
+          public <T> T guard(long t, java.util.function.Supplier<T> mutation) {
+            return mutation.get();
+          }
+        });
+      }
+
       @Override
       public void apply(Map<String, Optional<byte[]>> files) {
         int n = 0;

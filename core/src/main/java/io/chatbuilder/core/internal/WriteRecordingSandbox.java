@@ -1,26 +1,19 @@
 package io.chatbuilder.core.internal;
 
 import io.chatbuilder.core.Cancellation;
-import io.chatbuilder.core.sandbox.ChangeScan;
 import io.chatbuilder.core.sandbox.CommandListener;
-import io.chatbuilder.core.sandbox.CommandPolicy;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.FileContent;
-import io.chatbuilder.core.sandbox.FileEntry;
+import io.chatbuilder.core.sandbox.ForwardingSandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.core.sandbox.SandboxPaths;
 import io.chatbuilder.core.sandbox.SandboxService;
-import io.chatbuilder.core.sandbox.SearchQuery;
-import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.sandbox.ServiceRequest;
 import io.chatbuilder.core.sandbox.WriteOutcome;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
 
 /**
  * The sandbox one tool call sees: everything goes to the run's sandbox, and the bytes of each
@@ -29,13 +22,12 @@ import java.util.SortedMap;
  * change to a path forgets it; a command or service stops the recording for the call, since it may
  * change anything, then the report reads the files as before.
  */
-final class WriteRecordingSandbox implements Sandbox {
-  private final Sandbox target;
+final class WriteRecordingSandbox extends ForwardingSandbox {
   private final Map<String, byte[]> written = new HashMap<>();
   private boolean recording = true;
 
   WriteRecordingSandbox(Sandbox target) {
-    this.target = Objects.requireNonNull(target, "target == null");
+    super(target);
   }
 
   /** What this call's successful writes left in each path, if nothing else touched it since. */
@@ -54,30 +46,10 @@ final class WriteRecordingSandbox implements Sandbox {
   }
 
   @Override
-  public String id() {
-    return target.id();
-  }
-
-  @Override
-  public List<FileEntry> list(String directory, boolean recursive, int limit) {
-    return target.list(directory, recursive, limit);
-  }
-
-  @Override
-  public FileContent read(String path) {
-    return target.read(path);
-  }
-
-  @Override
-  public Optional<FileContent> tryRead(String path) {
-    return target.tryRead(path);
-  }
-
-  @Override
   public WriteOutcome write(String path, byte[] content) {
     String normalized = SandboxPaths.normalize(path);
     forget(normalized);
-    WriteOutcome outcome = target.write(path, content);
+    WriteOutcome outcome = delegate().write(path, content);
     synchronized (this) {
       if (recording) {
         written.put(normalized, content.clone());
@@ -89,77 +61,38 @@ final class WriteRecordingSandbox implements Sandbox {
   @Override
   public List<String> delete(String path) {
     forget(SandboxPaths.normalize(path));
-    return target.delete(path);
+    return delegate().delete(path);
   }
 
   @Override
   public void rename(String from, String to) {
     forget(SandboxPaths.normalize(from));
     forget(SandboxPaths.normalize(to));
-    target.rename(from, to);
-  }
-
-  @Override
-  public SearchResult search(SearchQuery query) {
-    return target.search(query);
+    delegate().rename(from, to);
   }
 
   @Override
   public CommandResult run(CommandRequest request, CommandListener listener, Cancellation cancellation) {
     stopRecording();
-    return target.run(request, listener, cancellation);
+    return delegate().run(request, listener, cancellation);
   }
 
   @Override
   public SandboxService startService(ServiceRequest request, CommandListener output) {
     stopRecording();
-    return target.startService(request, output);
-  }
-
-  @Override
-  public CommandPolicy policy() {
-    return target.policy();
-  }
-
-  @Override
-  public SortedMap<String, Long> files() {
-    return target.files();
-  }
-
-  @Override
-  public ChangeScan scanChanges() {
-    return target.scanChanges();
-  }
-
-  @Override
-  public void acknowledgeChanges(long generation) {
-    target.acknowledgeChanges(generation);
+    return delegate().startService(request, output);
   }
 
   @Override
   public void apply(Map<String, Optional<byte[]>> files) {
     files.keySet().forEach(p -> forget(SandboxPaths.normalize(p)));
-    target.apply(files);
+    delegate().apply(files);
   }
 
   @Override
   public Sandbox fenced(long token) {
     stopRecording(); // writes through the fenced view are not seen here
-    return target.fenced(token);
+    return delegate().fenced(token);
   }
 
-  @Override
-  public void removeAbandonedWrites() {
-    target.removeAbandonedWrites();
-  }
-
-  @Override
-  public Optional<String> processRoot() {
-    return target.processRoot();
-  }
-
-  @Override
-  public void close() {
-    target.close(); // the run's sandbox: a tool that closes it closes it, as before
-  }
 }

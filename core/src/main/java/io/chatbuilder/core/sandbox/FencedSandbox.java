@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.function.Supplier;
 
 /**
@@ -15,12 +14,13 @@ import java.util.function.Supplier;
  * apply) runs inside the fence with the view's token; a command or service is started only after
  * the fence accepted the token. Closing the view closes nothing: it borrows the sandbox.
  */
-public final class FencedSandbox implements Sandbox {
+public final class FencedSandbox extends ForwardingSandbox {
   private final Sandbox target;
   private final long token;
   private final Fence fence;
 
   private FencedSandbox(Sandbox target, long token, Fence fence) {
+    super(target);
     this.target = target;
     this.token = token;
     this.fence = fence;
@@ -76,25 +76,9 @@ public final class FencedSandbox implements Sandbox {
     return token;
   }
 
-  @Override
-  public String id() {
-    return target.id();
-  }
 
-  @Override
-  public List<FileEntry> list(String directory, boolean recursive, int limit) {
-    return target.list(directory, recursive, limit);
-  }
 
-  @Override
-  public FileContent read(String path) {
-    return target.read(path);
-  }
 
-  @Override
-  public Optional<FileContent> tryRead(String path) {
-    return target.tryRead(path);
-  }
 
   @Override
   public WriteOutcome write(String path, byte[] content) {
@@ -114,10 +98,6 @@ public final class FencedSandbox implements Sandbox {
     });
   }
 
-  @Override
-  public SearchResult search(SearchQuery query) {
-    return target.search(query);
-  }
 
   /** Checked when the command starts; a lease lost while it runs cancels it through the run's cancellation. */
   @Override
@@ -126,10 +106,6 @@ public final class FencedSandbox implements Sandbox {
     return target.run(request, listener, cancellation);
   }
 
-  @Override
-  public java.util.Optional<String> processRoot() {
-    return target.processRoot();
-  }
 
   @Override
   public SandboxService startService(ServiceRequest request, CommandListener output) {
@@ -137,30 +113,10 @@ public final class FencedSandbox implements Sandbox {
     return target.startService(request, output);
   }
 
-  @Override
-  public CommandPolicy policy() {
-    return target.policy();
-  }
 
-  @Override
-  public SortedMap<String, Long> files() {
-    return target.files();
-  }
 
-  @Override
-  public ChangeScan scanChanges() {
-    return target.scanChanges();
-  }
 
-  @Override
-  public void removeAbandonedWrites() {
-    target.removeAbandonedWrites();
-  }
 
-  @Override
-  public void acknowledgeChanges(long generation) {
-    target.acknowledgeChanges(generation);
-  }
 
   @Override
   public void apply(Map<String, Optional<byte[]>> files) {

@@ -1,27 +1,30 @@
-package io.chatbuilder.core;
+package io.chatbuilder.core.sandbox;
 
-import io.chatbuilder.core.sandbox.ChangeScan;
-import io.chatbuilder.core.sandbox.CommandListener;
-import io.chatbuilder.core.sandbox.CommandPolicy;
-import io.chatbuilder.core.sandbox.CommandRequest;
-import io.chatbuilder.core.sandbox.CommandResult;
-import io.chatbuilder.core.sandbox.FileContent;
-import io.chatbuilder.core.sandbox.FileEntry;
-import io.chatbuilder.core.sandbox.Sandbox;
-import io.chatbuilder.core.sandbox.SearchQuery;
-import io.chatbuilder.core.sandbox.SearchResult;
-import io.chatbuilder.core.sandbox.WriteOutcome;
+import io.chatbuilder.core.Cancellation;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 
-/** A sandbox that forwards every call, for tests that inject a fault into one of them. */
-class ForwardingSandbox implements Sandbox {
+/**
+ * A sandbox that hands every call to another: the base of decorators that change a few calls
+ * (fencing, recording writes, a host's auditing or fault injection in tests). Override what the
+ * decorator is about; everything else, default methods included, goes to {@link #delegate()}, except
+ * {@link #fenced(long)}: the delegate's fenced view would bypass the decorator, so a decorator that
+ * is used under leases says what fencing means for it (else {@code fenced} fails, as
+ * {@link Sandbox}'s default does).
+ */
+public abstract class ForwardingSandbox implements Sandbox {
   private final Sandbox delegate;
 
-  ForwardingSandbox(Sandbox delegate) {
-    this.delegate = delegate;
+  protected ForwardingSandbox(Sandbox delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate == null");
+  }
+
+  /** The sandbox calls go to. */
+  protected final Sandbox delegate() {
+    return delegate;
   }
 
   @Override
@@ -70,6 +73,11 @@ class ForwardingSandbox implements Sandbox {
   }
 
   @Override
+  public SandboxService startService(ServiceRequest request, CommandListener output) {
+    return delegate.startService(request, output);
+  }
+
+  @Override
   public CommandPolicy policy() {
     return delegate.policy();
   }
@@ -95,18 +103,17 @@ class ForwardingSandbox implements Sandbox {
   }
 
   @Override
-  public void close() {
-    delegate.close();
+  public void removeAbandonedWrites() {
+    delegate.removeAbandonedWrites();
   }
 
   @Override
-  public Sandbox fenced(long token) {
-    // A fault injector, not a fence: the sandbox it wraps is never shared by two holders in these tests.
-    return io.chatbuilder.core.sandbox.FencedSandbox.of(this, token, new io.chatbuilder.core.sandbox.FencedSandbox.Fence() {
-      @Override
-      public <T> T guard(long t, java.util.function.Supplier<T> mutation) {
-        return mutation.get();
-      }
-    });
+  public Optional<String> processRoot() {
+    return delegate.processRoot();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
   }
 }
