@@ -856,6 +856,7 @@ public final class ChatBuilder implements AutoCloseable {
     try {
       // A lost lease needs no action here: the store refuses the operation's checkpoint append.
       AppLeases.Held lease = leases.acquire(appId, what, lost -> { });
+      boolean done = false;
       try (SandboxCache.Held hold = holdSandbox(appId)) {
         Sandbox sandbox = hold.sandbox().fenced(lease.lease().token());
         Optional<String> headBefore = headId(appId);
@@ -863,9 +864,7 @@ public final class ChatBuilder implements AutoCloseable {
           // What a dead earlier holder left half done is finished first (DESIGN §3.2).
           recovery.recover(appId, sandbox, lease.lease());
           T result = action.apply(lease.lease(), sandbox);
-          // Done: its intent is cleared. One that threw keeps it, so the next holder finishes or
-          // rolls back what it left half done.
-          leases.store().clearIntent(lease.lease());
+          done = true;
           return result;
         } finally {
           // Still under the lease, so the checkpoints past the old head are exactly this
@@ -873,7 +872,13 @@ public final class ChatBuilder implements AutoCloseable {
           emitCheckpointsSince(appId, headBefore);
         }
       } finally {
-        lease.release();
+        if (done) {
+          // Done: its intent is cleared with the release, in one commit. One that threw keeps
+          // it, so the next holder finishes or rolls back what it left half done.
+          lease.clearIntentAndRelease();
+        } else {
+          lease.release();
+        }
       }
     } finally {
       unlock(appId, holder);

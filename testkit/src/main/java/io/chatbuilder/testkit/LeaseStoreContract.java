@@ -380,6 +380,26 @@ public abstract class LeaseStoreContract {
   }
 
   @Test
+  void clearIntentAndReleaseEndsTheOperationInOneStepAndNeverTouchesANewerHolder() throws Exception {
+    String app = newAppId();
+    Lease lease = leases.acquire(app, "host-a: undo", LONG);
+    leases.recordIntent(lease, "undo");
+    leases.clearIntentAndRelease(lease);
+    assertThat(leases.intent(app)).isEmpty();
+    assertThat(leases.current(app)).as("released").isEmpty();
+    Lease next = leases.acquire(app, "host-b: redo", LONG);
+    assertThat(next.token()).isGreaterThan(lease.token());
+    leases.recordIntent(next, "redo");
+    // The old holder's late call neither clears the newer holder's intent nor frees its lease.
+    assertThatThrownBy(() -> leases.clearIntentAndRelease(lease)).isInstanceOf(LeaseLostException.class);
+    assertThat(leases.intent(app).orElseThrow().text()).isEqualTo("redo");
+    assertThat(leases.current(app)).map(Lease::token).contains(next.token());
+    leases.clearIntentAndRelease(next);
+    assertThat(leases.intent(app)).isEmpty();
+    assertThat(leases.current(app)).isEmpty();
+  }
+
+  @Test
   void anIntentOfAHolderWhoseLeaseLapsedIsFoundByTheNextHolder() throws Exception {
     String app = newAppId();
     Lease dead = leases.acquire(app, "host-a: run r1", shortTtl());

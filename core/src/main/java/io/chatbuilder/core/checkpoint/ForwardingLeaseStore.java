@@ -39,6 +39,11 @@ public interface ForwardingLeaseStore extends LeaseStore {
   }
 
   @Override
+  default void clearIntentAndRelease(Lease lease) {
+    leases().clearIntentAndRelease(lease);
+  }
+
+  @Override
   default Optional<LeaseIntent> intent(String appId) {
     return leases().intent(appId);
   }

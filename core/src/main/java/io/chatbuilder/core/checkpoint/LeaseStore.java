@@ -67,6 +67,19 @@ public interface LeaseStore {
    */
   void clearIntent(Lease lease);
 
+  /**
+   * A holder's normal end: {@link #clearIntent} then {@link #release}, which a store with
+   * transactions does as one (one commit instead of two: issue 19's undo and restore rows pay for
+   * every commit). Either both happen or, on a failure, at most the clear (as if called in turn).
+   *
+   * @throws io.chatbuilder.core.LeaseLostException if {@code lease} is not the app's live lease;
+   *     nothing was cleared and the lease (another holder's now) stays
+   */
+  default void clearIntentAndRelease(Lease lease) {
+    clearIntent(lease);
+    release(lease);
+  }
+
   /** The app's recorded intent, if any: the caller's own, or one a dead holder left behind. */
   Optional<LeaseIntent> intent(String appId);
 

@@ -154,16 +154,35 @@ public final class AppLeases implements AutoCloseable {
       }
     }
 
-    /** Stops renewing and gives the lease back (if it is still this holder's); idempotent. */
-    public void release() {
+    /**
+     * The operation is done: clears the app's intent and gives the lease back in one store call
+     * ({@link LeaseStore#clearIntentAndRelease}). Throws what clearing throws (a lost lease); the
+     * lease is then released as far as this holder goes (it stops renewing).
+     */
+    public void clearIntentAndRelease() {
+      if (stopHolding()) {
+        store.clearIntentAndRelease(acquired);
+      }
+    }
+
+    /** Whether this call stopped the holding (renewal cancelled, no longer listed); false if already done. */
+    private boolean stopHolding() {
       if (!released.compareAndSet(false, true)) {
-        return;
+        return false;
       }
       ScheduledFuture<?> r = renewal;
       if (r != null) {
         r.cancel(false);
       }
       held.remove(this);
+      return true;
+    }
+
+    /** Stops renewing and gives the lease back (if it is still this holder's); idempotent. */
+    public void release() {
+      if (!stopHolding()) {
+        return;
+      }
       try {
         store.release(acquired);
       } catch (RuntimeException e) {

@@ -166,6 +166,22 @@ final class JdbcLeaseStore implements LeaseStore {
     setIntent(lease, null);
   }
 
+  /** One transaction: the fence checked, the intent cleared and the lease expired in one UPDATE. */
+  @Override
+  public void clearIntentAndRelease(Lease lease) {
+    Objects.requireNonNull(lease, "lease == null");
+    transactions.inTransaction("ending the operation on app " + lease.appId(), c -> {
+      checkFence(c, lease);
+      try (PreparedStatement s = c.prepareStatement("UPDATE " + t.leases
+          + " SET intent = NULL, intent_token = NULL, expires_at_ms = 0 WHERE app_id = ? AND token = ?")) {
+        s.setString(1, lease.appId());
+        s.setLong(2, lease.token());
+        s.executeUpdate();
+      }
+      return null;
+    });
+  }
+
   private void setIntent(Lease lease, String intent) {
     transactions.inTransaction("recording the intent on app " + lease.appId(), c -> {
       checkFence(c, lease);
