@@ -568,7 +568,17 @@ final class Router implements HttpHandler {
       drain(in);
       throw tooLarge(declared);
     }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+    if (declared >= 0 || !exchange.getRequestHeaders().containsKey("Transfer-encoding")) {
+      // The length is known (the JDK reads a request without either header as empty): read it into
+      // its array at once; a 64 KiB buffer and a copy per request showed in B8's profile.
+      byte[] body = new byte[(int) Math.max(0, declared)];
+      int n = in.readNBytes(body, 0, body.length);
+      if (n < body.length) {
+        throw new java.io.EOFException("request body ended after " + n + " of " + declared + " bytes");
+      }
+      return body;
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream(256);
     byte[] buffer = new byte[64 * 1024];
     long total = 0;
     for (int n; (n = in.read(buffer)) > 0; ) {
