@@ -87,6 +87,8 @@ public final class SandboxRegistry {
     /** Serializes conditional writes so an If-Match check and its write are one step for remote callers. */
     final Object writeLock = new Object();
     final DraftSession draft = new DraftSession();
+    /** Whether the dispatcher may serve a request of this sandbox inline (see {@link RequestExecutor}). */
+    final InlineGate gate = new InlineGate();
 
     Hosted(Sandbox sandbox, byte[] tokenDigest) {
       this.sandbox = sandbox;
