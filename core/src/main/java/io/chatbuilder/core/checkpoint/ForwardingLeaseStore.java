@@ -7,6 +7,10 @@ import java.util.Optional;
  * A {@link LeaseStore} that keeps its leases in another one: checkpoint stores that also hold the
  * app's leases (so the history and its lease share one store) implement this and name their lease
  * store, instead of forwarding every lease method by hand.
+ *
+ * <p>{@link #clearIntentAndRelease} is not forwarded: it runs this store's own {@link #clearIntent}
+ * and {@link #release}, so a decorator that watches releases sees every one. A store that only
+ * forwards (overrides neither) may forward it too, to keep its lease store's single transaction.
  */
 public interface ForwardingLeaseStore extends LeaseStore {
 
@@ -36,11 +40,6 @@ public interface ForwardingLeaseStore extends LeaseStore {
   @Override
   default void clearIntent(Lease lease) {
     leases().clearIntent(lease);
-  }
-
-  @Override
-  default void clearIntentAndRelease(Lease lease) {
-    leases().clearIntentAndRelease(lease);
   }
 
   @Override

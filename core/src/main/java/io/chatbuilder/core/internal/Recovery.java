@@ -74,7 +74,10 @@ public final class Recovery {
     if (intent.isPresent() && intent.get().isRun() && intent.get().ended()) {
       // The usual case after every run: it ended and freed the app while its events were stored.
       Recovered settled = settleEndedRun(appId, intent.get());
-      leases.clearIntent(lease);
+      // Not cleared here: the caller's own intent (a run's) replaces it, or its operation's end
+      // clears it with the release (LeaseStore.clearIntentAndRelease): one commit less for every
+      // operation after a run. Left behind (the operation failed), the next holder settles it
+      // again, which finds the run's events stored and only reads them.
       LOG.debug("app {}: {}", appId, settled.detail());
       return Optional.of(settled);
     }

@@ -114,6 +114,12 @@ final class JdbcCheckpointStore implements CheckpointStore, ForwardingLeaseStore
     return leases;
   }
 
+  /** Only forwards (release and clearIntent are not overridden): the lease store's one transaction. */
+  @Override
+  public void clearIntentAndRelease(Lease lease) {
+    leases.clearIntentAndRelease(lease);
+  }
+
   private Checkpoint append(CheckpointDraft draft, Optional<Lease> lease) {
     Objects.requireNonNull(draft, "draft == null");
     checkAppId(draft.appId());
