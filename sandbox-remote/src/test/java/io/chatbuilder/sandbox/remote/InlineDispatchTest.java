@@ -6,6 +6,7 @@ import io.chatbuilder.core.Cancellation;
 import io.chatbuilder.core.sandbox.CommandListener;
 import io.chatbuilder.core.sandbox.CommandRequest;
 import io.chatbuilder.core.sandbox.CommandResult;
+import io.chatbuilder.core.sandbox.ForwardingSandbox;
 import io.chatbuilder.core.sandbox.SearchQuery;
 import io.chatbuilder.core.sandbox.SearchResult;
 import io.chatbuilder.core.testing.InMemorySandbox;

@@ -3,6 +3,7 @@ package io.chatbuilder.sandbox.remote;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.chatbuilder.core.sandbox.CommandPolicy;
+import io.chatbuilder.core.sandbox.ForwardingSandbox;
 import io.chatbuilder.core.sandbox.Sandbox;
 import io.chatbuilder.sandbox.local.LocalSandbox;
 import io.chatbuilder.testkit.IsolationContract;
