@@ -86,6 +86,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final SandboxProvider sandboxes;
   private final Npm npm;
   private final InstallState installs;
+  private final Optional<DependencyCache> dependencyCache;
+  private final java.util.function.Function<Sandbox, Optional<Path>> hostRoots;
   private final int servicePort;
   private final Duration startTimeout;
   private final Duration idleTimeout;
@@ -111,6 +113,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
     this.sandboxes = b.sandboxes;
     this.npm = new Npm(b.installTimeout, b.installScripts);
     this.installs = new InstallState(b.installStateDirectory);
+    this.dependencyCache = b.dependencyCache;
+    this.hostRoots = b.hostRoots;
     this.servicePort = b.servicePort;
     this.startTimeout = b.startTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -423,9 +427,57 @@ public final class ViteDraftRuntime implements DraftRuntime {
     setState(app, DraftState.INSTALLING);
     app.log.add("[chatbuilder] installing dependencies");
     installs.forget(app.appId); // a failed install leaves node_modules half-made
-    npm.install(sandbox, app::addLog, listener, closing);
+    if (!linkFromCache(app, sandbox, listener)) {
+      npm.install(sandbox, app::addLog, listener, closing);
+    }
     // npm install may have rewritten package-lock.json: record what is there now
     installs.record(app.appId, Npm.dependencyHash(sandbox));
+  }
+
+  /**
+   * Links node_modules from the dependency cache when there is one and it can serve this app;
+   * returns false (after a status saying why) when npm must install instead.
+   */
+  private boolean linkFromCache(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    if (dependencyCache.isEmpty()) {
+      return false;
+    }
+    String why;
+    try {
+      Optional<byte[]> manifest = sandbox.tryRead(Lockfiles.MANIFEST).map(c -> c.bytes());
+      Optional<byte[]> lock = sandbox.tryRead(Lockfiles.LOCKFILE).map(c -> c.bytes());
+      Optional<Path> root = hostRoots.apply(sandbox).map(p -> p.toAbsolutePath().normalize());
+      if (!npm.scriptAllowlist().isEmpty()) {
+        why = "install scripts are allowed for " + String.join(", ", npm.scriptAllowlist()) + " (they write into node_modules)";
+      } else if (manifest.isEmpty() || lock.isEmpty() || !Lockfiles.inSync(manifest.get(), lock)) {
+        why = "no package-lock.json in step with package.json";
+      } else if (root.isEmpty() || !sameFile(root.get().resolve(Lockfiles.LOCKFILE), lock.get())) {
+        why = "the app's directory on the host is unknown";
+      } else {
+        DependencyCache.Linked linked = dependencyCache.get().link(sandbox, root.get(), manifest.get(), lock.get(),
+            app::addLog, listener, closing);
+        String how = linked.hardLinks() ? "hard links to read-only files" : "copies";
+        app.log.add("[chatbuilder] dependencies linked from the dependency cache: " + linked.files() + " files, " + how);
+        listener.onStatus("dependencies linked from the cache (" + linked.files() + " files, " + how + ")");
+        return true;
+      }
+    } catch (DependencyCache.Unusable e) {
+      why = e.getMessage();
+    } catch (io.chatbuilder.core.TooLargeException e) {
+      why = "package.json or package-lock.json is too large";
+    }
+    app.log.add("[chatbuilder] dependency cache not used: " + why);
+    listener.onStatus("dependency cache not used (" + why + "): installing with npm");
+    return false;
+  }
+
+  /** Whether the host's file is the one the sandbox read (so the host root is this app's directory). */
+  private static boolean sameFile(Path hostFile, byte[] content) {
+    try {
+      return !java.nio.file.Files.isSymbolicLink(hostFile) && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(hostFile), content);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private void launch(DraftApp app, Sandbox sandbox, StatusListener listener, DraftState startingState) {
@@ -769,6 +821,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
   public static final class Builder {
     private final SandboxProvider sandboxes;
     private Optional<Path> installStateDirectory = Optional.empty();
+    private Optional<DependencyCache> dependencyCache = Optional.empty();
+    private java.util.function.Function<Sandbox, Optional<Path>> hostRoots = s -> Optional.empty();
     private final List<String> installScripts = new ArrayList<>();
     private int servicePort = 5173;
     private Duration idleTimeout = Duration.ofMinutes(15);
@@ -797,6 +851,20 @@ public final class ViteDraftRuntime implements DraftRuntime {
      */
     public Builder installStateDirectory(Path directory) {
       this.installStateDirectory = Optional.of(Objects.requireNonNull(directory, "directory == null").toAbsolutePath().normalize());
+      return this;
+    }
+
+    /**
+     * Installs dependencies by linking them from {@code cache} ({@link DependencyCache}) instead of
+     * running npm, where the app's lockfile is in step with its package.json; otherwise, and
+     * whenever the cache is missing, damaged or cannot serve the app, npm installs as without it
+     * (a status says why). {@code hostRoot} gives an app sandbox's directory on this host (with
+     * sandbox-local: {@code s -> Optional.of(((LocalSandbox) s).root())}); it must be on the cache's
+     * file system. Not used while install scripts are allowed ({@link #allowInstallScripts}).
+     */
+    public Builder dependencyCache(DependencyCache cache, java.util.function.Function<Sandbox, Optional<Path>> hostRoot) {
+      this.dependencyCache = Optional.of(Objects.requireNonNull(cache, "cache == null"));
+      this.hostRoots = Objects.requireNonNull(hostRoot, "hostRoot == null");
       return this;
     }
 
