@@ -415,7 +415,12 @@ public final class DependencyCache {
             }
             links.put(rel, target.toString());
           } else if (attrs.isRegularFile()) {
-            int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0555;
+            Map<String, Object> unix = Files.readAttributes(file, "unix:mode,nlink", LinkOption.NOFOLLOW_LINKS);
+            if ((Integer) unix.get("nlink") != 1) {
+              // npm never makes hard links; one here could be another inode of the host, which seal() would change
+              throw new IOException("refusing a file with more than one hard link in node_modules: " + rel);
+            }
+            int mode = (Integer) unix.get("mode") & 0555;
             files.add(new FileEntry(rel, mode, attrs.size(), sha256(file)));
           } else {
             throw new IOException("refusing a special file in node_modules: " + rel);

@@ -474,7 +474,11 @@ public final class ViteDraftRuntime implements DraftRuntime {
   /** Whether the host's file is the one the sandbox read (so the host root is this app's directory). */
   private static boolean sameFile(Path hostFile, byte[] content) {
     try {
-      return !java.nio.file.Files.isSymbolicLink(hostFile) && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(hostFile), content);
+      // a regular file of the same size first: never open a FIFO or follow a link the app planted
+      java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(hostFile,
+          java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && a.size() == content.length
+          && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(hostFile), content);
     } catch (IOException e) {
       return false;
     }
@@ -586,6 +590,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
    */
   private Readiness awaitReady(SandboxService service, Probe probe) {
     long deadline = System.nanoTime() + startTimeout.toNanos();
+    long firstSeconds = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     URI uri = URI.create(previewUrl(service));
     while (System.nanoTime() < deadline) {
       if (!service.isAlive()) {
@@ -599,7 +604,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
         return Readiness.READY;
       }
       try {
-        Thread.sleep(100);
+        // often at first, when a start from linked dependencies is a few hundred milliseconds away
+        Thread.sleep(System.nanoTime() < firstSeconds ? 20 : 100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new io.chatbuilder.core.CancelledException("interrupted while the dev server was starting");
