@@ -76,6 +76,7 @@ public final class DependencyCache {
   private final BuildSandboxes installSandboxes;
   private final Npm npm;
   private final int owner;
+  private final boolean giveAway;
   private final Map<String, Object> fills = new ConcurrentHashMap<>();
 
   private DependencyCache(Builder b) {
@@ -85,6 +86,7 @@ public final class DependencyCache {
     this.installSandboxes = b.installSandboxes;
     this.npm = new Npm(b.installTimeout, List.of());
     this.owner = b.owner;
+    this.giveAway = b.giveAway;
   }
 
   /**
@@ -248,7 +250,7 @@ public final class DependencyCache {
   private int seal(Path tree, Index index) throws IOException {
     int self = currentUid(tree);
     int fileOwner = self;
-    boolean giveAway = self == 0 && owner != self;
+    boolean giveAway = this.giveAway && self == 0 && owner != self;
     for (Index.FileEntry f : index.files) {
       Path p = tree.resolve(f.path());
       Files.setAttribute(p, "unix:mode", f.mode(), LinkOption.NOFOLLOW_LINKS);
@@ -523,6 +525,7 @@ public final class DependencyCache {
     private final Path directory;
     private final BuildSandboxes installSandboxes;
     private int owner = 65534;
+    private boolean giveAway = true;
     private Duration installTimeout = Duration.ofMinutes(10);
 
     private Builder(Path directory, BuildSandboxes installSandboxes) {
@@ -539,6 +542,12 @@ public final class DependencyCache {
         throw new IllegalArgumentException("owner must be a uid other than root's");
       }
       this.owner = uid;
+      return this;
+    }
+
+    /** Keeps the files the host's own, as on a host that does not run as root (tests of the copying path). */
+    Builder keepOwnerForTests() {
+      this.giveAway = false;
       return this;
     }
 

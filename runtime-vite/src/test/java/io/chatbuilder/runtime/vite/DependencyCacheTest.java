@@ -166,6 +166,41 @@ class DependencyCacheTest {
   }
 
   @Test
+  void whereFilesCannotBeGivenAwayAppsGetCopiesTheyCannotShare() throws Exception {
+    DependencyCache cache = DependencyCache.builder(dir.resolve("store"),
+        (id, d) -> SandboxSetup.configure(LocalSandbox.builder(d).id(id)).build()).keepOwnerForTests().build();
+    try (LocalSandboxProvider sandboxes = ViteTestSupport.sandboxes(dir.resolve("apps"));
+        ViteDraftRuntime drafts = linked(sandboxes, cache)) {
+      for (String app : List.of("a", "b")) {
+        ViteTestSupport.writeTemplate(sandboxes.open(app).root(), ViteTemplates.vanilla());
+        List<String> status = new CopyOnWriteArrayList<>();
+        DraftStatus s = drafts.start(app, status::add);
+        assertThat(s.state()).as(s.toString()).isEqualTo(DraftState.RUNNING);
+        assertThat(status).anyMatch(m -> m.startsWith("dependencies linked from the cache") && m.contains("copies"));
+        assertThat(ViteTestSupport.get(s.previewUrl().orElseThrow()).status()).isEqualTo(200);
+        drafts.stop(app);
+      }
+      Path a = sandboxes.open("a").root().resolve("node_modules");
+      Path b = sandboxes.open("b").root().resolve("node_modules");
+      Map<String, String> before = tree(b);
+      assertThat(tree(a)).isEqualTo(before);
+      assertThat((Integer) Files.getAttribute(a.resolve("vite/package.json"), "unix:nlink")).as("a copy, not a link").isEqualTo(1);
+      // the app's own copy is its own to change; the other app's and the store's stay as they were
+      CommandResult r = sandboxes.open("a").run(new CommandRequest(List.of("node", "-e", NodeScripts.evalArgument(
+          "require('fs').appendFileSync('node_modules/vite/package.json', 'changed')")), "", Map.of(), Optional.empty()),
+          CommandListener.NONE, new Cancellation());
+      assertThat(r.succeeded()).as(r.stderr()).isTrue();
+      assertThat(Files.readString(a.resolve("vite/package.json"))).endsWith("changed");
+      assertThat(tree(b)).isEqualTo(before);
+      ViteTestSupport.writeTemplate(sandboxes.open("c").root(), ViteTemplates.vanilla());
+      List<String> status = new CopyOnWriteArrayList<>();
+      assertThat(drafts.start("c", status::add).state()).isEqualTo(DraftState.RUNNING);
+      assertThat(status).noneMatch(m -> m.contains("damaged"));
+      assertThat(tree(sandboxes.open("c").root().resolve("node_modules"))).isEqualTo(before);
+    }
+  }
+
+  @Test
   void aDamagedOrUnusableCacheFallsBackToNpmWithAStatus() throws Exception {
     Path store = dir.resolve("store");
     DependencyCache cache = cache(store);
