@@ -161,11 +161,11 @@ public final class DependencyCache {
       } catch (AtomicMoveNotSupportedException e) {
         throw new Unusable("the dependency cache is on another file system than the app");
       } catch (IOException e) {
-        throw new Unusable("cannot move the linked node_modules into the app: " + e);
+        throw new Unusable("cannot move the linked node_modules into the app: " + describe(e));
       }
       return new Linked(index.files.size(), hardLinks);
     } catch (IOException e) {
-      throw new Unusable("cannot link from the dependency cache: " + e);
+      throw new Unusable("cannot link from the dependency cache: " + describe(e));
     } finally {
       if (scratch != null) {
         deleteTree(scratch);
@@ -205,7 +205,7 @@ public final class DependencyCache {
       Files.createDirectories(entries);
       scratch = Files.createDirectory(work.resolve("fill-" + UUID.randomUUID()));
     } catch (IOException e) {
-      throw new StepFailure("cannot create the dependency cache's directories: " + e);
+      throw new StepFailure("cannot create the dependency cache's directories: " + describe(e));
     }
     Path root = scratch.resolve("app");
     Path staged = scratch.resolve("entry");
@@ -236,7 +236,9 @@ public final class DependencyCache {
       }
       listener.onStatus("dependency cache filled: " + index.files.size() + " files");
     } catch (IOException e) {
-      throw new StepFailure("cannot fill the dependency cache: " + e);
+      throw new StepFailure("cannot fill the dependency cache: " + describe(e));
+    } catch (UncheckedIOException e) {
+      throw new StepFailure("cannot fill the dependency cache: " + describe(e.getCause()));
     } finally {
       deleteTree(scratch);
     }
@@ -268,7 +270,9 @@ public final class DependencyCache {
     Index index;
     try {
       index = Index.parse(Files.readString(entry.resolve(INDEX), StandardCharsets.UTF_8));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      throw damaged(entry, "its index cannot be read (" + describe(e) + ")");
+    } catch (RuntimeException e) {
       throw damaged(entry, "its index cannot be read (" + e.getMessage() + ")");
     }
     Path tree = entry.resolve("node_modules");
@@ -335,6 +339,15 @@ public final class DependencyCache {
     if (!r.succeeded()) {
       throw new Unusable("cannot remove the app's old node_modules (exit code " + r.exitCode() + "): " + r.stderr().strip());
     }
+  }
+
+  /** An I/O failure without host paths (statuses reach the UI): the kind, and the reason where there is one. */
+  static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      String kind = f.getClass().getSimpleName().replace("Exception", "");
+      return f.getReason() == null ? kind : kind + ": " + f.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static int currentUid(Path hostOwned) throws IOException {

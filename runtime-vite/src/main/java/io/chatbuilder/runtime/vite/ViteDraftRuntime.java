@@ -446,7 +446,13 @@ public final class ViteDraftRuntime implements DraftRuntime {
     try {
       Optional<byte[]> manifest = sandbox.tryRead(Lockfiles.MANIFEST).map(c -> c.bytes());
       Optional<byte[]> lock = sandbox.tryRead(Lockfiles.LOCKFILE).map(c -> c.bytes());
-      Optional<Path> root = hostRoots.apply(sandbox).map(p -> p.toAbsolutePath().normalize());
+      Optional<Path> root;
+      try {
+        root = hostRoots.apply(sandbox).map(p -> p.toAbsolutePath().normalize());
+      } catch (RuntimeException e) {
+        log.warn("the dependency cache's hostRoot function failed for {}", app.appId, e);
+        root = Optional.empty(); // the host's function, e.g. a cast to the wrong sandbox class
+      }
       if (!npm.scriptAllowlist().isEmpty()) {
         why = "install scripts are allowed for " + String.join(", ", npm.scriptAllowlist()) + " (they write into node_modules)";
       } else if (manifest.isEmpty() || lock.isEmpty() || !Lockfiles.inSync(manifest.get(), lock)) {
