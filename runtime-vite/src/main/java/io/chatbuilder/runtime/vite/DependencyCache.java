@@ -173,6 +173,35 @@ public final class DependencyCache {
     }
   }
 
+  /**
+   * Hashes every file of the entry of these two files against its index; a difference removes the
+   * entry and is returned ("the dependency cache entry is damaged: ..."). Empty when the entry is
+   * intact.
+   */
+  Optional<String> checkContents(byte[] manifest, byte[] lock) {
+    Path entry = entries.resolve(key(manifest, lock));
+    if (!Files.isRegularFile(entry.resolve(INDEX), LinkOption.NOFOLLOW_LINKS)) {
+      // removed since the link (found damaged by another start): what was linked cannot be checked
+      return Optional.of("the dependency cache entry is gone");
+    }
+    Index index;
+    try {
+      index = verified(entry);
+    } catch (Unusable e) {
+      return Optional.of(e.getMessage());
+    }
+    for (Index.FileEntry f : index.files) {
+      try {
+        if (!Index.sha256(entry.resolve("node_modules").resolve(f.path())).equals(f.sha256())) {
+          return Optional.of(damaged(entry, "the content of " + f.path() + " changed").getMessage());
+        }
+      } catch (IOException e) {
+        return Optional.of(damaged(entry, f.path() + " cannot be read").getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The entry's directory, filled first when missing. */
   private Path entry(byte[] manifest, byte[] lock, Consumer<String> output, StatusListener listener, Cancellation cancellation) {
     String key = key(manifest, lock);

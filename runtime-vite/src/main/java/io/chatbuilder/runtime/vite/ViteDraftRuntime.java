@@ -424,10 +424,15 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   private void install(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    install(app, sandbox, listener, true);
+  }
+
+  private void install(DraftApp app, Sandbox sandbox, StatusListener listener, boolean fromCache) {
     setState(app, DraftState.INSTALLING);
     app.log.add("[chatbuilder] installing dependencies");
     installs.forget(app.appId); // a failed install leaves node_modules half-made
-    if (!linkFromCache(app, sandbox, listener)) {
+    app.linkedFrom = Optional.empty();
+    if (!fromCache || !linkFromCache(app, sandbox, listener)) {
       npm.install(sandbox, app::addLog, listener, closing);
     }
     // npm install may have rewritten package-lock.json: record what is there now
@@ -462,6 +467,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
       } else {
         DependencyCache.Linked linked = dependencyCache.get().link(sandbox, root.get(), manifest.get(), lock.get(),
             app::addLog, listener, closing);
+        app.linkedFrom = Optional.of(new LinkedFrom(manifest.get(), lock.get()));
         String how = linked.hardLinks() ? "hard links to read-only files" : "copies";
         app.log.add("[chatbuilder] dependencies linked from the dependency cache: " + linked.files() + " files, " + how);
         listener.onStatus("dependencies linked from the cache (" + linked.files() + " files, " + how + ")");
@@ -475,6 +481,23 @@ public final class ViteDraftRuntime implements DraftRuntime {
     app.log.add("[chatbuilder] dependency cache not used: " + why);
     listener.onStatus("dependency cache not used (" + why + "): installing with npm");
     return false;
+  }
+
+  /** The two files whose dependency cache entry the app's node_modules was linked from. */
+  private record LinkedFrom(byte[] manifest, byte[] lock) {}
+
+  /**
+   * After a start from linked dependencies failed: whether the entry's contents are still what was
+   * filled (the stat checks before each link cannot see a same-size change made on the host). A
+   * damaged entry is removed, and the caller reinstalls with npm, so a bad cache never leaves the
+   * draft broken; an intact one means the failure is the app's own.
+   */
+  private Optional<String> cacheDamage(DraftApp app) {
+    Optional<LinkedFrom> from = app.linkedFrom;
+    if (dependencyCache.isEmpty() || from.isEmpty()) {
+      return Optional.empty();
+    }
+    return dependencyCache.get().checkContents(from.get().manifest(), from.get().lock());
   }
 
   /** Whether the host's file is the one the sandbox read (so the host root is this app's directory). */
@@ -492,6 +515,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
 
   private void launch(DraftApp app, Sandbox sandbox, StatusListener listener, DraftState startingState) {
     boolean reinstalled = false;
+    boolean recheckedCache = false;
     for (int attempt = 1; ; attempt++) {
       int port = attempt == 1 && app.port > 0 ? app.port : attempt == 1 ? servicePort : freeHostPort();
       setState(app, startingState);
@@ -549,6 +573,17 @@ public final class ViteDraftRuntime implements DraftRuntime {
       }
       if (PORT_IN_USE.matcher(output).find() && attempt < 3) {
         continue; // only where the sandbox shares the host's network (unisolated): take a free port
+      }
+      if (!recheckedCache) {
+        recheckedCache = true;
+        Optional<String> damage = cacheDamage(app);
+        if (damage.isPresent()) {
+          app.log.add("[chatbuilder] " + damage.get() + ": reinstalling with npm");
+          listener.onStatus(damage.get() + ": reinstalling with npm");
+          install(app, sandbox, listener, false);
+          attempt = 0;
+          continue;
+        }
       }
       throw new StepFailure("the Vite dev server exited with code " + code + " before serving. Last output:\n" + tail);
     }
@@ -799,6 +834,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
     volatile int port;
     /** {@link #secretsHash} of what the running server was started with. */
     volatile String secretsHash = "";
+    /** Set when the last install linked node_modules from the dependency cache. */
+    volatile Optional<LinkedFrom> linkedFrom = Optional.empty();
     volatile SandboxService service;
     volatile StatusListener listener = StatusListener.NONE;
 
