@@ -115,12 +115,12 @@ public final class DependencyCache {
     return directory;
   }
 
-  /** Why the cache was not used for an install: the runtime then installs with npm. */
-  static final class Unusable extends Exception {
+  /** Why the cache was not used for an install: the runtime catches it and installs with npm. */
+  static final class Unusable extends io.chatbuilder.core.SandboxException {
     private static final long serialVersionUID = 1L;
 
     Unusable(String message) {
-      super(message, null, false, false);
+      super(message);
     }
   }
 
