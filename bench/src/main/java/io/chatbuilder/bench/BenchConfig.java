@@ -31,10 +31,10 @@ record BenchConfig(
     Path workDir,
     Path out) {
 
-  static final List<String> ALL_SCENARIOS = List.of("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12", "B13", "B15");
+  static final List<String> ALL_SCENARIOS = List.of("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12", "B13", "B14", "B15");
 
   static final String USAGE = """
-      usage: BenchMain [--smoke] [--scenarios B1,B2,...,B13,B15] [--stores memory,h2,postgresql,git]
+      usage: BenchMain [--smoke] [--scenarios B1,B2,...,B15] [--stores memory,h2,postgresql,git]
                        [--sizes 1000,10000,50000] [--histories 1000,10000]
                        [--repetitions N] [--warmups N]
                        [--work DIR] [--out FILE] [--require-postgres]

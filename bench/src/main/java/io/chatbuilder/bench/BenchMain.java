@@ -44,7 +44,7 @@ public final class BenchMain {
     if (config.runs("B7")) {
       requireProgram("rg", "ripgrep");
     }
-    if (config.runs("B11") || config.runs("B13")) {
+    if (config.runs("B11") || config.runs("B13") || config.runs("B14")) {
       requireProgram("bwrap", "bubblewrap");
       requireProgram("npm", "npm");
     }
@@ -97,6 +97,7 @@ public final class BenchMain {
     step(config, "B11", results, () -> new IsolationBench(config).run(), save);
     step(config, "B12", results, () -> new EventLogBench(config).run(), save);
     step(config, "B13", results, () -> new PreviewBench(config).run(), save);
+    step(config, "B14", results, () -> new CreateToPreviewBench(config).run(), save);
     if (stores.contains(StoreKind.POSTGRESQL)) {
       step(config, "B15", results, () -> new DeltaSseBench(config).run(), save);
     } else if (config.runs("B15")) {

@@ -140,15 +140,25 @@ final class Npm {
    * @throws StepFailure if a file is larger than the sandbox lets the runtime read
    */
   static String dependencyHash(Sandbox sandbox) {
-    MessageDigest md = ContentHash.newSha256();
+    List<Optional<byte[]>> contents = new ArrayList<>();
     for (String name : List.of("package.json", "package-lock.json")) {
-      md.update(name.getBytes(StandardCharsets.UTF_8));
-      Optional<byte[]> content;
       try {
-        content = sandbox.tryRead(name).map(c -> c.bytes());
+        contents.add(sandbox.tryRead(name).map(c -> c.bytes()));
       } catch (TooLargeException e) {
         throw new StepFailure(name + " is too large to install from: " + e.getMessage());
       }
+    }
+    return dependencyHash(contents.get(0), contents.get(1));
+  }
+
+  /** {@link #dependencyHash(Sandbox)} of the two files' contents. */
+  static String dependencyHash(Optional<byte[]> manifest, Optional<byte[]> lock) {
+    MessageDigest md = ContentHash.newSha256();
+    List<String> names = List.of("package.json", "package-lock.json");
+    List<Optional<byte[]>> contents = List.of(manifest, lock);
+    for (int i = 0; i < 2; i++) {
+      md.update(names.get(i).getBytes(StandardCharsets.UTF_8));
+      Optional<byte[]> content = contents.get(i);
       if (content.isPresent()) {
         byte[] bytes = content.get();
         md.update((byte) 1);

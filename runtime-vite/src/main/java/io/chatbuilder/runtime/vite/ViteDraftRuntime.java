@@ -86,6 +86,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
   private final SandboxProvider sandboxes;
   private final Npm npm;
   private final InstallState installs;
+  private final Optional<DependencyCache> dependencyCache;
+  private final java.util.function.Function<Sandbox, Optional<Path>> hostRoots;
   private final int servicePort;
   private final Duration startTimeout;
   private final Duration idleTimeout;
@@ -111,6 +113,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
     this.sandboxes = b.sandboxes;
     this.npm = new Npm(b.installTimeout, b.installScripts);
     this.installs = new InstallState(b.installStateDirectory);
+    this.dependencyCache = b.dependencyCache;
+    this.hostRoots = b.hostRoots;
     this.servicePort = b.servicePort;
     this.startTimeout = b.startTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -420,16 +424,98 @@ public final class ViteDraftRuntime implements DraftRuntime {
   }
 
   private void install(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    install(app, sandbox, listener, true);
+  }
+
+  private void install(DraftApp app, Sandbox sandbox, StatusListener listener, boolean fromCache) {
     setState(app, DraftState.INSTALLING);
     app.log.add("[chatbuilder] installing dependencies");
     installs.forget(app.appId); // a failed install leaves node_modules half-made
-    npm.install(sandbox, app::addLog, listener, closing);
+    app.linkedFrom = Optional.empty();
+    if (!fromCache || !linkFromCache(app, sandbox, listener)) {
+      npm.install(sandbox, app::addLog, listener, closing);
+    }
     // npm install may have rewritten package-lock.json: record what is there now
     installs.record(app.appId, Npm.dependencyHash(sandbox));
   }
 
+  /**
+   * Links node_modules from the dependency cache when there is one and it can serve this app;
+   * returns false (after a status saying why) when npm must install instead.
+   */
+  private boolean linkFromCache(DraftApp app, Sandbox sandbox, StatusListener listener) {
+    if (dependencyCache.isEmpty()) {
+      return false;
+    }
+    String why;
+    try {
+      Optional<byte[]> manifest = sandbox.tryRead(Lockfiles.MANIFEST).map(c -> c.bytes());
+      Optional<byte[]> lock = sandbox.tryRead(Lockfiles.LOCKFILE).map(c -> c.bytes());
+      Optional<Path> root;
+      try {
+        root = hostRoots.apply(sandbox).map(p -> p.toAbsolutePath().normalize());
+      } catch (RuntimeException e) {
+        log.warn("the dependency cache's hostRoot function failed for {}", app.appId, e);
+        root = Optional.empty(); // the host's function, e.g. a cast to the wrong sandbox class
+      }
+      if (!npm.scriptAllowlist().isEmpty()) {
+        why = "install scripts are allowed for " + String.join(", ", npm.scriptAllowlist()) + " (they write into node_modules)";
+      } else if (manifest.isEmpty() || lock.isEmpty() || !Lockfiles.inSync(manifest.get(), lock)) {
+        why = "no package-lock.json in step with package.json";
+      } else if (root.isEmpty() || !sameFile(root.get().resolve(Lockfiles.LOCKFILE), lock.get())) {
+        why = "the app's directory on the host is unknown";
+      } else {
+        DependencyCache.Linked linked = dependencyCache.get().link(sandbox, root.get(), manifest.get(), lock.get(),
+            app::addLog, listener, closing);
+        app.linkedFrom = Optional.of(new LinkedFrom(manifest.get(), lock.get()));
+        String how = linked.hardLinks() ? "hard links to read-only files" : "copies";
+        app.log.add("[chatbuilder] dependencies linked from the dependency cache: " + linked.files() + " files, " + how);
+        listener.onStatus("dependencies linked from the cache (" + linked.files() + " files, " + how + ")");
+        return true;
+      }
+    } catch (DependencyCache.Unusable e) {
+      why = e.getMessage();
+    } catch (io.chatbuilder.core.TooLargeException e) {
+      why = "package.json or package-lock.json is too large";
+    }
+    app.log.add("[chatbuilder] dependency cache not used: " + why);
+    listener.onStatus("dependency cache not used (" + why + "): installing with npm");
+    return false;
+  }
+
+  /** The two files whose dependency cache entry the app's node_modules was linked from. */
+  private record LinkedFrom(byte[] manifest, byte[] lock) {}
+
+  /**
+   * After a start from linked dependencies failed: whether the entry's contents are still what was
+   * filled (the stat checks before each link cannot see a same-size change made on the host). A
+   * damaged entry is removed, and the caller reinstalls with npm, so a bad cache never leaves the
+   * draft broken; an intact one means the failure is the app's own.
+   */
+  private Optional<String> cacheDamage(DraftApp app) {
+    Optional<LinkedFrom> from = app.linkedFrom;
+    if (dependencyCache.isEmpty() || from.isEmpty()) {
+      return Optional.empty();
+    }
+    return dependencyCache.get().checkContents(from.get().manifest(), from.get().lock());
+  }
+
+  /** Whether the host's file is the one the sandbox read (so the host root is this app's directory). */
+  private static boolean sameFile(Path hostFile, byte[] content) {
+    try {
+      // a regular file of the same size first: never open a FIFO or follow a link the app planted
+      java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(hostFile,
+          java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && a.size() == content.length
+          && java.util.Arrays.equals(java.nio.file.Files.readAllBytes(hostFile), content);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void launch(DraftApp app, Sandbox sandbox, StatusListener listener, DraftState startingState) {
     boolean reinstalled = false;
+    boolean recheckedCache = false;
     for (int attempt = 1; ; attempt++) {
       int port = attempt == 1 && app.port > 0 ? app.port : attempt == 1 ? servicePort : freeHostPort();
       setState(app, startingState);
@@ -488,6 +574,17 @@ public final class ViteDraftRuntime implements DraftRuntime {
       if (PORT_IN_USE.matcher(output).find() && attempt < 3) {
         continue; // only where the sandbox shares the host's network (unisolated): take a free port
       }
+      if (!recheckedCache) {
+        recheckedCache = true;
+        Optional<String> damage = cacheDamage(app);
+        if (damage.isPresent()) {
+          app.log.add("[chatbuilder] " + damage.get() + ": reinstalling with npm");
+          listener.onStatus(damage.get() + ": reinstalling with npm");
+          install(app, sandbox, listener, false);
+          attempt = 0;
+          continue;
+        }
+      }
       throw new StepFailure("the Vite dev server exited with code " + code + " before serving. Last output:\n" + tail);
     }
   }
@@ -534,6 +631,7 @@ public final class ViteDraftRuntime implements DraftRuntime {
    */
   private Readiness awaitReady(SandboxService service, Probe probe) {
     long deadline = System.nanoTime() + startTimeout.toNanos();
+    long firstSeconds = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     URI uri = URI.create(previewUrl(service));
     while (System.nanoTime() < deadline) {
       if (!service.isAlive()) {
@@ -547,7 +645,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
         return Readiness.READY;
       }
       try {
-        Thread.sleep(100);
+        // often at first, when a start from linked dependencies is a few hundred milliseconds away
+        Thread.sleep(System.nanoTime() < firstSeconds ? 20 : 100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new io.chatbuilder.core.CancelledException("interrupted while the dev server was starting");
@@ -735,6 +834,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
     volatile int port;
     /** {@link #secretsHash} of what the running server was started with. */
     volatile String secretsHash = "";
+    /** Set when the last install linked node_modules from the dependency cache. */
+    volatile Optional<LinkedFrom> linkedFrom = Optional.empty();
     volatile SandboxService service;
     volatile StatusListener listener = StatusListener.NONE;
 
@@ -769,6 +870,8 @@ public final class ViteDraftRuntime implements DraftRuntime {
   public static final class Builder {
     private final SandboxProvider sandboxes;
     private Optional<Path> installStateDirectory = Optional.empty();
+    private Optional<DependencyCache> dependencyCache = Optional.empty();
+    private java.util.function.Function<Sandbox, Optional<Path>> hostRoots = s -> Optional.empty();
     private final List<String> installScripts = new ArrayList<>();
     private int servicePort = 5173;
     private Duration idleTimeout = Duration.ofMinutes(15);
@@ -797,6 +900,20 @@ public final class ViteDraftRuntime implements DraftRuntime {
      */
     public Builder installStateDirectory(Path directory) {
       this.installStateDirectory = Optional.of(Objects.requireNonNull(directory, "directory == null").toAbsolutePath().normalize());
+      return this;
+    }
+
+    /**
+     * Installs dependencies by linking them from {@code cache} ({@link DependencyCache}) instead of
+     * running npm, where the app's lockfile is in step with its package.json; otherwise, and
+     * whenever the cache is missing, damaged or cannot serve the app, npm installs as without it
+     * (a status says why). {@code hostRoot} gives an app sandbox's directory on this host (with
+     * sandbox-local: {@code s -> Optional.of(((LocalSandbox) s).root())}); it must be on the cache's
+     * file system. Not used while install scripts are allowed ({@link #allowInstallScripts}).
+     */
+    public Builder dependencyCache(DependencyCache cache, java.util.function.Function<Sandbox, Optional<Path>> hostRoot) {
+      this.dependencyCache = Optional.of(Objects.requireNonNull(cache, "cache == null"));
+      this.hostRoots = Objects.requireNonNull(hostRoot, "hostRoot == null");
       return this;
     }
 

@@ -39,7 +39,11 @@ final class SandboxSetup {
    */
   static void requireBubblewrap(Path scratch) {
     String reason;
-    try (LocalSandbox sandbox = configure(LocalSandbox.builder(Files.createDirectories(scratch.resolve("bwrap-probe")))).build()) {
+    // An id of this JVM's own: the two test JVMs probe at the same moment, and sandbox-local removes
+    // "stale" empty cgroups of a sandbox id, which can be the other JVM's probe between its creation
+    // and its process (seen: "cannot create the cgroup of a sandbox process", the class skipped).
+    String id = "bwrap-probe-" + ProcessHandle.current().pid();
+    try (LocalSandbox sandbox = configure(LocalSandbox.builder(Files.createDirectories(scratch.resolve("bwrap-probe"))).id(id)).build()) {
       CommandResult r = sandbox.run(CommandRequest.of("node", "-e", "0"), CommandListener.NONE, new Cancellation());
       if (r.succeeded() && r.isolated()) {
         return;
