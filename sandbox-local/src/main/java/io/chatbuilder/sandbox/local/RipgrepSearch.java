@@ -56,8 +56,12 @@ import org.slf4j.LoggerFactory;
  */
 final class RipgrepSearch {
   private static final Logger log = LoggerFactory.getLogger(RipgrepSearch.class);
-  /** Paths per rg run: far below the kernel's argument limit (ARG_MAX, 2 MiB on Linux). */
-  private static final int MAX_ARGUMENT_BYTES = 256 * 1024;
+  /**
+   * Argument bytes per rg run (each path's UTF-8 bytes, its NUL and its pointer): half the kernel's
+   * limit for arguments and environment together (ARG_MAX, 2 MiB on Linux; rg gets no environment).
+   * One run per search up to tens of thousands of files: every extra run costs a process start.
+   */
+  private static final int MAX_ARGUMENT_BYTES = 1024 * 1024;
   /** More output than this: the query proposes nearly every line; the byte search is as good. */
   private static final int MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
@@ -80,10 +84,18 @@ final class RipgrepSearch {
   private final LongSupplier clockNanos;
   /** Guarded by the sandbox's lock, as every search is. */
   private final Map<String, TextMark> marks = new HashMap<>();
+  private final int argumentBytes;
   private volatile boolean failed;
   private long answered;
 
   RipgrepSearch(Path executable, Path root, Function<List<String>, List<String>> wrap, LongSupplier clockNanos) {
+    this(executable, root, wrap, clockNanos, MAX_ARGUMENT_BYTES);
+  }
+
+  /** @param argumentBytes argument bytes per rg run; tests make it small to get several runs */
+  RipgrepSearch(Path executable, Path root, Function<List<String>, List<String>> wrap, LongSupplier clockNanos,
+      int argumentBytes) {
+    this.argumentBytes = argumentBytes;
     this.executable = Objects.requireNonNull(executable, "executable == null");
     this.root = Objects.requireNonNull(root, "root == null");
     this.wrap = Objects.requireNonNull(wrap, "wrap == null");
@@ -152,8 +164,20 @@ final class RipgrepSearch {
     }
     int maxCount = query.maxResults() + 1;
     Map<String, List<Proposal>> proposals = new HashMap<>();
-    for (List<String> chunk : chunks(forRg)) {
-      Optional<Map<String, List<Proposal>>> part = runRg(query, needle.get(), prefilter.asciiFold(), maxCount, chunk, deadline);
+    List<List<String>> chunks = chunks(forRg);
+    List<Future<Optional<Map<String, List<Proposal>>>>> runs = new ArrayList<>();
+    for (int i = 1; i < chunks.size(); i++) { // the rare extra runs (a huge tree) alongside the first
+      List<String> chunk = chunks.get(i);
+      runs.add(pool.submit(() -> runRg(query, needle.get(), prefilter.asciiFold(), maxCount, chunk, deadline)));
+    }
+    List<Optional<Map<String, List<Proposal>>>> parts = new ArrayList<>();
+    if (!chunks.isEmpty()) {
+      parts.add(runRg(query, needle.get(), prefilter.asciiFold(), maxCount, chunks.get(0), deadline));
+    }
+    for (Future<Optional<Map<String, List<Proposal>>>> run : runs) {
+      parts.add(await(run));
+    }
+    for (Optional<Map<String, List<Proposal>>> part : parts) {
       if (part.isEmpty()) {
         return Optional.empty();
       }
@@ -267,13 +291,13 @@ final class RipgrepSearch {
     }
   }
 
-  private static List<List<String>> chunks(List<String> paths) {
+  private List<List<String>> chunks(List<String> paths) {
     List<List<String>> out = new ArrayList<>();
     int from = 0;
     int bytes = 0;
     for (int i = 0; i < paths.size(); i++) {
-      int size = paths.get(i).length() * 3 + 1;
-      if (bytes + size > MAX_ARGUMENT_BYTES && i > from) {
+      int size = paths.get(i).getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
+      if (bytes + size > argumentBytes && i > from) {
         out.add(paths.subList(from, i));
         from = i;
         bytes = 0;

@@ -85,6 +85,29 @@ class RipgrepSearchIsolationTest {
   }
 
   @Test
+  void filesSplitOverSeveralRgRunsGiveTheReferencesResult() throws Exception {
+    for (int i = 0; i < 300; i++) {
+      Path f = root.resolve("src/dir" + (i % 7) + "/file-" + i + ".txt");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, (i % 3 == 0 ? "a needle " + i + "\n" : "nothing\n") + "needle again\n".repeat(i % 2));
+    }
+    SearchQuery query = new SearchQuery("needle", false, false, List.of(), 1000, 0, Duration.ofSeconds(20));
+    SearchResult expected;
+    try (LocalSandbox reference = LocalSandbox.builder(root).searchEngine(SearchEngine.SEQUENTIAL).unisolated().build()) {
+      expected = reference.search(query);
+    }
+    ConfinedFiles files = new ConfinedFiles(root, Exclusions.defaults(), 1 << 20, ConfinedFiles.RaceHook.NONE, "t");
+    SortedMap<String, FileStat> stats = files.statAll();
+    // About 1,000 argument bytes per run: 300 paths take a few dozen runs, the extra ones on the pool.
+    RipgrepSearch search = new RipgrepSearch(RipgrepSearch.find().orElseThrow(), root, argv -> argv,
+        () -> System.currentTimeMillis() * 1_000_000L + AHEAD, 1_000);
+    assertThat(search.search(query, 1 << 20, stats, p -> files.read(p, false), pool)).contains(expected);
+    assertThat(search.search(query, 1 << 20, stats, p -> files.read(p, false), pool)).as("now by rg").contains(expected);
+    assertThat(search.failed()).isFalse();
+    assertThat(expected.matches()).hasSize(250);
+  }
+
+  @Test
   void aFileSwappedForAFifoMidSearchStopsAtTheTimeLimitInsteadOfHanging() throws Exception {
     Files.writeString(root.resolve("x.txt"), "a needle\n");
     ConfinedFiles files = new ConfinedFiles(root, Exclusions.defaults(), 1 << 20, ConfinedFiles.RaceHook.NONE, "t");
