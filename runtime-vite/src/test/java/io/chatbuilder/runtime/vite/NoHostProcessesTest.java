@@ -29,6 +29,9 @@ class NoHostProcessesTest {
       "probes that bwrap works by running a fixed system program inside it; no app code",
       "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/LocalService.java",
       "the host end of a service's bridge: socat joined to the sandbox's network namespace; no app code",
+      "sandbox-local/src/main/java/io/chatbuilder/sandbox/local/RipgrepSearch.java",
+      "the search's rg from the system directories, reading the app's files: inside bubblewrap's read-only profile, or"
+          + " plain only where the host opted into unisolated(); no app code",
       "bench/src/main/java/io/chatbuilder/bench/Processes.java",
       "the benchmarks' peers (git, rg, grep; plain Vite for B13) on generated trees, run by whoever runs the benchmark; not part of the SDK",
       "tools-mcp/src/main/java/io/chatbuilder/tools/mcp/StdioTransport.java",
