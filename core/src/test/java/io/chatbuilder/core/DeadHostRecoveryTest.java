@@ -285,6 +285,8 @@ class DeadHostRecoveryTest {
       assertValidForProviders(conversations.load("app"));
       // What is left is the next run's own end, for whoever takes the app next to check.
       assertThat(store.intent("app")).hasValueSatisfying(i -> assertThat(i.text()).contains(next.runId()).contains("terminal_seq"));
+      // Host B stores its runs' events off the delivery path; closing it is where they are flushed.
+      hostB.close();
       assertThat(events.runIds("app", 10)).hasSize(2);
     } finally {
       gate.countDown();
