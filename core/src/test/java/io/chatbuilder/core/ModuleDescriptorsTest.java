@@ -39,8 +39,7 @@ class ModuleDescriptorsTest {
     }
     assertThat(exports.keySet()).as("every package is exported (API) or qualified (internal)").isEqualTo(packages);
     assertThat(exports.get("io.chatbuilder.core.internal"))
-        .containsExactlyInAnyOrder("io.chatbuilder.models", "io.chatbuilder.sandbox.remote", "io.chatbuilder.sandbox.local",
-            "io.chatbuilder.runtime.vite");
+        .containsExactlyInAnyOrder("io.chatbuilder.models", "io.chatbuilder.sandbox.remote");
     exports.forEach((pkg, targets) -> {
       if (!pkg.endsWith(".internal")) {
         assertThat(targets).as(pkg + " is API, exported to everyone").isEmpty();
