@@ -168,8 +168,23 @@ final class Workspace {
 
   /** Deletes a directory tree (best effort: a benchmark's leftovers must not fail the run). */
   static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
     try {
-      io.chatbuilder.core.internal.FileTrees.delete(dir);
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.deleteIfExists(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+          Files.deleteIfExists(d);
+          return FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException e) {
       System.err.println("bench: could not delete " + dir + ": " + e);
     }
