@@ -1,8 +1,7 @@
 /**
  * ChatBuilder's core: the facade, the SPIs every other module implements, the event, checkpoint and
  * conversation model, and the agent loop. {@code io.chatbuilder.core.internal} is exported only to
- * the project's own modules that share its pieces (one SSE reader, the line diff, deleting a host
- * directory tree): it is not API.
+ * the project's own modules that share its pieces (one SSE reader, the line diff): it is not API.
  */
 module io.chatbuilder.core {
   requires transitive com.fasterxml.jackson.databind;
@@ -21,6 +20,5 @@ module io.chatbuilder.core {
   exports io.chatbuilder.core.secrets;
   exports io.chatbuilder.core.testing;
   exports io.chatbuilder.core.tool;
-  exports io.chatbuilder.core.internal to io.chatbuilder.models, io.chatbuilder.sandbox.remote, io.chatbuilder.sandbox.local,
-      io.chatbuilder.runtime.vite;
+  exports io.chatbuilder.core.internal to io.chatbuilder.models, io.chatbuilder.sandbox.remote;
 }

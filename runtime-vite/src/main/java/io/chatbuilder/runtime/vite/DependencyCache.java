@@ -385,8 +385,23 @@ public final class DependencyCache {
 
   /** Deletes a tree of the store (never an app's: those are removed inside their sandbox). */
   static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     try {
-      io.chatbuilder.core.internal.FileTrees.delete(root);
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          Files.delete(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException e) {
       log.warn("cannot delete {}: {}", root, e.toString());
     }

@@ -23,8 +23,11 @@ import io.chatbuilder.core.sandbox.WriteOutcome;
 import io.chatbuilder.core.NotFoundException;
 import io.chatbuilder.core.TooLargeException;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -531,7 +534,21 @@ public final class LocalSandbox implements Sandbox {
       }
     }
     try {
-      io.chatbuilder.core.internal.FileTrees.delete(runDirectory);
+      if (Files.exists(runDirectory)) {
+        Files.walkFileTree(runDirectory, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            Files.deleteIfExists(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+      }
     } catch (IOException e) {
       log.warn("could not remove the sandbox's private directory {}: {}", runDirectory, e.toString());
     }

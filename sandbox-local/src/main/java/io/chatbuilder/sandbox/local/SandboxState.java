@@ -285,7 +285,19 @@ final class SandboxState implements AutoCloseable {
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    io.chatbuilder.core.internal.FileTrees.delete(dir);
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.deleteIfExists(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   private static String describeThisProcess() {
